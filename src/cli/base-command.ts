@@ -1,0 +1,76 @@
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+
+import {ExitCode, FleetcapError} from '../errors.js'
+
+/**
+ * Base of every fleetcap command: `--json` (the value `run()` returns is printed as JSON) and
+ * `--debug`, and the one error path: a FleetcapError becomes one line on stderr, an optional hint,
+ * and its exit code; the stack only with --debug. Any other error is a bug and exits 1.
+ */
+export abstract class FleetcapCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    debug: Flags.boolean({
+      description: 'Print stack traces of errors.',
+      helpGroup: 'GLOBAL',
+      env: 'FLEETCAP_DEBUG',
+    }),
+  }
+
+  protected flags!: Interfaces.InferredFlags<T['flags'] & (typeof FleetcapCommand)['baseFlags']>
+  protected args!: Interfaces.InferredArgs<T['args']>
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof FleetcapCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as typeof this.flags
+    this.args = args as typeof this.args
+  }
+
+  /** Human output; silent under --json, where only the returned value is printed. */
+  protected say(line = ''): void {
+    if (!this.jsonEnabled()) process.stdout.write(`${line}\n`)
+  }
+
+  /** Progress and warnings go to stderr so stdout stays parseable. */
+  protected note(line: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${line}\n`)
+  }
+
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    const debug = process.argv.includes('--debug') || Boolean(process.env.FLEETCAP_DEBUG)
+    if (err instanceof Errors.ExitError) throw err
+    let exit: number
+    let message: string
+    let hint: string | undefined
+    if (err instanceof FleetcapError) {
+      exit = err.exit
+      message = err.message
+      hint = err.hint
+    } else if (err instanceof Errors.CLIError) {
+      // oclif's own parse errors (unknown flag, missing argument): usage errors.
+      exit = err.oclif?.exit === undefined || err.oclif.exit === 1 ? ExitCode.INPUT : err.oclif.exit
+      message = err.message.split('\n')[0]
+      hint = 'see --help'
+    } else {
+      exit = ExitCode.INTERNAL
+      message = `internal error: ${err.message}`
+      hint = debug ? undefined : 'run again with --debug for the stack trace, and report it'
+    }
+    if (this.jsonEnabled()) {
+      this.logJson({error: {message, hint, exit}})
+    } else {
+      process.stderr.write(`Error: ${message}\n`)
+      if (hint) process.stderr.write(`Hint: ${hint}\n`)
+    }
+    if (debug && err.stack) process.stderr.write(`${err.stack}\n`)
+    return this.exit(exit)
+  }
+}
