@@ -1,0 +1,911 @@
+import type {Rng} from '../engine/random.js'
+import {type EventHandler, Simulation} from '../engine/simulation.js'
+import {InputError} from '../errors.js'
+import {PRIORITIES, PRIORITY_RANK, type Task} from '../workload/types.js'
+import {LatencyRecorder, M_E2E, M_TASK_E2E, M_TPOT, M_TTFT, M_WAIT} from './metrics.js'
+import {PriorityFifo} from './priority-fifo.js'
+import {type FleetModelConfig, type PoolConfig, ReplicaState, type RoutingPolicy} from './types.js'
+
+// Event kinds (small integers, dispatched in handle()).
+const EV_STEP = 1 // LLM replica reaches a step boundary; target = replica, payload = generation
+const EV_SERVICE_DONE = 2 // generic slot finishes; target = replica, payload = call slot
+const EV_CALL_ISSUE = 3 // an agent task issues its next call; target = task slot
+const EV_SAMPLE = 4 // time-series sample
+const EV_READY = 5 // a replica added at runtime finishes loading; target = replica
+
+// Phase of an LLM replica.
+const PH_IDLE = 0
+const PH_PREFILL = 1 // one step that prefills (and decodes the running sequences once)
+const PH_DECODE = 2 // a run of decode-only steps jumping to the next completion
+const PH_KICK = 3 // woken at `now` to start a step (batches work dispatched at the same instant)
+const PH_BOUNDARY = 4 // inside its own step-boundary handler
+
+// Why a call did not complete.
+export const DROP_DEADLINE = 0
+export const DROP_QUEUE_FULL = 1
+export const DROP_TOO_LARGE = 2
+
+const CLASSES = PRIORITIES.length
+const POLICY_CODE: Record<RoutingPolicy, number> = {
+  'round-robin': 0,
+  'least-outstanding': 1,
+  weighted: 2,
+  'power-of-two': 3,
+  score: 4,
+}
+
+/** Per-pool totals kept during a run. */
+export interface PoolTotals {
+  callsServed: number
+  inputTokens: number
+  outputTokens: number
+  /** Replica-seconds spent stepping (LLM) or busy-slot fraction × seconds (generic). */
+  busyReplicaS: number
+  /** KV tokens held × seconds (LLM). */
+  kvTokenS: number
+  /** Replica-seconds the pool existed (ready or not). */
+  replicaS: number
+}
+
+/**
+ * The fleet model: pools of replicas behind one router and one central priority queue.
+ *
+ * Queueing: tasks wait in a fleet-level priority queue (strict priority, FIFO within a class), as in
+ * the seeds' central task router; a call leaves the queue only when some replica can take it now, and
+ * the routing policy chooses among the replicas that can. A replica therefore never holds a backlog of
+ * its own, so priority and deadlines act on everything that waits.
+ *
+ * LLM replicas batch at iteration level (as vLLM does). A call is admitted when the batch has a free
+ * sequence slot and the KV cache can hold its prompt plus all its output tokens: the reservation is
+ * made up front, so a batch never runs out of KV cache and nothing is preempted (vLLM instead admits
+ * on the prompt and preempts when the cache fills; reserving is simpler and never optimistic about
+ * capacity). Each step decodes one token for every running sequence and, with chunked prefill, spends
+ * the rest of maxBatchTokens on waiting prompts in admission order. Steps with prefill are simulated one
+ * by one; decode-only stretches are one event that jumps straight to the next completion using the
+ * cost model's closed-form decodeRunTimeS. Work that arrives during such a run cuts it at the next step
+ * boundary (found by binary search on decodeRunTimeS). TTFT is the end of the step that finishes the
+ * prompt (that step emits the first token); TPOT = (e2e − TTFT) / (output − 1).
+ *
+ * Generic replicas serve `slots` calls at once, each for the task's serviceTimeS (M/M/c, M/D/1, …).
+ */
+export class FleetModel implements EventHandler {
+  readonly sim = new Simulation(4096)
+  readonly latency = new LatencyRecorder()
+
+  // --- pools
+  readonly pools: readonly PoolConfig[]
+  readonly poolTotals: PoolTotals[]
+  private readonly isLlm: boolean
+  private readonly policy: number
+  private readonly rng: Rng
+  private readonly deadlineS: Float64Array
+  private readonly maxDepth: number
+  private readonly scoreW: [number, number, number]
+  private readonly ewmaAlpha: number
+
+  // --- replicas (index r across all pools)
+  private nRep = 0
+  private rPool: Int32Array
+  private rState: Uint8Array
+  private rCap: Int32Array // max concurrent calls (maxBatchSeqs or slots)
+  private rOut: Int32Array // calls assigned (running or about to be admitted)
+  private rKvCap: Float64Array
+  private rKvUsed: Float64Array
+  private rWeight: Float64Array
+  private rSwrr: Float64Array // smooth weighted round-robin current weights
+  private rEwma: Float64Array
+  private rLevel: Float64Array // busy level now (0..1)
+  private rLevelSince: Float64Array
+  private rKvSince: Float64Array
+  private rBornAt: Float64Array
+  // LLM replica step state
+  private rPhase: Uint8Array
+  private rGen: Int32Array
+  private rRunStart: Float64Array
+  private rRunK: Float64Array
+  private rB: Int32Array // decoding sequences
+  private rC: Float64Array // their total context tokens
+  private rStepsDone: Float64Array // decode steps since the replica started
+  private rMinDone: Float64Array // smallest doneAtStep among decoding sequences
+  private rSeqOff: Int32Array // offset of the replica's sequence list in seqList
+  private rSeqN: Int32Array
+  private seqList: Int32Array
+
+  // --- calls in flight (slot-indexed, recycled)
+  private cCap = 0
+  private cFree: Int32Array
+  private cFreeN = 0
+  private cTask!: Int32Array
+  private cPrio!: Uint8Array
+  private cIssue!: Float64Array
+  private cDispatch!: Float64Array
+  private cFirst!: Float64Array
+  private cPrompt!: Float64Array
+  private cOutput!: Float64Array
+  private cPrefillLeft!: Float64Array
+  private cChunk!: Float64Array
+  private cDoneAt!: Float64Array
+  private cService!: Float64Array
+  private cDeadline!: Float64Array
+  private cReplica!: Int32Array
+
+  // --- tasks in flight (slot-indexed, recycled)
+  private tCap = 0
+  private tFree: Int32Array
+  private tFreeN = 0
+  private tObj: (Task | undefined)[] = []
+  private tNext!: Int32Array
+
+  private readonly queue = new PriorityFifo(CLASSES, 1024)
+  private rrCursor = 0
+  private maxKvCap = 0
+  private typeIds = new Map<string, number>()
+  private poolTypeMatch: Uint8Array[] = []
+  private curTaskType = 0
+
+  // --- counters
+  tasksArrived = 0
+  tasksCompleted = 0
+  tasksFailed = 0
+  callsCompleted = 0
+  inputTokens = 0
+  outputTokens = 0
+  readonly drops = new Float64Array(3 * CLASSES) // [reason * CLASSES + class]
+  readonly tasksByClass = new Float64Array(CLASSES)
+  readonly failedByClass = new Float64Array(CLASSES)
+  private inFlightCalls = 0
+  private tasksInSystem = 0
+  peakQueueDepth = 0
+  private queueDepthArea = 0
+  private queueDepthSince = 0
+  /** Time of the last arrival, step, completion or issue (samples excluded): the run's real end. */
+  lastWorkS = 0
+
+  // --- time series (flat rows)
+  readonly sampleIntervalS: number
+  readonly seriesColumns: string[]
+  readonly series: number[] = []
+  private sArrivals = 0
+  private sCompleted = 0
+  private sDropped = 0
+  private sOutTokens = 0
+  private sPoolBusyPrev: Float64Array
+  private sPrevT = 0
+  private moreArrivals = true
+  readonly durationS: number
+
+  constructor(config: FleetModelConfig, routingRng: Rng) {
+    this.pools = config.pools
+    if (this.pools.length === 0) throw new InputError({field: 'fleet.pools'}, 'a fleet needs at least one pool')
+    const kinds = new Set(this.pools.map((p) => p.kind))
+    if (kinds.size > 1) {
+      throw new InputError({field: 'fleet.pools'}, 'a fleet mixes LLM and generic pools; use one kind per scenario')
+    }
+    this.isLlm = this.pools[0].kind === 'llm'
+    this.policy = POLICY_CODE[config.routing.policy]
+    this.rng = routingRng
+    const w = config.routing.score ?? {typeMatch: 0.5, load: 0.3, performance: 0.2}
+    this.scoreW = [w.typeMatch, w.load, w.performance]
+    this.ewmaAlpha = config.routing.ewmaAlpha ?? 0.1
+    this.deadlineS = new Float64Array(CLASSES).fill(Number.POSITIVE_INFINITY)
+    for (const p of PRIORITIES) {
+      const d = config.queue.deadlineS?.[p]
+      if (d !== undefined) this.deadlineS[PRIORITY_RANK[p]] = d
+    }
+    this.maxDepth = config.queue.maxDepth ?? Number.POSITIVE_INFINITY
+    this.durationS = config.durationS
+    this.sampleIntervalS = config.sampleIntervalS
+    this.poolTotals = this.pools.map(() => ({callsServed: 0, inputTokens: 0, outputTokens: 0, busyReplicaS: 0, kvTokenS: 0, replicaS: 0}))
+
+    let total = 0
+    let seqTotal = 0
+    for (const p of this.pools) {
+      total += p.replicas
+      if (p.kind === 'llm') seqTotal += p.replicas * p.serving.maxBatchSeqs
+    }
+    const cap = Math.max(1, total)
+    this.rPool = new Int32Array(cap)
+    this.rState = new Uint8Array(cap)
+    this.rCap = new Int32Array(cap)
+    this.rOut = new Int32Array(cap)
+    this.rKvCap = new Float64Array(cap)
+    this.rKvUsed = new Float64Array(cap)
+    this.rWeight = new Float64Array(cap)
+    this.rSwrr = new Float64Array(cap)
+    this.rEwma = new Float64Array(cap)
+    this.rLevel = new Float64Array(cap)
+    this.rLevelSince = new Float64Array(cap)
+    this.rKvSince = new Float64Array(cap)
+    this.rBornAt = new Float64Array(cap)
+    this.rPhase = new Uint8Array(cap)
+    this.rGen = new Int32Array(cap)
+    this.rRunStart = new Float64Array(cap)
+    this.rRunK = new Float64Array(cap)
+    this.rB = new Int32Array(cap)
+    this.rC = new Float64Array(cap)
+    this.rStepsDone = new Float64Array(cap)
+    this.rMinDone = new Float64Array(cap)
+    this.rSeqOff = new Int32Array(cap)
+    this.rSeqN = new Int32Array(cap)
+    this.seqList = new Int32Array(Math.max(1, seqTotal))
+    let seqOff = 0
+    for (let p = 0; p < this.pools.length; p++) {
+      const pool = this.pools[p]
+      for (let i = 0; i < pool.replicas; i++) {
+        const r = this.nRep++
+        this.initReplica(r, p, seqOff, ReplicaState.READY)
+        if (pool.kind === 'llm') seqOff += pool.serving.maxBatchSeqs
+      }
+    }
+    this.cFree = new Int32Array(1024)
+    this.tFree = new Int32Array(1024)
+    this.growCalls(1024)
+    this.growTasks(1024)
+
+    this.seriesColumns = ['time_s', 'queue_depth', 'in_flight', 'tasks_in_system', 'arrivals', 'completed', 'dropped', 'throughput_per_s', 'output_tokens_per_s']
+    for (const p of this.pools) this.seriesColumns.push(`busy_${p.name}`, `utilization_${p.name}`, `kv_occupancy_${p.name}`)
+    this.sPoolBusyPrev = new Float64Array(this.pools.length)
+    if (this.sampleIntervalS > 0) this.sim.schedule(this.sampleIntervalS, EV_SAMPLE, 0, 0)
+  }
+
+  private initReplica(r: number, p: number, seqOff: number, state: ReplicaState): void {
+    const pool = this.pools[p]
+    this.rPool[r] = p
+    this.rState[r] = state
+    if (pool.kind === 'llm') {
+      const s = pool.serving
+      if (!(s.maxBatchSeqs >= 1 && s.kvCacheTokens > 0 && s.maxBatchTokens >= 1)) {
+        throw new InputError({field: `fleet.pools.${pool.name}`}, 'serving profile needs maxBatchSeqs ≥ 1, kvCacheTokens > 0, maxBatchTokens ≥ 1')
+      }
+      this.rCap[r] = s.maxBatchSeqs
+      this.rKvCap[r] = s.kvCacheTokens
+      if (s.kvCacheTokens > this.maxKvCap) this.maxKvCap = s.kvCacheTokens
+    } else {
+      if (!(pool.slots >= 1)) throw new InputError({field: `fleet.pools.${pool.name}.slots`}, 'must be at least 1')
+      this.rCap[r] = pool.slots
+      this.rKvCap[r] = Number.POSITIVE_INFINITY
+    }
+    this.rWeight[r] = pool.weight ?? this.rCap[r]
+    this.rSeqOff[r] = seqOff
+    this.rMinDone[r] = Number.POSITIVE_INFINITY
+    this.rBornAt[r] = this.sim.now
+    this.rLevelSince[r] = this.sim.now
+    this.rKvSince[r] = this.sim.now
+  }
+
+  // ------------------------------------------------------------------ arrivals and calls
+
+  /** A task arrives now (the driver sets sim.now to its arrival time first). */
+  arrive(task: Task): void {
+    this.tasksArrived++
+    this.sArrivals++
+    this.lastWorkS = this.sim.now
+    const cls = PRIORITY_RANK[task.priority]
+    this.tasksByClass[cls]++
+    if (task.calls.length === 0 && task.serviceTimeS === undefined) {
+      throw new InputError({field: `task ${task.id}`}, 'a task needs at least one call or a serviceTimeS')
+    }
+    if (!this.isLlm && task.serviceTimeS === undefined) {
+      throw new InputError({field: `task ${task.id}`}, 'a generic pool needs tasks with serviceTimeS')
+    }
+    if (this.isLlm && task.calls.length === 0) {
+      throw new InputError({field: `task ${task.id}`}, 'an LLM pool needs tasks with at least one call (tokens)')
+    }
+    if (this.tFreeN === 0) this.growTasks(this.tCap * 2)
+    const t = this.tFree[--this.tFreeN]
+    this.tObj[t] = task
+    this.tNext[t] = 0
+    this.tasksInSystem++
+    this.issueCall(t, task)
+  }
+
+  /** Issue the task's next call: route it at once when the queue is empty, else queue it. */
+  private issueCall(t: number, task: Task): void {
+    const now = this.sim.now
+    const k = this.tNext[t]++
+    const cls = PRIORITY_RANK[task.priority]
+    if (this.cFreeN === 0) this.growCalls(this.cCap * 2)
+    const c = this.cFree[--this.cFreeN]
+    this.cTask[c] = t
+    this.cPrio[c] = cls
+    this.cIssue[c] = now
+    const dl = task.deadlineS ?? this.deadlineS[cls]
+    // Per-task deadlines count from the task's arrival; class deadlines from each call's issue.
+    this.cDeadline[c] = task.deadlineS !== undefined ? task.arrivalS + dl : now + dl
+    if (this.isLlm) {
+      const call = task.calls[k]
+      const prompt = Math.max(1, call.inputTokens)
+      const output = Math.max(1, call.outputTokens)
+      this.cPrompt[c] = prompt
+      this.cOutput[c] = output
+      if (prompt + output > this.maxKvCap) {
+        this.dropCall(c, DROP_TOO_LARGE)
+        return
+      }
+    } else {
+      this.cPrompt[c] = 0
+      this.cOutput[c] = 0
+      this.cService[c] = task.serviceTimeS as number
+    }
+    if (this.policy === 4) this.curTaskType = this.typeId(task.taskType)
+    if (this.queue.size === 0) {
+      const r = this.pick(c)
+      if (r >= 0) {
+        this.dispatch(c, r)
+        return
+      }
+    }
+    if (this.queue.size >= this.maxDepth) {
+      this.dropCall(c, DROP_QUEUE_FULL)
+      return
+    }
+    this.noteQueueDepth()
+    this.queue.push(cls, c)
+    if (this.queue.size > this.peakQueueDepth) this.peakQueueDepth = this.queue.size
+    if (this.queue.size > 1) this.drainQueue()
+  }
+
+  /** Dispatch from the head of the queue while some replica can take it; drop expired heads. */
+  private drainQueue(): void {
+    const q = this.queue
+    const now = this.sim.now
+    while (q.size > 0) {
+      const cls = q.headClass()
+      const c = q.peek(cls)
+      if (now > this.cDeadline[c]) {
+        this.noteQueueDepth()
+        q.shift(cls)
+        this.dropCall(c, DROP_DEADLINE)
+        continue
+      }
+      if (this.policy === 4) {
+        const task = this.tObj[this.cTask[c]] as Task
+        this.curTaskType = this.typeId(task.taskType)
+      }
+      const r = this.pick(c)
+      if (r < 0) return
+      this.noteQueueDepth()
+      q.shift(cls)
+      this.dispatch(c, r)
+    }
+  }
+
+  private noteQueueDepth(): void {
+    const now = this.sim.now
+    this.queueDepthArea += this.queue.size * (now - this.queueDepthSince)
+    this.queueDepthSince = now
+  }
+
+  /** Drop expired calls at the heads of the queue (keeps the sampled queue depth honest). */
+  private pruneExpired(): void {
+    const q = this.queue
+    const now = this.sim.now
+    for (let cls = 0; cls < CLASSES; cls++) {
+      while (q.sizeOf(cls) > 0 && now > this.cDeadline[q.peek(cls)]) {
+        this.noteQueueDepth()
+        this.dropCall(q.shift(cls), DROP_DEADLINE)
+      }
+    }
+  }
+
+  private dropCall(c: number, reason: number): void {
+    const cls = this.cPrio[c]
+    this.drops[reason * CLASSES + cls]++
+    this.sDropped++
+    const t = this.cTask[c]
+    this.freeCall(c)
+    // The task fails with its call.
+    this.tasksFailed++
+    this.failedByClass[cls]++
+    this.freeTask(t)
+  }
+
+  // ------------------------------------------------------------------ routing
+
+  private canTake(r: number, c: number): boolean {
+    return this.rState[r] === ReplicaState.READY && this.rOut[r] < this.rCap[r] && this.rKvUsed[r] + this.cPrompt[c] + this.cOutput[c] <= this.rKvCap[r]
+  }
+
+  /** The replica the policy picks among those that can take call c now, or -1. */
+  private pick(c: number): number {
+    const n = this.nRep
+    switch (this.policy) {
+      case 0: {
+        // round-robin: the next replica after the last one used that can take it
+        for (let i = 0; i < n; i++) {
+          let r = this.rrCursor + i
+          if (r >= n) r -= n
+          if (this.canTake(r, c)) {
+            this.rrCursor = r + 1 === n ? 0 : r + 1
+            return r
+          }
+        }
+        return -1
+      }
+      case 1:
+        return this.pickLeastOutstanding(c)
+      case 2: {
+        // smooth weighted round-robin (as nginx does) over the replicas that can take it
+        let best = -1
+        let total = 0
+        for (let r = 0; r < n; r++) {
+          if (!this.canTake(r, c)) continue
+          const w = this.rWeight[r]
+          this.rSwrr[r] += w
+          total += w
+          if (best < 0 || this.rSwrr[r] > this.rSwrr[best]) best = r
+        }
+        if (best >= 0) this.rSwrr[best] -= total
+        return best
+      }
+      case 3: {
+        // power of two choices: two random replicas that can take it; the one with fewer outstanding
+        let a = -1
+        let b = -1
+        for (let tries = 0; tries < 16 && b < 0; tries++) {
+          const r = this.rng.int(n)
+          if (r === a || !this.canTake(r, c)) continue
+          if (a < 0) a = r
+          else b = r
+        }
+        if (a < 0) return this.pickLeastOutstanding(c)
+        if (b < 0) return a
+        return this.rOut[b] < this.rOut[a] ? b : a
+      }
+      default:
+        return this.pickScore(c)
+    }
+  }
+
+  private pickLeastOutstanding(c: number): number {
+    const n = this.nRep
+    let best = -1
+    let bestOut = 0
+    // Start after the last pick so that ties rotate instead of piling on replica 0.
+    for (let i = 0; i < n; i++) {
+      let r = this.rrCursor + i
+      if (r >= n) r -= n
+      if (!this.canTake(r, c)) continue
+      const o = this.rOut[r]
+      if (best < 0 || o < bestOut) {
+        best = r
+        bestOut = o
+        if (o === 0) break
+      }
+    }
+    if (best >= 0) this.rrCursor = best + 1 === n ? 0 : best + 1
+    return best
+  }
+
+  /** The seeds' load balancer: typeMatch·w1 + 1/(1+load)·w2 + performance·w3, highest wins. */
+  private pickScore(c: number): number {
+    const n = this.nRep
+    let bestEwma = Number.POSITIVE_INFINITY
+    for (let r = 0; r < n; r++) {
+      const e = this.rEwma[r]
+      if (e > 0 && e < bestEwma && this.rState[r] === ReplicaState.READY) bestEwma = e
+    }
+    const [wType, wLoad, wPerf] = this.scoreW
+    const tt = this.curTaskType
+    let best = -1
+    let bestScore = 0
+    for (let i = 0; i < n; i++) {
+      let r = this.rrCursor + i
+      if (r >= n) r -= n
+      if (!this.canTake(r, c)) continue
+      const e = this.rEwma[r]
+      const perf = e > 0 && bestEwma < Number.POSITIVE_INFINITY ? bestEwma / e : 1
+      const match = this.poolTypeMatch[this.rPool[r]][tt]
+      const s = wType * match + wLoad / (1 + this.rOut[r]) + wPerf * perf
+      if (best < 0 || s > bestScore) {
+        best = r
+        bestScore = s
+      }
+    }
+    if (best >= 0) this.rrCursor = best + 1 === n ? 0 : best + 1
+    return best
+  }
+
+  private typeId(type: string): number {
+    let id = this.typeIds.get(type)
+    if (id === undefined) {
+      id = this.typeIds.size
+      this.typeIds.set(type, id)
+      for (let p = 0; p < this.pools.length; p++) {
+        const types = this.pools[p].taskTypes
+        let m = this.poolTypeMatch[p]
+        if (m === undefined || m.length <= id) {
+          const g = new Uint8Array(Math.max(16, (id + 1) * 2))
+          if (m !== undefined) g.set(m)
+          this.poolTypeMatch[p] = m = g
+        }
+        m[id] = types === undefined || types.includes(type) ? 1 : 0
+      }
+    }
+    return id
+  }
+
+  // ------------------------------------------------------------------ dispatch and service
+
+  private dispatch(c: number, r: number): void {
+    const now = this.sim.now
+    const cls = this.cPrio[c]
+    this.cDispatch[c] = now
+    this.cReplica[c] = r
+    this.latency.record(M_WAIT, cls, now - this.cIssue[c])
+    this.rOut[r]++
+    this.inFlightCalls++
+    if (!this.isLlm) {
+      this.setLevel(r, this.rOut[r] / this.rCap[r])
+      this.sim.schedule(now + this.cService[c], EV_SERVICE_DONE, r, c)
+      return
+    }
+    this.noteKv(r)
+    this.rKvUsed[r] += this.cPrompt[c] + this.cOutput[c]
+    this.cPrefillLeft[c] = this.cPrompt[c]
+    this.cChunk[c] = 0
+    this.cDoneAt[c] = Number.POSITIVE_INFINITY
+    this.seqList[this.rSeqOff[r] + this.rSeqN[r]++] = c
+    switch (this.rPhase[r]) {
+      case PH_IDLE:
+        this.rPhase[r] = PH_KICK
+        this.sim.schedule(now, EV_STEP, r, ++this.rGen[r])
+        break
+      case PH_DECODE:
+        this.cutDecodeRun(r)
+        break
+      default:
+        // PH_PREFILL, PH_KICK, PH_BOUNDARY: the new sequence joins at the next boundary anyway.
+        break
+    }
+  }
+
+  /** Cut the replica's decode-only run at the first step boundary at or after now. */
+  private cutDecodeRun(r: number): void {
+    const serving = (this.pools[this.rPool[r]] as {serving: import('./types.js').LlmReplicaModel}).serving
+    const elapsed = this.sim.now - this.rRunStart[r]
+    const B = this.rB[r]
+    const C = this.rC[r]
+    let lo = 1
+    let hi = this.rRunK[r]
+    // Smallest j in [1, k] with decodeRunTimeS(j) ≥ elapsed.
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2)
+      if (serving.decodeRunTimeS(mid, B, C) >= elapsed) hi = mid
+      else lo = mid + 1
+    }
+    if (lo === this.rRunK[r]) return
+    this.rRunK[r] = lo
+    this.sim.schedule(this.rRunStart[r] + serving.decodeRunTimeS(lo, B, C), EV_STEP, r, ++this.rGen[r])
+  }
+
+  handle(kind: number, target: number, payload: number): void {
+    switch (kind) {
+      case EV_STEP:
+        if (payload === this.rGen[target]) this.stepBoundary(target)
+        break
+      case EV_SERVICE_DONE:
+        this.serviceDone(target, payload)
+        break
+      case EV_CALL_ISSUE: {
+        const task = this.tObj[target] as Task
+        this.issueCall(target, task)
+        break
+      }
+      case EV_SAMPLE:
+        this.sample()
+        break
+      case EV_READY:
+        this.rState[target] = ReplicaState.READY
+        this.drainQueue()
+        break
+      default:
+        throw new Error(`unknown event kind ${kind}`)
+    }
+    if (kind !== EV_SAMPLE) this.lastWorkS = this.sim.now
+  }
+
+  private serviceDone(r: number, c: number): void {
+    this.rOut[r]--
+    this.setLevel(r, this.rOut[r] / this.rCap[r])
+    this.completeCall(c, r)
+    if (this.queue.size > 0) this.drainQueue()
+  }
+
+  /** An LLM replica finished a step (or a decode run), or was kicked awake. */
+  private stepBoundary(r: number): void {
+    const pool = this.pools[this.rPool[r]] as import('./types.js').LlmPoolConfig
+    const phase = this.rPhase[r]
+    this.rPhase[r] = PH_BOUNDARY
+    const off = this.rSeqOff[r]
+    if (phase === PH_DECODE) {
+      const k = this.rRunK[r]
+      this.rStepsDone[r] += k
+      this.rC[r] += this.rB[r] * k
+      this.outputTokens += this.rB[r] * k
+      this.sOutTokens += this.rB[r] * k
+    } else if (phase === PH_PREFILL) {
+      const now = this.sim.now
+      this.rStepsDone[r] += 1
+      this.rC[r] += this.rB[r]
+      this.outputTokens += this.rB[r]
+      this.sOutTokens += this.rB[r]
+      const done = this.rStepsDone[r]
+      const n = this.rSeqN[r]
+      for (let i = 0; i < n; i++) {
+        const c = this.seqList[off + i]
+        const chunk = this.cChunk[c]
+        if (chunk === 0) continue
+        this.cChunk[c] = 0
+        const left = (this.cPrefillLeft[c] -= chunk)
+        if (left > 0) continue
+        // Prompt finished: this step emitted the first token.
+        this.cFirst[c] = now
+        this.outputTokens++
+        this.sOutTokens++
+        const d = done + this.cOutput[c] - 1
+        this.cDoneAt[c] = d
+        if (d < this.rMinDone[r]) this.rMinDone[r] = d
+        this.rB[r]++
+        this.rC[r] += this.cPrompt[c] + 1
+      }
+    }
+    if (phase !== PH_KICK && this.rMinDone[r] <= this.rStepsDone[r]) this.completeFinished(r, pool)
+    if (this.queue.size > 0) this.drainQueue()
+    this.startStep(r, pool)
+  }
+
+  /** Remove sequences whose last token was produced; keep admission order of the rest. */
+  private completeFinished(r: number, pool: import('./types.js').LlmPoolConfig): void {
+    const off = this.rSeqOff[r]
+    const n = this.rSeqN[r]
+    const done = this.rStepsDone[r]
+    let w = 0
+    let minDone = Number.POSITIVE_INFINITY
+    this.noteKv(r)
+    for (let i = 0; i < n; i++) {
+      const c = this.seqList[off + i]
+      const d = this.cDoneAt[c]
+      if (d <= done) {
+        this.rB[r]--
+        this.rC[r] -= this.cPrompt[c] + this.cOutput[c]
+        this.rKvUsed[r] -= this.cPrompt[c] + this.cOutput[c]
+        this.rOut[r]--
+        this.completeCall(c, r)
+      } else {
+        if (d < minDone) minDone = d
+        this.seqList[off + w++] = c
+      }
+    }
+    this.rSeqN[r] = w
+    this.rMinDone[r] = minDone
+    void pool
+  }
+
+  /** Start the replica's next step: a prefill step if prompts wait, else a decode run, else idle. */
+  private startStep(r: number, pool: import('./types.js').LlmPoolConfig): void {
+    const now = this.sim.now
+    const s = pool.serving
+    const n = this.rSeqN[r]
+    const B = this.rB[r]
+    if (n > B) {
+      // Chunked prefill: decoding sequences take one token each of the step's token budget.
+      let budget = s.maxBatchTokens - B
+      if (budget < 1) budget = 1
+      let prefill = 0
+      const off = this.rSeqOff[r]
+      for (let i = 0; i < n && budget > 0; i++) {
+        const c = this.seqList[off + i]
+        const left = this.cPrefillLeft[c]
+        if (left <= 0) continue
+        const chunk = left < budget ? left : budget
+        this.cChunk[c] = chunk
+        budget -= chunk
+        prefill += chunk
+      }
+      this.setLevel(r, 1)
+      this.rPhase[r] = PH_PREFILL
+      this.sim.schedule(now + s.stepTimeS(prefill, B, this.rC[r]), EV_STEP, r, ++this.rGen[r])
+    } else if (B > 0) {
+      const k = this.rMinDone[r] - this.rStepsDone[r]
+      this.setLevel(r, 1)
+      this.rPhase[r] = PH_DECODE
+      this.rRunStart[r] = now
+      this.rRunK[r] = k
+      this.sim.schedule(now + s.decodeRunTimeS(k, B, this.rC[r]), EV_STEP, r, ++this.rGen[r])
+    } else {
+      this.setLevel(r, 0)
+      this.rPhase[r] = PH_IDLE
+    }
+  }
+
+  private completeCall(c: number, r: number): void {
+    const now = this.sim.now
+    const cls = this.cPrio[c]
+    const p = this.rPool[r]
+    const totals = this.poolTotals[p]
+    const e2e = now - this.cIssue[c]
+    this.latency.record(M_E2E, cls, e2e)
+    this.callsCompleted++
+    this.inFlightCalls--
+    totals.callsServed++
+    let perUnit: number
+    if (this.isLlm) {
+      const out = this.cOutput[c]
+      const ttft = this.cFirst[c] - this.cIssue[c]
+      this.latency.record(M_TTFT, cls, ttft)
+      if (out > 1) this.latency.record(M_TPOT, cls, (e2e - ttft) / (out - 1))
+      totals.inputTokens += this.cPrompt[c]
+      totals.outputTokens += out
+      this.inputTokens += this.cPrompt[c]
+      perUnit = (now - this.cDispatch[c]) / out
+    } else {
+      perUnit = now - this.cDispatch[c]
+    }
+    const e = this.rEwma[r]
+    this.rEwma[r] = e === 0 ? perUnit : e + this.ewmaAlpha * (perUnit - e)
+    const t = this.cTask[c]
+    this.freeCall(c)
+    const task = this.tObj[t] as Task
+    const next = this.tNext[t]
+    if (next < task.calls.length) {
+      this.sim.schedule(now + task.calls[next].delayS, EV_CALL_ISSUE, t, 0)
+      return
+    }
+    this.tasksCompleted++
+    this.sCompleted++
+    this.latency.record(M_TASK_E2E, cls, now - task.arrivalS)
+    this.freeTask(t)
+  }
+
+  // ------------------------------------------------------------------ accounting
+
+  private setLevel(r: number, level: number): void {
+    const now = this.sim.now
+    this.poolTotals[this.rPool[r]].busyReplicaS += this.rLevel[r] * (now - this.rLevelSince[r])
+    this.rLevel[r] = level
+    this.rLevelSince[r] = now
+  }
+
+  private noteKv(r: number): void {
+    const now = this.sim.now
+    this.poolTotals[this.rPool[r]].kvTokenS += this.rKvUsed[r] * (now - this.rKvSince[r])
+    this.rKvSince[r] = now
+  }
+
+  /** Called by the driver when the workload has no more tasks. */
+  endOfArrivals(): void {
+    this.moreArrivals = false
+  }
+
+  /** True while anything is waiting, running or scheduled to issue. */
+  get busy(): boolean {
+    return this.tasksInSystem > 0
+  }
+
+  private sample(): void {
+    const now = this.sim.now
+    this.pruneExpired()
+    this.writeSample(now)
+    if (this.moreArrivals || this.tasksInSystem > 0 || now + this.sampleIntervalS <= this.durationS) {
+      this.sim.schedule(now + this.sampleIntervalS, EV_SAMPLE, 0, 0)
+    }
+  }
+
+  private writeSample(now: number): void {
+    const dt = now - this.sPrevT
+    if (dt <= 0) return
+    const row = this.series
+    row.push(now, this.queue.size, this.inFlightCalls, this.tasksInSystem, this.sArrivals, this.sCompleted, this.sDropped, this.sCompleted / dt, this.sOutTokens / dt)
+    for (let p = 0; p < this.pools.length; p++) {
+      let busyNow = 0
+      let kv = 0
+      let kvCap = 0
+      let reps = 0
+      for (let r = 0; r < this.nRep; r++) {
+        if (this.rPool[r] !== p) continue
+        this.setLevel(r, this.rLevel[r])
+        if (this.rLevel[r] > 0) busyNow++
+        if (this.rState[r] !== ReplicaState.GONE) reps++
+        kv += this.rKvUsed[r]
+        kvCap += this.rKvCap[r]
+      }
+      const busyTotal = this.poolTotals[p].busyReplicaS
+      const util = reps > 0 ? (busyTotal - this.sPoolBusyPrev[p]) / (reps * dt) : 0
+      this.sPoolBusyPrev[p] = busyTotal
+      row.push(busyNow, util, this.isLlm && kvCap > 0 ? kv / kvCap : 0)
+    }
+    this.sArrivals = 0
+    this.sCompleted = 0
+    this.sDropped = 0
+    this.sOutTokens = 0
+    this.sPrevT = now
+  }
+
+  /** Close the books at the end of the run: time-weighted accumulators up to `end`. */
+  finish(end: number): void {
+    this.sim.now = Math.max(this.sim.now, end)
+    this.noteQueueDepth()
+    if (this.sampleIntervalS > 0) this.writeSample(this.sim.now)
+    for (let r = 0; r < this.nRep; r++) {
+      this.setLevel(r, this.rLevel[r])
+      if (this.isLlm) this.noteKv(r)
+      this.poolTotals[this.rPool[r]].replicaS += this.sim.now - this.rBornAt[r]
+    }
+  }
+
+  get meanQueueDepth(): number {
+    return this.sim.now > 0 ? this.queueDepthArea / this.sim.now : 0
+  }
+
+  get replicaCount(): number {
+    return this.nRep
+  }
+
+  replicasOf(p: number): number {
+    let n = 0
+    for (let r = 0; r < this.nRep; r++) if (this.rPool[r] === p && this.rState[r] !== ReplicaState.GONE) n++
+    return n
+  }
+
+  kvCapacityOf(p: number): number {
+    let s = 0
+    for (let r = 0; r < this.nRep; r++) if (this.rPool[r] === p) s += this.rKvCap[r]
+    return s
+  }
+
+  // ------------------------------------------------------------------ slot tables
+
+  private freeCall(c: number): void {
+    this.cFree[this.cFreeN++] = c
+  }
+
+  private freeTask(t: number): void {
+    this.tObj[t] = undefined
+    this.tFree[this.tFreeN++] = t
+    this.tasksInSystem--
+  }
+
+  private growCalls(cap: number): void {
+    const old = this.cCap
+    const f64 = (a: Float64Array | undefined): Float64Array => {
+      const b = new Float64Array(cap)
+      if (a) b.set(a)
+      return b
+    }
+    this.cTask = growI32(this.cTask, cap)
+    this.cReplica = growI32(this.cReplica, cap)
+    const p = new Uint8Array(cap)
+    if (this.cPrio) p.set(this.cPrio)
+    this.cPrio = p
+    this.cIssue = f64(this.cIssue)
+    this.cDispatch = f64(this.cDispatch)
+    this.cFirst = f64(this.cFirst)
+    this.cPrompt = f64(this.cPrompt)
+    this.cOutput = f64(this.cOutput)
+    this.cPrefillLeft = f64(this.cPrefillLeft)
+    this.cChunk = f64(this.cChunk)
+    this.cDoneAt = f64(this.cDoneAt)
+    this.cService = f64(this.cService)
+    this.cDeadline = f64(this.cDeadline)
+    if (this.cFree.length < cap) this.cFree = growI32(this.cFree, cap)
+    // New slots are pushed so that the lowest index is handed out first.
+    for (let i = cap - 1; i >= old; i--) this.cFree[this.cFreeN++] = i
+    this.cCap = cap
+  }
+
+  private growTasks(cap: number): void {
+    const old = this.tCap
+    this.tNext = growI32(this.tNext, cap)
+    if (this.tFree.length < cap) this.tFree = growI32(this.tFree, cap)
+    for (let i = cap - 1; i >= old; i--) this.tFree[this.tFreeN++] = i
+    this.tObj.length = cap
+    this.tCap = cap
+  }
+}
+
+function growI32(a: Int32Array | undefined, cap: number): Int32Array {
+  const b = new Int32Array(cap)
+  if (a) b.set(a.subarray(0, Math.min(a.length, cap)))
+  return b
+}

@@ -1,0 +1,83 @@
+import * as hdr from 'hdr-histogram-js'
+
+import {PRIORITIES} from '../workload/types.js'
+
+/** Latency metrics recorded per call (one LLM request or one generic job) and per task. */
+export const METRICS = ['queueWait', 'ttft', 'tpot', 'e2e', 'taskE2e'] as const
+export type MetricName = (typeof METRICS)[number]
+export const M_WAIT = 0
+export const M_TTFT = 1
+export const M_TPOT = 2
+export const M_E2E = 3
+export const M_TASK_E2E = 4
+
+const CLASSES = PRIORITIES.length
+
+/** Quantile summary of one metric in seconds; null fields when nothing was recorded. */
+export interface QuantileSummary {
+  count: number
+  meanS: number
+  p50S: number
+  p90S: number
+  p95S: number
+  p99S: number
+  maxS: number
+}
+
+/**
+ * Streaming latency quantiles: an HdrHistogram (hdr-histogram-js, 3 significant digits) per metric
+ * and priority class, values recorded in whole microseconds, so memory stays fixed however long
+ * the run. Means are exact (kept as sums beside the histograms). Overall figures merge the classes
+ * at the end instead of recording twice on the hot path.
+ */
+export class LatencyRecorder {
+  private readonly hists: hdr.Histogram[]
+  private readonly sums = new Float64Array(METRICS.length * CLASSES)
+  private readonly counts = new Float64Array(METRICS.length * CLASSES)
+
+  constructor() {
+    this.hists = Array.from({length: METRICS.length * CLASSES}, () =>
+      hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3}),
+    )
+  }
+
+  record(metric: number, cls: number, seconds: number): void {
+    const i = metric * CLASSES + cls
+    this.hists[i].recordValue(Math.round(seconds * 1e6))
+    this.sums[i] += seconds
+    this.counts[i]++
+  }
+
+  /** Exact mean of a metric over one class, or over all classes when cls is -1. */
+  mean(metric: number, cls = -1): number {
+    let s = 0
+    let n = 0
+    for (let c = 0; c < CLASSES; c++) {
+      if (cls >= 0 && c !== cls) continue
+      s += this.sums[metric * CLASSES + c]
+      n += this.counts[metric * CLASSES + c]
+    }
+    return n === 0 ? Number.NaN : s / n
+  }
+
+  count(metric: number, cls = -1): number {
+    let n = 0
+    for (let c = 0; c < CLASSES; c++) if (cls < 0 || c === cls) n += this.counts[metric * CLASSES + c]
+    return n
+  }
+
+  /** Summary of a metric for one class, or overall (cls = -1, classes merged). */
+  summary(metric: number, cls = -1): QuantileSummary | null {
+    const n = this.count(metric, cls)
+    if (n === 0) return null
+    let h: hdr.Histogram
+    if (cls >= 0) {
+      h = this.hists[metric * CLASSES + cls]
+    } else {
+      h = hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+      for (let c = 0; c < CLASSES; c++) h.add(this.hists[metric * CLASSES + c])
+    }
+    const q = (p: number): number => h.getValueAtPercentile(p) / 1e6
+    return {count: n, meanS: this.mean(metric, cls), p50S: q(50), p90S: q(90), p95S: q(95), p99S: q(99), maxS: h.maxValue / 1e6}
+  }
+}
