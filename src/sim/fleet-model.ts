@@ -495,7 +495,7 @@ export class FleetModel implements EventHandler {
       if (!this.canTake(r, c)) continue
       const e = this.rEwma[r]
       const perf = e > 0 && bestEwma < Number.POSITIVE_INFINITY ? bestEwma / e : 1
-      const match = this.poolTypeMatch[this.rPool[r]][tt]
+      const match = this.poolTypeMatch[this.rPool[r]][tt] * 0.5
       const s = wType * match + wLoad / (1 + this.rOut[r]) + wPerf * perf
       if (best < 0 || s > bestScore) {
         best = r
@@ -519,7 +519,8 @@ export class FleetModel implements EventHandler {
           if (m !== undefined) g.set(m)
           this.poolTypeMatch[p] = m = g
         }
-        m[id] = types === undefined || types.includes(type) ? 1 : 0
+        // 1: the pool is specialised for this type; ½: a generalist pool (no list); 0: specialised elsewhere.
+        m[id] = types === undefined ? 1 : types.includes(type) ? 2 : 0
       }
     }
     return id
@@ -787,8 +788,9 @@ export class FleetModel implements EventHandler {
     const now = this.sim.now
     this.pruneExpired()
     this.writeSample(now)
-    if (this.moreArrivals || this.tasksInSystem > 0 || now + this.sampleIntervalS <= this.durationS) {
-      this.sim.schedule(now + this.sampleIntervalS, EV_SAMPLE, 0, 0)
+    const next = now + this.sampleIntervalS
+    if (this.moreArrivals || this.tasksInSystem > 0 || (Number.isFinite(this.durationS) && next <= this.durationS)) {
+      this.sim.schedule(next, EV_SAMPLE, 0, 0)
     }
   }
 

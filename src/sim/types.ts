@@ -46,7 +46,7 @@ export const ROUTING_POLICIES = ['round-robin', 'least-outstanding', 'weighted',
 export type RoutingPolicy = (typeof ROUTING_POLICIES)[number]
 
 export interface ScoreWeights {
-  /** Weight of the type match (1 when the replica's pool lists the task's type, else 0). */
+  /** Weight of the type match: 1 when the replica's pool lists the task's type, ½ for a pool with no list, 0 otherwise. */
   typeMatch: number
   /** Weight of 1 / (1 + outstanding calls). */
   load: number
