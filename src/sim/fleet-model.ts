@@ -160,6 +160,7 @@ export class FleetModel implements EventHandler {
   private queueDepthSince = 0
   /** Time of the last arrival, step, completion or issue (samples excluded): the run's real end. */
   lastWorkS = 0
+  lastArrivalS = 0
 
   // --- time series (flat rows)
   readonly sampleIntervalS: number
@@ -280,6 +281,7 @@ export class FleetModel implements EventHandler {
     this.tasksArrived++
     this.sArrivals++
     this.lastWorkS = this.sim.now
+    this.lastArrivalS = this.sim.now
     const cls = PRIORITY_RANK[task.priority]
     this.tasksByClass[cls]++
     if (task.calls.length === 0 && task.serviceTimeS === undefined) {
@@ -309,9 +311,9 @@ export class FleetModel implements EventHandler {
     this.cTask[c] = t
     this.cPrio[c] = cls
     this.cIssue[c] = now
-    const dl = task.deadlineS ?? this.deadlineS[cls]
-    // Per-task deadlines count from the task's arrival; class deadlines from each call's issue.
-    this.cDeadline[c] = task.deadlineS !== undefined ? task.arrivalS + dl : now + dl
+    // A task's own deadline (from its arrival) bounds when its first call starts; the class deadline
+    // bounds how long any call waits in the queue.
+    this.cDeadline[c] = k === 0 && task.deadlineS !== undefined ? task.arrivalS + task.deadlineS : now + this.deadlineS[cls]
     if (this.isLlm) {
       const call = task.calls[k]
       const prompt = Math.max(1, call.inputTokens)

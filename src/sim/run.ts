@@ -56,7 +56,7 @@ export async function runFleetModel(model: FleetModel, tasks: TaskStream, option
   }
   model.endOfArrivals()
   sim.run(model)
-  const end = Math.max(duration, model.lastWorkS)
+  const end = Math.max(Number.isFinite(duration) ? duration : 0, model.lastWorkS)
   model.finish(end)
   if (onProgress) onProgress(end)
   return end

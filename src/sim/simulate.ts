@@ -1,0 +1,132 @@
+import {RandomStreams} from '../engine/random.js'
+import type {ServingProfile} from '../fleet/types.js'
+import {buildReport, type SimulationReport} from '../report/report.js'
+import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
+import type {TaskStream} from '../workload/types.js'
+import {createTaskStream, resolveProfile} from './deps.js'
+import {FleetModel} from './fleet-model.js'
+import {runFleetModel} from './run.js'
+import type {LlmReplicaModel, PoolConfig} from './types.js'
+
+export interface SimulateOptions {
+  /** Directory relative paths in the scenario resolve against (the scenario file's); default cwd. */
+  baseDir?: string
+  /** Seed instead of the scenario's. */
+  seed?: number
+  /** Replay this trace file instead of the scenario's workload (format detected). */
+  traceFile?: string
+  /** Use these tasks instead of the scenario's workload (library use, tests, benchmarks). */
+  tasks?: TaskStream
+  /** Resolve an LLM pool's serving profile (default: the model catalog in models/). */
+  resolveProfile?: (pool: LlmPoolSpec) => ServingProfile
+  /** Called as simulated time advances: fraction of the arrival window done (0…1), for a progress bar. */
+  onProgress?: (fraction: number) => void
+}
+
+export interface TimeSeries {
+  columns: string[]
+  /** Row-major values, columns.length per row. */
+  rows: number[]
+}
+
+export interface SimulationResult {
+  report: SimulationReport
+  timeSeries: TimeSeries
+}
+
+/** Scenario duration in seconds (durationS, duration, or the workload's own), or undefined. */
+export function scenarioDurationS(s: Scenario): number | undefined {
+  const w = s.workload as {durationS?: unknown}
+  return s.durationS ?? s.duration ?? (typeof w.durationS === 'number' ? w.durationS : undefined)
+}
+
+/** The fleet as the model needs it: profiles resolved, prices and limits applied. */
+export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => ServingProfile): {pools: PoolConfig[]; info: {gpu?: string; model?: string; profile?: string}[]} {
+  const pools: PoolConfig[] = []
+  const info: {gpu?: string; model?: string; profile?: string}[] = []
+  for (const p of scenario.fleet.pools) {
+    if (p.kind === 'generic') {
+      pools.push({
+        kind: 'generic',
+        name: p.name,
+        replicas: p.servers,
+        slots: p.slots ?? 1,
+        gpusPerReplica: p.gpusPerServer ?? 1,
+        pricePerHourUsd: p.pricePerHourUsd ?? 0,
+        weight: p.weight,
+        taskTypes: p.taskTypes,
+        gpu: p.gpu,
+      })
+      info.push({gpu: p.gpu})
+      continue
+    }
+    const profile = resolve(p)
+    let serving: LlmReplicaModel = profile
+    if (p.maxBatchSeqs !== undefined || p.maxBatchTokens !== undefined) {
+      // Same cost model, other batch limits: a prototype-linked view keeps the methods' `this`.
+      serving = Object.assign(Object.create(profile) as LlmReplicaModel, {
+        maxBatchSeqs: p.maxBatchSeqs ?? profile.maxBatchSeqs,
+        maxBatchTokens: p.maxBatchTokens ?? profile.maxBatchTokens,
+      })
+    }
+    pools.push({
+      kind: 'llm',
+      name: p.name,
+      replicas: p.replicas,
+      serving,
+      profileId: profile.id,
+      gpusPerReplica: profile.gpusPerReplica,
+      pricePerHourUsd: profile.pricePerHourUsd,
+      coldStartS: profile.coldStartS,
+      weight: p.weight,
+      taskTypes: p.taskTypes,
+      gpu: profile.gpu,
+      model: profile.model,
+    })
+    info.push({gpu: profile.gpu, model: profile.model, profile: profile.id})
+  }
+  return {pools, info}
+}
+
+const defaultResolve = (p: LlmPoolSpec): ServingProfile =>
+  resolveProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: p.priceOverride})
+
+/**
+ * Simulate a scenario: build the fleet, stream the workload through it and report what users would
+ * see. Deterministic: the same scenario, options and seed give the same report.
+ */
+export async function simulate(scenario: Scenario, options: SimulateOptions = {}): Promise<SimulationResult> {
+  const seed = options.seed ?? scenario.seed ?? 1
+  const rng = new RandomStreams(seed)
+  const baseDir = options.baseDir ?? process.cwd()
+  const {pools, info} = buildPools(scenario, options.resolveProfile ?? defaultResolve)
+  const declared = scenarioDurationS(scenario)
+  const workloadSpec = options.traceFile ? {kind: 'trace' as const, path: options.traceFile} : scenario.workload
+  const tasks = options.tasks ?? createTaskStream(workloadSpec, {baseDir, rng, durationS: declared})
+  const durationS = declared ?? Number.POSITIVE_INFINITY
+  const sampleIntervalS = scenario.report?.sampleIntervalS ?? (Number.isFinite(durationS) ? Math.max(1, Math.ceil(durationS / 500)) : 60)
+  const model = new FleetModel(
+    {
+      pools,
+      routing: {policy: scenario.routing?.policy ?? 'least-outstanding', score: scenario.routing?.weights, ewmaAlpha: scenario.routing?.ewmaAlpha},
+      queue: {maxDepth: scenario.queue?.maxDepth, deadlineS: scenario.queue?.deadlines},
+      durationS,
+      sampleIntervalS,
+    },
+    rng.stream('routing'),
+  )
+  const onProgress = options.onProgress
+  const endS = await runFleetModel(model, tasks, {
+    onProgress: onProgress && Number.isFinite(durationS) ? (t) => onProgress(Math.min(1, t / durationS)) : undefined,
+  })
+  const report = buildReport(model, {
+    name: scenario.name,
+    seed,
+    durationS: Number.isFinite(durationS) ? durationS : model.lastArrivalS,
+    workload: options.tasks ? 'tasks (library)' : options.traceFile ? 'trace (--trace)' : String(workloadSpec.kind),
+    endS,
+    slo: scenario.slo,
+    poolInfo: info,
+  })
+  return {report, timeSeries: {columns: model.seriesColumns, rows: model.series}}
+}
