@@ -2,7 +2,7 @@ import type {Rng} from '../engine/random.js'
 import {type EventHandler, Simulation} from '../engine/simulation.js'
 import {InputError} from '../errors.js'
 import {PRIORITIES, PRIORITY_RANK, type Task} from '../workload/types.js'
-import {LatencyRecorder, M_E2E, M_TASK_E2E, M_TPOT, M_TTFT, M_WAIT} from './metrics.js'
+import {LatencyRecorder, R_E2E_CHAIN_CALL, R_E2E_SOLO, R_TASK_E2E_CHAIN, R_TPOT, R_TTFT, R_WAIT} from './metrics.js'
 import {PriorityFifo} from './priority-fifo.js'
 import {type FleetModelConfig, type PoolConfig, ReplicaState, type RoutingPolicy} from './types.js'
 
@@ -136,6 +136,16 @@ export class FleetModel implements EventHandler {
   private tObj: (Task | undefined)[] = []
   private tNext!: Int32Array
 
+  // Least-outstanding index: READY replicas in buckets by outstanding count (intrusive doubly-linked
+  // lists), so the policy finds the least-loaded replica without scanning the fleet. A replica
+  // enters a bucket at its tail, so ties go to the replica that has waited longest at that load.
+  private bHead: Int32Array
+  private bTail: Int32Array
+  private bNext: Int32Array
+  private bPrev: Int32Array
+  private bMin = 0
+  private readonly useBuckets: boolean
+
   private readonly queue = new PriorityFifo(CLASSES, 1024)
   private rrCursor = 0
   private maxKvCap = 0
@@ -200,10 +210,17 @@ export class FleetModel implements EventHandler {
 
     let total = 0
     let seqTotal = 0
+    let maxCap = 1
     for (const p of this.pools) {
       total += p.replicas
       if (p.kind === 'llm') seqTotal += p.replicas * p.serving.maxBatchSeqs
+      maxCap = Math.max(maxCap, p.kind === 'llm' ? p.serving.maxBatchSeqs : p.slots)
     }
+    this.useBuckets = this.policy === 1
+    this.bHead = new Int32Array(maxCap + 1).fill(-1)
+    this.bTail = new Int32Array(maxCap + 1).fill(-1)
+    this.bNext = new Int32Array(Math.max(1, total)).fill(-1)
+    this.bPrev = new Int32Array(Math.max(1, total)).fill(-1)
     const cap = Math.max(1, total)
     this.rPool = new Int32Array(cap)
     this.rState = new Uint8Array(cap)
@@ -235,6 +252,7 @@ export class FleetModel implements EventHandler {
       for (let i = 0; i < pool.replicas; i++) {
         const r = this.nRep++
         this.initReplica(r, p, seqOff, ReplicaState.READY)
+        if (this.useBuckets) this.bucketIn(r)
         if (pool.kind === 'llm') seqOff += pool.serving.maxBatchSeqs
       }
     }
@@ -460,10 +478,17 @@ export class FleetModel implements EventHandler {
   }
 
   private pickLeastOutstanding(c: number): number {
+    if (this.useBuckets) {
+      const top = this.bHead.length
+      for (let o = this.bMin; o < top; o++) {
+        for (let r = this.bHead[o]; r >= 0; r = this.bNext[r]) if (this.canTake(r, c)) return r
+      }
+      return -1
+    }
+    // Without the index (power-of-two fallback): scan, starting after the last pick so ties rotate.
     const n = this.nRep
     let best = -1
     let bestOut = 0
-    // Start after the last pick so that ties rotate instead of piling on replica 0.
     for (let i = 0; i < n; i++) {
       let r = this.rrCursor + i
       if (r >= n) r -= n
@@ -477,6 +502,45 @@ export class FleetModel implements EventHandler {
     }
     if (best >= 0) this.rrCursor = best + 1 === n ? 0 : best + 1
     return best
+  }
+
+  /** Put a READY replica at the tail of the bucket of its outstanding count. */
+  private bucketIn(r: number): void {
+    const o = this.rOut[r]
+    const t = this.bTail[o]
+    this.bPrev[r] = t
+    this.bNext[r] = -1
+    if (t >= 0) this.bNext[t] = r
+    else this.bHead[o] = r
+    this.bTail[o] = r
+    if (o < this.bMin) this.bMin = o
+  }
+
+  private bucketOut(r: number): void {
+    const o = this.rOut[r]
+    const p = this.bPrev[r]
+    const n = this.bNext[r]
+    if (p >= 0) this.bNext[p] = n
+    else this.bHead[o] = n
+    if (n >= 0) this.bPrev[n] = p
+    else this.bTail[o] = p
+    if (o === this.bMin && this.bHead[o] < 0) {
+      const top = this.bHead.length
+      let m = o + 1
+      while (m < top && this.bHead[m] < 0) m++
+      this.bMin = m
+    }
+  }
+
+  /** Change a replica's outstanding count by ±1, keeping the least-outstanding index. */
+  private addOutstanding(r: number, delta: number): void {
+    if (this.useBuckets && this.rState[r] === ReplicaState.READY) {
+      this.bucketOut(r)
+      this.rOut[r] += delta
+      this.bucketIn(r)
+    } else {
+      this.rOut[r] += delta
+    }
   }
 
   /** The seeds' load balancer: typeMatch·w1 + 1/(1+load)·w2 + performance·w3, highest wins. */
@@ -535,8 +599,8 @@ export class FleetModel implements EventHandler {
     const cls = this.cPrio[c]
     this.cDispatch[c] = now
     this.cReplica[c] = r
-    this.latency.record(M_WAIT, cls, now - this.cIssue[c])
-    this.rOut[r]++
+    this.latency.record(R_WAIT, cls, now - this.cIssue[c])
+    this.addOutstanding(r, 1)
     this.inFlightCalls++
     if (!this.isLlm) {
       this.setLevel(r, this.rOut[r] / this.rCap[r])
@@ -600,6 +664,7 @@ export class FleetModel implements EventHandler {
         break
       case EV_READY:
         this.rState[target] = ReplicaState.READY
+        if (this.useBuckets) this.bucketIn(target)
         this.drainQueue()
         break
       default:
@@ -609,7 +674,7 @@ export class FleetModel implements EventHandler {
   }
 
   private serviceDone(r: number, c: number): void {
-    this.rOut[r]--
+    this.addOutstanding(r, -1)
     this.setLevel(r, this.rOut[r] / this.rCap[r])
     this.completeCall(c, r)
     if (this.queue.size > 0) this.drainQueue()
@@ -673,7 +738,7 @@ export class FleetModel implements EventHandler {
         this.rB[r]--
         this.rC[r] -= this.cPrompt[c] + this.cOutput[c]
         this.rKvUsed[r] -= this.cPrompt[c] + this.cOutput[c]
-        this.rOut[r]--
+        this.addOutstanding(r, -1)
         this.completeCall(c, r)
       } else {
         if (d < minDone) minDone = d
@@ -728,7 +793,6 @@ export class FleetModel implements EventHandler {
     const p = this.rPool[r]
     const totals = this.poolTotals[p]
     const e2e = now - this.cIssue[c]
-    this.latency.record(M_E2E, cls, e2e)
     this.callsCompleted++
     this.inFlightCalls--
     totals.callsServed++
@@ -736,8 +800,8 @@ export class FleetModel implements EventHandler {
     if (this.isLlm) {
       const out = this.cOutput[c]
       const ttft = this.cFirst[c] - this.cIssue[c]
-      this.latency.record(M_TTFT, cls, ttft)
-      if (out > 1) this.latency.record(M_TPOT, cls, (e2e - ttft) / (out - 1))
+      this.latency.record(R_TTFT, cls, ttft)
+      if (out > 1) this.latency.record(R_TPOT, cls, (e2e - ttft) / (out - 1))
       totals.inputTokens += this.cPrompt[c]
       totals.outputTokens += out
       this.inputTokens += this.cPrompt[c]
@@ -751,13 +815,15 @@ export class FleetModel implements EventHandler {
     this.freeCall(c)
     const task = this.tObj[t] as Task
     const next = this.tNext[t]
+    const chain = task.calls.length > 1
+    this.latency.record(chain ? R_E2E_CHAIN_CALL : R_E2E_SOLO, cls, e2e)
     if (next < task.calls.length) {
       this.sim.schedule(now + task.calls[next].delayS, EV_CALL_ISSUE, t, 0)
       return
     }
     this.tasksCompleted++
     this.sCompleted++
-    this.latency.record(M_TASK_E2E, cls, now - task.arrivalS)
+    if (chain) this.latency.record(R_TASK_E2E_CHAIN, cls, now - task.arrivalS)
     this.freeTask(t)
   }
 

@@ -2,7 +2,7 @@ import * as hdr from 'hdr-histogram-js'
 
 import {PRIORITIES} from '../workload/types.js'
 
-/** Latency metrics recorded per call (one LLM request or one generic job) and per task. */
+/** Latency metrics reported per call (one LLM request or one generic job) and per task. */
 export const METRICS = ['queueWait', 'ttft', 'tpot', 'e2e', 'taskE2e'] as const
 export type MetricName = (typeof METRICS)[number]
 export const M_WAIT = 0
@@ -10,6 +10,20 @@ export const M_TTFT = 1
 export const M_TPOT = 2
 export const M_E2E = 3
 export const M_TASK_E2E = 4
+
+/**
+ * What is recorded. A single-call task's call e2e is also its task e2e, so it is recorded once (R_E2E_SOLO)
+ * and counted in both metrics; calls of agent chains and whole chains are recorded apart.
+ */
+export const R_WAIT = 0
+export const R_TTFT = 1
+export const R_TPOT = 2
+export const R_E2E_SOLO = 3
+export const R_E2E_CHAIN_CALL = 4
+export const R_TASK_E2E_CHAIN = 5
+const RECORDED = 6
+/** Recorded series behind each reported metric. */
+const SOURCES: readonly (readonly number[])[] = [[R_WAIT], [R_TTFT], [R_TPOT], [R_E2E_SOLO, R_E2E_CHAIN_CALL], [R_E2E_SOLO, R_TASK_E2E_CHAIN]]
 
 const CLASSES = PRIORITIES.length
 
@@ -32,17 +46,18 @@ export interface QuantileSummary {
  */
 export class LatencyRecorder {
   private readonly hists: hdr.Histogram[]
-  private readonly sums = new Float64Array(METRICS.length * CLASSES)
-  private readonly counts = new Float64Array(METRICS.length * CLASSES)
+  private readonly sums = new Float64Array(RECORDED * CLASSES)
+  private readonly counts = new Float64Array(RECORDED * CLASSES)
 
   constructor() {
-    this.hists = Array.from({length: METRICS.length * CLASSES}, () =>
+    this.hists = Array.from({length: RECORDED * CLASSES}, () =>
       hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3}),
     )
   }
 
-  record(metric: number, cls: number, seconds: number): void {
-    const i = metric * CLASSES + cls
+  /** Record one value of a recorded series (R_*) for a priority class. */
+  record(series: number, cls: number, seconds: number): void {
+    const i = series * CLASSES + cls
     this.hists[i].recordValue(Math.round(seconds * 1e6))
     this.sums[i] += seconds
     this.counts[i]++
@@ -52,17 +67,19 @@ export class LatencyRecorder {
   mean(metric: number, cls = -1): number {
     let s = 0
     let n = 0
-    for (let c = 0; c < CLASSES; c++) {
-      if (cls >= 0 && c !== cls) continue
-      s += this.sums[metric * CLASSES + c]
-      n += this.counts[metric * CLASSES + c]
+    for (const src of SOURCES[metric]) {
+      for (let c = 0; c < CLASSES; c++) {
+        if (cls >= 0 && c !== cls) continue
+        s += this.sums[src * CLASSES + c]
+        n += this.counts[src * CLASSES + c]
+      }
     }
     return n === 0 ? Number.NaN : s / n
   }
 
   count(metric: number, cls = -1): number {
     let n = 0
-    for (let c = 0; c < CLASSES; c++) if (cls < 0 || c === cls) n += this.counts[metric * CLASSES + c]
+    for (const src of SOURCES[metric]) for (let c = 0; c < CLASSES; c++) if (cls < 0 || c === cls) n += this.counts[src * CLASSES + c]
     return n
   }
 
@@ -70,12 +87,9 @@ export class LatencyRecorder {
   summary(metric: number, cls = -1): QuantileSummary | null {
     const n = this.count(metric, cls)
     if (n === 0) return null
-    let h: hdr.Histogram
-    if (cls >= 0) {
-      h = this.hists[metric * CLASSES + cls]
-    } else {
-      h = hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
-      for (let c = 0; c < CLASSES; c++) h.add(this.hists[metric * CLASSES + c])
+    const h = hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+    for (const src of SOURCES[metric]) {
+      for (let c = 0; c < CLASSES; c++) if (cls < 0 || c === cls) h.add(this.hists[src * CLASSES + c])
     }
     const q = (p: number): number => h.getValueAtPercentile(p) / 1e6
     return {count: n, meanS: this.mean(metric, cls), p50S: q(50), p90S: q(90), p95S: q(95), p99S: q(99), maxS: h.maxValue / 1e6}
