@@ -98,6 +98,7 @@ export class FleetModel implements EventHandler {
   private rLevelSince: Float64Array
   private rKvSince: Float64Array
   private rBornAt: Float64Array
+  private rGoneAt: Float64Array
   // LLM replica step state
   private rPhase: Uint8Array
   private rGen: Int32Array
@@ -110,6 +111,7 @@ export class FleetModel implements EventHandler {
   private rSeqOff: Int32Array // offset of the replica's sequence list in seqList
   private rSeqN: Int32Array
   private seqList: Int32Array
+  private seqTop = 0
 
   // --- calls in flight (slot-indexed, recycled)
   private cCap = 0
@@ -184,6 +186,7 @@ export class FleetModel implements EventHandler {
   private sPrevT = 0
   private moreArrivals = true
   readonly durationS: number
+  private readonly onSample?: (model: FleetModel, now: number) => void
 
   constructor(config: FleetModelConfig, routingRng: Rng) {
     this.pools = config.pools
@@ -206,6 +209,7 @@ export class FleetModel implements EventHandler {
     this.maxDepth = config.queue.maxDepth ?? Number.POSITIVE_INFINITY
     this.durationS = config.durationS
     this.sampleIntervalS = config.sampleIntervalS
+    this.onSample = config.onSample
     this.poolTotals = this.pools.map(() => ({callsServed: 0, inputTokens: 0, outputTokens: 0, busyReplicaS: 0, kvTokenS: 0, replicaS: 0}))
 
     let total = 0
@@ -235,6 +239,7 @@ export class FleetModel implements EventHandler {
     this.rLevelSince = new Float64Array(cap)
     this.rKvSince = new Float64Array(cap)
     this.rBornAt = new Float64Array(cap)
+    this.rGoneAt = new Float64Array(cap).fill(Number.POSITIVE_INFINITY)
     this.rPhase = new Uint8Array(cap)
     this.rGen = new Int32Array(cap)
     this.rRunStart = new Float64Array(cap)
@@ -256,6 +261,7 @@ export class FleetModel implements EventHandler {
         if (pool.kind === 'llm') seqOff += pool.serving.maxBatchSeqs
       }
     }
+    this.seqTop = seqOff
     this.cFree = new Int32Array(1024)
     this.tFree = new Int32Array(1024)
     this.growCalls(1024)
@@ -540,7 +546,84 @@ export class FleetModel implements EventHandler {
       this.bucketIn(r)
     } else {
       this.rOut[r] += delta
+      if (this.rOut[r] === 0 && this.rState[r] === ReplicaState.DRAINING) this.retire(r)
     }
+  }
+
+  // ------------------------------------------------------------------ replica lifecycle
+  // provisioning → loading → ready → draining → gone. Replicas bill from creation to gone.
+
+  /**
+   * Add a replica to pool `p` now; it takes work after `readyAfterS` seconds (node provisioning,
+   * image pull and model load, as the caller models them). Returns the replica index.
+   */
+  addReplica(p: number, readyAfterS: number): number {
+    const pool = this.pools[p]
+    if (pool === undefined) throw new RangeError(`no pool ${p}`)
+    const r = this.nRep
+    if (r === this.rPool.length) this.growReplicas(r * 2)
+    let seqOff = 0
+    if (pool.kind === 'llm') {
+      seqOff = this.seqTop
+      const need = seqOff + pool.serving.maxBatchSeqs
+      if (need > this.seqList.length) {
+        const g = new Int32Array(Math.max(need, this.seqList.length * 2))
+        g.set(this.seqList)
+        this.seqList = g
+      }
+      this.seqTop = need
+      if (pool.serving.maxBatchSeqs >= this.bHead.length) this.growBuckets(pool.serving.maxBatchSeqs + 1)
+    } else if (pool.slots >= this.bHead.length) {
+      this.growBuckets(pool.slots + 1)
+    }
+    this.nRep++
+    this.initReplica(r, p, seqOff, readyAfterS > 0 ? ReplicaState.LOADING : ReplicaState.READY)
+    if (readyAfterS > 0) this.sim.schedule(this.sim.now + readyAfterS, EV_READY, r, 0)
+    else {
+      if (this.useBuckets) this.bucketIn(r)
+      if (this.queue.size > 0) this.drainQueue()
+    }
+    return r
+  }
+
+  /** Stop sending work to replica r; it finishes what it holds, then is gone (billing stops). */
+  drainReplica(r: number): void {
+    const st = this.rState[r]
+    if (st === ReplicaState.GONE || st === ReplicaState.DRAINING) return
+    if (st === ReplicaState.READY && this.useBuckets) this.bucketOut(r)
+    this.rState[r] = ReplicaState.DRAINING
+    if (this.rOut[r] === 0) this.retire(r)
+  }
+
+  replicaState(r: number): ReplicaState {
+    return this.rState[r] as ReplicaState
+  }
+
+  private retire(r: number): void {
+    this.rState[r] = ReplicaState.GONE
+    this.setLevel(r, 0)
+    this.rGoneAt[r] = this.sim.now
+  }
+
+  private growReplicas(cap: number): void {
+    const self = this as unknown as Record<string, Int32Array | Float64Array | Uint8Array>
+    for (const key of REPLICA_ARRAYS) {
+      const old = self[key]
+      const g = new (old.constructor as Int32ArrayConstructor)(cap)
+      g.set(old)
+      if (key === 'rGoneAt') g.fill(Number.POSITIVE_INFINITY, old.length)
+      if (key === 'bNext' || key === 'bPrev') g.fill(-1, old.length)
+      self[key] = g
+    }
+  }
+
+  private growBuckets(size: number): void {
+    const h = new Int32Array(size).fill(-1)
+    h.set(this.bHead)
+    this.bHead = h
+    const t = new Int32Array(size).fill(-1)
+    t.set(this.bTail)
+    this.bTail = t
   }
 
   /** The seeds' load balancer: typeMatch·w1 + 1/(1+load)·w2 + performance·w3, highest wins. */
@@ -663,9 +746,10 @@ export class FleetModel implements EventHandler {
         this.sample()
         break
       case EV_READY:
+        if (this.rState[target] !== ReplicaState.LOADING) break // drained before it was ready
         this.rState[target] = ReplicaState.READY
         if (this.useBuckets) this.bucketIn(target)
-        this.drainQueue()
+        if (this.queue.size > 0) this.drainQueue()
         break
       default:
         throw new Error(`unknown event kind ${kind}`)
@@ -856,6 +940,8 @@ export class FleetModel implements EventHandler {
     const now = this.sim.now
     this.pruneExpired()
     this.writeSample(now)
+    // Controllers (autoscalers) look at the fleet here and may add or drain replicas.
+    if (this.onSample) this.onSample(this, now)
     const next = now + this.sampleIntervalS
     if (this.moreArrivals || this.tasksInSystem > 0 || (Number.isFinite(this.durationS) && next <= this.durationS)) {
       this.sim.schedule(next, EV_SAMPLE, 0, 0)
@@ -900,7 +986,7 @@ export class FleetModel implements EventHandler {
     for (let r = 0; r < this.nRep; r++) {
       this.setLevel(r, this.rLevel[r])
       if (this.isLlm) this.noteKv(r)
-      this.poolTotals[this.rPool[r]].replicaS += this.sim.now - this.rBornAt[r]
+      this.poolTotals[this.rPool[r]].replicaS += Math.min(this.sim.now, this.rGoneAt[r]) - this.rBornAt[r]
     }
   }
 
@@ -908,6 +994,17 @@ export class FleetModel implements EventHandler {
     return this.sim.now > 0 ? this.queueDepthArea / this.sim.now : 0
   }
 
+  /** Calls waiting in the central queue now. */
+  get queueDepth(): number {
+    return this.queue.size
+  }
+
+  /** Calls dispatched to replicas and not yet finished. */
+  get inFlight(): number {
+    return this.inFlightCalls
+  }
+
+  /** Replicas ever created (indices 0…replicaCount−1, gone ones included). */
   get replicaCount(): number {
     return this.nRep
   }
@@ -973,6 +1070,13 @@ export class FleetModel implements EventHandler {
     this.tCap = cap
   }
 }
+
+/** Per-replica arrays, grown together when replicas are added at runtime. */
+const REPLICA_ARRAYS = [
+  'rPool', 'rState', 'rCap', 'rOut', 'rKvCap', 'rKvUsed', 'rWeight', 'rSwrr', 'rEwma', 'rLevel', 'rLevelSince', 'rKvSince',
+  'rBornAt', 'rGoneAt', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rSeqN',
+  'bNext', 'bPrev',
+] as const
 
 function growI32(a: Int32Array | undefined, cap: number): Int32Array {
   const b = new Int32Array(cap)

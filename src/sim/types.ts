@@ -77,6 +77,11 @@ export interface FleetModelConfig {
   durationS: number
   /** Time-series sampling interval, seconds. */
   sampleIntervalS: number
+  /**
+   * Called at every sample (after the time-series row is written): the hook where a controller such
+   * as an autoscaler reads the fleet and calls addReplica / drainReplica.
+   */
+  onSample?: (model: import('./fleet-model.js').FleetModel, now: number) => void
 }
 
 /** Lifecycle of a replica. Only READY replicas receive new work. */
