@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     method: 'per measured GPU, one set of factors for all TPs, fitted on llama-2-70b (TP 2/4/8) prompt_time and token_time; every 4th configuration held out; bloom-176b TP8 compared only (a held-out model)',
     gpus: result.gpus,
     profileErrors: result.profileErrors,
-  }))
+  }, {aliasDuplicateObjects: false}))
   const yamlText = doc.toString({lineWidth: 0})
 
   const docPath = join(packageRoot(), 'docs', 'profiles.md')

@@ -142,6 +142,11 @@ export interface ResolveOptions {
   tensorParallel?: number
   /** Override the GPU's price per hour (USD per GPU). */
   pricePerGpuHourUsd?: number
+  /**
+   * Replace the fitted CPU/scheduler overheads with a named set from serving.yaml engineOverheads
+   * (e.g. "blis-vllm": BLIS's trained-physics β5–β7, a newer vLLM than Splitwise measured).
+   */
+  engineOverheads?: string
   catalog?: Catalog
 }
 
@@ -170,18 +175,31 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
   const maxBatchSeqs = entry?.maxBatchSeqs ?? d.maxBatchSeqs.value
   const maxBatchTokens = entry?.maxBatchTokens ?? d.maxBatchTokens.value
   const cal = gpuCalibration(gpu.name, c)
+  let factors = cal.factors
+  let overheadNote = ''
+  if (opts.engineOverheads !== undefined) {
+    const o = c.serving.engineOverheads[opts.engineOverheads]
+    if (!o) throw new UnknownNameError('engine overhead set', opts.engineOverheads, Object.keys(c.serving.engineOverheads))
+    factors = {
+      ...factors,
+      stepOverheadS: o.stepOverheadS + model.layers * o.layerOverheadS,
+      seqOverheadS: o.seqOverheadS,
+      prefillOverheadS: o.prefillOverheadS,
+    }
+    overheadNote = `; CPU overheads replaced by "${opts.engineOverheads}" (${o.source})`
+  }
   const cost = new RooflineCost(
     {derived, layers: model.layers, hiddenSize: model.hiddenSize, kvHeads: model.kvHeads},
     {denseTflops: gpu.denseBf16Tflops.value, hbmBandwidthGBs: gpu.hbmBandwidthGBs.value, interconnectGBs: gpu.interconnectGBs.value},
     tp,
-    cal.factors,
+    factors,
   )
   const util = d.gpuMemoryUtilization.value
   const usable = gpu.memoryGiB.value * 2 ** 30 * util
   const weightsPerGpu = derived.weightBytes / tp
   const act = activationBytes(model, tp, maxBatchTokens, maxBatchSeqs)
   const kvCacheTokens = Math.floor((usable - weightsPerGpu - act) / cost.kvBytesPerTokenPerGpu)
-  const id = `${model.name}@${gpu.name}:tp${tp}`
+  const id = `${model.name}@${gpu.name}:tp${tp}${opts.engineOverheads === undefined ? '' : `+${opts.engineOverheads}`}`
   if (kvCacheTokens < maxBatchTokens) {
     const gib = (x: number): string => (x / 2 ** 30).toFixed(1)
     throw new InputError(
@@ -197,6 +215,7 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
       : status === 'roofline'
         ? `shipped in serving.yaml; no ${gpu.name} measurements: ${cal.method}`
         : `not in serving.yaml: derived from the roofline with ${gpu.name}'s factors (${cal.method})`
+  const note = statusNote + overheadNote
   const perGpuUsd = opts.pricePerGpuHourUsd ?? gpu.pricePerHourUsd.value
   const coldStartS = derived.weightBytes / (d.modelLoadGBs.value * 1e9) + d.engineInitS.value
   const profile = new RooflineServingProfile({
@@ -213,13 +232,13 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
   })
   const details: ProfileDetails = {
     status,
-    statusNote,
+    statusNote: note,
     weightBytesPerGpu: weightsPerGpu,
     kvBytesPerTokenPerGpu: cost.kvBytesPerTokenPerGpu,
     activationBytesPerGpu: act,
     usableBytesPerGpu: usable,
     gpuMemoryUtilization: util,
-    factors: cal.factors,
+    factors,
     factorsFrom: cal.method,
     coldStart: {weightBytes: derived.weightBytes, loadGBs: d.modelLoadGBs.value, engineInitS: d.engineInitS.value, sources: [d.modelLoadGBs.source, d.engineInitS.source]},
     price: {

@@ -105,6 +105,19 @@ export const servingFileSchema = z.strictObject({
     modelLoadGBs: positiveSourced,
     engineInitS: z.strictObject({value: z.number().nonnegative(), source}),
   }),
+  /** Alternative CPU/scheduler overheads (another engine version) that replace the fitted ones. */
+  engineOverheads: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        source,
+        stepOverheadS: z.number().nonnegative(),
+        seqOverheadS: z.number().nonnegative(),
+        layerOverheadS: z.number().nonnegative(),
+        prefillOverheadS: z.number().nonnegative(),
+      }),
+    )
+    .default({}),
   profiles: z.array(servingEntrySchema).min(1),
   calibration: z.strictObject({
     data: z.string().min(1),

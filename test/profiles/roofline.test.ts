@@ -1,0 +1,71 @@
+import {describe, expect, it} from 'vitest'
+
+import {buildProfile, listServingProfiles} from '../../src/fleet/profiles/index.js'
+
+describe('roofline step cost', () => {
+  it('decodeRunTimeS equals the loop of stepTimeS to 1e-9 relative, on every shipped profile', () => {
+    const cases = [
+      [1, 1, 10],
+      [7, 3, 0],
+      [128, 1, 512],
+      [500, 16, 16 * 700],
+      [2000, 64, 64 * 300],
+      [4096, 256, 256 * 1000],
+      [300, 200, 0],
+    ]
+    for (const p of listServingProfiles()) {
+      for (const [steps, seqs, ctx] of cases) {
+        let loop = 0
+        for (let k = 0; k < steps; k++) loop += p.stepTimeS(0, seqs, ctx + k * seqs)
+        const closed = p.decodeRunTimeS(steps, seqs, ctx)
+        expect(Math.abs(closed - loop) / loop, `${p.id} ${steps}/${seqs}/${ctx}`).toBeLessThan(1e-9)
+      }
+    }
+  })
+
+  it('covers a run that crosses from compute-bound to memory-bound (the split of the max)', () => {
+    const p = buildProfile({model: 'llama-3.1-8b', gpu: 'L4', tensorParallel: 1})
+    const c = p.cost
+    const seqs = 2048
+    const ctx0 = seqs * 10
+    const steps = 1000
+    const side = (k: number): number => {
+      const ctx = ctx0 + k * seqs
+      return Math.sign(seqs * c.matmulSPerToken + ctx * c.attnSPerPair - (c.weightReadS + ctx * c.kvReadSPerToken))
+    }
+    expect(side(0)).toBe(1)
+    expect(side(steps - 1)).toBe(-1)
+    let loop = 0
+    for (let k = 0; k < steps; k++) loop += p.stepTimeS(0, seqs, ctx0 + k * seqs)
+    expect(Math.abs(p.decodeRunTimeS(steps, seqs, ctx0) - loop) / loop).toBeLessThan(1e-9)
+  })
+
+  it('decode steps grow with batch and with context', () => {
+    for (const p of listServingProfiles()) {
+      const b1 = p.stepTimeS(0, 1, 1024)
+      const b32 = p.stepTimeS(0, 32, 32 * 1024)
+      const b32long = p.stepTimeS(0, 32, 32 * 8192)
+      expect(b32, p.id).toBeGreaterThan(b1)
+      expect(b32long, p.id).toBeGreaterThan(b32)
+    }
+  })
+
+  it('H100/A100 is about 2x on prefill and 1.5x on decode, as Splitwise measured (Llama-2-70B TP8)', () => {
+    const a = buildProfile({model: 'llama-2-70b', gpu: 'A100-80GB', tensorParallel: 8})
+    const h = buildProfile({model: 'llama-2-70b', gpu: 'H100-SXM', tensorParallel: 8})
+    // Measured medians: prefill 2048 tokens 274 / 137 ms = 2.0; decode batch 1 45.0 / 30.4 ms = 1.48.
+    const prefill = a.prefillTimeS(2048) / h.prefillTimeS(2048)
+    const decode = a.decodeRunTimeS(127, 1, 2049) / h.decodeRunTimeS(127, 1, 2049)
+    expect(prefill).toBeGreaterThan(1.7)
+    expect(prefill).toBeLessThan(2.4)
+    expect(decode).toBeGreaterThan(1.3)
+    expect(decode).toBeLessThan(1.7)
+  })
+
+  it('charges nothing for an empty step and prefills cost more with more tokens', () => {
+    const p = buildProfile({model: 'llama-3.1-8b', gpu: 'H100-SXM', tensorParallel: 1})
+    expect(p.stepTimeS(0, 0, 0)).toBe(0)
+    expect(p.decodeRunTimeS(0, 4, 100)).toBe(0)
+    expect(p.prefillTimeS(4096)).toBeGreaterThan(p.prefillTimeS(1024))
+  })
+})
