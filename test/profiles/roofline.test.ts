@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {buildProfile, listServingProfiles} from '../../src/fleet/profiles/index.js'
+import {buildProfile, getGpu, getModel, listServingProfiles, RooflineCost} from '../../src/fleet/profiles/index.js'
 
 describe('roofline step cost', () => {
   it('decodeRunTimeS equals the loop of stepTimeS to 1e-9 relative, on every shipped profile', () => {
@@ -38,6 +38,41 @@ describe('roofline step cost', () => {
     let loop = 0
     for (let k = 0; k < steps; k++) loop += p.stepTimeS(0, seqs, ctx0 + k * seqs)
     expect(Math.abs(p.decodeRunTimeS(steps, seqs, ctx0) - loop) / loop).toBeLessThan(1e-9)
+  })
+
+  it('decodeRun is exact in every combine form, including a CPU/compute/memory envelope with two switches', () => {
+    const m = getModel('llama-3.1-8b')
+    const g = getGpu('L4')
+    const hw = {denseTflops: g.denseBf16Tflops.value, hbmBandwidthGBs: g.hbmBandwidthGBs.value, interconnectGBs: g.interconnectGBs.value}
+    const arch = {derived: m.derived, layers: m.layers, hiddenSize: m.hiddenSize, kvHeads: m.kvHeads}
+    const base = {computeEff: 0.6, memEff: 0.7, commEff: 0.3, seqOverheadS: 1e-5, prefillOverheadS: 0, allReduceLatencyS: 2e-5}
+    let sawThreePieces = false
+    for (const combine of ['max', 'sum', 'overlap'] as const) {
+      // attentionEff 0.001 makes compute grow faster than memory with context, so the envelope can
+      // go cpu → memory → compute (stepOverheadS 0.08 sits between the two at the start).
+      for (const [stepOverheadS, attentionEff] of [[0, 0.5], [0.05, 0.5], [0.2, 0.5], [0.08, 0.001], [0, 0.001]]) {
+        for (const tp of [1, 2]) {
+          const cost = new RooflineCost(arch, hw, tp, {...base, attentionEff, stepOverheadS, combine})
+          for (const [steps, seqs, ctx] of [[1000, 2048, 20480], [3000, 64, 64 * 10], [50, 1, 0], [700, 512, 0], [1000, 64, 640]]) {
+            let loop = 0
+            const leaders = new Set<string>()
+            for (let k = 0; k < steps; k++) {
+              const c = ctx + k * seqs
+              loop += cost.step(seqs, seqs, false, c, c)
+              const compute = seqs * cost.matmulSPerToken + c * cost.attnSPerPair
+              const memory = cost.weightReadS + c * cost.kvReadSPerToken
+              const gpu = cost.gpuFixedS + seqs * cost.commSPerToken + Math.max(compute, memory)
+              const cpu = cost.cpuFixedS + seqs * cost.seqOverheadS
+              leaders.add(cpu > gpu ? 'cpu' : compute > memory ? 'compute' : 'memory')
+            }
+            if (combine === 'overlap' && leaders.size === 3) sawThreePieces = true
+            const closed = cost.decodeRun(steps, seqs, ctx)
+            expect(Math.abs(closed - loop) / loop, `${combine} ${stepOverheadS} tp${tp} ${steps}/${seqs}/${ctx}`).toBeLessThan(1e-9)
+          }
+        }
+      }
+    }
+    expect(sawThreePieces).toBe(true)
   })
 
   it('decode steps grow with batch and with context', () => {

@@ -1,17 +1,19 @@
 /**
  * The roofline step-cost model: one engine iteration (continuous batching, as vLLM runs it) costs
  *
- *   overhead + all-reduce + combine(compute, memory)
+ *   cpu + gpu     or, where the CPU work overlaps the GPU's (asynchronous launches), max(cpu, gpu)
+ *   gpu = all-reduce + combine(compute, memory)
  *
  * compute = matmul FLOPs of every token in the step / (TP × peak × computeEff)
  *         + attention FLOPs of every (query, key) pair / (TP × peak × attentionEff)
  * memory  = (weight bytes + KV bytes read for the decode contexts) / TP / (HBM bandwidth × memEff)
  * all-reduce = 2 per layer when TP > 1: latency log2(TP) stages × allReduceLatencyS, plus the
  *              ring's 2(TP − 1)/TP × activation bytes over the intra-node link × commEff
- * overhead = per step + per sequence in the step + extra when the step prefills (vLLM replays decode
- *            steps as CUDA graphs but runs prefill eagerly)
- * combine = max (the kernels overlap compute and memory traffic) or sum, whichever calibrates better
- *           (calibrate.ts fits both and keeps the better one per GPU).
+ * (the prefill extra: vLLM replays decode steps as CUDA graphs but runs prefill eagerly)
+ * combine = max (the kernels overlap compute and memory traffic) or sum
+ * cpu = per step + per sequence in the step + extra when the step prefills
+ * calibrate.ts fits every form ("max", "sum", "overlap" = max(cpu, all-reduce + max(compute, memory)))
+ * and keeps the best per GPU.
  *
  * Every term is linear in the decode context, so a run of decode steps has a closed form.
  */
@@ -42,13 +44,21 @@ export class RooflineCost {
   readonly weightReadS: number
   /** Seconds to read one token of KV cache (one GPU's share). */
   readonly kvReadSPerToken: number
-  /** Fixed per-step seconds: CPU/scheduler overhead plus all-reduce latency. */
-  readonly fixedS: number
+  /** CPU/scheduler seconds per step. */
+  readonly cpuFixedS: number
+  /** All-reduce latency seconds per step. */
+  readonly gpuFixedS: number
   readonly seqOverheadS: number
   readonly prefillOverheadS: number
   /** All-reduce transfer seconds per token in the step. */
   readonly commSPerToken: number
   readonly combineMax: boolean
+  /** CPU time overlaps GPU time: a step costs max(cpu, gpu) instead of cpu + gpu. */
+  readonly overlapCpu: boolean
+  /** Scratch for decodeRun's upper envelope (no allocation per call). */
+  private readonly la = new Float64Array(3)
+  private readonly lb = new Float64Array(3)
+  private readonly cuts = new Float64Array(5)
   /** KV bytes per token on one GPU (KV heads are split across TP ranks, replicated when fewer). */
   readonly kvBytesPerTokenPerGpu: number
 
@@ -63,12 +73,14 @@ export class RooflineCost {
     this.kvBytesPerTokenPerGpu = (d.kvBytesPerToken / model.kvHeads) * kvHeadsPerGpu
     this.kvReadSPerToken = this.kvBytesPerTokenPerGpu / bw
     const allReduces = 2 * model.layers
-    this.fixedS = f.stepOverheadS + (tp > 1 ? allReduces * Math.log2(tp) * f.allReduceLatencyS : 0)
+    this.cpuFixedS = f.stepOverheadS
+    this.gpuFixedS = tp > 1 ? allReduces * Math.log2(tp) * f.allReduceLatencyS : 0
     this.seqOverheadS = f.seqOverheadS
     this.prefillOverheadS = f.prefillOverheadS
     // Activations are BF16 (2 bytes per element) in the all-reduce.
     this.commSPerToken = tp > 1 ? (allReduces * model.hiddenSize * 2 * ((2 * (tp - 1)) / tp)) / (hw.interconnectGBs * 1e9 * f.commEff) : 0
-    this.combineMax = f.combine === 'max'
+    this.combineMax = f.combine !== 'sum'
+    this.overlapCpu = f.combine === 'overlap'
   }
 
   /**
@@ -80,38 +92,96 @@ export class RooflineCost {
     if (tokens <= 0) return 0
     const compute = tokens * this.matmulSPerToken + attnPairs * this.attnSPerPair
     const memory = this.weightReadS + kvTokensRead * this.kvReadSPerToken
-    const core = this.combineMax ? (compute > memory ? compute : memory) : compute + memory
-    return this.fixedS + seqs * this.seqOverheadS + (prefill ? this.prefillOverheadS : 0) + tokens * this.commSPerToken + core
+    const gpu = this.gpuFixedS + tokens * this.commSPerToken + (this.combineMax ? (compute > memory ? compute : memory) : compute + memory)
+    const cpu = this.cpuFixedS + seqs * this.seqOverheadS + (prefill ? this.prefillOverheadS : 0)
+    return this.overlapCpu ? (cpu > gpu ? cpu : gpu) : cpu + gpu
   }
 
   /**
    * Exact sum of `steps` decode-only steps of `seqs` sequences whose total context is `context` at
-   * the first step and grows by `seqs` per step. Each step is c + max(a₁ + b₁k, a₂ + b₂k) (or the
-   * sum): the max switches side at most once, so the sum splits there into two arithmetic series.
+   * the first step and grows by `seqs` per step. Every term is a line in the step index k, so a step
+   * is a constant plus the upper envelope of at most three lines (CPU, compute, memory); the sum
+   * splits where the leading line changes (at most twice) into arithmetic series.
    */
   decodeRun(steps: number, seqs: number, context: number): number {
     if (steps <= 0 || seqs <= 0) return 0
-    const fixed = this.fixedS + seqs * (this.commSPerToken + this.seqOverheadS)
+    const cpu = this.cpuFixedS + seqs * this.seqOverheadS
+    const gpuFixed = this.gpuFixedS + seqs * this.commSPerToken
     const ac = seqs * this.matmulSPerToken + context * this.attnSPerPair
     const bc = seqs * this.attnSPerPair
     const am = this.weightReadS + context * this.kvReadSPerToken
     const bm = seqs * this.kvReadSPerToken
-    let core: number
-    if (!this.combineMax) {
-      core = arithmeticSum(ac + am, bc + bm, 0, steps)
-    } else if (bc === bm) {
-      core = arithmeticSum(ac >= am ? ac : am, bc, 0, steps)
+    const la = this.la
+    const lb = this.lb
+    let lines = 0
+    if (this.combineMax) {
+      la[0] = gpuFixed + ac
+      lb[0] = bc
+      la[1] = gpuFixed + am
+      lb[1] = bm
+      lines = 2
     } else {
-      // compute(k) >= memory(k)  <=>  (bc − bm)·k >= am − ac
-      const cross = (am - ac) / (bc - bm)
-      const split = Math.min(steps, Math.max(0, Math.ceil(cross)))
-      // Below `split` one side leads, from `split` on the other.
-      const lowIsCompute = bc < bm
-      core = lowIsCompute
-        ? arithmeticSum(ac, bc, 0, split) + arithmeticSum(am, bm, split, steps)
-        : arithmeticSum(am, bm, 0, split) + arithmeticSum(ac, bc, split, steps)
+      la[0] = gpuFixed + ac + am
+      lb[0] = bc + bm
+      lines = 1
     }
-    return steps * fixed + core
+    let constant = 0
+    if (this.overlapCpu) {
+      la[lines] = cpu
+      lb[lines] = 0
+      lines++
+    } else {
+      constant = cpu
+    }
+    return steps * constant + this.envelopeSum(lines, steps)
+  }
+
+  /** Σ_{k=0}^{n−1} max_i (la[i] + lb[i]·k) over the first `lines` lines, exactly. */
+  private envelopeSum(lines: number, n: number): number {
+    const la = this.la
+    const lb = this.lb
+    const cuts = this.cuts
+    // Integer split points: ceil of every pairwise crossing inside (0, n).
+    let m = 0
+    cuts[m++] = 0
+    for (let i = 0; i < lines; i++) {
+      for (let j = i + 1; j < lines; j++) {
+        if (lb[i] === lb[j]) continue
+        const x = Math.ceil((la[j] - la[i]) / (lb[i] - lb[j]))
+        if (x > 0 && x < n) cuts[m++] = x
+      }
+    }
+    cuts[m++] = n
+    // Insertion sort of at most five numbers.
+    for (let i = 1; i < m; i++) {
+      const v = cuts[i]
+      let j = i - 1
+      while (j >= 0 && cuts[j] > v) {
+        cuts[j + 1] = cuts[j]
+        j--
+      }
+      cuts[j + 1] = v
+    }
+    let total = 0
+    for (let r = 0; r + 1 < m; r++) {
+      const k0 = cuts[r]
+      const k1 = cuts[r + 1]
+      if (k1 <= k0) continue
+      // Within [k0, k1) no crossing separates two integer points: the line leading at the middle
+      // leads at every point of the range.
+      const mid = (k0 + k1 - 1) / 2
+      let best = 0
+      let bestV = la[0] + lb[0] * mid
+      for (let i = 1; i < lines; i++) {
+        const v = la[i] + lb[i] * mid
+        if (v > bestV) {
+          bestV = v
+          best = i
+        }
+      }
+      total += arithmeticSum(la[best], lb[best], k0, k1)
+    }
+    return total
   }
 }
 

@@ -58,7 +58,7 @@ export const costFactorsSchema = z.strictObject({
   prefillOverheadS: z.number().nonnegative(),
   /** Latency of one all-reduce per log2(TP) stage. */
   allReduceLatencyS: z.number().nonnegative(),
-  combine: z.enum(['max', 'sum']),
+  combine: z.enum(['max', 'sum', 'overlap']),
 })
 export type CostFactors = z.infer<typeof costFactorsSchema>
 
