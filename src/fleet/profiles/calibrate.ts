@@ -103,9 +103,29 @@ export const EXCLUSIONS_DOC = [
   'TP2 batch 64 prompt 512 (a100-80gb, h100-80gb): prompt_time below the batch-32 row although it prefills twice the tokens; token_time drops as well',
 ]
 
-/** Every fourth configuration of the fit model (in key order) is held out; other models entirely. */
-export function isHeldOut(c: MeasuredConfig, indexInFitSet: number): boolean {
-  return c.model !== FIT_MODEL || indexInFitSet % 4 === 3
+/**
+ * The held-out configurations: every fourth of the fit model's configurations per GPU, in key
+ * order (after exclusions), and every configuration of the other models.
+ */
+export function heldOutKeys(configs: readonly MeasuredConfig[]): Set<string> {
+  const out = new Set<string>()
+  const byGpu = new Map<string, MeasuredConfig[]>()
+  for (const c of configs) {
+    if (exclusionReason(c)) continue
+    if (c.model !== FIT_MODEL) {
+      out.add(c.key)
+      continue
+    }
+    let list = byGpu.get(c.gpu)
+    if (!list) byGpu.set(c.gpu, (list = []))
+    list.push(c)
+  }
+  for (const list of byGpu.values()) {
+    list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).forEach((c, i) => {
+      if (i % 4 === 3) out.add(c.key)
+    })
+  }
+  return out
 }
 
 export function costFor(model: LlmSpec, gpu: GpuSpec, tp: number, f: CostFactors): RooflineCost {
@@ -232,10 +252,8 @@ export function errorStats(errorsPct: readonly number[]): ErrorStats {
 }
 
 /** Compare one set of factors with every measured configuration of (model, gpu). */
-export function compare(catalog: Catalog, configs: readonly MeasuredConfig[], factorsByGpu: Map<string, CostFactors>): Comparison[] {
+export function compare(catalog: Catalog, configs: readonly MeasuredConfig[], factorsByGpu: Map<string, CostFactors>, heldOut: ReadonlySet<string>): Comparison[] {
   const out: Comparison[] = []
-  const fitIndex = new Map<string, number>()
-  configs.filter((c) => c.model === FIT_MODEL).forEach((c, i) => fitIndex.set(c.key, i))
   for (const c of configs) {
     if (exclusionReason(c)) continue
     const f = factorsByGpu.get(c.gpu)
@@ -243,7 +261,7 @@ export function compare(catalog: Catalog, configs: readonly MeasuredConfig[], fa
     const model = catalog.models.find((m) => m.name === c.model)!
     const gpu = catalog.gpus.find((g) => g.name === c.gpu)!
     const p = predictMs(costFor(model, gpu, c.tp, f), c)
-    const set = isHeldOut(c, fitIndex.get(c.key) ?? -1) ? 'held-out' : 'train'
+    const set = heldOut.has(c.key) ? 'held-out' : 'train'
     const profile = `${c.model}@${c.gpu}:tp${c.tp}`
     const config = `p${c.prompt} b${c.batch} t${c.tokens}`
     out.push(
@@ -270,16 +288,17 @@ export function calibrate(catalog: Catalog, csvPath: string): CalibrationResult 
   const excludedConfigs = configs.filter((c) => exclusionReason(c)).map((c) => c.key)
   const fitModel = catalog.models.find((m) => m.name === FIT_MODEL)!
   const fitSet = configs.filter((c) => c.model === FIT_MODEL)
+  const heldOut = heldOutKeys(configs)
   const fitted = new Map<string, CostFactors>()
   const gpus: GpuCalibration[] = []
   for (const gpuName of Object.values(SPLITWISE_HARDWARE)) {
     const gpu = catalog.gpus.find((g) => g.name === gpuName)!
-    const train = fitSet.filter((c, i) => c.gpu === gpuName && !isHeldOut(c, i) && !exclusionReason(c))
+    const train = fitSet.filter((c) => c.gpu === gpuName && !heldOut.has(c.key) && !exclusionReason(c))
     const tps = [...new Set(train.map((c) => c.tp))].sort((a, b) => a - b)
     const candidates = (['max', 'sum', 'overlap'] as const).map((combine) => fitFactors(fitModel, gpu, train, combine))
     const best = candidates.reduce((a, b) => (b.rmsLog < a.rmsLog ? b : a))
     fitted.set(gpuName, best.factors)
-    const cmp = compare(catalog, configs.filter((c) => c.gpu === gpuName), new Map([[gpuName, best.factors]]))
+    const cmp = compare(catalog, configs.filter((c) => c.gpu === gpuName), new Map([[gpuName, best.factors]]), heldOut)
     const pct = (set: Comparison['set']): number[] => cmp.filter((c) => c.set === set && c.profile.startsWith(FIT_MODEL)).map((c) => c.errorPct)
     gpus.push({
       gpu: gpuName,
@@ -295,6 +314,6 @@ export function calibrate(catalog: Catalog, csvPath: string): CalibrationResult 
     const from = CARRY_OVER[g.name] ?? 'A100-80GB'
     gpus.push({gpu: g.name, method: `roofline with the ${from} fit carried over (no ${g.name} serving measurements)`, factors: fitted.get(from)!})
   }
-  const comparisons = compare(catalog, configs, fitted)
+  const comparisons = compare(catalog, configs, fitted, heldOut)
   return {gpus, comparisons, profileErrors: profileErrors(comparisons), excludedConfigs}
 }
