@@ -26,6 +26,7 @@ Exit codes: 0 ok, 2 unknown name, a model that does not fit, or a broken models/
     '<%= config.bin %> profiles show llama-2-70b@A100-80GB:tp4',
     '<%= config.bin %> profiles show --model llama-3.1-70b --gpu a100-80gb --tp 8 --json',
     '<%= config.bin %> profiles show --model llama-3.1-8b --gpu l4 --price 0.7',
+    '<%= config.bin %> profiles show --model llama-3.1-8b --gpu h100 --engine-overheads blis-vllm',
   ]
 
   static override args = {
@@ -37,6 +38,7 @@ Exit codes: 0 ok, 2 unknown name, a model that does not fit, or a broken models/
     gpu: Flags.string({description: 'GPU name or alias (with --model).'}),
     tp: Flags.integer({description: 'Tensor-parallel degree.', min: 1, max: 64}),
     price: Flags.string({description: 'Override the price per GPU-hour (USD).'}),
+    'engine-overheads': Flags.string({description: 'Replace the fitted CPU overheads with a named set from models/serving.yaml (e.g. blis-vllm).'}),
   }
 
   public async run(): Promise<Record<string, unknown>> {
@@ -47,12 +49,17 @@ Exit codes: 0 ok, 2 unknown name, a model that does not fit, or a broken models/
       if (this.flags.model === undefined || this.flags.gpu === undefined) {
         throw new InputError({field: '--model/--gpu'}, 'give both --model and --gpu')
       }
-      return this.showProfile(resolveServingProfile({model: this.flags.model, gpu: this.flags.gpu, tensorParallel: this.flags.tp, pricePerGpuHourUsd: price, catalog}))
+      return this.showProfile(
+        resolveServingProfile({model: this.flags.model, gpu: this.flags.gpu, tensorParallel: this.flags.tp, pricePerGpuHourUsd: price, engineOverheads: this.flags['engine-overheads'], catalog}),
+      )
     }
     if (name === undefined) throw new InputError({field: 'NAME'}, 'give a GPU name, a serving profile id, or --model and --gpu')
     if (name.includes('@')) {
       const p = getServingProfile(name, catalog)
-      return this.showProfile(price === undefined ? p : resolveServingProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: price, catalog}))
+      const plain = price === undefined && this.flags['engine-overheads'] === undefined
+      return this.showProfile(
+        plain ? p : resolveServingProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: price, engineOverheads: this.flags['engine-overheads'], catalog}),
+      )
     }
     if (catalog.models.some((m) => m.name === name.toLowerCase() || m.aliases.includes(name.toLowerCase()))) {
       return this.showModel(name)

@@ -113,6 +113,9 @@ export function gpuCalibration(gpu: string, catalog: Catalog = loadCatalog()): G
   return cal
 }
 
+/** The model's weights (plus a step's activations and KV) do not fit the GPUs at this TP. */
+export class DoesNotFitError extends InputError {}
+
 export type ProfileStatus = 'calibrated' | 'roofline' | 'derived, uncalibrated'
 
 /** A serving profile plus what it was built from: for `profiles show` and reports. */
@@ -202,7 +205,7 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
   const id = `${model.name}@${gpu.name}:tp${tp}${opts.engineOverheads === undefined ? '' : `+${opts.engineOverheads}`}`
   if (kvCacheTokens < maxBatchTokens) {
     const gib = (x: number): string => (x / 2 ** 30).toFixed(1)
-    throw new InputError(
+    throw new DoesNotFitError(
       {field: id},
       `${model.name} does not fit ${gpu.name} at TP ${tp}: ${gib(weightsPerGpu)} GiB of weights + ${gib(act)} GiB of activations per GPU leave room for ${Math.max(0, kvCacheTokens)} KV tokens of ${gib(usable)} GiB usable (${util} of ${gpu.memoryGiB.value} GiB); need at least ${maxBatchTokens} (max batched tokens); try a larger --tp`,
     )
@@ -267,13 +270,14 @@ export function resolveServingProfile(opts: ResolveOptions): ResolvedProfile {
     try {
       return buildProfile({...opts, catalog: c, tensorParallel: tp})
     } catch (error) {
+      if (!(error instanceof DoesNotFitError)) throw error
       lastError = error
     }
   }
   const combos = listServingProfiles(c).map((p) => p.id)
-  throw new InputError(
+  throw new DoesNotFitError(
     {field: `${model.name}@${gpu.name}`},
-    `${model.name} does not fit ${gpu.name} at TP 1-8 (${(lastError as Error).message.split(': ').slice(-1)[0]}); shipped profiles: ${combos.join(', ')}`,
+    `${model.name} does not fit ${gpu.name} at TP ${candidates.join('/')} (last: ${(lastError as Error).message.replace(/^.*?: /, '')}); shipped profiles: ${combos.join(', ')}`,
   )
 }
 
