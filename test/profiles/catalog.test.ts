@@ -1,4 +1,4 @@
-import {copyFileSync, mkdtempSync} from 'node:fs'
+import {copyFileSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -58,6 +58,18 @@ describe('catalog', () => {
     copyFileSync(join(modelsDir(), 'serving.yaml'), join(dir, 'serving.yaml'))
     expect(() => loadCatalog(dir)).toThrow(InputError)
     expect(() => loadCatalog(dir)).toThrow(/gpus\.yaml: gpus\[0\]\.hbmBandwidthGBs\.source: every number needs a non-empty source/)
+  })
+
+  it('a YAML syntax error names the file and line; an unknown GPU in serving.yaml names the field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetcap-catalog-'))
+    for (const f of ['gpus.yaml', 'llms.yaml']) copyFileSync(join(modelsDir(), f), join(dir, f))
+    const serving = readFileSync(join(modelsDir(), 'serving.yaml'), 'utf8')
+    writeFileSync(join(dir, 'serving.yaml'), serving.replace('gpu: L40S,', 'gpu: B300,'))
+    expect(() => loadCatalog(dir)).toThrow(/serving\.yaml: profiles\[7\]\.gpu: unknown GPU "B300"; known: V100-32GB/)
+    const dir2 = mkdtempSync(join(tmpdir(), 'fleetcap-catalog-'))
+    for (const f of ['gpus.yaml', 'serving.yaml']) copyFileSync(join(modelsDir(), f), join(dir2, f))
+    writeFileSync(join(dir2, 'llms.yaml'), 'models:\n  - name: x\n    layers: [1, 2\n')
+    expect(() => loadCatalog(dir2)).toThrow(/llms\.yaml:\d+: invalid YAML/)
   })
 
   it('caps concurrency by KV capacity: 70B does not fit one A100-40GB, fits A100-80GB at TP4', () => {
