@@ -104,7 +104,13 @@ Exit codes: 0 ok, 2 unknown name, a model that does not fit, or a broken models/
     this.say(`  price                 $${p.pricePerHourUsd.toFixed(3)}/h = ${p.tensorParallel} × $${d.price.perGpuUsd}/GPU-h (${d.price.source})`)
     this.say(`  roofline factors      ${JSON.stringify(d.factors)}`)
     this.say(`                        ${d.factorsFrom}`)
-    this.say(err ? `  calibration error     median ${err.medianAbsPct}%, p90 ${err.p90AbsPct}%, max ${err.maxAbsPct}% over ${err.rows} measured rows (docs/profiles.md)` : '  calibration error     no measured rows for this profile')
+    const fit = gpuCalibration(p.gpu, cat)
+    const fitLine = fit.train && fit.heldOut ? `; ${fit.gpu} fit: train median ${fit.train.medianAbsPct}%, held-out median ${fit.heldOut.medianAbsPct}% (llama-2-70b, docs/profiles.md)` : `; ${fit.gpu} has no measurements`
+    this.say(
+      err
+        ? `  calibration error     median ${err.medianAbsPct}%, p90 ${err.p90AbsPct}%, max ${err.maxAbsPct}% over ${err.rows} measured rows${fitLine}`
+        : `  calibration error     no measured rows for this profile${fitLine}`,
+    )
     return {
       id: p.id,
       status: p.status,
@@ -122,6 +128,7 @@ Exit codes: 0 ok, 2 unknown name, a model that does not fit, or a broken models/
       decodeStepMsBatch32: p.stepTimeS(0, 32, 32 * 1024) * 1000,
       details: d,
       calibrationError: err ?? null,
+      gpuFit: {gpu: fit.gpu, method: fit.method, train: fit.train ?? null, heldOut: fit.heldOut ?? null},
     }
   }
 }
