@@ -1,9 +1,11 @@
 import {RandomStreams} from '../engine/random.js'
+import {FleetcapError, InputError} from '../errors.js'
+import {type Catalog, loadCatalog, resolveServingProfile} from '../fleet/profiles/index.js'
 import type {ServingProfile} from '../fleet/types.js'
 import {buildReport, type SimulationReport} from '../report/report.js'
 import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
 import type {TaskStream} from '../workload/types.js'
-import {createTaskStream, resolveProfile} from './deps.js'
+import {createTaskStream} from './deps.js'
 import {FleetModel} from './fleet-model.js'
 import {runFleetModel} from './run.js'
 import type {LlmReplicaModel, PoolConfig} from './types.js'
@@ -17,8 +19,10 @@ export interface SimulateOptions {
   traceFile?: string
   /** Use these tasks instead of the scenario's workload (library use, tests, benchmarks). */
   tasks?: TaskStream
-  /** Resolve an LLM pool's serving profile (default: the model catalog in models/). */
+  /** Resolve an LLM pool's serving profile (default: from the model catalog). */
   resolveProfile?: (pool: LlmPoolSpec) => ServingProfile
+  /** The model catalog (default: models/ as shipped); pass one loaded once when simulating many times. */
+  catalog?: Catalog
   /** Called as simulated time advances: fraction of the arrival window done (0…1), for a progress bar. */
   onProgress?: (fraction: number) => void
 }
@@ -44,7 +48,7 @@ export function scenarioDurationS(s: Scenario): number | undefined {
 export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => ServingProfile): {pools: PoolConfig[]; info: {gpu?: string; model?: string; profile?: string}[]} {
   const pools: PoolConfig[] = []
   const info: {gpu?: string; model?: string; profile?: string}[] = []
-  for (const p of scenario.fleet.pools) {
+  for (const [i, p] of scenario.fleet.pools.entries()) {
     if (p.kind === 'generic') {
       pools.push({
         kind: 'generic',
@@ -60,7 +64,13 @@ export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => S
       info.push({gpu: p.gpu})
       continue
     }
-    const profile = resolve(p)
+    let profile: ServingProfile
+    try {
+      profile = resolve(p)
+    } catch (error) {
+      if (!(error instanceof FleetcapError)) throw error
+      throw new InputError({field: `fleet.pools.${i} (${p.name})`}, error.message, {hint: error.hint})
+    }
     let serving: LlmReplicaModel = profile
     if (p.maxBatchSeqs !== undefined || p.maxBatchTokens !== undefined) {
       // Same cost model, other batch limits: a prototype-linked view keeps the methods' `this`.
@@ -88,8 +98,10 @@ export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => S
   return {pools, info}
 }
 
-const defaultResolve = (p: LlmPoolSpec): ServingProfile =>
-  resolveProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: p.priceOverride})
+/** Resolve pools against the model catalog. */
+export function catalogResolver(catalog: Catalog): (p: LlmPoolSpec) => ServingProfile {
+  return (p) => resolveServingProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: p.priceOverride, catalog})
+}
 
 /**
  * Simulate a scenario: build the fleet, stream the workload through it and report what users would
@@ -99,7 +111,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
   const seed = options.seed ?? scenario.seed ?? 1
   const rng = new RandomStreams(seed)
   const baseDir = options.baseDir ?? process.cwd()
-  const {pools, info} = buildPools(scenario, options.resolveProfile ?? defaultResolve)
+  const {pools, info} = buildPools(scenario, options.resolveProfile ?? catalogResolver(options.catalog ?? loadCatalog()))
   const declared = scenarioDurationS(scenario)
   const workloadSpec = options.traceFile ? {kind: 'trace' as const, path: options.traceFile} : scenario.workload
   const tasks = options.tasks ?? createTaskStream(workloadSpec, {baseDir, rng, durationS: declared})
