@@ -47,7 +47,7 @@ const SHORT_NAMES: Record<string, MappingField> = {
 
 /** Header aliases of the generic CSV, compared case-insensitively, first match wins. */
 export const HEADER_ALIASES: Record<MappingField, readonly string[]> = {
-  time: ['arrival_s', 'timestamp', 'time', 'arrival', 'arrival_time', 'ts', 'timestamp_ms', 'time_s'],
+  time: ['arrival_s', 'timestamp', 'time', 'arrival', 'arrival_time', 'ts', 'arrival_ms', 'timestamp_s', 'timestamp_ms', 'time_s', 'time_ms'],
   inputTokens: ['input_tokens', 'prompt_tokens', 'contexttokens', 'request tokens', 'input_length', 'input'],
   outputTokens: ['output_tokens', 'completion_tokens', 'generatedtokens', 'response tokens', 'output_length', 'output'],
   taskType: ['task_type', 'type', 'tasktype', 'log type'],

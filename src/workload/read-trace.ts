@@ -446,7 +446,7 @@ class OrderedSink {
   firstTimeS = Number.NaN
   lastTimeS = Number.NaN
   originS = 0
-  private lastLine = 0
+  private maxSeenLine = 0
   private maxSeenS = Number.NEGATIVE_INFINITY
   private heap = new RowHeap()
   private chunk: OriginRow[] = []
@@ -464,19 +464,21 @@ class OrderedSink {
   /** Add a row; true when a chunk is ready to take. */
   push(row: OriginRow): boolean {
     if (row.timeS < this.maxSeenS) {
-      if (this.delivered > 0 && row.timeS < this.lastTimeS) {
+      const lag = this.maxSeenS - row.timeS
+      if (lag > this.windowS) {
         this.parser.invalid(
           'out-of-order',
           row.line,
           'time',
-          `out of order: ${formatS(this.lastTimeS - row.timeS)} earlier than line ${this.lastLine}, beyond the reorder window of ${this.windowS} s`,
-          `sort the file by time, or allow a reorder window (--reorder-window ${Math.ceil(this.maxSeenS - row.timeS)}) if the disorder is bounded`,
+          `out of order: ${formatS(lag)} earlier than line ${this.maxSeenLine}, beyond the reorder window of ${this.windowS} s`,
+          `sort the file by time, or allow a reorder window (--reorder-window ${Math.ceil(lag)}) if the disorder is bounded`,
         )
         return false
       }
       this.reordered++
     } else {
       this.maxSeenS = row.timeS
+      this.maxSeenLine = row.line
     }
     if (this.windowS === 0) {
       this.emit(row)
@@ -508,7 +510,6 @@ class OrderedSink {
     row.originS = this.originS
     this.delivered++
     this.lastTimeS = row.timeS
-    this.lastLine = row.line
     this.chunk.push(row)
   }
 }
