@@ -9,6 +9,7 @@ import {createWriteStream} from 'node:fs'
 import {mkdir, open, rename, rm} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 import {once} from 'node:events'
+import {finished} from 'node:stream/promises'
 
 import type {TaskStream} from './types.js'
 
@@ -30,6 +31,11 @@ export async function writeTraceCsv(tasks: TaskStream, path: string): Promise<Wr
   let taskCount = 0
   let rows = 0
   let lastArrivalS = 0
+  // Keep the stream's first error: thrown at the next check instead of crashing the process.
+  let streamError: Error | undefined
+  out.on('error', (error) => {
+    streamError ??= error
+  })
   try {
     await once(out, 'open')
     out.write(`${TRACE_CSV_HEADER}\n`)
@@ -47,10 +53,11 @@ export async function writeTraceCsv(tasks: TaskStream, path: string): Promise<Wr
         lastArrivalS = t.arrivalS
       }
       taskCount += chunk.length
+      if (streamError !== undefined) throw streamError
       if (!out.write(text)) await once(out, 'drain')
     }
     out.end()
-    await once(out, 'finish')
+    await finished(out)
     // fsync before rename so a crash leaves the old file or the whole new one.
     await syncFile(tmp)
     await rename(tmp, target)
