@@ -25,6 +25,7 @@ export interface GenerateResult {
   tasksPerDay: number
 }
 
+/** Flags that describe the workload; --spec replaces them all. */
 const QUICK = ['tasks-per-day', 'rate', 'shape', 'peak-hour', 'peak-to-trough', 'weekly', 'input-tokens', 'output-tokens', 'tokens-from']
 
 export default class TraceGenerate extends FleetcapCommand<typeof TraceGenerate> {
@@ -45,13 +46,13 @@ Exit codes: 0 ok, 2 bad input (bad flag or spec, the output exists), 1 internal 
   ]
 
   static override flags = {
-    spec: Flags.string({description: 'YAML with a workload spec (bare, or a scenario\'s workload: section).', exclusive: QUICK}),
+    spec: Flags.string({description: 'YAML with a workload spec (bare, or a scenario\'s workload: section); replaces the workload flags.'}),
     'tasks-per-day': Flags.string({description: 'Mean tasks per day.', exclusive: ['rate']}),
     rate: Flags.string({description: 'Mean tasks per second.', exclusive: ['tasks-per-day']}),
     duration: Flags.string({description: 'Length: seconds or a duration (90s, 15m, 2h, 1d).'}),
-    shape: Flags.option({options: ['flat', 'daily'] as const, default: 'flat', description: 'Rate shape over the day.'})(),
-    'peak-hour': Flags.string({default: '14', description: 'With --shape daily: hour (0-24) of the peak.'}),
-    'peak-to-trough': Flags.string({default: '3', description: 'With --shape daily: peak rate / trough rate.'}),
+    shape: Flags.option({options: ['flat', 'daily'] as const, description: 'Rate shape over the day (default flat).'})(),
+    'peak-hour': Flags.string({description: 'With --shape daily: hour (0-24) of the peak (default 14).'}),
+    'peak-to-trough': Flags.string({description: 'With --shape daily: peak rate / trough rate (default 3).'}),
     weekly: Flags.string({description: 'Seven day multipliers, comma-separated, first day first (normalized to mean 1).'}),
     'input-tokens': Flags.string({description: 'Input tokens per task (constant).'}),
     'output-tokens': Flags.string({description: 'Output tokens per task (constant).'}),
@@ -72,6 +73,10 @@ Exit codes: 0 ok, 2 bad input (bad flag or spec, the output exists), 1 internal 
     let seed = f.seed ?? 1
     let scenarioDuration: number | undefined
     if (f.spec !== undefined) {
+      const clash = QUICK.find((name) => (f as Record<string, unknown>)[name] !== undefined)
+      if (clash !== undefined) {
+        throw new InputError({field: `--${clash}`}, 'cannot be combined with --spec', {hint: 'put it in the spec, or drop --spec'})
+      }
       const loaded = await loadWorkloadSpecFile(f.spec)
       spec = loaded.spec
       baseDir = loaded.baseDir
@@ -125,7 +130,10 @@ function quickSpec(f: Flagset, durationS: number | undefined): WorkloadSpec {
     tokens,
   }
   const shape: Record<string, unknown> = {}
-  if (f.shape === 'daily') shape.daily = {peakHour: Number(f['peak-hour']), peakToTrough: Number(f['peak-to-trough'])}
+  if (f.shape === 'daily') shape.daily = {peakHour: Number(f['peak-hour'] ?? 14), peakToTrough: Number(f['peak-to-trough'] ?? 3)}
+  else if (f['peak-hour'] !== undefined || f['peak-to-trough'] !== undefined) {
+    throw new InputError({field: '--shape'}, '--peak-hour and --peak-to-trough need --shape daily')
+  }
   if (f.weekly !== undefined) shape.weekly = f.weekly.split(',').map((s) => Number(s.trim()))
   if (Object.keys(shape).length > 0) (raw as Record<string, unknown>).shape = shape
   const parsed = WorkloadSpecSchema.safeParse(raw)

@@ -41,8 +41,10 @@ export function renderInspection(r: TraceInspection): string {
   lines.push('                  mean       p50       p90       p99       max')
   const row = (name: string, s: TokenStats) =>
     `  ${name.padEnd(14)}${[num(s.mean, 1), num(s.p50), num(s.p90), num(s.p99), num(s.max)].map((x) => x.padStart(10)).join('')}`
-  lines.push(row('input tokens', r.inputTokens))
-  lines.push(row('output tokens', r.outputTokens))
+  if (r.mapping.inputTokens !== undefined) lines.push(row('input tokens', r.inputTokens))
+  else lines.push('  input tokens  (no column)')
+  if (r.mapping.outputTokens !== undefined) lines.push(row('output tokens', r.outputTokens))
+  else lines.push('  output tokens (no column)')
   if (r.callsPerTask.max > 1) lines.push(row('calls/task', r.callsPerTask))
   const counts = (name: string, c: Record<string, number>) => {
     const e = Object.entries(c).sort((a, b) => b[1] - a[1])

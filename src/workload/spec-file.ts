@@ -40,9 +40,9 @@ export async function loadWorkloadSpecFile(path: string): Promise<LoadedWorkload
   const prefix = inScenario ? ['workload'] : []
   const parsed = WorkloadSpecSchema.safeParse(raw)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const path2 = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))]
-    throw new InputError({file: path, line: lineOf(doc, lines, path2), field: path2.join('.') || '(top)'}, issue.message)
+    const {path: where, message} = explainIssue(parsed.error.issues[0])
+    const path2 = [...prefix, ...where]
+    throw new InputError({file: path, line: lineOf(doc, lines, path2), field: path2.join('.') || '(top)'}, message)
   }
   const out: LoadedWorkloadSpec = {spec: parsed.data, baseDir: dirname(resolve(path))}
   if (inScenario) {
@@ -50,6 +50,31 @@ export async function loadWorkloadSpecFile(path: string): Promise<LoadedWorkload
     if (typeof obj.durationS === 'number') out.durationS = obj.durationS
   }
   return out
+}
+
+interface IssueLike {
+  code: string
+  path: PropertyKey[]
+  message: string
+  errors?: IssueLike[][]
+}
+
+/**
+ * The most telling message of a zod issue. For a union ("a number or {dist: …}"), the branch the
+ * input was meant for (no unknown keys, the right type) says what is wrong inside it, e.g.
+ * `tokens.input.cv: expected number, received undefined`; otherwise the union's own message.
+ */
+export function explainIssue(issue: IssueLike): {path: Array<string | number>; message: string} {
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
+  if (issue.code === 'invalid_union' && issue.errors !== undefined) {
+    for (const branch of issue.errors) {
+      const wrongBranch = branch.some((i) => i.code === 'unrecognized_keys' || (i.code === 'invalid_type' && i.path.length === 0))
+      if (wrongBranch || branch.length === 0) continue
+      const inner = explainIssue(branch[0])
+      return {path: [...path, ...inner.path], message: inner.message.replace(/^Invalid input: /, '')}
+    }
+  }
+  return {path, message: issue.message}
 }
 
 /** Line of the deepest YAML node on the path (a missing key points at its parent). */

@@ -55,7 +55,7 @@ export const NumericDistSchema = z
   .union([
     z.number(),
     z.discriminatedUnion('dist', [ConstantDist, UniformDist, NormalDist, LognormalDist, ExponentialDist]),
-  ])
+  ], {error: 'expected a number or {dist: constant|uniform|normal|lognormal|exponential, …}'})
   .describe(
     'A distribution: a number (constant), or {dist: constant|uniform|normal|lognormal|exponential, …}; normal, lognormal and exponential take min/max clamps.',
   )
@@ -104,7 +104,11 @@ export const FromTraceDistSchema = z
   })
   .describe('Token counts fitted from a trace.')
 
-export const TokenDistSchema = z.union([NumericDistSchema, FromTraceDistSchema]).describe(
+export const TokenDistSchema = z
+  .union([NumericDistSchema, FromTraceDistSchema], {
+    error: 'expected a number, {dist: constant|uniform|normal|lognormal|exponential, …} or {fromTrace: path}',
+  })
+  .describe(
   'Token count distribution: parametric (rounded to whole tokens, at least 0) or {fromTrace: path}.',
 )
 export type TokenDist = z.output<typeof TokenDistSchema>

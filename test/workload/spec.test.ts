@@ -1,4 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -8,6 +8,7 @@ import {z} from 'zod'
 import {formatDuration, parseDuration, tryParseDuration} from '../../src/util/duration.js'
 import {InputError} from '../../src/errors.js'
 import {WorkloadSpecSchema, loadWorkloadSpecFile, parseMappingFlag} from '../../src/workload/index.js'
+import {ROOT} from '../helpers/cli.js'
 
 describe('durations', () => {
   it.each([
@@ -96,6 +97,23 @@ describe('spec files', () => {
     const e = await loadWorkloadSpecFile(p).catch((error: unknown) => error)
     expect(e).toBeInstanceOf(InputError)
     expect((e as InputError).message).toBe(`${p}:4: workload.durationS: not a duration (got "soon"); write e.g. 90s, 15m, 2h, 1d`)
+  })
+
+  it('explains a union error by the branch that was meant (a lognormal without cv)', async () => {
+    const p = join(dir, 'nocv.yaml')
+    writeFileSync(p, 'kind: synthetic\ntasksPerDay: 100\ndurationS: 1h\ntokens:\n  input: {dist: lognormal, mean: 10}\n  output: 1\n')
+    await expect(loadWorkloadSpecFile(p)).rejects.toThrow(`${p}:5: tokens.input.cv: expected number, received undefined`)
+  })
+
+  it('the example spec in docs/workload.md is valid', async () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'workload.md'), 'utf8')
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1]
+    expect(yaml).toContain('kind: synthetic')
+    const p = join(dir, 'from-docs.yaml')
+    writeFileSync(p, yaml as string)
+    const loaded = await loadWorkloadSpecFile(p)
+    expect(loaded.seed).toBe(7)
+    expect(loaded.spec).toMatchObject({kind: 'synthetic', tasksPerDay: 5000, durationS: 86_400, deadlines: {critical: 30, high: 300}})
   })
 
   it('names the line of a YAML syntax error', async () => {
