@@ -31,7 +31,7 @@ export function traceReadOptions(spec: TraceWorkloadSpec, chunkSize?: number): T
 export async function* replayTrace(spec: TraceWorkloadSpec, ctx: ReplayContext): AsyncGenerator<readonly Task[]> {
   const path = resolve(ctx.baseDir, spec.path)
   const options = traceReadOptions(spec, ctx.chunkSize)
-  const durationS = spec.durationS ?? (spec.loop ? ctx.durationS : undefined)
+  const durationS = spec.durationS ?? ctx.durationS
   if (spec.loop && durationS === undefined) {
     throw new FleetcapError('workload.loop: looping a trace needs durationS (in the workload or the scenario)')
   }

@@ -197,7 +197,7 @@ export const TraceWorkloadSchema = z
     rateScale: z.number().positive().optional().describe('Replay speed: 2 plays the trace twice as fast (twice the rate).'),
     targetTasksPerDay: z.number().positive().optional().describe('Scale the replay speed so the trace\'s mean rate becomes this many tasks per day.'),
     loop: z.boolean().optional().describe('Repeat the trace until durationS is filled (default false).'),
-    durationS: DurationSchema.optional().describe('Stop arrivals at this time (seconds or a duration); default: the trace\'s end, or the scenario duration with loop.'),
+    durationS: DurationSchema.optional().describe('Stop arrivals at this time (seconds or a duration); default: the scenario duration, else the trace\'s end.'),
     defaultPriority: z.enum(PRIORITIES).optional().describe('Priority of rows that name none (default normal).'),
     defaultTaskType: z.string().optional().describe('Task type of rows that name none (default "default").'),
   })

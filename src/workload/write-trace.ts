@@ -6,11 +6,12 @@
  */
 import {randomBytes} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
-import {mkdir, open, rename, rm} from 'node:fs/promises'
+import {mkdir, open, rename, rm, stat} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 import {once} from 'node:events'
 import {finished} from 'node:stream/promises'
 
+import {InputError} from '../errors.js'
 import type {TaskStream} from './types.js'
 
 export const TRACE_CSV_HEADER = 'arrival_s,input_tokens,output_tokens,task_type,priority,model,task_id,call_index,delay_s,service_s,deadline_s'
@@ -25,6 +26,9 @@ export interface WriteTraceResult {
 
 export async function writeTraceCsv(tasks: TaskStream, path: string): Promise<WriteTraceResult> {
   const target = resolve(path)
+  if ((await stat(target).catch(() => undefined))?.isDirectory()) {
+    throw new InputError({file: path}, 'is a directory; give a file name for the trace')
+  }
   await mkdir(dirname(target), {recursive: true})
   const tmp = join(dirname(target), `.fleetcap-tmp-${basename(target)}-${randomBytes(6).toString('hex')}`)
   const out = createWriteStream(tmp, {flags: 'wx'})

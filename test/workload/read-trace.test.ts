@@ -252,6 +252,13 @@ describe('mapping and defaults', () => {
     expect(tasks[0]).toMatchObject({taskType: 'code', calls: [{inputTokens: 5, outputTokens: 6}]})
   })
 
+  it('reads CRLF line ends, a byte-order mark and blank lines', async () => {
+    const path = tmpFile('crlf.csv', '\uFEFFtime,input_tokens\r\n0,5\r\n\r\n1,3\r\n')
+    const {tasks, report} = await allTasks(path)
+    expect(report.mapping.time).toBe('time')
+    expect(tasks.map((t) => t.calls[0].inputTokens)).toEqual([5, 3])
+  })
+
   it('report() before a pass is an error', () => {
     expect(() => readTrace(fixture('unsorted.csv')).report()).toThrow(/before the trace was read/)
   })

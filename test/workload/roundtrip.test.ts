@@ -121,6 +121,12 @@ describe('trace replay workloads', () => {
     expect(second.arrivalS).toBeLessThan(3536.999 + 1)
   })
 
+  it('the scenario duration cuts a replay that sets none', async () => {
+    const tasks = await collect(workload({kind: 'trace', path: azure}, 1, 300))
+    expect(tasks.at(-1)!.arrivalS).toBeLessThan(300)
+    expect(tasks.length).toBeGreaterThan(1000)
+  })
+
   it('durationS cuts a plain replay', async () => {
     const tasks = await collect(workload({kind: 'trace', path: azure, durationS: '10m'}))
     expect(tasks.at(-1)!.arrivalS).toBeLessThan(600)
