@@ -425,10 +425,6 @@ class RowParser {
     }
     return r
   }
-
-  get timeColumn(): string {
-    return this.mapping.time ?? 'time'
-  }
 }
 
 function cellText(raw: Cell): string {
