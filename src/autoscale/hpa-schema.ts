@@ -70,6 +70,10 @@ const scalingRules = z.strictObject({
   tolerance: quantity.optional(),
 })
 
+/** `spec.behavior` of an HPA (also KEDA's advanced.horizontalPodAutoscalerConfig.behavior). */
+export const hpaBehaviorSchema = z.strictObject({scaleUp: scalingRules.optional(), scaleDown: scalingRules.optional()})
+export type HpaBehaviorObject = z.output<typeof hpaBehaviorSchema>
+
 export const hpaObjectSchema = z.strictObject({
   apiVersion: z.literal('autoscaling/v2', {error: 'apiVersion must be "autoscaling/v2" (v1 and v2beta2 are not read)'}),
   kind: z.literal('HorizontalPodAutoscaler', {error: 'kind must be "HorizontalPodAutoscaler"'}),
@@ -79,7 +83,7 @@ export const hpaObjectSchema = z.strictObject({
     minReplicas: z.number().int().optional(),
     maxReplicas: z.number().int(),
     metrics: z.array(metricSpec).optional(),
-    behavior: z.strictObject({scaleUp: scalingRules.optional(), scaleDown: scalingRules.optional()}).optional(),
+    behavior: hpaBehaviorSchema.optional(),
   }),
   /** `kubectl get -o yaml` output carries a status; it is read and ignored. */
   status: z.unknown().optional(),
@@ -211,13 +215,7 @@ export function toHpaSpec(obj: HpaObject, options: HpaParseOptions & {text?: Yam
   if (spec.maxReplicas < minReplicas) fail(['spec', 'maxReplicas'], `must be at least minReplicas (${minReplicas})`)
   if (metrics.length === 0) fail(['spec', 'metrics'], 'must specify at least one metric')
 
-  let behavior: HpaSpec['behavior']
-  if (spec.behavior !== undefined) {
-    behavior = {
-      scaleUp: toRules(spec.behavior.scaleUp, DEFAULT_SCALE_UP, ['spec', 'behavior', 'scaleUp'], fail),
-      scaleDown: toRules(spec.behavior.scaleDown, DEFAULT_SCALE_DOWN, ['spec', 'behavior', 'scaleDown'], fail),
-    }
-  }
+  const behavior = spec.behavior === undefined ? undefined : toBehavior(spec.behavior, ['spec', 'behavior'], fail)
   return {
     name: obj.metadata.name,
     namespace: obj.metadata.namespace ?? 'default',
@@ -229,7 +227,15 @@ export function toHpaSpec(obj: HpaObject, options: HpaParseOptions & {text?: Yam
   }
 }
 
-type Fail = (path: PropertyKey[], problem: string) => never
+export type Fail = (path: PropertyKey[], problem: string) => never
+
+/** Behavior with the API defaults filled in where the user left parts out (defaults.go). */
+export function toBehavior(b: HpaBehaviorObject, path: PropertyKey[], fail: Fail): NonNullable<HpaSpec['behavior']> {
+  return {
+    scaleUp: toRules(b.scaleUp, DEFAULT_SCALE_UP, [...path, 'scaleUp'], fail),
+    scaleDown: toRules(b.scaleDown, DEFAULT_SCALE_DOWN, [...path, 'scaleDown'], fail),
+  }
+}
 
 function toRules(
   rules: z.output<typeof scalingRules> | undefined,
