@@ -307,7 +307,7 @@ export class HpaController {
           if (m.target.type === 'AverageValue') {
             const status = obs.statusReplicas ?? current
             const replicas = this.perPodReplicas(status, usage, m.target.averageValueMilli)
-            return {...base, replicas, current: Math.ceil(usage / status) / 1000}
+            return {...base, replicas, current: status > 0 ? Math.ceil(usage / status) / 1000 : usage / 1000}
           }
           const target = m.target.type === 'Value' ? m.target.valueMilli : 0
           const replicas = this.usageRatioReplicas(current, usage / target, obs.pods)

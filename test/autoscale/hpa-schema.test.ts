@@ -55,7 +55,7 @@ describe('parsing autoscaling/v2 HPAs', () => {
     expect(hpa.metrics.map((m) => [m.reads, m.target])).toEqual([
       ['waiting_requests', {type: 'AverageValue', averageValueMilli: 5000}],
       ['queue_depth', {type: 'AverageValue', averageValueMilli: 100_000}],
-      ['gpu_utilization', {type: 'AverageValue', averageValueMilli: 800}],
+      ['gpu_utilization', {type: 'AverageValue', averageValueMilli: 80_000}],
     ])
     expect(hpa.metrics[1].description).toBe('external metric queue_depth({"matchLabels":{"queue":"llm-tasks"}})')
     const seed = await loadHpaFile(`${FIX}/hpa-seed-000-livhana.yaml`, {metricAliases: {livhana_queue_depth: 'queue_depth'}})
