@@ -110,8 +110,26 @@ export interface HpaMetric {
   describedObject?: {kind: string; name: string; apiVersion?: string}
   /** ContainerResource metrics: the container. */
   container?: string
+  /**
+   * Object/External metrics: the series the simulator is asked for, `reads` plus the metric's label
+   * selector (`queue_depth{priority=high}`), so one pool can expose several queues. An observation
+   * without that key falls back to the plain `reads` value. Pods metric selectors are not modelled.
+   */
+  seriesKey?: string
   /** How the controller names this metric in events and conditions ("pods metric queue_depth"). */
   description: string
+}
+
+type LabelSelectorObject = z.output<typeof labelSelector>
+
+/** `name{a=b,c in (x,y)}`: a stable key for a metric and its selector (labels sorted). */
+export function seriesKey(name: string, selector: LabelSelectorObject | undefined): string {
+  if (selector === undefined) return name
+  const parts = Object.entries(selector.matchLabels ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+  for (const e of selector.matchExpressions ?? []) parts.push(`${e.key} ${e.operator}${e.values === undefined ? '' : ` (${[...e.values].sort().join(',')})`}`)
+  return parts.length === 0 ? name : `${name}{${parts.join(',')}}`
 }
 
 export interface ScalingPolicy {
@@ -332,11 +350,11 @@ function toMetric(
   const target: HpaTarget = t.type === 'Value' ? {type: 'Value', valueMilli: milli} : {type: 'AverageValue', averageValueMilli: milli}
   if (m.type === 'Object') {
     const o = m.object!.describedObject
-    return {sourceType: 'Object', name: id.name, reads: reads!, target, describedObject: o, description: `${o.kind} metric ${id.name}`}
+    return {sourceType: 'Object', name: id.name, reads: reads!, target, describedObject: o, seriesKey: seriesKey(reads!, id.selector), description: `${o.kind} metric ${id.name}`}
   }
   if (m.type === 'External') {
     const sel = id.selector === undefined ? '' : JSON.stringify(id.selector)
-    return {sourceType: 'External', name: id.name, reads: reads!, target, description: `external metric ${id.name}(${sel})`}
+    return {sourceType: 'External', name: id.name, reads: reads!, target, seriesKey: seriesKey(reads!, id.selector), description: `external metric ${id.name}(${sel})`}
   }
   return {sourceType: 'Pods', name: id.name, reads: reads!, target, description: `pods metric ${id.name}`}
 }

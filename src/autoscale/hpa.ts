@@ -62,10 +62,13 @@ export interface HpaObservation {
   /** scale.status.replicas: pods that exist; default currentReplicas. */
   statusReplicas?: number
   pods: readonly PodView[]
-  /** Object metrics (value for the described object). */
-  objectMetrics?: Partial<Record<ModelledMetric, number>>
-  /** External metrics (sum over the selected series). */
-  externalMetrics?: Partial<Record<ModelledMetric, number>>
+  /**
+   * Object metrics (value for the described object), by modelled metric (`queue_depth`) or, for a
+   * metric with a selector, by its series key (`queue_depth{priority=high}`, see HpaMetric.seriesKey).
+   */
+  objectMetrics?: Readonly<Record<string, number | undefined>>
+  /** External metrics (sum over the selected series), keyed as objectMetrics. */
+  externalMetrics?: Readonly<Record<string, number | undefined>>
 }
 
 export type ConditionType = 'AbleToScale' | 'ScalingActive' | 'ScalingLimited'
@@ -299,7 +302,7 @@ export class HpaController {
         case 'Object':
         case 'External': {
           const source = m.sourceType === 'Object' ? obs.objectMetrics : obs.externalMetrics
-          const value = source?.[m.reads]
+          const value = (m.seriesKey === undefined ? undefined : source?.[m.seriesKey]) ?? source?.[m.reads]
           if (value === undefined || !Number.isFinite(value)) {
             throw new MetricError(m.sourceType === 'Object' ? 'FailedGetObjectMetric' : 'FailedGetExternalMetric', `unable to get metric ${m.name}: no value reported`)
           }

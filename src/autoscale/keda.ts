@@ -283,7 +283,7 @@ export class KedaController {
   }
 
   /** One KEDA poll (RequestScale). */
-  private poll(nowS: number, current: number, external: Partial<Record<ModelledMetric, number>>): KedaPoll {
+  private poll(nowS: number, current: number, external: Readonly<Record<string, number | undefined>>): KedaPoll {
     const s = this.spec
     const values = s.triggers.map((t) => external[t.reads] ?? 0)
     const active = s.triggers.some((t, i) => values[i] > t.activation)

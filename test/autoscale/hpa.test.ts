@@ -145,6 +145,22 @@ describe('Object and External metrics', () => {
     expect(createHpaController(spec).reconcile(0, {currentReplicas: 5, pods: readyPods([0, 0, 0, 0, 0]), externalMetrics: {queue_depth: 95}}).desiredReplicas).toBe(10)
     expect(createHpaController(spec).reconcile(0, {currentReplicas: 5, pods: readyPods([0, 0, 0, 0, 0]), externalMetrics: {queue_depth: 54}}).desiredReplicas).toBe(5)
   })
+  it('selectors pick a series: one queue per priority in the same pool', () => {
+    const ext = (prio: string, target: number) =>
+      `  - type: External\n    external: {metric: {name: queue_depth, selector: {matchLabels: {priority: ${prio}}}}, target: {type: AverageValue, averageValue: ${target}}}\n`
+    const spec = hpa(`  maxReplicas: 100\n  metrics:\n${ext('high', 10)}${ext('low', 100)}`)
+    expect(spec.metrics.map((m) => m.seriesKey)).toEqual(['queue_depth{priority=high}', 'queue_depth{priority=low}'])
+    const d = createHpaController(spec).reconcile(0, {
+      currentReplicas: 2,
+      pods: readyPods([0, 0]),
+      externalMetrics: {'queue_depth{priority=high}': 50, 'queue_depth{priority=low}': 200},
+    })
+    expect(d.proposals.map((p) => p.replicas)).toEqual([5, 2])
+    // Without per-series values both read the pool's queue_depth.
+    const e = createHpaController(spec).reconcile(0, {currentReplicas: 2, pods: readyPods([0, 0]), externalMetrics: {queue_depth: 300}})
+    expect(e.proposals.map((p) => p.replicas)).toEqual([30, 3])
+  })
+
   it('Value: ratio × ready pods', () => {
     const spec = hpa(`  maxReplicas: 100\n  metrics:\n  - type: Object\n    object: {describedObject: {kind: Service, name: gw}, metric: {name: inflight_requests}, target: {type: Value, value: 100}}\n`)
     const pods = [...readyPods([0, 0]), {name: 'x', phase: 'Pending' as const, ready: false, metrics: {}}]
