@@ -392,8 +392,8 @@ export class HpaController {
     }
     if (g.missing.length > 0) {
       // Scale-down: a pod without a sample is taken to be exactly at target; scale-up: at zero.
-      const fill = ratio < 1 ? targetMilli : 0
-      for (const name of g.missing) g.metrics.set(name, fill)
+      if (ratio < 1) for (const name of g.missing) g.metrics.set(name, targetMilli)
+      else if (ratio > 1) for (const name of g.missing) g.metrics.set(name, 0)
     }
     if (scaleUpWithUnready) for (const name of g.unready) g.metrics.set(name, 0)
     const newRatio = usageOf(g.metrics) / targetMilli
@@ -414,7 +414,7 @@ export class HpaController {
     if (this.within(ratio)) return current
     if (pods.length === 0) throw new MetricError('FailedGetExternalMetric', 'no pods returned by selector while calculating replica count')
     let ready = 0
-    for (const p of pods) if ((p.phase ?? 'Running') === 'Running' && p.ready && !(p.deleting ?? false)) ready++
+    for (const p of pods) if ((p.phase ?? 'Running') === 'Running' && p.ready) ready++ // terminating pods too, while still Ready
     return Math.ceil(ratio * ready)
   }
 

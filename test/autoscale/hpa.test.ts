@@ -107,6 +107,9 @@ describe('not-ready pods and missing metrics, as the replica calculator treats t
     // avg over 3 ready = 200 (ratio 2); with the missing pod at 0: 150 → ceil(1.5 × 4) = 6
     expect(createHpaController(spec).reconcile(0, {currentReplicas: 4, pods: readyPods([200, 200, 200, undefined])}).desiredReplicas).toBe(6)
   })
+  it('exactly at target with pods missing: nothing is filled in and nothing changes', () => {
+    expect(createHpaController(spec).reconcile(0, {currentReplicas: 4, pods: readyPods([100, 100, 100, undefined])}).metricReplicas).toBe(4)
+  })
   it('scale-down: pods without a sample count as exactly at target (Pods) or max(100%, target) (Utilization)', () => {
     const zeroWindow = '  behavior: {scaleDown: {stabilizationWindowSeconds: 0}}\n'
     const pods = createHpaController(hpa(`  maxReplicas: 100\n${podsMetric(100)}${zeroWindow}`))
