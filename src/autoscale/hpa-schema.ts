@@ -194,7 +194,7 @@ const MEMBER: Record<MetricSourceType, 'resource' | 'containerResource' | 'pods'
 
 /** Parse HPA YAML text (one document). */
 export function parseHpaYaml(text: string, options: HpaParseOptions = {}): HpaSpec {
-  const yaml = new YamlText(text, options)
+  const yaml = new YamlText(text, options, 'HorizontalPodAutoscaler')
   return toHpaSpec(parseWith(hpaObjectSchema, yaml.value, {text: yaml}), {...options, text: yaml})
 }
 

@@ -107,7 +107,7 @@ export interface ScaledObjectParseOptions extends YamlSource {
 }
 
 export function parseScaledObjectYaml(text: string, options: ScaledObjectParseOptions = {}): ScaledObjectSpec {
-  const yaml = new YamlText(text, options)
+  const yaml = new YamlText(text, options, 'ScaledObject')
   return toScaledObjectSpec(parseWith(scaledObjectSchema, yaml.value, {text: yaml}), {...options, text: yaml})
 }
 

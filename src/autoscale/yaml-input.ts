@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
-import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node} from 'yaml'
+import {isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node} from 'yaml'
 import type {z} from 'zod'
 
 import {InputError, type InputLocation} from '../errors.js'
@@ -26,16 +26,37 @@ export class YamlText {
   private readonly lines: LineCounter
   readonly source: YamlSource
 
-  constructor(text: string, source: YamlSource = {}) {
+  /**
+   * `kind`: in a multi-document file (`---`), the one document of this kind is read (a manifest
+   * file often holds the Deployment and its HPA together).
+   */
+  constructor(text: string, source: YamlSource = {}, kind?: string) {
     this.source = source
     this.lines = new LineCounter()
-    this.doc = parseDocument(text, {lineCounter: this.lines, prettyErrors: false, uniqueKeys: true})
-    const first = this.doc.errors[0]
-    if (first !== undefined) {
-      const line = this.lines.linePos(first.pos[0]).line + (source.lineOffset ?? 0)
-      throw new InputError({file: source.file, line}, `YAML syntax: ${first.message.split('\n')[0]}`)
+    const parsed = parseAllDocuments(text, {lineCounter: this.lines, prettyErrors: false, uniqueKeys: true})
+    const docs = Array.isArray(parsed) ? parsed : []
+    for (const doc of docs) {
+      const first = doc.errors[0]
+      if (first !== undefined) {
+        const line = this.lines.linePos(first.pos[0]).line + (source.lineOffset ?? 0)
+        throw new InputError({file: source.file, line}, `YAML syntax: ${first.message.split('\n')[0]}`)
+      }
     }
-    this.value = this.doc.toJS({maxAliasCount: 100})
+    if (docs.length === 0) throw new InputError({file: source.file, field: source.fieldPrefix}, 'empty YAML document')
+    let doc = docs[0]
+    if (docs.length > 1) {
+      const matching = kind === undefined ? [] : docs.filter((d) => d.get('kind') === kind)
+      if (matching.length !== 1) {
+        const kinds = docs.map((d) => String(d.get('kind') ?? '?')).join(', ')
+        throw new InputError(
+          {file: source.file},
+          `${docs.length} YAML documents (${kinds}); expected exactly one${kind === undefined ? '' : ` of kind ${kind}`}`,
+        )
+      }
+      doc = matching[0]
+    }
+    this.doc = doc
+    this.value = doc.toJS({maxAliasCount: 100})
   }
 
   /** 1-based line of the node at `path` (or of its nearest existing parent). */

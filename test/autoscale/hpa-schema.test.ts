@@ -86,6 +86,14 @@ describe('parsing autoscaling/v2 HPAs', () => {
     expect(seed.message).toContain('metricAliases')
   })
 
+  it('picks the HPA out of a multi-document manifest, with lines counted in the whole file', async () => {
+    const err = (await loadHpaFile(`${FIX}/manifest-with-hpa.yaml`).catch((e: unknown) => e)) as Error
+    expect(err.message).toBe(`${FIX}/manifest-with-hpa.yaml:19: spec.metrics[0].pods.target.averageValue: must be positive`)
+    expect(() => parseHpaYaml('kind: Deployment\n---\nkind: Service\n', {file: 'm.yaml'})).toThrow(
+      'm.yaml: 2 YAML documents (Deployment, Service); expected exactly one of kind HorizontalPodAutoscaler',
+    )
+  })
+
   it('applies the API validation rules', () => {
     const base = (spec: string) =>
       `apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: a}\nspec:\n  scaleTargetRef: {kind: Deployment, name: a}\n${spec}`
