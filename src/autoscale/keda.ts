@@ -74,6 +74,8 @@ export interface QueueTrigger {
   activation: number
   /** The External metric name KEDA gives the HPA (s<index>-<type>-<name>). */
   metricName: string
+  /** The HPA reads the value of KEDA's last poll instead of querying the scaler at each sync. */
+  useCachedMetrics: boolean
 }
 
 export interface ScaledObjectSpec {
@@ -140,6 +142,7 @@ function toScaledObjectSpec(obj: ScaledObjectObject, options: ScaledObjectParseO
     name: t.metricName,
     reads: t.reads,
     target: t.metricType === 'AverageValue' ? {type: 'AverageValue', averageValueMilli: toMilli(t.target)} : {type: 'Value', valueMilli: toMilli(t.target)},
+    seriesKey: t.metricName,
     description: `external metric ${t.metricName}(${JSON.stringify({matchLabels: {'scaledobject.keda.sh/name': obj.metadata.name}})})`,
   }))
   const hpa: HpaSpec = {
@@ -210,6 +213,7 @@ function toTrigger(t: z.output<typeof trigger>, i: number, aliases: MetricAliase
     metricType: t.metricType === 'Value' ? 'Value' : 'AverageValue',
     activation: number(kind!.activation, 0, 'activation threshold'),
     metricName: `s${i}-${t.type}-${sanitize(what)}`,
+    useCachedMetrics: t.useCachedMetrics ?? false,
   }
 }
 
@@ -248,6 +252,8 @@ export class KedaController {
   private createdAtS: number | undefined
   private nextPollS: number | undefined
   private nextHpaSyncS: number | undefined
+  /** Trigger values of the last poll (served to the HPA for triggers with useCachedMetrics). */
+  private polled: number[] | undefined
 
   constructor(spec: ScaledObjectSpec, hpaOptions: HpaControllerOptions = {}) {
     this.spec = spec
@@ -274,7 +280,12 @@ export class KedaController {
       this.nextPollS = nowS + this.spec.pollingIntervalS
     }
     if (nowS >= this.nextHpaSyncS!) {
-      step.hpa = this.hpa.reconcile(nowS, {...obs, currentReplicas: current})
+      // KEDA's metrics server answers the HPA per trigger: fresh from the scaler, or the last poll's value.
+      const external: Record<string, number | undefined> = {}
+      this.spec.triggers.forEach((t, i) => {
+        external[t.metricName] = t.useCachedMetrics && this.polled !== undefined ? this.polled[i] : obs.externalMetrics?.[t.reads]
+      })
+      step.hpa = this.hpa.reconcile(nowS, {...obs, currentReplicas: current, externalMetrics: external})
       current = step.hpa.desiredReplicas
       this.nextHpaSyncS = nowS + this.hpa.syncPeriodS
     }
@@ -286,6 +297,7 @@ export class KedaController {
   private poll(nowS: number, current: number, external: Readonly<Record<string, number | undefined>>): KedaPoll {
     const s = this.spec
     const values = s.triggers.map((t) => external[t.reads] ?? 0)
+    this.polled = values
     const active = s.triggers.some((t, i) => values[i] > t.activation)
     const result = (action: KedaPoll['action'], desiredReplicas: number, reason: string): KedaPoll => ({timeS: nowS, active, values, action, desiredReplicas, reason})
     const min = s.minReplicaCount

@@ -8,7 +8,7 @@ describe('KEDA ScaledObject parsing', () => {
   it('reads a redis queue trigger with KEDA defaults and builds the HPA KEDA would create', async () => {
     const so = await loadScaledObjectFile(`${FIX}/scaledobject-redis.yaml`)
     expect(so).toMatchObject({pollingIntervalS: 30, cooldownPeriodS: 300, minReplicaCount: 0, maxReplicaCount: 20})
-    expect(so.triggers).toEqual([{type: 'redis', reads: 'queue_depth', target: 10, metricType: 'AverageValue', activation: 5, metricName: 's0-redis-llm-tasks'}])
+    expect(so.triggers).toEqual([{type: 'redis', reads: 'queue_depth', target: 10, metricType: 'AverageValue', activation: 5, metricName: 's0-redis-llm-tasks', useCachedMetrics: false}])
     expect(so.hpa).toMatchObject({name: 'keda-hpa-llm-workers', minReplicas: 1, maxReplicas: 20, behavior: undefined})
     expect(so.hpa.metrics[0]).toMatchObject({sourceType: 'External', target: {type: 'AverageValue', averageValueMilli: 10_000}})
     const minimal = parseScaledObjectYaml(
@@ -59,6 +59,18 @@ describe('KEDA activation, scale to zero and cooldown', () => {
     expect(reasons.get(120)).toBe('ScalerActive')
     expect(reasons.get(870)).toBe('ScalerCooldown')
     expect(reasons.get(900)).toBe('ScalerNotActive')
+  })
+
+  it('useCachedMetrics: the HPA sees the value of the last poll, not the present', () => {
+    const so = parseScaledObjectYaml(
+      'apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: w}\nspec:\n  scaleTargetRef: {name: w}\n  minReplicaCount: 1\n  triggers:\n  - type: redis\n    useCachedMetrics: true\n    metadata: {listName: q, listLength: "10"}\n',
+    )
+    const keda = createKedaController(so)
+    const pods = [{name: 'a', ready: true, startTimeS: 0, readyTransitionS: 0, metrics: {}}]
+    keda.reconcile(0, {currentReplicas: 1, pods, externalMetrics: {queue_depth: 10}})
+    // At 15 s the queue is 80 but the last poll (0 s) said 10: the HPA keeps 1; at 30 s KEDA polls 80 → 8… limited to 4.
+    expect(keda.reconcile(15, {currentReplicas: 1, pods, externalMetrics: {queue_depth: 80}}).desiredReplicas).toBe(1)
+    expect(keda.reconcile(30, {currentReplicas: 1, pods, externalMetrics: {queue_depth: 80}}).hpa).toMatchObject({metricReplicas: 8, desiredReplicas: 4})
   })
 
   it('with minReplicaCount > 0 KEDA never goes below it and activates to it', () => {
