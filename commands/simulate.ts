@@ -46,6 +46,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     try {
       result = await simulate(loaded.scenario, {
         baseDir: loaded.baseDir,
+        scenarioFile: loaded.file,
         seed: this.flags.seed,
         traceFile: this.flags.trace,
         onProgress: bar ? (f) => bar.update(Math.round(f * 100)) : undefined,

@@ -30,6 +30,8 @@ export interface GpuNodePoolOptions {
   minNodes?: number
   /** Price of one GPU for one hour, billed per node from provisioning to removal. */
   pricePerGpuHourUsd: number
+  /** The initial nodes already hold the image (they run the replicas present at time 0). */
+  initialNodesHaveImage?: boolean
 }
 
 export type ReplicaPhase = 'pending-node' | 'image-pull' | 'model-load' | 'ready'
@@ -71,13 +73,13 @@ export class GpuNodePool {
   private billedClosedGpuS = 0
 
   constructor(options: GpuNodePoolOptions) {
-    this.options = {initialNodes: 0, scaleDownUnneededS: 600, minNodes: 0, ...options, quotaGpus: options.quotaGpus}
+    this.options = {initialNodes: 0, scaleDownUnneededS: 600, minNodes: 0, initialNodesHaveImage: false, ...options, quotaGpus: options.quotaGpus}
     const {gpusPerNode, gpusPerReplica} = this.options
     if (!(gpusPerReplica > 0 && gpusPerNode >= gpusPerReplica)) {
       throw new RangeError(`a replica needs ${gpusPerReplica} GPUs but a node has ${gpusPerNode}`)
     }
     if (this.options.initialNodes > this.maxNodes) throw new RangeError(`${this.options.initialNodes} initial nodes exceed the GPU quota`)
-    for (let i = 0; i < this.options.initialNodes; i++) this.addNode(0, 0)
+    for (let i = 0; i < this.options.initialNodes; i++) this.addNode(0, 0).imageReadyS = this.options.initialNodesHaveImage ? 0 : undefined
   }
 
   /** Nodes the quota allows. */

@@ -82,6 +82,8 @@ export interface SimulationReport {
   pools: PoolReport[]
   cost: {gpuHours: number; costUsd: number; costPer1000TasksUsd: number | null}
   slo: {pass: boolean; checks: SloCheck[]}
+  /** Pools with an autoscaler, capacity or failures: replicas over time, scaling events, failures. */
+  autoscaling?: import('../sim/cluster-runtime.js').AutoscalingReport
 }
 
 export interface ReportContext {

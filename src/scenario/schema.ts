@@ -7,6 +7,7 @@ import {z} from 'zod'
 import {ROUTING_POLICIES} from '../sim/types.js'
 import {PRIORITIES} from '../workload/types.js'
 import {DurationSchema, WorkloadSpecSchema} from '../workload/spec.js'
+import {AutoscalerSchema, CapacitySchema, FailuresSchema} from './autoscale-schema.js'
 
 const positive = (what: string) => z.number().positive().describe(what)
 
@@ -23,6 +24,8 @@ export const LlmPoolSchema = z
     priceOverride: positive('Price per GPU-hour in USD instead of the GPU profile\'s price.').optional(),
     maxBatchSeqs: z.number().int().positive().optional().describe('Override the profile\'s max sequences per batch (vLLM max_num_seqs).'),
     maxBatchTokens: z.number().int().positive().optional().describe('Override the profile\'s max tokens per step (vLLM max_num_batched_tokens).'),
+    autoscaler: AutoscalerSchema.optional(),
+    capacity: CapacitySchema.optional(),
   })
   .describe('A pool of LLM replicas on one GPU type.')
 
@@ -37,6 +40,8 @@ export const GenericPoolSchema = z
     gpu: z.string().optional().describe('Label for reports.'),
     gpusPerServer: z.number().nonnegative().optional().describe('GPUs per server for GPU-hours (default 1).'),
     pricePerHourUsd: z.number().nonnegative().optional().describe('Price of one server per hour, USD (default 0).'),
+    autoscaler: AutoscalerSchema.optional(),
+    capacity: CapacitySchema.optional(),
   })
   .describe('A pool of generic servers (queueing-model validation, non-LLM work).')
 
@@ -96,6 +101,7 @@ export const ScenarioSchema = z
     routing: RoutingSchema.optional(),
     queue: QueueSchema.optional(),
     slo: SloSchema.optional(),
+    failures: FailuresSchema.optional(),
     report: z
       .strictObject({
         sampleIntervalS: DurationSchema.optional().describe('Time-series sampling interval (default: duration / 500, at least 1 s).'),

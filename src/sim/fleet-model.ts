@@ -12,6 +12,7 @@ const EV_SERVICE_DONE = 2 // generic slot finishes; target = replica, payload = 
 const EV_CALL_ISSUE = 3 // an agent task issues its next call; target = task slot
 const EV_SAMPLE = 4 // time-series sample
 const EV_READY = 5 // a replica added at runtime finishes loading; target = replica
+const EV_CONTROL = 6 // a controller (autoscaler, failure injector) wakes up; target = controller, payload = its own
 
 // Phase of an LLM replica.
 const PH_IDLE = 0
@@ -24,6 +25,8 @@ const PH_BOUNDARY = 4 // inside its own step-boundary handler
 export const DROP_DEADLINE = 0
 export const DROP_QUEUE_FULL = 1
 export const DROP_TOO_LARGE = 2
+/** In flight on a replica that was lost (or a pool cut off), and not retried (lost-work policy). */
+export const DROP_LOST = 3
 
 const CLASSES = PRIORITIES.length
 const POLICY_CODE: Record<RoutingPolicy, number> = {
@@ -99,6 +102,8 @@ export class FleetModel implements EventHandler {
   private rKvSince: Float64Array
   private rBornAt: Float64Array
   private rGoneAt: Float64Array
+  private rBusyS: Float64Array // busy seconds integrated up to rLevelSince (per-replica utilization)
+  private rSlow: Float64Array // step / service time multiplier (1 healthy; 1 / throughputFactor degraded)
   // LLM replica step state
   private rPhase: Uint8Array
   private rGen: Int32Array
@@ -162,7 +167,7 @@ export class FleetModel implements EventHandler {
   callsCompleted = 0
   inputTokens = 0
   outputTokens = 0
-  readonly drops = new Float64Array(3 * CLASSES) // [reason * CLASSES + class]
+  readonly drops = new Float64Array(4 * CLASSES) // [reason * CLASSES + class]
   readonly tasksByClass = new Float64Array(CLASSES)
   readonly failedByClass = new Float64Array(CLASSES)
   private inFlightCalls = 0
@@ -187,6 +192,15 @@ export class FleetModel implements EventHandler {
   private moreArrivals = true
   readonly durationS: number
   private readonly onSample?: (model: FleetModel, now: number) => void
+  private readonly onReplicaGone?: (r: number, now: number) => void
+  private readonly extraSeries?: FleetModelConfig['extraSeries']
+  private readonly controllers: ((now: number, payload: number) => void)[] = []
+  private pBlocked: Uint8Array
+  private tRetries!: Int32Array
+  /** Calls sent again after the replica holding them was lost or cut off. */
+  callsRetried = 0
+  /** Calls lost with their replica and not retried (counted in drops as DROP_LOST). */
+  callsLost = 0
 
   constructor(config: FleetModelConfig, routingRng: Rng) {
     this.pools = config.pools
@@ -210,6 +224,9 @@ export class FleetModel implements EventHandler {
     this.durationS = config.durationS
     this.sampleIntervalS = config.sampleIntervalS
     this.onSample = config.onSample
+    this.onReplicaGone = config.onReplicaGone
+    this.extraSeries = config.extraSeries
+    this.pBlocked = new Uint8Array(this.pools.length)
     this.poolTotals = this.pools.map(() => ({callsServed: 0, inputTokens: 0, outputTokens: 0, busyReplicaS: 0, kvTokenS: 0, replicaS: 0}))
 
     let total = 0
@@ -240,6 +257,8 @@ export class FleetModel implements EventHandler {
     this.rKvSince = new Float64Array(cap)
     this.rBornAt = new Float64Array(cap)
     this.rGoneAt = new Float64Array(cap).fill(Number.POSITIVE_INFINITY)
+    this.rBusyS = new Float64Array(cap)
+    this.rSlow = new Float64Array(cap).fill(1)
     this.rPhase = new Uint8Array(cap)
     this.rGen = new Int32Array(cap)
     this.rRunStart = new Float64Array(cap)
@@ -269,6 +288,7 @@ export class FleetModel implements EventHandler {
 
     this.seriesColumns = ['time_s', 'queue_depth', 'in_flight', 'tasks_in_system', 'arrivals', 'completed', 'dropped', 'throughput_per_s', 'output_tokens_per_s']
     for (const p of this.pools) this.seriesColumns.push(`busy_${p.name}`, `utilization_${p.name}`, `kv_occupancy_${p.name}`)
+    if (this.extraSeries) this.seriesColumns.push(...this.extraSeries.columns)
     this.sPoolBusyPrev = new Float64Array(this.pools.length)
     if (this.sampleIntervalS > 0) this.sim.schedule(this.sampleIntervalS, EV_SAMPLE, 0, 0)
   }
@@ -321,6 +341,7 @@ export class FleetModel implements EventHandler {
     const t = this.tFree[--this.tFreeN]
     this.tObj[t] = task
     this.tNext[t] = 0
+    this.tRetries[t] = 0
     this.tasksInSystem++
     this.issueCall(t, task)
   }
@@ -429,7 +450,7 @@ export class FleetModel implements EventHandler {
   // ------------------------------------------------------------------ routing
 
   private canTake(r: number, c: number): boolean {
-    return this.rState[r] === ReplicaState.READY && this.rOut[r] < this.rCap[r] && this.rKvUsed[r] + this.cPrompt[c] + this.cOutput[c] <= this.rKvCap[r]
+    return this.rState[r] === ReplicaState.READY && this.pBlocked[this.rPool[r]] === 0 && this.rOut[r] < this.rCap[r] && this.rKvUsed[r] + this.cPrompt[c] + this.cOutput[c] <= this.rKvCap[r]
   }
 
   /** The replica the policy picks among those that can take call c now, or -1. */
@@ -603,6 +624,135 @@ export class FleetModel implements EventHandler {
     this.rState[r] = ReplicaState.GONE
     this.setLevel(r, 0)
     this.rGoneAt[r] = this.sim.now
+    if (this.onReplicaGone) this.onReplicaGone(r, this.sim.now)
+  }
+
+  // ------------------------------------------------------------------ controllers and failures
+  // What autoscalers and failure injection (src/sim/autoscaling.ts, failures.ts) read and do.
+
+  /** Register a controller; wake it with wake(). Its events are not work (they do not extend the run). */
+  registerController(onWake: (now: number, payload: number) => void): number {
+    this.controllers.push(onWake)
+    return this.controllers.length - 1
+  }
+
+  /** Schedule controller `id` to wake at `time` (≥ now) with an integer payload. */
+  wake(time: number, id: number, payload = 0): void {
+    this.sim.schedule(time, EV_CONTROL, id, payload)
+  }
+
+  /** True while tasks may still arrive or are in the system, or the arrival window is not over. */
+  isOpenAt(time: number): boolean {
+    return this.moreArrivals || this.tasksInSystem > 0 || (Number.isFinite(this.durationS) && time <= this.durationS)
+  }
+
+  replicaPool(r: number): number {
+    return this.rPool[r]
+  }
+
+  /** Calls running on replica r. */
+  replicaOutstanding(r: number): number {
+    return this.rOut[r]
+  }
+
+  /** Seconds replica r has spent busy (stepping, or slot-fraction busy) up to now. */
+  replicaBusyS(r: number): number {
+    return this.rBusyS[r] + this.rLevel[r] * (this.sim.now - this.rLevelSince[r])
+  }
+
+  /** Fraction of replica r's KV cache reserved now (0 for generic replicas). */
+  replicaKvFraction(r: number): number {
+    return this.isLlm ? this.rKvUsed[r] / this.rKvCap[r] : 0
+  }
+
+  /** Calls waiting in the central queue in priority class `cls` (PRIORITY_RANK). */
+  queueDepthOf(cls: number): number {
+    return this.queue.sizeOf(cls)
+  }
+
+  /** Cut pool p off from the router (a partition) or reconnect it. */
+  setPoolBlocked(p: number, blocked: boolean): void {
+    this.pBlocked[p] = blocked ? 1 : 0
+    if (!blocked && this.queue.size > 0) this.drainQueue()
+  }
+
+  /** Degrade replica r: its steps (or services) take 1 / throughputFactor as long, from its next step. */
+  setReplicaThroughput(r: number, throughputFactor: number): void {
+    this.rSlow[r] = 1 / throughputFactor
+  }
+
+  /**
+   * Take back every call running on replica r (it was lost, or its pool was cut off): each is sent
+   * again (retry, while the task has retries left) or its task fails (DROP_LOST). The replica is left
+   * idle and empty. Returns the calls retried and lost.
+   */
+  abortReplicaCalls(r: number, retry: boolean, maxRetries: number): {retried: number; lost: number} {
+    const taken: number[] = []
+    if (this.isLlm) {
+      const off = this.rSeqOff[r]
+      for (let i = 0; i < this.rSeqN[r]; i++) taken.push(this.seqList[off + i])
+      this.noteKv(r)
+      this.rSeqN[r] = 0
+      this.rB[r] = 0
+      this.rC[r] = 0
+      this.rKvUsed[r] = 0
+      this.rMinDone[r] = Number.POSITIVE_INFINITY
+      this.rPhase[r] = PH_IDLE
+      this.rGen[r]++
+    } else {
+      for (let c = 0; c < this.cCap; c++) if (this.cReplica[c] === r) taken.push(c)
+    }
+    const inBucket = this.useBuckets && this.rState[r] === ReplicaState.READY
+    if (inBucket) this.bucketOut(r)
+    this.rOut[r] = 0
+    if (inBucket) this.bucketIn(r)
+    this.setLevel(r, 0)
+    let retried = 0
+    let lost = 0
+    for (const c of taken) {
+      this.cReplica[c] = -1
+      this.inFlightCalls--
+      const t = this.cTask[c]
+      if (retry && this.tRetries[t] < maxRetries) {
+        this.tRetries[t]++
+        retried++
+        this.callsRetried++
+        this.requeue(c)
+      } else {
+        lost++
+        this.callsLost++
+        this.dropCall(c, DROP_LOST)
+      }
+    }
+    if (this.rState[r] === ReplicaState.DRAINING) this.retire(r)
+    return {retried, lost}
+  }
+
+  /** Replica r is lost now: its calls are retried or lost, and it is gone (billing stops). */
+  loseReplica(r: number, retry: boolean, maxRetries: number): {retried: number; lost: number} {
+    const st = this.rState[r]
+    if (st === ReplicaState.GONE) return {retried: 0, lost: 0}
+    if (st === ReplicaState.READY && this.useBuckets) this.bucketOut(r)
+    // Not READY any more, so the retried calls cannot come back to it.
+    this.rState[r] = ReplicaState.DRAINING
+    const result = this.abortReplicaCalls(r, retry, maxRetries)
+    if (this.rState[r] !== ReplicaState.GONE) this.retire(r)
+    return result
+  }
+
+  /** Put a call taken back from a replica into the queue again (its issue time and deadline kept). */
+  private requeue(c: number): void {
+    if (this.policy === 4) this.curTaskType = this.typeId((this.tObj[this.cTask[c]] as Task).taskType)
+    if (this.queue.size === 0) {
+      const r = this.pick(c)
+      if (r >= 0) {
+        this.dispatch(c, r)
+        return
+      }
+    }
+    this.noteQueueDepth()
+    this.queue.push(this.cPrio[c], c)
+    if (this.queue.size > this.peakQueueDepth) this.peakQueueDepth = this.queue.size
   }
 
   private growReplicas(cap: number): void {
@@ -612,6 +762,7 @@ export class FleetModel implements EventHandler {
       const g = new (old.constructor as Int32ArrayConstructor)(cap)
       g.set(old)
       if (key === 'rGoneAt') g.fill(Number.POSITIVE_INFINITY, old.length)
+      if (key === 'rSlow') g.fill(1, old.length)
       if (key === 'bNext' || key === 'bPrev') g.fill(-1, old.length)
       self[key] = g
     }
@@ -687,7 +838,10 @@ export class FleetModel implements EventHandler {
     this.inFlightCalls++
     if (!this.isLlm) {
       this.setLevel(r, this.rOut[r] / this.rCap[r])
-      this.sim.schedule(now + this.cService[c], EV_SERVICE_DONE, r, c)
+      // cDoneAt tells a stale completion (the call was taken back from a lost replica) from the real one.
+      const done = now + this.cService[c] * this.rSlow[r]
+      this.cDoneAt[c] = done
+      this.sim.schedule(done, EV_SERVICE_DONE, r, c)
       return
     }
     this.noteKv(r)
@@ -721,12 +875,12 @@ export class FleetModel implements EventHandler {
     // Smallest j in [1, k] with decodeRunTimeS(j) ≥ elapsed.
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2)
-      if (serving.decodeRunTimeS(mid, B, C) >= elapsed) hi = mid
+      if (serving.decodeRunTimeS(mid, B, C) * this.rSlow[r] >= elapsed) hi = mid
       else lo = mid + 1
     }
     if (lo === this.rRunK[r]) return
     this.rRunK[r] = lo
-    this.sim.schedule(this.rRunStart[r] + serving.decodeRunTimeS(lo, B, C), EV_STEP, r, ++this.rGen[r])
+    this.sim.schedule(this.rRunStart[r] + serving.decodeRunTimeS(lo, B, C) * this.rSlow[r], EV_STEP, r, ++this.rGen[r])
   }
 
   handle(kind: number, target: number, payload: number): void {
@@ -745,6 +899,9 @@ export class FleetModel implements EventHandler {
       case EV_SAMPLE:
         this.sample()
         break
+      case EV_CONTROL:
+        this.controllers[target](this.sim.now, payload)
+        return
       case EV_READY:
         if (this.rState[target] !== ReplicaState.LOADING) break // drained before it was ready
         this.rState[target] = ReplicaState.READY
@@ -758,6 +915,7 @@ export class FleetModel implements EventHandler {
   }
 
   private serviceDone(r: number, c: number): void {
+    if (this.cReplica[c] !== r || this.cDoneAt[c] !== this.sim.now) return // taken back when its replica was lost
     this.addOutstanding(r, -1)
     this.setLevel(r, this.rOut[r] / this.rCap[r])
     this.completeCall(c, r)
@@ -857,14 +1015,14 @@ export class FleetModel implements EventHandler {
       }
       this.setLevel(r, 1)
       this.rPhase[r] = PH_PREFILL
-      this.sim.schedule(now + s.stepTimeS(prefill, B, this.rC[r]), EV_STEP, r, ++this.rGen[r])
+      this.sim.schedule(now + s.stepTimeS(prefill, B, this.rC[r]) * this.rSlow[r], EV_STEP, r, ++this.rGen[r])
     } else if (B > 0) {
       const k = this.rMinDone[r] - this.rStepsDone[r]
       this.setLevel(r, 1)
       this.rPhase[r] = PH_DECODE
       this.rRunStart[r] = now
       this.rRunK[r] = k
-      this.sim.schedule(now + s.decodeRunTimeS(k, B, this.rC[r]), EV_STEP, r, ++this.rGen[r])
+      this.sim.schedule(now + s.decodeRunTimeS(k, B, this.rC[r]) * this.rSlow[r], EV_STEP, r, ++this.rGen[r])
     } else {
       this.setLevel(r, 0)
       this.rPhase[r] = PH_IDLE
@@ -915,7 +1073,9 @@ export class FleetModel implements EventHandler {
 
   private setLevel(r: number, level: number): void {
     const now = this.sim.now
-    this.poolTotals[this.rPool[r]].busyReplicaS += this.rLevel[r] * (now - this.rLevelSince[r])
+    const busy = this.rLevel[r] * (now - this.rLevelSince[r])
+    this.poolTotals[this.rPool[r]].busyReplicaS += busy
+    this.rBusyS[r] += busy
     this.rLevel[r] = level
     this.rLevelSince[r] = now
   }
@@ -971,6 +1131,7 @@ export class FleetModel implements EventHandler {
       this.sPoolBusyPrev[p] = busyTotal
       row.push(busyNow, util, this.isLlm && kvCap > 0 ? kv / kvCap : 0)
     }
+    if (this.extraSeries) this.extraSeries.write(now, row)
     this.sArrivals = 0
     this.sCompleted = 0
     this.sDropped = 0
@@ -1024,6 +1185,7 @@ export class FleetModel implements EventHandler {
   // ------------------------------------------------------------------ slot tables
 
   private freeCall(c: number): void {
+    this.cReplica[c] = -1
     this.cFree[this.cFreeN++] = c
   }
 
@@ -1042,6 +1204,7 @@ export class FleetModel implements EventHandler {
     }
     this.cTask = growI32(this.cTask, cap)
     this.cReplica = growI32(this.cReplica, cap)
+    this.cReplica.fill(-1, old)
     const p = new Uint8Array(cap)
     if (this.cPrio) p.set(this.cPrio)
     this.cPrio = p
@@ -1064,6 +1227,7 @@ export class FleetModel implements EventHandler {
   private growTasks(cap: number): void {
     const old = this.tCap
     this.tNext = growI32(this.tNext, cap)
+    this.tRetries = growI32(this.tRetries, cap)
     if (this.tFree.length < cap) this.tFree = growI32(this.tFree, cap)
     for (let i = cap - 1; i >= old; i--) this.tFree[this.tFreeN++] = i
     this.tObj.length = cap
@@ -1074,7 +1238,7 @@ export class FleetModel implements EventHandler {
 /** Per-replica arrays, grown together when replicas are added at runtime. */
 const REPLICA_ARRAYS = [
   'rPool', 'rState', 'rCap', 'rOut', 'rKvCap', 'rKvUsed', 'rWeight', 'rSwrr', 'rEwma', 'rLevel', 'rLevelSince', 'rKvSince',
-  'rBornAt', 'rGoneAt', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rSeqN',
+  'rBornAt', 'rGoneAt', 'rBusyS', 'rSlow', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rSeqN',
   'bNext', 'bPrev',
 ] as const
 

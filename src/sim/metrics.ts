@@ -83,6 +83,13 @@ export class LatencyRecorder {
     return n
   }
 
+  /** A new histogram of a metric over all classes (microseconds): windowed quantiles subtract two of these. */
+  merged(metric: number): hdr.Histogram {
+    const h = hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+    for (const src of SOURCES[metric]) for (let c = 0; c < CLASSES; c++) h.add(this.hists[src * CLASSES + c])
+    return h
+  }
+
   /** Summary of a metric for one class, or overall (cls = -1, classes merged). */
   summary(metric: number, cls = -1): QuantileSummary | null {
     const n = this.count(metric, cls)

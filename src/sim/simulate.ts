@@ -9,6 +9,8 @@ import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
 import type {WorkloadSpec} from '../workload/spec.js'
 import type {TaskStream} from '../workload/types.js'
 import {createWorkload} from '../workload/create.js'
+import {resolveAutoscaling} from './autoscale-config.js'
+import {ClusterRuntime} from './cluster-runtime.js'
 import {FleetModel} from './fleet-model.js'
 import {runFleetModel} from './run.js'
 import type {LlmReplicaModel, PoolConfig} from './types.js'
@@ -28,6 +30,10 @@ export interface SimulateOptions {
   catalog?: Catalog
   /** Called as simulated time advances: fraction of the arrival window done (0…1), for a progress bar. */
   onProgress?: (fraction: number) => void
+  /** The scenario file, re-read for the line numbers of inline autoscaler manifests in errors. */
+  scenarioFile?: string
+  /** Run without the pools' autoscalers, capacity and failures (the benchmark's baseline). */
+  withoutAutoscaling?: boolean
 }
 
 export interface TimeSeries {
@@ -121,6 +127,8 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
   const tasks = options.tasks ?? createWorkload(workloadSpec, {baseDir, rng, durationS: declared})
   const durationS = declared ?? Number.POSITIVE_INFINITY
   const sampleIntervalS = scenario.report?.sampleIntervalS ?? (Number.isFinite(durationS) ? Math.max(1, Math.ceil(durationS / 500)) : 60)
+  const autoscaling = options.withoutAutoscaling ? undefined : await resolveAutoscaling(scenario, pools, {baseDir, scenarioFile: options.scenarioFile})
+  const cluster = autoscaling === undefined ? undefined : new ClusterRuntime(autoscaling, pools, durationS, seed)
   const model = new FleetModel(
     {
       pools,
@@ -128,9 +136,11 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
       queue: {maxDepth: scenario.queue?.maxDepth, deadlineS: scenario.queue?.deadlines},
       durationS,
       sampleIntervalS,
+      ...cluster?.modelHooks(),
     },
     rng.stream('routing'),
   )
+  cluster?.attach(model)
   const onProgress = options.onProgress
   const endS = await runFleetModel(model, tasks, {
     onProgress: onProgress && Number.isFinite(durationS) ? (t) => onProgress(Math.min(1, t / durationS)) : undefined,
@@ -144,5 +154,6 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     slo: scenario.slo,
     poolInfo: info,
   })
+  if (cluster !== undefined) report.autoscaling = cluster.report(report, endS)
   return {report, timeSeries: {columns: model.seriesColumns, rows: model.series}}
 }

@@ -82,6 +82,10 @@ export interface FleetModelConfig {
    * as an autoscaler reads the fleet and calls addReplica / drainReplica.
    */
   onSample?: (model: import('./fleet-model.js').FleetModel, now: number) => void
+  /** Called when a replica is gone (drained, or lost); a controller must not change the fleet inside it. */
+  onReplicaGone?: (replica: number, now: number) => void
+  /** More time-series columns (e.g. replicas per pool), written at every sample after the model's own. */
+  extraSeries?: {columns: readonly string[]; write: (now: number, row: number[]) => void}
 }
 
 /** Lifecycle of a replica. Only READY replicas receive new work. */
