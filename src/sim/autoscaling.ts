@@ -105,6 +105,8 @@ export class PoolRuntime {
   private lastArrived = 0
   private lastFailed = 0
   private nextName = 0
+  private nextScrapeS = 0
+  private scrapedAt = Number.NaN
   /** Failure injection listens to scrapes (to close its observation windows). */
   onScrape?: (now: number) => void
 
@@ -180,10 +182,13 @@ export class PoolRuntime {
   private wake(now: number, payload: number): void {
     switch (payload) {
       case W_SCRAPE:
-        this.scrape(now)
-        if (this.model.isOpenAt(now + this.pipeline.options.scrapeIntervalS)) this.model.wake(now + this.pipeline.options.scrapeIntervalS, this.ctl, W_SCRAPE)
+        if (this.scrapedAt !== now) this.scrape(now)
+        this.nextScrapeS = now + this.pipeline.options.scrapeIntervalS
+        if (this.model.isOpenAt(this.nextScrapeS)) this.model.wake(this.nextScrapeS, this.ctl, W_SCRAPE)
         break
       case W_SYNC: {
+        // A scrape due at this instant comes first: the controller reads samples taken up to now.
+        if (this.nextScrapeS === now && this.scrapedAt !== now) this.scrape(now)
         const next = this.sync(now)
         if (this.model.isOpenAt(next)) this.model.wake(next, this.ctl, W_SYNC)
         break
@@ -415,6 +420,7 @@ export class PoolRuntime {
 
   private scrape(now: number): void {
     const model = this.model
+    this.scrapedAt = now
     this.nodes.tick(now)
     const ready: Rep[] = []
     for (const rep of this.reps) if (rep.state === PLACED && model.replicaState(rep.r) === ReplicaState.READY) ready.push(rep)

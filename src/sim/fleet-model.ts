@@ -641,9 +641,14 @@ export class FleetModel implements EventHandler {
     this.sim.schedule(time, EV_CONTROL, id, payload)
   }
 
-  /** True while tasks may still arrive or are in the system, or the arrival window is not over. */
+  /**
+   * Whether a controller should still wake at `time`: while tasks may arrive, the arrival window is
+   * not over, or tasks are in the system, unless nothing has happened for a day after the arrivals
+   * (tasks stuck in a queue no replica will ever serve must not keep a periodic controller alive).
+   */
   isOpenAt(time: number): boolean {
-    return this.moreArrivals || this.tasksInSystem > 0 || (Number.isFinite(this.durationS) && time <= this.durationS)
+    if (this.moreArrivals || (Number.isFinite(this.durationS) && time <= this.durationS)) return true
+    return this.tasksInSystem > 0 && (this.inFlightCalls > 0 || time <= this.lastWorkS + 86_400)
   }
 
   replicaPool(r: number): number {
