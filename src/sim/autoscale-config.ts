@@ -130,6 +130,11 @@ export async function resolveAutoscaling(scenario: Scenario, pools: readonly Poo
         minNodes: cap.minNodes,
       },
     })
+    // KEDA reads its scaler at each poll and serves the HPA fresh values: unless told otherwise,
+    // sample at every poll and every sync (the gcd of the two periods), so neither reads stale data.
+    if (controller.kind === 'keda' && a?.metrics?.scrapeIntervalS === undefined) {
+      out.at(-1)!.metrics.scrapeIntervalS = gcd(controller.keda.spec.pollingIntervalS, controller.keda.hpa.syncPeriodS)
+    }
     // Options left undefined take the pipeline's defaults.
     const m = out.at(-1)!.metrics as Record<string, number | undefined>
     for (const k of Object.keys(m)) if (m[k] === undefined) delete m[k]
@@ -188,4 +193,12 @@ async function buildController(a: Autoscaler, path: (string | number)[], prefix:
     (value, where) => parseThresholdAutoscaler(value, where),
   )
   return {kind: 'thresholds', thresholds: new ThresholdAutoscaler(spec), schedule}
+}
+
+/** Greatest common divisor of two periods in seconds (to the millisecond). */
+function gcd(a: number, b: number): number {
+  let x = Math.round(a * 1000)
+  let y = Math.round(b * 1000)
+  while (y > 0) [x, y] = [y, x % y]
+  return Math.max(1, x) / 1000
 }
