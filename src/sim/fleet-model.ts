@@ -306,7 +306,7 @@ export class FleetModel implements EventHandler {
     this.sArrivals++
     this.lastWorkS = this.sim.now
     this.lastArrivalS = this.sim.now
-    const cls = PRIORITY_RANK[task.priority]
+    const cls = rankOf(task.priority)
     this.tasksByClass[cls]++
     if (task.calls.length === 0 && task.serviceTimeS === undefined) {
       throw new InputError({field: `task ${task.id}`}, 'a task needs at least one call or a serviceTimeS')
@@ -329,7 +329,7 @@ export class FleetModel implements EventHandler {
   private issueCall(t: number, task: Task): void {
     const now = this.sim.now
     const k = this.tNext[t]++
-    const cls = PRIORITY_RANK[task.priority]
+    const cls = rankOf(task.priority)
     if (this.cFreeN === 0) this.growCalls(this.cCap * 2)
     const c = this.cFree[--this.cFreeN]
     this.cTask[c] = t
@@ -1069,6 +1069,15 @@ export class FleetModel implements EventHandler {
     this.tObj.length = cap
     this.tCap = cap
   }
+}
+
+/** PRIORITY_RANK without a keyed property lookup on the hot path (interned strings compare by pointer). */
+function rankOf(p: Task['priority']): number {
+  if (p === 'normal') return 2
+  if (p === 'high') return 1
+  if (p === 'critical') return 0
+  if (p === 'low') return 3
+  throw new InputError({field: 'priority'}, `unknown priority "${String(p)}"`)
 }
 
 /** Per-replica arrays, grown together when replicas are added at runtime. */
