@@ -994,6 +994,11 @@ export class FleetModel implements EventHandler {
     return this.sim.now > 0 ? this.queueDepthArea / this.sim.now : 0
   }
 
+  /** Events handled: every arrival plus every event scheduled on the engine's heap. */
+  get events(): number {
+    return this.tasksArrived + this.sim.queue.scheduledCount
+  }
+
   /** Calls waiting in the central queue now. */
   get queueDepth(): number {
     return this.queue.size
