@@ -89,7 +89,7 @@ async function runCase(name: string, n: number): Promise<CaseResult> {
         }
       })
     case 'azure':
-      return measure('Azure conv trace, A100+V100 pools', async () => runAzureScenario(ROOT))
+      return measure('Azure conv trace, A100+H100 pools', async () => runAzureScenario(ROOT))
     default:
       throw new Error(`unknown case ${name}`)
   }
