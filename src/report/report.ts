@@ -71,7 +71,7 @@ export interface SimulationReport {
   run: {
     /** When the last call finished (≥ durationS when the fleet drains a backlog). */
     endS: number
-    /** Engine events scheduled (work measure; deterministic). */
+    /** Events: arrivals plus events scheduled on the engine's heap (a work measure; deterministic). */
     events: number
   }
   tasks: ClassCounts & {errorRate: number; byPriority: Record<Priority, ClassCounts>}
@@ -172,7 +172,7 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
     apiVersion: 'fleetcap.dev/v1',
     kind: 'SimulationReport',
     scenario: {name: ctx.name, seed: ctx.seed, durationS: ctx.durationS, workload: ctx.workload},
-    run: {endS: end, events: model.sim.queue.scheduledCount},
+    run: {endS: end, events: model.events},
     tasks: {...overallCounts, errorRate, byPriority: byPriorityCounts},
     calls: {completed: model.callsCompleted, inputTokens: model.inputTokens, outputTokens: model.outputTokens},
     latency: {overall, byPriority: byPriorityLatency},

@@ -77,7 +77,13 @@ export class FleetModel implements EventHandler {
 
   // --- pools
   readonly pools: readonly PoolConfig[]
-  readonly poolTotals: PoolTotals[]
+  // Per-pool totals as flat arrays (hot path), exposed as objects by poolTotals.
+  private readonly pCalls: Float64Array
+  private readonly pIn: Float64Array
+  private readonly pOut: Float64Array
+  private readonly pBusy: Float64Array
+  private readonly pKv: Float64Array
+  private readonly pReplicaS: Float64Array
   private readonly isLlm: boolean
   private readonly policy: number
   private readonly rng: Rng
@@ -227,7 +233,13 @@ export class FleetModel implements EventHandler {
     this.onReplicaGone = config.onReplicaGone
     this.extraSeries = config.extraSeries
     this.pBlocked = new Uint8Array(this.pools.length)
-    this.poolTotals = this.pools.map(() => ({callsServed: 0, inputTokens: 0, outputTokens: 0, busyReplicaS: 0, kvTokenS: 0, replicaS: 0}))
+    const np = this.pools.length
+    this.pCalls = new Float64Array(np)
+    this.pIn = new Float64Array(np)
+    this.pOut = new Float64Array(np)
+    this.pBusy = new Float64Array(np)
+    this.pKv = new Float64Array(np)
+    this.pReplicaS = new Float64Array(np)
 
     let total = 0
     let seqTotal = 0
@@ -326,7 +338,7 @@ export class FleetModel implements EventHandler {
     this.sArrivals++
     this.lastWorkS = this.sim.now
     this.lastArrivalS = this.sim.now
-    const cls = PRIORITY_RANK[task.priority]
+    const cls = rankOf(task.priority)
     this.tasksByClass[cls]++
     if (task.calls.length === 0 && task.serviceTimeS === undefined) {
       throw new InputError({field: `task ${task.id}`}, 'a task needs at least one call or a serviceTimeS')
@@ -350,7 +362,7 @@ export class FleetModel implements EventHandler {
   private issueCall(t: number, task: Task): void {
     const now = this.sim.now
     const k = this.tNext[t]++
-    const cls = PRIORITY_RANK[task.priority]
+    const cls = rankOf(task.priority)
     if (this.cFreeN === 0) this.growCalls(this.cCap * 2)
     const c = this.cFree[--this.cFreeN]
     this.cTask[c] = t
@@ -1038,26 +1050,28 @@ export class FleetModel implements EventHandler {
     const now = this.sim.now
     const cls = this.cPrio[c]
     const p = this.rPool[r]
-    const totals = this.poolTotals[p]
     const e2e = now - this.cIssue[c]
     this.callsCompleted++
     this.inFlightCalls--
-    totals.callsServed++
+    this.pCalls[p]++
     let perUnit: number
     if (this.isLlm) {
       const out = this.cOutput[c]
       const ttft = this.cFirst[c] - this.cIssue[c]
       this.latency.record(R_TTFT, cls, ttft)
       if (out > 1) this.latency.record(R_TPOT, cls, (e2e - ttft) / (out - 1))
-      totals.inputTokens += this.cPrompt[c]
-      totals.outputTokens += out
+      this.pIn[p] += this.cPrompt[c]
+      this.pOut[p] += out
       this.inputTokens += this.cPrompt[c]
       perUnit = (now - this.cDispatch[c]) / out
     } else {
       perUnit = now - this.cDispatch[c]
     }
-    const e = this.rEwma[r]
-    this.rEwma[r] = e === 0 ? perUnit : e + this.ewmaAlpha * (perUnit - e)
+    // Recent performance, for the score policy only.
+    if (this.policy === 4) {
+      const e = this.rEwma[r]
+      this.rEwma[r] = e === 0 ? perUnit : e + this.ewmaAlpha * (perUnit - e)
+    }
     const t = this.cTask[c]
     this.freeCall(c)
     const task = this.tObj[t] as Task
@@ -1079,7 +1093,7 @@ export class FleetModel implements EventHandler {
   private setLevel(r: number, level: number): void {
     const now = this.sim.now
     const busy = this.rLevel[r] * (now - this.rLevelSince[r])
-    this.poolTotals[this.rPool[r]].busyReplicaS += busy
+    this.pBusy[this.rPool[r]] += busy
     this.rBusyS[r] += busy
     this.rLevel[r] = level
     this.rLevelSince[r] = now
@@ -1087,7 +1101,7 @@ export class FleetModel implements EventHandler {
 
   private noteKv(r: number): void {
     const now = this.sim.now
-    this.poolTotals[this.rPool[r]].kvTokenS += this.rKvUsed[r] * (now - this.rKvSince[r])
+    this.pKv[this.rPool[r]] += this.rKvUsed[r] * (now - this.rKvSince[r])
     this.rKvSince[r] = now
   }
 
@@ -1131,7 +1145,7 @@ export class FleetModel implements EventHandler {
         kv += this.rKvUsed[r]
         kvCap += this.rKvCap[r]
       }
-      const busyTotal = this.poolTotals[p].busyReplicaS
+      const busyTotal = this.pBusy[p]
       const util = reps > 0 ? (busyTotal - this.sPoolBusyPrev[p]) / (reps * dt) : 0
       this.sPoolBusyPrev[p] = busyTotal
       row.push(busyNow, util, this.isLlm && kvCap > 0 ? kv / kvCap : 0)
@@ -1152,12 +1166,29 @@ export class FleetModel implements EventHandler {
     for (let r = 0; r < this.nRep; r++) {
       this.setLevel(r, this.rLevel[r])
       if (this.isLlm) this.noteKv(r)
-      this.poolTotals[this.rPool[r]].replicaS += Math.min(this.sim.now, this.rGoneAt[r]) - this.rBornAt[r]
+      this.pReplicaS[this.rPool[r]] += Math.min(this.sim.now, this.rGoneAt[r]) - this.rBornAt[r]
     }
   }
 
   get meanQueueDepth(): number {
     return this.sim.now > 0 ? this.queueDepthArea / this.sim.now : 0
+  }
+
+  /** Per-pool totals so far (replicaS is filled in by finish()). */
+  get poolTotals(): PoolTotals[] {
+    return this.pools.map((_, p) => ({
+      callsServed: this.pCalls[p],
+      inputTokens: this.pIn[p],
+      outputTokens: this.pOut[p],
+      busyReplicaS: this.pBusy[p],
+      kvTokenS: this.pKv[p],
+      replicaS: this.pReplicaS[p],
+    }))
+  }
+
+  /** Events handled: every arrival plus every event scheduled on the engine's heap. */
+  get events(): number {
+    return this.tasksArrived + this.sim.queue.scheduledCount
   }
 
   /** Calls waiting in the central queue now. */
@@ -1238,6 +1269,15 @@ export class FleetModel implements EventHandler {
     this.tObj.length = cap
     this.tCap = cap
   }
+}
+
+/** PRIORITY_RANK without a keyed property lookup on the hot path (interned strings compare by pointer). */
+function rankOf(p: Task['priority']): number {
+  if (p === 'normal') return 2
+  if (p === 'high') return 1
+  if (p === 'critical') return 0
+  if (p === 'low') return 3
+  throw new InputError({field: 'priority'}, `unknown priority "${String(p)}"`)
 }
 
 /** Per-replica arrays, grown together when replicas are added at runtime. */

@@ -78,7 +78,7 @@ export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => S
       profile = resolve(p)
     } catch (error) {
       if (!(error instanceof FleetcapError)) throw error
-      throw new InputError({field: `fleet.pools.${i} (${p.name})`}, error.message, {hint: error.hint})
+      throw new InputError({field: `fleet.pools.${i}`}, `pool "${p.name}": ${error.message}`, {hint: error.hint})
     }
     let serving: LlmReplicaModel = profile
     if (p.maxBatchSeqs !== undefined || p.maxBatchTokens !== undefined) {

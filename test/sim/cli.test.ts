@@ -71,6 +71,15 @@ describe('fleetcap simulate', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
+  it('an unknown GPU is reported at the pool\'s line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetcap-sim-'))
+    const file = join(dir, 'gpu.yaml')
+    writeFileSync(file, readFileSync('scenarios/hetero-a100-v100.yaml', 'utf8').replace('gpu: A100-80GB', 'gpu: A1000'))
+    const r = runCli(['simulate', file])
+    expect(r.code).toBe(2)
+    expect(r.stderr.split('\n')[0]).toMatch(/gpu\.yaml:\d+:\d+: fleet\.pools\.0: pool "a100": unknown GPU "A1000"; known: .*A100-80GB/)
+  })
+
   it('a missing scenario file exits 2', () => {
     const r = runCli(['simulate', 'nope.yaml'])
     expect(r.code).toBe(2)
