@@ -3,6 +3,7 @@
  * and the summary table a person reads in a terminal.
  */
 import {PRIORITIES} from '../workload/types.js'
+import {renderAutoscalingSummary} from './autoscaling-render.js'
 import type {LatencyBlock, SimulationReport} from './report.js'
 import type {QuantileSummary} from '../sim/metrics.js'
 
@@ -140,5 +141,6 @@ export function renderSummary(report: SimulationReport): string {
     )
     out.push(`SLO: ${report.slo.pass ? 'PASS' : 'FAIL'}`)
   }
+  if (report.autoscaling !== undefined) out.push(...renderAutoscalingSummary(report.autoscaling))
   return `${out.join('\n')}\n`
 }

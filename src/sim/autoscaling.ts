@@ -24,7 +24,7 @@ import type {ThresholdSignal} from '../autoscale/thresholds.js'
 import {PRIORITIES, PRIORITY_RANK, type Priority} from '../workload/types.js'
 import type {PoolAutoscalingConfig} from './autoscale-config.js'
 import type {FleetModel} from './fleet-model.js'
-import {M_E2E} from './metrics.js'
+import {M_E2E, M_TTFT} from './metrics.js'
 import {ReplicaState} from './types.js'
 
 // Wake-up payloads of a pool's controller.
@@ -101,7 +101,7 @@ export class PoolRuntime {
   private peakNodes = 0
   private provisionedNodes = 0
   // Threshold signals over the last scrape interval.
-  private lastHist: hdr.Histogram | undefined
+  private window: hdr.Histogram | undefined
   private lastArrived = 0
   private lastFailed = 0
   private nextName = 0
@@ -489,12 +489,11 @@ export class PoolRuntime {
           v = n > 0 ? kvSum / n : 0
           break
         case 'p95_latency_ms': {
-          // p95 of the calls finished since the last scrape: the running histogram minus the last one.
-          const h = model.latency.merged(M_E2E)
-          const prev = this.lastHist
-          this.lastHist = model.latency.merged(M_E2E)
-          if (prev !== undefined) h.subtract(prev)
-          v = h.totalCount > 0 ? h.getValueAtPercentile(95) / 1000 : Number.NaN
+          // p95 of the calls finished since the last scrape (fleet-wide). "Response time" is the time
+          // to first token of an LLM call, a generic job's e2e.
+          this.window ??= model.latency.tap(model.pools[this.p].kind === 'llm' ? M_TTFT : M_E2E)
+          v = this.window.totalCount > 0 ? this.window.getValueAtPercentile(95) / 1000 : Number.NaN
+          this.window.reset()
           break
         }
         case 'error_rate_percent': {
@@ -593,7 +592,9 @@ export class PoolRuntime {
         return Math.max(now + 1e-9, c.keda.nextWakeS())
       }
       case 'thresholds': {
-        const values = this.poolValues(now) as Partial<Record<ThresholdSignal, number>>
+        // Signals as a dashboard shows them (4 significant digits), so reasons read "cpu 86.25 > 70".
+        const values: Partial<Record<ThresholdSignal, number>> = {}
+        for (const [k, v] of Object.entries(this.poolValues(now))) if (v !== undefined) values[k as ThresholdSignal] = Number(v.toPrecision(4))
         const d = c.thresholds.evaluate(now, from, values)
         const ev = scalingEventFromThresholds(this.name, d)
         let to = d.desiredReplicas

@@ -248,6 +248,8 @@ export class FleetModel implements EventHandler {
       total += p.replicas
       if (p.kind === 'llm') seqTotal += p.replicas * p.serving.maxBatchSeqs
       maxCap = Math.max(maxCap, p.kind === 'llm' ? p.serving.maxBatchSeqs : p.slots)
+      // A pool that starts empty (scale to zero) still bounds what fits: a call too large for it is refused.
+      if (p.kind === 'llm' && p.serving.kvCacheTokens > this.maxKvCap) this.maxKvCap = p.serving.kvCacheTokens
     }
     this.useBuckets = this.policy === 1
     this.bHead = new Int32Array(maxCap + 1).fill(-1)

@@ -58,9 +58,23 @@ export class LatencyRecorder {
     )
   }
 
+  // Extra histograms fed with one metric's values (windowed quantiles for autoscalers); none by default.
+  private taps: {series: readonly number[]; h: hdr.Histogram}[] | undefined
+
+  /**
+   * A histogram (microseconds) that receives every value of `metric` recorded from now on, all classes:
+   * read a quantile and reset() it to measure a window. Costs one check per record when unused.
+   */
+  tap(metric: number): hdr.Histogram {
+    const h = hdr.build({bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+    ;(this.taps ??= []).push({series: SOURCES[metric], h})
+    return h
+  }
+
   /** Record one value of a recorded series (R_*) for a priority class. */
   record(series: number, cls: number, seconds: number): void {
     const i = series * CLASSES + cls
+    if (this.taps !== undefined) for (const t of this.taps) if (t.series.includes(series)) t.h.recordValue(Math.round(seconds * 1e6))
     if (seconds === 0) {
       this.zeros[i]++
       this.counts[i]++
