@@ -3,7 +3,7 @@
  * order. report.json is this object rendered by renderReportJson (rounded numbers, no wall-clock
  * time, no absolute paths), so the same scenario and seed give the same bytes.
  */
-import {DROP_DEADLINE, DROP_QUEUE_FULL, DROP_TOO_LARGE, type FleetModel} from '../sim/fleet-model.js'
+import {DROP_DEADLINE, DROP_QUEUE_FULL, DROP_TOO_LARGE, DROP_UNSERVED, type FleetModel} from '../sim/fleet-model.js'
 import {M_E2E, M_TASK_E2E, M_TPOT, M_TTFT, M_WAIT, type QuantileSummary} from '../sim/metrics.js'
 import {PRIORITIES, type Priority} from '../workload/types.js'
 
@@ -25,6 +25,8 @@ export interface ClassCounts {
   droppedDeadline: number
   rejectedQueueFull: number
   rejectedTooLarge: number
+  /** Still queued when the run ended with no replica able to take them. */
+  unserved: number
 }
 
 export interface PoolReport {
@@ -124,6 +126,7 @@ function classCounts(model: FleetModel, cls: number): ClassCounts {
     droppedDeadline: sum(DROP_DEADLINE),
     rejectedQueueFull: sum(DROP_QUEUE_FULL),
     rejectedTooLarge: sum(DROP_TOO_LARGE),
+    unserved: sum(DROP_UNSERVED),
   }
 }
 

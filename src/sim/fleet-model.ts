@@ -24,6 +24,8 @@ const PH_BOUNDARY = 4 // inside its own step-boundary handler
 export const DROP_DEADLINE = 0
 export const DROP_QUEUE_FULL = 1
 export const DROP_TOO_LARGE = 2
+/** Still waiting when nothing else could happen (no replica able to take it will ever exist). */
+export const DROP_UNSERVED = 3
 
 const CLASSES = PRIORITIES.length
 const POLICY_CODE: Record<RoutingPolicy, number> = {
@@ -168,7 +170,7 @@ export class FleetModel implements EventHandler {
   callsCompleted = 0
   inputTokens = 0
   outputTokens = 0
-  readonly drops = new Float64Array(3 * CLASSES) // [reason * CLASSES + class]
+  readonly drops = new Float64Array(4 * CLASSES) // [reason * CLASSES + class]
   readonly tasksByClass = new Float64Array(CLASSES)
   readonly failedByClass = new Float64Array(CLASSES)
   private inFlightCalls = 0
@@ -957,7 +959,10 @@ export class FleetModel implements EventHandler {
     // Controllers (autoscalers) look at the fleet here and may add or drain replicas.
     if (this.onSample) this.onSample(this, now)
     const next = now + this.sampleIntervalS
-    if (this.moreArrivals || this.tasksInSystem > 0 || (Number.isFinite(this.durationS) && next <= this.durationS)) {
+    // Keep sampling while work can still happen: arrivals to come, events pending (the heap holds only
+    // this sample when nothing else is scheduled), or the arrival window not over yet.
+    const pending = this.sim.queue.size > 0
+    if (this.moreArrivals || pending || (Number.isFinite(this.durationS) && next <= this.durationS)) {
       this.sim.schedule(next, EV_SAMPLE, 0, 0)
     }
   }
@@ -996,6 +1001,9 @@ export class FleetModel implements EventHandler {
   finish(end: number): void {
     this.sim.now = Math.max(this.sim.now, end)
     this.noteQueueDepth()
+    // Calls still queued can never be served (no replica is or will be able to take them).
+    const q = this.queue
+    for (let cls = 0; cls < CLASSES; cls++) while (q.sizeOf(cls) > 0) this.dropCall(q.shift(cls), DROP_UNSERVED)
     if (this.sampleIntervalS > 0) this.writeSample(this.sim.now)
     for (let r = 0; r < this.nRep; r++) {
       this.setLevel(r, this.rLevel[r])
