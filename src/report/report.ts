@@ -42,6 +42,8 @@ export interface PoolReport {
   utilization: number
   /** Time-averaged fraction of the KV cache reserved (LLM). */
   kvOccupancy: number | null
+  /** Time-averaged calls in flight per replica (the running batch size for LLM replicas). */
+  meanInFlightPerReplica: number
   callsServed: number
   inputTokens: number
   outputTokens: number
@@ -159,6 +161,7 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
       pricePerReplicaHourUsd: p.pricePerHourUsd,
       utilization: t.replicaS > 0 ? t.busyReplicaS / t.replicaS : 0,
       kvOccupancy: p.kind === 'llm' && kvCap > 0 && end > 0 ? t.kvTokenS / (kvCap * end) : null,
+      meanInFlightPerReplica: t.replicaS > 0 ? t.inFlightS / t.replicaS : 0,
       callsServed: t.callsServed,
       inputTokens: t.inputTokens,
       outputTokens: t.outputTokens,

@@ -47,6 +47,8 @@ export interface PoolTotals {
   kvTokenS: number
   /** Replica-seconds the pool existed (ready or not). */
   replicaS: number
+  /** Calls in flight × seconds, summed over the pool's replicas. */
+  inFlightS: number
 }
 
 /**
@@ -83,6 +85,7 @@ export class FleetModel implements EventHandler {
   private readonly pBusy: Float64Array
   private readonly pKv: Float64Array
   private readonly pReplicaS: Float64Array
+  private readonly pConc: Float64Array // calls in flight × seconds
   private readonly isLlm: boolean
   private readonly policy: number
   private readonly rng: Rng
@@ -107,6 +110,7 @@ export class FleetModel implements EventHandler {
   private rKvSince: Float64Array
   private rBornAt: Float64Array
   private rGoneAt: Float64Array
+  private rOutSince: Float64Array
   // LLM replica step state
   private rPhase: Uint8Array
   private rGen: Int32Array
@@ -225,6 +229,7 @@ export class FleetModel implements EventHandler {
     this.pBusy = new Float64Array(np)
     this.pKv = new Float64Array(np)
     this.pReplicaS = new Float64Array(np)
+    this.pConc = new Float64Array(np)
 
     let total = 0
     let seqTotal = 0
@@ -254,6 +259,7 @@ export class FleetModel implements EventHandler {
     this.rKvSince = new Float64Array(cap)
     this.rBornAt = new Float64Array(cap)
     this.rGoneAt = new Float64Array(cap).fill(Number.POSITIVE_INFINITY)
+    this.rOutSince = new Float64Array(cap)
     this.rPhase = new Uint8Array(cap)
     this.rGen = new Int32Array(cap)
     this.rRunStart = new Float64Array(cap)
@@ -308,6 +314,7 @@ export class FleetModel implements EventHandler {
     this.rSeqOff[r] = seqOff
     this.rMinDone[r] = Number.POSITIVE_INFINITY
     this.rBornAt[r] = this.sim.now
+    this.rOutSince[r] = this.sim.now
     this.rLevelSince[r] = this.sim.now
     this.rKvSince[r] = this.sim.now
   }
@@ -554,6 +561,9 @@ export class FleetModel implements EventHandler {
 
   /** Change a replica's outstanding count by ±1, keeping the least-outstanding index. */
   private addOutstanding(r: number, delta: number): void {
+    const now = this.sim.now
+    this.pConc[this.rPool[r]] += this.rOut[r] * (now - this.rOutSince[r])
+    this.rOutSince[r] = now
     if (this.useBuckets && this.rState[r] === ReplicaState.READY) {
       this.bucketOut(r)
       this.rOut[r] += delta
@@ -1008,6 +1018,8 @@ export class FleetModel implements EventHandler {
     for (let r = 0; r < this.nRep; r++) {
       this.setLevel(r, this.rLevel[r])
       if (this.isLlm) this.noteKv(r)
+      this.pConc[this.rPool[r]] += this.rOut[r] * (this.sim.now - this.rOutSince[r])
+      this.rOutSince[r] = this.sim.now
       this.pReplicaS[this.rPool[r]] += Math.min(this.sim.now, this.rGoneAt[r]) - this.rBornAt[r]
     }
   }
@@ -1025,6 +1037,7 @@ export class FleetModel implements EventHandler {
       busyReplicaS: this.pBusy[p],
       kvTokenS: this.pKv[p],
       replicaS: this.pReplicaS[p],
+      inFlightS: this.pConc[p],
     }))
   }
 
@@ -1122,7 +1135,7 @@ function rankOf(p: Task['priority']): number {
 /** Per-replica arrays, grown together when replicas are added at runtime. */
 const REPLICA_ARRAYS = [
   'rPool', 'rState', 'rCap', 'rOut', 'rKvCap', 'rKvUsed', 'rWeight', 'rSwrr', 'rEwma', 'rLevel', 'rLevelSince', 'rKvSince',
-  'rBornAt', 'rGoneAt', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rSeqN',
+  'rBornAt', 'rGoneAt', 'rOutSince', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rSeqN',
   'bNext', 'bPrev',
 ] as const
 
