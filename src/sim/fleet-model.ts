@@ -506,7 +506,8 @@ export class FleetModel implements EventHandler {
 
   private pickLeastOutstanding(c: number): number {
     if (this.useBuckets) {
-      const top = this.bHead.length
+      // Bucket maxCap holds replicas that are full at the largest capacity in the fleet: none can take.
+      const top = this.bHead.length - 1
       for (let o = this.bMin; o < top; o++) {
         for (let r = this.bHead[o]; r >= 0; r = this.bNext[r]) if (this.canTake(r, c)) return r
       }
