@@ -135,7 +135,6 @@ function classCounts(model: FleetModel, cls: number): ClassCounts {
 /** Build the report from a finished model run. */
 export function buildReport(model: FleetModel, ctx: ReportContext): SimulationReport {
   const end = ctx.endS
-  const hours = end / 3600
   const byPriorityCounts = {} as Record<Priority, ClassCounts>
   const byPriorityLatency = {} as Record<Priority, LatencyBlock>
   PRIORITIES.forEach((p, i) => {
@@ -191,7 +190,6 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
     cost: {gpuHours, costUsd, costPer1000TasksUsd: model.tasksCompleted > 0 ? (costUsd / model.tasksCompleted) * 1000 : null},
     slo: checkSlo(ctx.slo ?? {}, overall, errorRate),
   }
-  void hours
   return report
 }
 

@@ -4,7 +4,7 @@ import {InputError} from '../errors.js'
 import {PRIORITIES, PRIORITY_RANK, type Task} from '../workload/types.js'
 import {LatencyRecorder, R_E2E_CHAIN_CALL, R_E2E_SOLO, R_TASK_E2E_CHAIN, R_TPOT, R_TTFT, R_WAIT} from './metrics.js'
 import {PriorityFifo} from './priority-fifo.js'
-import {type FleetModelConfig, type PoolConfig, ReplicaState, type RoutingPolicy} from './types.js'
+import {type FleetModelConfig, type LlmPoolConfig, type PoolConfig, ReplicaState, type RoutingPolicy} from './types.js'
 
 // Event kinds (small integers, dispatched in handle()).
 const EV_STEP = 1 // LLM replica reaches a step boundary; target = replica, payload = generation
@@ -737,7 +737,7 @@ export class FleetModel implements EventHandler {
 
   /** Cut the replica's decode-only run at the first step boundary at or after now. */
   private cutDecodeRun(r: number): void {
-    const serving = (this.pools[this.rPool[r]] as {serving: import('./types.js').LlmReplicaModel}).serving
+    const serving = (this.pools[this.rPool[r]] as LlmPoolConfig).serving
     const elapsed = this.sim.now - this.rRunStart[r]
     const B = this.rB[r]
     const C = this.rC[r]
@@ -791,7 +791,7 @@ export class FleetModel implements EventHandler {
 
   /** An LLM replica finished a step (or a decode run), or was kicked awake. */
   private stepBoundary(r: number): void {
-    const pool = this.pools[this.rPool[r]] as import('./types.js').LlmPoolConfig
+    const pool = this.pools[this.rPool[r]] as LlmPoolConfig
     const phase = this.rPhase[r]
     this.rPhase[r] = PH_BOUNDARY
     const off = this.rSeqOff[r]
@@ -827,13 +827,13 @@ export class FleetModel implements EventHandler {
         this.rC[r] += this.cPrompt[c] + 1
       }
     }
-    if (phase !== PH_KICK && this.rMinDone[r] <= this.rStepsDone[r]) this.completeFinished(r, pool)
+    if (phase !== PH_KICK && this.rMinDone[r] <= this.rStepsDone[r]) this.completeFinished(r)
     if (this.queue.size > 0) this.drainQueue()
     this.startStep(r, pool)
   }
 
   /** Remove sequences whose last token was produced; keep admission order of the rest. */
-  private completeFinished(r: number, pool: import('./types.js').LlmPoolConfig): void {
+  private completeFinished(r: number): void {
     const off = this.rSeqOff[r]
     const n = this.rSeqN[r]
     const done = this.rStepsDone[r]
@@ -856,11 +856,10 @@ export class FleetModel implements EventHandler {
     }
     this.rSeqN[r] = w
     this.rMinDone[r] = minDone
-    void pool
   }
 
   /** Start the replica's next step: a prefill step if prompts wait, else a decode run, else idle. */
-  private startStep(r: number, pool: import('./types.js').LlmPoolConfig): void {
+  private startStep(r: number, pool: LlmPoolConfig): void {
     const now = this.sim.now
     const s = pool.serving
     const n = this.rSeqN[r]
