@@ -82,7 +82,8 @@ export function renderSummary(report: SimulationReport): string {
   out.push(`Scenario ${s.name}  (seed ${s.seed}, ${num(s.durationS)} s of arrivals, last call done at ${num(Math.round(report.run.endS))} s)`)
   out.push(
     `Tasks: ${num(t.arrived)} arrived, ${num(t.completed)} completed, ${num(t.failed)} failed (error rate ${pct(t.errorRate)}: ` +
-      `${num(t.droppedDeadline)} past deadline, ${num(t.rejectedQueueFull)} queue full, ${num(t.rejectedTooLarge)} too large)`,
+      `${num(t.droppedDeadline)} past deadline, ${num(t.rejectedQueueFull)} queue full, ${num(t.rejectedTooLarge)} too large` +
+      `${t.unserved > 0 ? `, ${num(t.unserved)} never served` : ''})`,
   )
   out.push('')
   const o: LatencyBlock = report.latency.overall
@@ -108,7 +109,7 @@ export function renderSummary(report: SimulationReport): string {
   out.push('')
   out.push(
     ...table(
-      ['pool', 'gpu', 'model', 'replicas', 'GPUs', 'util', 'KV', 'calls', 'GPU-h', 'cost'],
+      ['pool', 'gpu', 'model', 'replicas', 'GPUs', 'util', 'KV', 'batch', 'calls', 'GPU-h', 'cost'],
       report.pools.map((p) => [
         p.name,
         p.gpu ?? '-',
@@ -117,6 +118,7 @@ export function renderSummary(report: SimulationReport): string {
         num(p.replicas * p.gpusPerReplica),
         pct(p.utilization),
         pct(p.kvOccupancy),
+        p.meanInFlightPerReplica.toFixed(1),
         num(p.callsServed),
         p.gpuHours.toFixed(1),
         usd(p.costUsd),

@@ -3,7 +3,7 @@
  * order. report.json is this object rendered by renderReportJson (rounded numbers, no wall-clock
  * time, no absolute paths), so the same scenario and seed give the same bytes.
  */
-import {DROP_DEADLINE, DROP_QUEUE_FULL, DROP_TOO_LARGE, type FleetModel} from '../sim/fleet-model.js'
+import {DROP_DEADLINE, DROP_QUEUE_FULL, DROP_TOO_LARGE, DROP_UNSERVED, type FleetModel} from '../sim/fleet-model.js'
 import {M_E2E, M_TASK_E2E, M_TPOT, M_TTFT, M_WAIT, type QuantileSummary} from '../sim/metrics.js'
 import {PRIORITIES, type Priority} from '../workload/types.js'
 
@@ -25,6 +25,8 @@ export interface ClassCounts {
   droppedDeadline: number
   rejectedQueueFull: number
   rejectedTooLarge: number
+  /** Still queued when the run ended with no replica able to take them. */
+  unserved: number
 }
 
 export interface PoolReport {
@@ -40,6 +42,8 @@ export interface PoolReport {
   utilization: number
   /** Time-averaged fraction of the KV cache reserved (LLM). */
   kvOccupancy: number | null
+  /** Time-averaged calls in flight per replica (the running batch size for LLM replicas). */
+  meanInFlightPerReplica: number
   callsServed: number
   inputTokens: number
   outputTokens: number
@@ -126,13 +130,13 @@ function classCounts(model: FleetModel, cls: number): ClassCounts {
     droppedDeadline: sum(DROP_DEADLINE),
     rejectedQueueFull: sum(DROP_QUEUE_FULL),
     rejectedTooLarge: sum(DROP_TOO_LARGE),
+    unserved: sum(DROP_UNSERVED),
   }
 }
 
 /** Build the report from a finished model run. */
 export function buildReport(model: FleetModel, ctx: ReportContext): SimulationReport {
   const end = ctx.endS
-  const hours = end / 3600
   const byPriorityCounts = {} as Record<Priority, ClassCounts>
   const byPriorityLatency = {} as Record<Priority, LatencyBlock>
   PRIORITIES.forEach((p, i) => {
@@ -158,6 +162,7 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
       pricePerReplicaHourUsd: p.pricePerHourUsd,
       utilization: t.replicaS > 0 ? t.busyReplicaS / t.replicaS : 0,
       kvOccupancy: p.kind === 'llm' && kvCap > 0 && end > 0 ? t.kvTokenS / (kvCap * end) : null,
+      meanInFlightPerReplica: t.replicaS > 0 ? t.inFlightS / t.replicaS : 0,
       callsServed: t.callsServed,
       inputTokens: t.inputTokens,
       outputTokens: t.outputTokens,
@@ -187,7 +192,6 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
     cost: {gpuHours, costUsd, costPer1000TasksUsd: model.tasksCompleted > 0 ? (costUsd / model.tasksCompleted) * 1000 : null},
     slo: checkSlo(ctx.slo ?? {}, overall, errorRate),
   }
-  void hours
   return report
 }
 

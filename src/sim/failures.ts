@@ -101,7 +101,7 @@ export class FailureInjector {
       },
       completed: this.model.tasksCompleted,
       failed: this.model.tasksFailed,
-      hist: l.merged(M_E2E),
+      hist: l.tap(M_E2E),
       e2eSum: l.mean(M_E2E) * l.count(M_E2E) || 0,
       e2eCount: l.count(M_E2E),
       degraded: [],
@@ -180,8 +180,8 @@ export class FailureInjector {
     this.open[i] = undefined
     const m = this.model
     const l = m.latency
-    const h = l.merged(M_E2E)
-    h.subtract(o.hist)
+    const h = o.hist
+    l.untap(h)
     const count = l.count(M_E2E) - o.e2eCount
     const sum = (l.mean(M_E2E) * l.count(M_E2E) || 0) - o.e2eSum
     const completed = m.tasksCompleted - o.completed

@@ -4,7 +4,7 @@ import {InputError} from '../errors.js'
 import {PRIORITIES, PRIORITY_RANK, type Task} from '../workload/types.js'
 import {LatencyRecorder, R_E2E_CHAIN_CALL, R_E2E_SOLO, R_TASK_E2E_CHAIN, R_TPOT, R_TTFT, R_WAIT} from './metrics.js'
 import {PriorityFifo} from './priority-fifo.js'
-import {type FleetModelConfig, type PoolConfig, ReplicaState, type RoutingPolicy} from './types.js'
+import {type FleetModelConfig, type LlmPoolConfig, type PoolConfig, ReplicaState, type RoutingPolicy} from './types.js'
 
 // Event kinds (small integers, dispatched in handle()).
 const EV_STEP = 1 // LLM replica reaches a step boundary; target = replica, payload = generation
@@ -25,8 +25,10 @@ const PH_BOUNDARY = 4 // inside its own step-boundary handler
 export const DROP_DEADLINE = 0
 export const DROP_QUEUE_FULL = 1
 export const DROP_TOO_LARGE = 2
+/** Still waiting when nothing else could happen (no replica able to take it will ever exist). */
+export const DROP_UNSERVED = 3
 /** In flight on a replica that was lost (or a pool cut off), and not retried (lost-work policy). */
-export const DROP_LOST = 3
+export const DROP_LOST = 4
 
 const CLASSES = PRIORITIES.length
 const POLICY_CODE: Record<RoutingPolicy, number> = {
@@ -48,6 +50,8 @@ export interface PoolTotals {
   kvTokenS: number
   /** Replica-seconds the pool existed (ready or not). */
   replicaS: number
+  /** Calls in flight × seconds, summed over the pool's replicas. */
+  inFlightS: number
 }
 
 /**
@@ -84,6 +88,7 @@ export class FleetModel implements EventHandler {
   private readonly pBusy: Float64Array
   private readonly pKv: Float64Array
   private readonly pReplicaS: Float64Array
+  private readonly pConc: Float64Array // calls in flight × seconds
   private readonly isLlm: boolean
   private readonly policy: number
   private readonly rng: Rng
@@ -110,6 +115,7 @@ export class FleetModel implements EventHandler {
   private rGoneAt: Float64Array
   private rBusyS: Float64Array // busy seconds integrated up to rLevelSince (per-replica utilization)
   private rSlow: Float64Array // step / service time multiplier (1 healthy; 1 / throughputFactor degraded)
+  private rOutSince: Float64Array
   // LLM replica step state
   private rPhase: Uint8Array
   private rGen: Int32Array
@@ -173,7 +179,7 @@ export class FleetModel implements EventHandler {
   callsCompleted = 0
   inputTokens = 0
   outputTokens = 0
-  readonly drops = new Float64Array(4 * CLASSES) // [reason * CLASSES + class]
+  readonly drops = new Float64Array(5 * CLASSES) // [reason * CLASSES + class]
   readonly tasksByClass = new Float64Array(CLASSES)
   readonly failedByClass = new Float64Array(CLASSES)
   private inFlightCalls = 0
@@ -240,6 +246,7 @@ export class FleetModel implements EventHandler {
     this.pBusy = new Float64Array(np)
     this.pKv = new Float64Array(np)
     this.pReplicaS = new Float64Array(np)
+    this.pConc = new Float64Array(np)
 
     let total = 0
     let seqTotal = 0
@@ -273,6 +280,7 @@ export class FleetModel implements EventHandler {
     this.rGoneAt = new Float64Array(cap).fill(Number.POSITIVE_INFINITY)
     this.rBusyS = new Float64Array(cap)
     this.rSlow = new Float64Array(cap).fill(1)
+    this.rOutSince = new Float64Array(cap)
     this.rPhase = new Uint8Array(cap)
     this.rGen = new Int32Array(cap)
     this.rRunStart = new Float64Array(cap)
@@ -328,6 +336,7 @@ export class FleetModel implements EventHandler {
     this.rSeqOff[r] = seqOff
     this.rMinDone[r] = Number.POSITIVE_INFINITY
     this.rBornAt[r] = this.sim.now
+    this.rOutSince[r] = this.sim.now
     this.rLevelSince[r] = this.sim.now
     this.rKvSince[r] = this.sim.now
   }
@@ -520,7 +529,8 @@ export class FleetModel implements EventHandler {
 
   private pickLeastOutstanding(c: number): number {
     if (this.useBuckets) {
-      const top = this.bHead.length
+      // Bucket maxCap holds replicas that are full at the largest capacity in the fleet: none can take.
+      const top = this.bHead.length - 1
       for (let o = this.bMin; o < top; o++) {
         for (let r = this.bHead[o]; r >= 0; r = this.bNext[r]) if (this.canTake(r, c)) return r
       }
@@ -575,6 +585,9 @@ export class FleetModel implements EventHandler {
 
   /** Change a replica's outstanding count by ±1, keeping the least-outstanding index. */
   private addOutstanding(r: number, delta: number): void {
+    const now = this.sim.now
+    this.pConc[this.rPool[r]] += this.rOut[r] * (now - this.rOutSince[r])
+    this.rOutSince[r] = now
     if (this.useBuckets && this.rState[r] === ReplicaState.READY) {
       this.bucketOut(r)
       this.rOut[r] += delta
@@ -723,6 +736,8 @@ export class FleetModel implements EventHandler {
     }
     const inBucket = this.useBuckets && this.rState[r] === ReplicaState.READY
     if (inBucket) this.bucketOut(r)
+    this.pConc[this.rPool[r]] += this.rOut[r] * (this.sim.now - this.rOutSince[r])
+    this.rOutSince[r] = this.sim.now
     this.rOut[r] = 0
     if (inBucket) this.bucketIn(r)
     this.setLevel(r, 0)
@@ -885,7 +900,7 @@ export class FleetModel implements EventHandler {
 
   /** Cut the replica's decode-only run at the first step boundary at or after now. */
   private cutDecodeRun(r: number): void {
-    const serving = (this.pools[this.rPool[r]] as {serving: import('./types.js').LlmReplicaModel}).serving
+    const serving = (this.pools[this.rPool[r]] as LlmPoolConfig).serving
     const elapsed = this.sim.now - this.rRunStart[r]
     const B = this.rB[r]
     const C = this.rC[r]
@@ -943,7 +958,7 @@ export class FleetModel implements EventHandler {
 
   /** An LLM replica finished a step (or a decode run), or was kicked awake. */
   private stepBoundary(r: number): void {
-    const pool = this.pools[this.rPool[r]] as import('./types.js').LlmPoolConfig
+    const pool = this.pools[this.rPool[r]] as LlmPoolConfig
     const phase = this.rPhase[r]
     this.rPhase[r] = PH_BOUNDARY
     const off = this.rSeqOff[r]
@@ -979,13 +994,13 @@ export class FleetModel implements EventHandler {
         this.rC[r] += this.cPrompt[c] + 1
       }
     }
-    if (phase !== PH_KICK && this.rMinDone[r] <= this.rStepsDone[r]) this.completeFinished(r, pool)
+    if (phase !== PH_KICK && this.rMinDone[r] <= this.rStepsDone[r]) this.completeFinished(r)
     if (this.queue.size > 0) this.drainQueue()
     this.startStep(r, pool)
   }
 
   /** Remove sequences whose last token was produced; keep admission order of the rest. */
-  private completeFinished(r: number, pool: import('./types.js').LlmPoolConfig): void {
+  private completeFinished(r: number): void {
     const off = this.rSeqOff[r]
     const n = this.rSeqN[r]
     const done = this.rStepsDone[r]
@@ -1008,11 +1023,10 @@ export class FleetModel implements EventHandler {
     }
     this.rSeqN[r] = w
     this.rMinDone[r] = minDone
-    void pool
   }
 
   /** Start the replica's next step: a prefill step if prompts wait, else a decode run, else idle. */
-  private startStep(r: number, pool: import('./types.js').LlmPoolConfig): void {
+  private startStep(r: number, pool: LlmPoolConfig): void {
     const now = this.sim.now
     const s = pool.serving
     const n = this.rSeqN[r]
@@ -1124,7 +1138,10 @@ export class FleetModel implements EventHandler {
     // Controllers (autoscalers) look at the fleet here and may add or drain replicas.
     if (this.onSample) this.onSample(this, now)
     const next = now + this.sampleIntervalS
-    if (this.moreArrivals || this.tasksInSystem > 0 || (Number.isFinite(this.durationS) && next <= this.durationS)) {
+    // Keep sampling while work can still happen: arrivals to come, events pending (the heap holds only
+    // this sample when nothing else is scheduled), or the arrival window not over yet.
+    const pending = this.sim.queue.size > 0
+    if (this.moreArrivals || pending || (Number.isFinite(this.durationS) && next <= this.durationS)) {
       this.sim.schedule(next, EV_SAMPLE, 0, 0)
     }
   }
@@ -1164,10 +1181,15 @@ export class FleetModel implements EventHandler {
   finish(end: number): void {
     this.sim.now = Math.max(this.sim.now, end)
     this.noteQueueDepth()
+    // Calls still queued can never be served (no replica is or will be able to take them).
+    const q = this.queue
+    for (let cls = 0; cls < CLASSES; cls++) while (q.sizeOf(cls) > 0) this.dropCall(q.shift(cls), DROP_UNSERVED)
     if (this.sampleIntervalS > 0) this.writeSample(this.sim.now)
     for (let r = 0; r < this.nRep; r++) {
       this.setLevel(r, this.rLevel[r])
       if (this.isLlm) this.noteKv(r)
+      this.pConc[this.rPool[r]] += this.rOut[r] * (this.sim.now - this.rOutSince[r])
+      this.rOutSince[r] = this.sim.now
       this.pReplicaS[this.rPool[r]] += Math.min(this.sim.now, this.rGoneAt[r]) - this.rBornAt[r]
     }
   }
@@ -1185,6 +1207,7 @@ export class FleetModel implements EventHandler {
       busyReplicaS: this.pBusy[p],
       kvTokenS: this.pKv[p],
       replicaS: this.pReplicaS[p],
+      inFlightS: this.pConc[p],
     }))
   }
 
@@ -1285,7 +1308,7 @@ function rankOf(p: Task['priority']): number {
 /** Per-replica arrays, grown together when replicas are added at runtime. */
 const REPLICA_ARRAYS = [
   'rPool', 'rState', 'rCap', 'rOut', 'rKvCap', 'rKvUsed', 'rWeight', 'rSwrr', 'rEwma', 'rLevel', 'rLevelSince', 'rKvSince',
-  'rBornAt', 'rGoneAt', 'rBusyS', 'rSlow', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rSeqN',
+  'rBornAt', 'rGoneAt', 'rBusyS', 'rSlow', 'rOutSince', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rSeqN',
   'bNext', 'bPrev',
 ] as const
 
