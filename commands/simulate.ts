@@ -14,6 +14,8 @@ export default class Simulate extends FleetcapCommand<typeof Simulate> {
 
   static override description = `Runs the discrete-event simulator on SCENARIO (YAML: workload, fleet, routing, queue, SLOs, duration, seed) and prints a summary: latency quantiles (queue wait, TTFT, TPOT, end-to-end) per priority, throughput, utilization per pool, cost, and SLO PASS/FAIL. The same scenario and seed always give the same report.
 
+A pool may carry an autoscaler (a Kubernetes HPA, a KEDA ScaledObject or a threshold table, with an optional schedule of minimum replicas) and a capacity block (GPU nodes, quota, node provisioning, image pull, model load); the scenario may inject failures (replica or node loss, partition, degraded GPU). The report then has an autoscaling section: replicas over time, every scaling event with its reason, failures with time to recover, GPU-hours and cost from provisioning (docs/simulate-autoscaling.md).
+
 --out DIR writes report.json (deterministic), timeseries.csv (queue depth, in-flight, throughput, utilization and KV occupancy per pool over time) and summary.txt. A progress bar shows on stderr for a terminal (not with --json).
 
 Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario, trace, flag), with file, line and field; 3 SLOs not met, only with --check-slo; 1 internal error.`
@@ -23,6 +25,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     '<%= config.bin %> simulate scenarios/hetero-a100-v100.yaml --seed 7 --out out/hetero',
     '<%= config.bin %> simulate scenarios/seed-phase2-5000-per-day.yaml --trace my-trace.csv --check-slo',
     '<%= config.bin %> simulate scenarios/azure-conv-replay.yaml --json',
+    '<%= config.bin %> simulate scenarios/autoscale-seed-004-hpa.yaml --out out/hpa',
   ]
 
   static override args = {

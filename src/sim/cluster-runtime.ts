@@ -4,6 +4,7 @@
  */
 import {type ScalingEvent} from '../autoscale/scaling-stats.js'
 import {expandFailures} from '../autoscale/failures.js'
+import {InputError} from '../errors.js'
 import type {SimulationReport} from '../report/report.js'
 import type {AutoscalingConfig} from './autoscale-config.js'
 import {PoolRuntime, type PoolAutoscalingReport} from './autoscaling.js'
@@ -37,6 +38,9 @@ export class ClusterRuntime {
       return rt
     })
     if (config.failures !== undefined && config.failures.events.length > 0) {
+      if (!Number.isFinite(durationS) && config.failures.events.some((e) => e.random !== undefined)) {
+        throw new InputError({field: 'failures'}, 'random failures need a scenario duration (durationS): they are drawn over it')
+      }
       const horizon = Number.isFinite(durationS) ? durationS : Number.MAX_VALUE
       this.injector = new FailureInjector(config.failures, expandFailures(config.failures, horizon, seed), this.byName)
     }
