@@ -914,7 +914,9 @@ export class FleetModel implements EventHandler {
     }
     if (lo === this.rRunK[r]) return
     this.rRunK[r] = lo
-    this.sim.schedule(this.rRunStart[r] + serving.decodeRunTimeS(lo, B, C) * this.rSlow[r], EV_STEP, r, ++this.rGen[r])
+    // max(): runStart + T(j) can round to a hair before now although T(j) ≥ now − runStart.
+    const at = this.rRunStart[r] + serving.decodeRunTimeS(lo, B, C) * this.rSlow[r]
+    this.sim.schedule(at > this.sim.now ? at : this.sim.now, EV_STEP, r, ++this.rGen[r])
   }
 
   handle(kind: number, target: number, payload: number): void {
