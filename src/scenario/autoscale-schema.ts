@@ -63,6 +63,9 @@ export const CapacitySchema = z
     modelLoadS: DurationSchema.optional().describe("Seconds from container start to ready; default the serving profile's cold start."),
     scaleDownUnneededS: DurationSchema.optional().describe('An empty node is removed after this long (--scale-down-unneeded-time); default 600.'),
     minNodes: z.number().int().nonnegative().optional().describe('The node group never shrinks below this; default 0.'),
+    terminationGracePeriodS: DurationSchema.optional().describe(
+      'A replica told to go is killed this long after, with the calls it still runs (retried or failed per failures.policy); default: it drains whatever it holds.',
+    ),
   })
   .describe('How new replicas get a GPU: nodes, quota and cold-start delays. Cost counts from provisioning.')
 

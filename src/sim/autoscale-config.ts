@@ -38,6 +38,10 @@ export interface PoolAutoscalingConfig {
   metrics: MetricsPipelineOptions
   /** Node pool (without gpusPerReplica/price: the runtime fills them from the pool). */
   nodes: Omit<GpuNodePoolOptions, 'initialNodes' | 'gpusPerReplica' | 'pricePerGpuHourUsd' | 'initialNodesHaveImage'>
+  /** Seconds a drained replica may keep running before it is killed (terminationGracePeriodSeconds); undefined: no limit. */
+  terminationGraceS?: number
+  /** What happens to calls on a replica that is killed or lost: the scenario's failures.policy, else retry twice. */
+  lostWork: {retry: boolean; maxRetries: number}
 }
 
 export interface AutoscalingConfig {
@@ -129,6 +133,8 @@ export async function resolveAutoscaling(scenario: Scenario, pools: readonly Poo
         scaleDownUnneededS: cap.scaleDownUnneededS,
         minNodes: cap.minNodes,
       },
+      terminationGraceS: cap.terminationGracePeriodS,
+      lostWork: {retry: (failures?.policy.onLostWork ?? 'retry') === 'retry', maxRetries: failures?.policy.maxRetries ?? 2},
     })
     // KEDA reads its scaler at each poll and serves the HPA fresh values: unless told otherwise,
     // sample at every poll and every sync (the gcd of the two periods), so neither reads stale data.

@@ -32,6 +32,7 @@ const W_SCRAPE = 0
 const W_SYNC = 1
 const W_GONE = 2
 const W_RECONCILE = 3
+const W_GRACE = 4
 
 const WAITING = 0 // no GPU yet (quota): an unschedulable Pending pod
 const PLACED = 1 // on a node: pulling, loading or ready
@@ -77,6 +78,8 @@ export interface PoolAutoscalingReport {
   costUsd: number
   /** GPU-hours of replicas while ready: the difference is cold starts, drains and idle nodes. */
   readyGpuHours: number
+  /** Calls still running on a drained replica when its termination grace period ended (retried or failed). */
+  callsKilledOnScaleDown: number
   /** [timeS, desired, ready] at every change. */
   trajectory: [number, number, number][]
 }
@@ -98,6 +101,8 @@ export class PoolRuntime {
   private readonly podMetrics: ModelledMetric[]
   private readonly poolKeys: string[]
   private readonly gonePending: [number, number][] = []
+  /** Drained replicas to kill at the end of their grace period: [time, model replica]. */
+  private readonly graceEnds: [number, number][] = []
   private peakNodes = 0
   private provisionedNodes = 0
   // Threshold signals over the last scrape interval.
@@ -106,6 +111,8 @@ export class PoolRuntime {
   private lastFailed = 0
   private nextName = 0
   private nextScrapeS = 0
+  /** Calls still running on drained replicas when their grace period ended. */
+  private killedCalls = 0
   private scrapedAt = Number.NaN
   /** Failure injection listens to scrapes (to close its observation windows). */
   onScrape?: (now: number) => void
@@ -198,6 +205,9 @@ export class PoolRuntime {
         break
       case W_RECONCILE:
         this.reconcileCount(now)
+        break
+      case W_GRACE:
+        this.killAfterGrace(now)
         break
     }
   }
@@ -307,6 +317,27 @@ export class PoolRuntime {
     if (rep.readyUntilS > now) rep.readyUntilS = now
     // A draining replica finishes what it holds; the model calls back when it is gone.
     this.model.drainReplica(rep.r)
+    const grace = this.cfg.terminationGraceS
+    if (grace !== undefined && this.model.replicaState(rep.r) !== ReplicaState.GONE) {
+      this.graceEnds.push([now + grace, rep.r])
+      this.model.wake(now + grace, this.ctl, W_GRACE)
+    }
+  }
+
+  /** The grace period of a draining replica is over: what it still runs is killed (retried or failed). */
+  private killAfterGrace(now: number): void {
+    let w = 0
+    for (const [at, r] of this.graceEnds) {
+      if (at > now) {
+        this.graceEnds[w++] = [at, r]
+        continue
+      }
+      if (this.byR.has(r) && this.model.replicaState(r) === ReplicaState.DRAINING) {
+        const res = this.model.loseReplica(r, this.cfg.lostWork.retry, this.cfg.lostWork.maxRetries)
+        this.killedCalls += res.retried + res.lost
+      }
+    }
+    this.graceEnds.length = w
   }
 
   // ------------------------------------------------------------------ failures (called by FailureInjector)
@@ -690,6 +721,7 @@ export class PoolRuntime {
       gpuHours: this.nodes.billedGpuSeconds(endS) / 3600,
       costUsd: this.nodes.costUsd(endS),
       readyGpuHours: (readyS * this.gpusPerReplica) / 3600,
+      callsKilledOnScaleDown: this.killedCalls,
       trajectory,
     }
   }

@@ -123,6 +123,24 @@ describe('HPA in the simulator: step load', () => {
     expect(r.autoscaling!.pools[0].trajectory).toEqual([[0, 3, 3], [15, 6, 3], [25, 6, 6], [315, 3, 3]])
   })
 
+  it('a termination grace period kills what a victim still runs; the calls are retried or fail per policy', async () => {
+    // As above, with terminationGracePeriodS 30: the victims are told to go at 315 and killed at
+    // 345 with their jobs. Retried, the jobs queue again, so the HPA scales up again at once (its 345 s
+    // sync comes after the kill) and the cycle repeats when it scales down; with the fail policy they are lost.
+    const auto = HPA_QUEUE('    behavior: {}').replace('averageValue: 10', 'averageValue: 500m')
+    const yaml = (policy: string) =>
+      genericScenario({servers: 3, durationS: 1200, autoscaler: auto, capacity: '{modelLoadS: 10, terminationGracePeriodS: 30}', extra: `failures: {policy: ${policy}}`})
+    const retried = await run(yaml('{onLostWork: retry, maxRetries: 5}'), burst(6, 5, 400))
+    const pool = retried.report.autoscaling!.pools[0]
+    expect(pool.callsKilledOnScaleDown).toBeGreaterThanOrEqual(3)
+    expect(retried.report.autoscaling!.callsRetried).toBe(pool.callsKilledOnScaleDown)
+    expect(retried.report.autoscaling!.events.slice(0, 3).map((e) => [e.timeS, e.from, e.to])).toEqual([[15, 3, 6], [315, 6, 3], [345, 3, 6]])
+    expect(retried.report.tasks.completed).toBe(6)
+    const failed = await run(yaml('{onLostWork: fail}'), burst(6, 5, 400))
+    expect(failed.report.autoscaling!.callsLost).toBe(3)
+    expect(failed.report.tasks.failed).toBe(3)
+  })
+
   it('without the autoscaler the same run keeps its 3 replicas', async () => {
     const result = await run(genericScenario({servers: 3, durationS: 400, autoscaler: HPA_QUEUE()}), [job(0, 50, 10)], {withoutAutoscaling: true})
     expect(result.report.autoscaling).toBeUndefined()
