@@ -1,4 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -99,5 +99,20 @@ describe('autoscaling input errors name the file, the line and the field', () =>
     expect(r.code).toBe(2)
     expect(r.stderr).not.toMatch(/\n\s+at /)
     expect(r.stderr).toMatch(/cli\.yaml:\d+: fleet\.pools\[0\]\.autoscaler\.thresholds\.maxReplicas: /)
+  })
+})
+
+describe('fleetcap simulate --out with autoscaling', () => {
+  it('writes the autoscaling section, the replica columns and the summary; byte-identical across runs', () => {
+    const out = (n: number) => join(dir, `out-${n}`)
+    const file = join(ROOT, 'scenarios', 'failure-node-loss-drill.yaml')
+    for (const n of [1, 2]) expect(runCli(['simulate', file, '--out', out(n)]).code).toBe(0)
+    const read = (n: number, f: string) => readFileSync(join(out(n), f), 'utf8')
+    expect(read(1, 'report.json')).toBe(read(2, 'report.json'))
+    expect(read(1, 'timeseries.csv')).toBe(read(2, 'timeseries.csv'))
+    const report = JSON.parse(read(1, 'report.json')) as {autoscaling: {failures: {kind: string}[]}}
+    expect(report.autoscaling.failures.map((f) => f.kind)).toEqual(['node-loss', 'degraded-gpu', 'partition'])
+    expect(read(1, 'timeseries.csv').split('\n')[0]).toContain('replicas_desired_a100,replicas_ready_a100,replicas_starting_a100,replicas_draining_a100,nodes_a100')
+    expect(read(1, 'summary.txt')).toMatch(/failure 02:00:00 node-loss a100: 1 hit, 4 replicas lost/)
   })
 })
