@@ -20,12 +20,18 @@ const PH_DECODE = 2 // a run of decode-only steps jumping to the next completion
 const PH_KICK = 3 // woken at `now` to start a step (batches work dispatched at the same instant)
 const PH_BOUNDARY = 4 // inside its own step-boundary handler
 
+// Call flags.
+const F_RUNNING = 1
+const F_DISPATCHED = 2
+
 // Why a call did not complete.
 export const DROP_DEADLINE = 0
 export const DROP_QUEUE_FULL = 1
 export const DROP_TOO_LARGE = 2
 /** Still waiting when nothing else could happen (no replica able to take it will ever exist). */
 export const DROP_UNSERVED = 3
+/** In flight on a replica that failed, with no retry left. */
+export const DROP_LOST = 4
 
 const CLASSES = PRIORITIES.length
 const POLICY_CODE: Record<RoutingPolicy, number> = {
@@ -142,6 +148,7 @@ export class FleetModel implements EventHandler {
   private cService!: Float64Array
   private cDeadline!: Float64Array
   private cReplica!: Int32Array
+  private cFlags!: Uint8Array // F_RUNNING | F_DISPATCHED
 
   // --- tasks in flight (slot-indexed, recycled)
   private tCap = 0
@@ -149,6 +156,7 @@ export class FleetModel implements EventHandler {
   private tFreeN = 0
   private tObj: (Task | undefined)[] = []
   private tNext!: Int32Array
+  private tRetries!: Int32Array
 
   // Least-outstanding index: READY replicas in buckets by outstanding count (intrusive doubly-linked
   // lists), so the policy finds the least-loaded replica without scanning the fleet. A replica
@@ -174,7 +182,7 @@ export class FleetModel implements EventHandler {
   callsCompleted = 0
   inputTokens = 0
   outputTokens = 0
-  readonly drops = new Float64Array(4 * CLASSES) // [reason * CLASSES + class]
+  readonly drops = new Float64Array(5 * CLASSES) // [reason * CLASSES + class]
   readonly tasksByClass = new Float64Array(CLASSES)
   readonly failedByClass = new Float64Array(CLASSES)
   private inFlightCalls = 0
@@ -343,6 +351,7 @@ export class FleetModel implements EventHandler {
     const t = this.tFree[--this.tFreeN]
     this.tObj[t] = task
     this.tNext[t] = 0
+    this.tRetries[t] = 0
     this.tasksInSystem++
     this.issueCall(t, task)
   }
@@ -621,6 +630,51 @@ export class FleetModel implements EventHandler {
     if (this.rOut[r] === 0) this.retire(r)
   }
 
+  /**
+   * Replica r fails now: it is gone at once (billing stops), and the calls it was serving are sent
+   * again from the head of the queue (their queue wait is not recorded twice; TTFT and e2e keep
+   * counting from the original issue), or fail when `onLostWork` is "fail" or their task has used
+   * `maxRetries` retries. Returns the number of calls lost.
+   */
+  failReplica(r: number, onLostWork: 'retry' | 'fail' = 'retry', maxRetries = 2): number {
+    const st = this.rState[r]
+    if (st === ReplicaState.GONE) return 0
+    if (st === ReplicaState.READY && this.useBuckets) this.bucketOut(r)
+    const now = this.sim.now
+    const lost: number[] = []
+    for (let c = 0; c < this.cCap; c++) if ((this.cFlags[c] & F_RUNNING) !== 0 && this.cReplica[c] === r) lost.push(c)
+    // Oldest first at the head of the queue: put them back newest first.
+    lost.sort((a, b) => this.cIssue[b] - this.cIssue[a] || b - a)
+    this.pConc[this.rPool[r]] += this.rOut[r] * (now - this.rOutSince[r])
+    this.rOutSince[r] = now
+    this.rOut[r] = 0
+    if (this.isLlm) {
+      this.noteKv(r)
+      this.rKvUsed[r] = 0
+      this.rGen[r]++ // its pending step event is void
+      this.rPhase[r] = PH_IDLE
+      this.rSeqN[r] = 0
+      this.rB[r] = 0
+      this.rC[r] = 0
+      this.rMinDone[r] = Number.POSITIVE_INFINITY
+    }
+    this.retire(r)
+    this.inFlightCalls -= lost.length
+    for (const c of lost) {
+      const t = this.cTask[c]
+      if (onLostWork === 'fail' || ++this.tRetries[t] > maxRetries) {
+        this.dropCall(c, DROP_LOST)
+        continue
+      }
+      this.cFlags[c] = F_DISPATCHED
+      this.noteQueueDepth()
+      this.queue.unshift(this.cPrio[c], c)
+      if (this.queue.size > this.peakQueueDepth) this.peakQueueDepth = this.queue.size
+    }
+    if (this.queue.size > 0) this.drainQueue()
+    return lost.length
+  }
+
   replicaState(r: number): ReplicaState {
     return this.rState[r] as ReplicaState
   }
@@ -708,7 +762,9 @@ export class FleetModel implements EventHandler {
     const cls = this.cPrio[c]
     this.cDispatch[c] = now
     this.cReplica[c] = r
-    this.latency.record(R_WAIT, cls, now - this.cIssue[c])
+    // A call sent again after its replica failed has had its queue wait recorded already.
+    if ((this.cFlags[c] & F_DISPATCHED) === 0) this.latency.record(R_WAIT, cls, now - this.cIssue[c])
+    this.cFlags[c] = F_RUNNING | F_DISPATCHED
     this.addOutstanding(r, 1)
     this.inFlightCalls++
     if (!this.isLlm) {
@@ -786,6 +842,7 @@ export class FleetModel implements EventHandler {
   }
 
   private serviceDone(r: number, c: number): void {
+    if (this.rState[r] === ReplicaState.GONE) return // the replica failed; its calls were handled then
     this.addOutstanding(r, -1)
     this.setLevel(r, this.rOut[r] / this.rCap[r])
     this.completeCall(c, r)
@@ -1079,6 +1136,7 @@ export class FleetModel implements EventHandler {
   // ------------------------------------------------------------------ slot tables
 
   private freeCall(c: number): void {
+    this.cFlags[c] = 0
     this.cFree[this.cFreeN++] = c
   }
 
@@ -1100,6 +1158,9 @@ export class FleetModel implements EventHandler {
     const p = new Uint8Array(cap)
     if (this.cPrio) p.set(this.cPrio)
     this.cPrio = p
+    const f = new Uint8Array(cap)
+    if (this.cFlags) f.set(this.cFlags)
+    this.cFlags = f
     this.cIssue = f64(this.cIssue)
     this.cDispatch = f64(this.cDispatch)
     this.cFirst = f64(this.cFirst)
@@ -1119,6 +1180,7 @@ export class FleetModel implements EventHandler {
   private growTasks(cap: number): void {
     const old = this.tCap
     this.tNext = growI32(this.tNext, cap)
+    this.tRetries = growI32(this.tRetries, cap)
     if (this.tFree.length < cap) this.tFree = growI32(this.tFree, cap)
     for (let i = cap - 1; i >= old; i--) this.tFree[this.tFreeN++] = i
     this.tObj.length = cap
