@@ -83,7 +83,7 @@ export function renderSummary(report: SimulationReport): string {
   out.push(
     `Tasks: ${num(t.arrived)} arrived, ${num(t.completed)} completed, ${num(t.failed)} failed (error rate ${pct(t.errorRate)}: ` +
       `${num(t.droppedDeadline)} past deadline, ${num(t.rejectedQueueFull)} queue full, ${num(t.rejectedTooLarge)} too large` +
-      `${t.unserved > 0 ? `, ${num(t.unserved)} never served` : ''})`,
+      `${t.unserved > 0 ? `, ${num(t.unserved)} never served` : ''}${t.lostOnFailure > 0 ? `, ${num(t.lostOnFailure)} lost to failures` : ''})`,
   )
   out.push('')
   const o: LatencyBlock = report.latency.overall
@@ -132,11 +132,12 @@ export function renderSummary(report: SimulationReport): string {
     out.push('')
     out.push(
       ...table(
-        ['SLO', 'target', 'actual', 'result'],
+        ['SLO', 'target', 'actual', 'within target', 'result'],
         report.slo.checks.map((k) => [
           k.objective,
           k.objective === 'error rate' ? pct(k.target) : sec(k.target),
           k.objective === 'error rate' ? pct(k.actual) : sec(k.actual),
+          k.attainment === null ? '-' : pct(k.attainment),
           k.pass ? 'PASS' : 'FAIL',
         ]),
       ),

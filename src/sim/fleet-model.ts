@@ -21,13 +21,17 @@ const PH_DECODE = 2 // a run of decode-only steps jumping to the next completion
 const PH_KICK = 3 // woken at `now` to start a step (batches work dispatched at the same instant)
 const PH_BOUNDARY = 4 // inside its own step-boundary handler
 
+// Call flags.
+const F_RUNNING = 1
+const F_DISPATCHED = 2
+
 // Why a call did not complete.
 export const DROP_DEADLINE = 0
 export const DROP_QUEUE_FULL = 1
 export const DROP_TOO_LARGE = 2
 /** Still waiting when nothing else could happen (no replica able to take it will ever exist). */
 export const DROP_UNSERVED = 3
-/** In flight on a replica that was lost (or a pool cut off), and not retried (lost-work policy). */
+/** In flight on a replica that failed (or a pool cut off), with no retry left. */
 export const DROP_LOST = 4
 
 const CLASSES = PRIORITIES.length
@@ -77,7 +81,7 @@ export interface PoolTotals {
  */
 export class FleetModel implements EventHandler {
   readonly sim = new Simulation(4096)
-  readonly latency = new LatencyRecorder()
+  readonly latency: LatencyRecorder
 
   // --- pools
   readonly pools: readonly PoolConfig[]
@@ -147,6 +151,7 @@ export class FleetModel implements EventHandler {
   private cService!: Float64Array
   private cDeadline!: Float64Array
   private cReplica!: Int32Array
+  private cFlags!: Uint8Array // F_RUNNING | F_DISPATCHED
 
   // --- tasks in flight (slot-indexed, recycled)
   private tCap = 0
@@ -154,6 +159,7 @@ export class FleetModel implements EventHandler {
   private tFreeN = 0
   private tObj: (Task | undefined)[] = []
   private tNext!: Int32Array
+  private tRetries!: Int32Array
 
   // Least-outstanding index: READY replicas in buckets by outstanding count (intrusive doubly-linked
   // lists), so the policy finds the least-loaded replica without scanning the fleet. A replica
@@ -208,7 +214,6 @@ export class FleetModel implements EventHandler {
   private readonly extraSeries?: FleetModelConfig['extraSeries']
   private readonly controllers: ((now: number, payload: number) => void)[] = []
   private pBlocked: Uint8Array
-  private tRetries!: Int32Array
   /** Calls sent again after the replica holding them was lost or cut off. */
   callsRetried = 0
   /** Calls lost with their replica and not retried (counted in drops as DROP_LOST). */
@@ -216,6 +221,7 @@ export class FleetModel implements EventHandler {
 
   constructor(config: FleetModelConfig, routingRng: Rng) {
     this.pools = config.pools
+    this.latency = new LatencyRecorder(config.sloThresholdsS)
     if (this.pools.length === 0) throw new InputError({field: 'fleet.pools'}, 'a fleet needs at least one pool')
     const kinds = new Set(this.pools.map((p) => p.kind))
     if (kinds.size > 1) {
@@ -643,6 +649,51 @@ export class FleetModel implements EventHandler {
     if (this.rOut[r] === 0) this.retire(r)
   }
 
+  /**
+   * Replica r fails now: it is gone at once (billing stops), and the calls it was serving are sent
+   * again from the head of the queue (their queue wait is not recorded twice; TTFT and e2e keep
+   * counting from the original issue), or fail when `onLostWork` is "fail" or their task has used
+   * `maxRetries` retries. Returns the number of calls lost.
+   */
+  failReplica(r: number, onLostWork: 'retry' | 'fail' = 'retry', maxRetries = 2): number {
+    const st = this.rState[r]
+    if (st === ReplicaState.GONE) return 0
+    if (st === ReplicaState.READY && this.useBuckets) this.bucketOut(r)
+    const now = this.sim.now
+    const lost: number[] = []
+    for (let c = 0; c < this.cCap; c++) if ((this.cFlags[c] & F_RUNNING) !== 0 && this.cReplica[c] === r) lost.push(c)
+    // Oldest first at the head of the queue: put them back newest first.
+    lost.sort((a, b) => this.cIssue[b] - this.cIssue[a] || b - a)
+    this.pConc[this.rPool[r]] += this.rOut[r] * (now - this.rOutSince[r])
+    this.rOutSince[r] = now
+    this.rOut[r] = 0
+    if (this.isLlm) {
+      this.noteKv(r)
+      this.rKvUsed[r] = 0
+      this.rGen[r]++ // its pending step event is void
+      this.rPhase[r] = PH_IDLE
+      this.rSeqN[r] = 0
+      this.rB[r] = 0
+      this.rC[r] = 0
+      this.rMinDone[r] = Number.POSITIVE_INFINITY
+    }
+    this.retire(r)
+    this.inFlightCalls -= lost.length
+    for (const c of lost) {
+      const t = this.cTask[c]
+      if (onLostWork === 'fail' || ++this.tRetries[t] > maxRetries) {
+        this.dropCall(c, DROP_LOST)
+        continue
+      }
+      this.cFlags[c] = F_DISPATCHED
+      this.noteQueueDepth()
+      this.queue.unshift(this.cPrio[c], c)
+      if (this.queue.size > this.peakQueueDepth) this.peakQueueDepth = this.queue.size
+    }
+    if (this.queue.size > 0) this.drainQueue()
+    return lost.length
+  }
+
   replicaState(r: number): ReplicaState {
     return this.rState[r] as ReplicaState
   }
@@ -715,43 +766,47 @@ export class FleetModel implements EventHandler {
 
   /**
    * Take back every call running on replica r (it was lost, or its pool was cut off): each is sent
-   * again (retry, while the task has retries left) or its task fails (DROP_LOST). The replica is left
-   * idle and empty. Returns the calls retried and lost.
+   * again from the head of the queue (retry, while the task has retries left) or its task fails
+   * (DROP_LOST), as failReplica does. The replica is left idle and empty (and gone if it was
+   * draining). Returns the calls retried and lost.
    */
   abortReplicaCalls(r: number, retry: boolean, maxRetries: number): {retried: number; lost: number} {
+    const now = this.sim.now
     const taken: number[] = []
+    for (let c = 0; c < this.cCap; c++) if ((this.cFlags[c] & F_RUNNING) !== 0 && this.cReplica[c] === r) taken.push(c)
+    // Oldest first at the head of the queue: put them back newest first.
+    taken.sort((a, b) => this.cIssue[b] - this.cIssue[a] || b - a)
+    const inBucket = this.useBuckets && this.rState[r] === ReplicaState.READY
+    if (inBucket) this.bucketOut(r)
+    this.pConc[this.rPool[r]] += this.rOut[r] * (now - this.rOutSince[r])
+    this.rOutSince[r] = now
+    this.rOut[r] = 0
+    if (inBucket) this.bucketIn(r)
     if (this.isLlm) {
-      const off = this.rSeqOff[r]
-      for (let i = 0; i < this.rSeqN[r]; i++) taken.push(this.seqList[off + i])
       this.noteKv(r)
+      this.rKvUsed[r] = 0
+      this.rGen[r]++ // its pending step event is void
+      this.rPhase[r] = PH_IDLE
       this.rSeqN[r] = 0
       this.rB[r] = 0
       this.rC[r] = 0
-      this.rKvUsed[r] = 0
       this.rMinDone[r] = Number.POSITIVE_INFINITY
-      this.rPhase[r] = PH_IDLE
-      this.rGen[r]++
-    } else {
-      for (let c = 0; c < this.cCap; c++) if (this.cReplica[c] === r) taken.push(c)
     }
-    const inBucket = this.useBuckets && this.rState[r] === ReplicaState.READY
-    if (inBucket) this.bucketOut(r)
-    this.pConc[this.rPool[r]] += this.rOut[r] * (this.sim.now - this.rOutSince[r])
-    this.rOutSince[r] = this.sim.now
-    this.rOut[r] = 0
-    if (inBucket) this.bucketIn(r)
     this.setLevel(r, 0)
+    this.inFlightCalls -= taken.length
     let retried = 0
     let lost = 0
     for (const c of taken) {
       this.cReplica[c] = -1
-      this.inFlightCalls--
       const t = this.cTask[c]
       if (retry && this.tRetries[t] < maxRetries) {
         this.tRetries[t]++
         retried++
         this.callsRetried++
-        this.requeue(c)
+        this.cFlags[c] = F_DISPATCHED
+        this.noteQueueDepth()
+        this.queue.unshift(this.cPrio[c], c)
+        if (this.queue.size > this.peakQueueDepth) this.peakQueueDepth = this.queue.size
       } else {
         lost++
         this.callsLost++
@@ -759,6 +814,7 @@ export class FleetModel implements EventHandler {
       }
     }
     if (this.rState[r] === ReplicaState.DRAINING) this.retire(r)
+    if (this.queue.size > 0) this.drainQueue()
     return {retried, lost}
   }
 
@@ -772,21 +828,6 @@ export class FleetModel implements EventHandler {
     const result = this.abortReplicaCalls(r, retry, maxRetries)
     if (this.rState[r] !== ReplicaState.GONE) this.retire(r)
     return result
-  }
-
-  /** Put a call taken back from a replica into the queue again (its issue time and deadline kept). */
-  private requeue(c: number): void {
-    if (this.policy === 4) this.curTaskType = this.typeId((this.tObj[this.cTask[c]] as Task).taskType)
-    if (this.queue.size === 0) {
-      const r = this.pick(c)
-      if (r >= 0) {
-        this.dispatch(c, r)
-        return
-      }
-    }
-    this.noteQueueDepth()
-    this.queue.push(this.cPrio[c], c)
-    if (this.queue.size > this.peakQueueDepth) this.peakQueueDepth = this.queue.size
   }
 
   private growReplicas(cap: number): void {
@@ -867,7 +908,9 @@ export class FleetModel implements EventHandler {
     const cls = this.cPrio[c]
     this.cDispatch[c] = now
     this.cReplica[c] = r
-    this.latency.record(R_WAIT, cls, now - this.cIssue[c])
+    // A call sent again after its replica failed has had its queue wait recorded already.
+    if ((this.cFlags[c] & F_DISPATCHED) === 0) this.latency.record(R_WAIT, cls, now - this.cIssue[c])
+    this.cFlags[c] = F_RUNNING | F_DISPATCHED
     this.addOutstanding(r, 1)
     this.inFlightCalls++
     if (!this.isLlm) {
@@ -951,7 +994,8 @@ export class FleetModel implements EventHandler {
   }
 
   private serviceDone(r: number, c: number): void {
-    if (this.cReplica[c] !== r || this.cDoneAt[c] !== this.sim.now) return // taken back when its replica was lost
+    if (this.rState[r] === ReplicaState.GONE) return // the replica failed; its calls were handled then
+    if (this.cReplica[c] !== r || this.cDoneAt[c] !== this.sim.now) return // taken back (a partition) and sent again
     this.addOutstanding(r, -1)
     this.setLevel(r, this.rOut[r] / this.rCap[r])
     this.completeCall(c, r)
@@ -1249,6 +1293,7 @@ export class FleetModel implements EventHandler {
 
   private freeCall(c: number): void {
     this.cReplica[c] = -1
+    this.cFlags[c] = 0
     this.cFree[this.cFreeN++] = c
   }
 
@@ -1271,6 +1316,9 @@ export class FleetModel implements EventHandler {
     const p = new Uint8Array(cap)
     if (this.cPrio) p.set(this.cPrio)
     this.cPrio = p
+    const f = new Uint8Array(cap)
+    if (this.cFlags) f.set(this.cFlags)
+    this.cFlags = f
     this.cIssue = f64(this.cIssue)
     this.cDispatch = f64(this.cDispatch)
     this.cFirst = f64(this.cFirst)

@@ -12,6 +12,7 @@ import {createWorkload} from '../workload/create.js'
 import {resolveAutoscaling} from './autoscale-config.js'
 import {ClusterRuntime} from './cluster-runtime.js'
 import {FleetModel} from './fleet-model.js'
+import type {MetricName} from './metrics.js'
 import {runFleetModel} from './run.js'
 import type {LlmReplicaModel, PoolConfig} from './types.js'
 
@@ -107,6 +108,19 @@ export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => S
   return {pools, info}
 }
 
+/** Latency targets whose attainment is counted: the p95 objective of each metric, else its p99 one. */
+function sloThresholds(scenario: Scenario): Partial<Record<MetricName, number>> {
+  const slo = scenario.slo ?? {}
+  const out: Partial<Record<MetricName, number>> = {}
+  const e2e = slo.e2eP95S ?? slo.e2eP99S
+  if (e2e !== undefined) out.taskE2e = e2e
+  const ttft = slo.ttftP95S ?? slo.ttftP99S
+  if (ttft !== undefined) out.ttft = ttft
+  if (slo.tpotP95S !== undefined) out.tpot = slo.tpotP95S
+  if (slo.queueWaitP95S !== undefined) out.queueWait = slo.queueWaitP95S
+  return out
+}
+
 /** Resolve pools against the model catalog. */
 export function catalogResolver(catalog: Catalog): (p: LlmPoolSpec) => ServingProfile {
   return (p) => resolveServingProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: p.priceOverride, catalog})
@@ -137,6 +151,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
       durationS,
       sampleIntervalS,
       ...cluster?.modelHooks(),
+      sloThresholdsS: sloThresholds(scenario),
     },
     rng.stream('routing'),
   )
