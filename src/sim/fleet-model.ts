@@ -818,16 +818,20 @@ export class FleetModel implements EventHandler {
     return {retried, lost}
   }
 
-  /** Replica r is lost now: its calls are retried or lost, and it is gone (billing stops). */
+  /** Replica r is lost now (failReplica), counting its calls retried and lost. */
   loseReplica(r: number, retry: boolean, maxRetries: number): {retried: number; lost: number} {
-    const st = this.rState[r]
-    if (st === ReplicaState.GONE) return {retried: 0, lost: 0}
-    if (st === ReplicaState.READY && this.useBuckets) this.bucketOut(r)
-    // Not READY any more, so the retried calls cannot come back to it.
-    this.rState[r] = ReplicaState.DRAINING
-    const result = this.abortReplicaCalls(r, retry, maxRetries)
-    if (this.rState[r] !== ReplicaState.GONE) this.retire(r)
-    return result
+    const lostBefore = this.lostCalls()
+    const taken = this.failReplica(r, retry ? 'retry' : 'fail', maxRetries)
+    const lost = this.lostCalls() - lostBefore
+    this.callsRetried += taken - lost
+    this.callsLost += lost
+    return {retried: taken - lost, lost}
+  }
+
+  private lostCalls(): number {
+    let n = 0
+    for (let c = 0; c < CLASSES; c++) n += this.drops[DROP_LOST * CLASSES + c]
+    return n
   }
 
   private growReplicas(cap: number): void {
