@@ -60,6 +60,7 @@ export interface Rep {
 }
 
 const POD_METRICS: readonly ModelledMetric[] = ['cpu', 'memory', 'gpu_utilization', 'kv_cache_usage', 'inflight_requests', 'waiting_requests', 'queue_depth']
+const POD_CODE: Record<ModelledMetric, number> = {cpu: 0, gpu_utilization: 0, memory: 1, kv_cache_usage: 2, inflight_requests: 3, waiting_requests: 4, queue_depth: 4}
 
 export interface PoolAutoscalingReport {
   name: string
@@ -99,6 +100,8 @@ export class PoolRuntime {
   private ctl = -1
   private model!: FleetModel
   private readonly podMetrics: ModelledMetric[]
+  /** podMetrics as small integers for the scrape loop: 0 busy %, 1 KV %, 2 KV fraction, 3 in flight, 4 queue share. */
+  private readonly podCodes: Uint8Array
   private readonly poolKeys: string[]
   private readonly gonePending: [number, number][] = []
   /** Drained replicas to kill at the end of their grace period: [time, model replica]. */
@@ -139,6 +142,7 @@ export class PoolRuntime {
     this.pipeline = new MetricsPipeline(cfg.metrics)
     const {pod, pool} = neededMetrics(cfg)
     this.podMetrics = pod
+    this.podCodes = Uint8Array.from(pod, (m) => POD_CODE[m])
     this.poolKeys = pool
   }
 
@@ -274,6 +278,9 @@ export class PoolRuntime {
 
   /** Create or delete pods until the live (not deleting) ones match the desired count. */
   reconcileCount(now: number): void {
+    let n = 0
+    for (const r of this.reps) if (r.state === WAITING || r.state === PLACED) n++
+    if (n === this.desired) return // the common case at a sync: nothing to do, nothing allocated
     const live = this.reps.filter((r) => r.state === WAITING || r.state === PLACED)
     if (live.length < this.desired) {
       for (let k = live.length; k < this.desired; k++) this.request(now)
@@ -474,26 +481,10 @@ export class PoolRuntime {
       kvSum += kv
       inflight += out
       const share = Math.floor(q / n) + (i < q % n ? 1 : 0)
-      for (let k = 0; k < this.podMetrics.length; k++) {
-        const m = this.podMetrics[k]
-        let v: number
-        switch (m) {
-          case 'cpu':
-          case 'gpu_utilization':
-            v = cpu
-            break
-          case 'memory':
-            v = 100 * kv
-            break
-          case 'kv_cache_usage':
-            v = kv
-            break
-          case 'inflight_requests':
-            v = out
-            break
-          default:
-            v = share
-        }
+      const codes = this.podCodes
+      for (let k = 0; k < codes.length; k++) {
+        const code = codes[k]
+        const v = code === 0 ? cpu : code === 1 ? 100 * kv : code === 2 ? kv : code === 3 ? out : share
         // A replica ready at this very instant has no CPU sample yet: a missing pod to the HPA.
         if (!Number.isNaN(v)) this.pipeline.record(rep.keys[k], now, v)
       }
@@ -581,7 +572,9 @@ export class PoolRuntime {
       })
     }
     const values = this.poolValues(now)
-    return {currentReplicas: this.desired, statusReplicas: pods.filter((p) => !p.deleting).length, pods, objectMetrics: values, externalMetrics: values}
+    let existing = 0
+    for (const p of pods) if (p.deleting !== true) existing++
+    return {currentReplicas: this.desired, statusReplicas: existing, pods, objectMetrics: values, externalMetrics: values}
   }
 
   /** One controller sync; returns when the next is due. */
