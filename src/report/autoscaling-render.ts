@@ -31,7 +31,7 @@ export function renderAutoscalingSummary(a: AutoscalingReport, maxEvents = 20): 
     const i = f.impact
     out.push(
       `  failure ${t(f.timeS)} ${f.kind} ${f.pool}: ${f.targets} hit, ${f.replicasLost} replicas lost, ${f.callsRetried} calls retried, ${f.callsLost} lost; ` +
-        `recovered in ${dur(f.timeToRecoverS)}; meanwhile ${i.tasksCompleted} tasks done, ${i.tasksFailed} failed, call e2e p95 ${i.callE2eP95S === null ? '-' : `${i.callE2eP95S.toFixed(2)} s`}`,
+        `recovered in ${dur(f.timeToRecoverS)}; meanwhile ${i.tasksCompleted} tasks done, ${i.tasksFailed} failed, call e2e p95 ${i.callE2eP95S === null ? '-' : `${i.callE2eP95S.toFixed(2)} s`}${i.ttftP95S === null ? '' : `, TTFT p95 ${i.ttftP95S.toFixed(3)} s`}`,
     )
   }
   if (a.callsRetried + a.callsLost > 0) out.push(`  calls retried after a loss: ${a.callsRetried}; lost: ${a.callsLost}`)

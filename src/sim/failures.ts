@@ -19,7 +19,7 @@ import type * as hdr from 'hdr-histogram-js'
 import {type FailureEvent, type FailuresSpec, pickTargets} from '../autoscale/failures.js'
 import type {PoolRuntime, Rep} from './autoscaling.js'
 import type {FleetModel} from './fleet-model.js'
-import {M_E2E} from './metrics.js'
+import {M_E2E, M_TTFT} from './metrics.js'
 
 export interface FailureReport {
   kind: FailureEvent['kind']
@@ -37,7 +37,17 @@ export interface FailureReport {
   /** Seconds until the pool's ready replicas were back at readyBefore (partition, degraded GPU: until it ends); null if never in the run. */
   timeToRecoverS: number | null
   /** What users saw from the failure until the pool had recovered (observed at the pool's metric scrapes). */
-  impact: {fromS: number; toS: number; tasksCompleted: number; tasksFailed: number; errorRate: number; callE2eP95S: number | null; callE2eMeanS: number | null}
+  impact: {
+    fromS: number
+    toS: number
+    tasksCompleted: number
+    tasksFailed: number
+    errorRate: number
+    callE2eP95S: number | null
+    callE2eMeanS: number | null
+    /** Time to first token, p95, of the LLM calls finished in the window (null for generic pools). */
+    ttftP95S: number | null
+  }
 }
 
 interface Open {
@@ -45,6 +55,7 @@ interface Open {
   completed: number
   failed: number
   hist: hdr.Histogram
+  ttft: hdr.Histogram | undefined
   e2eSum: number
   e2eCount: number
   degraded: {rep: Rep; r: number}[]
@@ -97,11 +108,12 @@ export class FailureInjector {
         callsLost: 0,
         readyBefore: rt.readyCount(),
         timeToRecoverS: null,
-        impact: {fromS: now, toS: now, tasksCompleted: 0, tasksFailed: 0, errorRate: 0, callE2eP95S: null, callE2eMeanS: null},
+        impact: {fromS: now, toS: now, tasksCompleted: 0, tasksFailed: 0, errorRate: 0, callE2eP95S: null, callE2eMeanS: null, ttftP95S: null},
       },
       completed: this.model.tasksCompleted,
       failed: this.model.tasksFailed,
       hist: l.tap(M_E2E),
+      ttft: this.model.pools[rt.p].kind === 'llm' ? l.tap(M_TTFT) : undefined,
       e2eSum: l.mean(M_E2E) * l.count(M_E2E) || 0,
       e2eCount: l.count(M_E2E),
       degraded: [],
@@ -181,6 +193,7 @@ export class FailureInjector {
     const m = this.model
     const l = m.latency
     const h = o.hist
+    if (o.ttft !== undefined) l.untap(o.ttft)
     l.untap(h)
     const count = l.count(M_E2E) - o.e2eCount
     const sum = (l.mean(M_E2E) * l.count(M_E2E) || 0) - o.e2eSum
@@ -194,6 +207,7 @@ export class FailureInjector {
       errorRate: completed + failed > 0 ? failed / (completed + failed) : 0,
       callE2eP95S: h.totalCount > 0 ? h.getValueAtPercentile(95) / 1e6 : null,
       callE2eMeanS: count > 0 ? sum / count : null,
+      ttftP95S: o.ttft !== undefined && o.ttft.totalCount > 0 ? o.ttft.getValueAtPercentile(95) / 1e6 : null,
     }
     this.done[i] = o.report
   }
