@@ -35,7 +35,7 @@ export function seasonalitiesOf(series: Series, given?: readonly number[]): numb
 /** Fit `model` to `values` and produce every level's quantile for `horizon` steps. */
 export async function predict(values: Float64Array, imputed: Uint8Array | undefined, model: ModelName, ctx: FitContext, levels: readonly number[]): Promise<Prediction> {
   const spec = await getModel(model)
-  const fitted = await spec.fit(values, ctx)
+  const fitted = await spec.fit(values, {...ctx, levels, imputed})
   const point = fitted.point(ctx.horizon)
   let quantiles: Float64Array[]
   let intervals: string
@@ -74,20 +74,38 @@ export async function selectModel(values: Float64Array, imputed: Uint8Array | un
   for (const model of candidates) {
     const spec = await getModel(model)
     let sum = 0
+    let count = 0
     for (const end of usable) {
       const train = values.subarray(0, end)
-      const fitted = await spec.fit(train, {...ctx, warnings: []})
+      const fitted = await spec.fit(train, {...ctx, warnings: [], imputed: imputed?.subarray(0, end)})
       const f = fitted.point(ctx.horizon)
-      sum += mase(values.subarray(end, end + ctx.horizon), f, maseScale(train, m), imputed?.subarray(end, end + ctx.horizon))
+      const score = mase(values.subarray(end, end + ctx.horizon), f, maseScale(train, m), imputed?.subarray(end, end + ctx.horizon))
+      if (Number.isNaN(score)) continue // a window wholly masked: nothing to score
+      sum += score
+      count++
     }
-    scores[model] = Number((sum / usable.length).toPrecision(6))
-    if (scores[model] < scores[best]) best = model
+    scores[model] = count > 0 ? Number((sum / count).toPrecision(6)) : Number.POSITIVE_INFINITY
+    if (scores[model] < (scores[best] ?? Number.POSITIVE_INFINITY) || scores[best] === undefined) best = model
   }
   return {model: best, scores, origins: usable.length}
 }
 
+/** A forecast together with the fitted model behind it (what `saveModel` writes). */
+export interface Trained {
+  forecast: Forecast
+  fitted: Fitted
+  series: Series
+  seasonalities: number[]
+  horizon: number
+}
+
 /** A probabilistic forecast of `series`: every requested quantile for every step of the horizon. */
 export async function forecast(series: Series, options: ForecastOptions): Promise<Forecast> {
+  return (await train(series, options)).forecast
+}
+
+/** `forecast`, keeping the fitted model (for `saveModel`). */
+export async function train(series: Series, options: ForecastOptions): Promise<Trained> {
   checkOptions(options)
   const warnings: string[] = []
   const seasonalities = seasonalitiesOf(series, options.seasonalities)
@@ -115,7 +133,7 @@ export async function forecast(series: Series, options: ForecastOptions): Promis
     quantiles[quantileKey(l)] = Array.from(p.quantiles[i], (v) => Number(v.toPrecision(8)))
   })
   const endS = series.startS + series.values.length * series.stepS
-  return {
+  const result: Forecast = {
     model: p.model,
     params: p.params,
     stepS: series.stepS,
@@ -126,6 +144,7 @@ export async function forecast(series: Series, options: ForecastOptions): Promis
     warnings,
     ...(selection ? {selection} : {}),
   }
+  return {forecast: result, fitted: p.fitted, series, seasonalities, horizon: options.horizon}
 }
 
 function modelOrThrow(choice: ModelChoice): ModelName {

@@ -5,7 +5,8 @@ import {parse} from 'csv-parse'
 import {parse as parseSync} from 'csv-parse/sync'
 
 import {InputError} from '../errors.js'
-import {cleanObservations, type CleanOptions, type Cleaned, type Observation, parseTimestamp} from './series.js'
+import {formatLabels, queryRange, type RangeQuery} from '../prometheus/client.js'
+import {cleanObservations, type CleanOptions, type Cleaned, isoTime, type Observation, parseTimestamp} from './series.js'
 import type {Series} from './types.js'
 
 function mustExist(path: string): void {
@@ -70,4 +71,40 @@ export async function readM4(path: string, options: {stepS?: number; limit?: num
   }
   if (out.length === 0) throw new InputError({file: path}, 'no series (expected the M4 wide format "V1","V2",…)')
   return out
+}
+
+/**
+ * A Prometheus range query as a series: the query must return exactly one series (aggregate with
+ * `sum(...)` otherwise). Points Prometheus did not return are gaps, handled by the gap policy.
+ */
+export async function loadSeriesPrometheus(q: RangeQuery, options: Omit<CleanOptions, 'name' | 'stepS'> & {name?: string} = {}): Promise<Cleaned> {
+  const result = await queryRange(q)
+  const name = options.name ?? q.query
+  if (result.length === 0) throw new InputError({field: '--query'}, `"${q.query}" returned no data between ${isoTime(q.startS)} and ${isoTime(q.endS)}`)
+  if (result.length > 1) {
+    throw new InputError({field: '--query'}, `"${q.query}" returned ${result.length} series (${result.slice(0, 3).map((r) => formatLabels(r.labels)).join(', ')}…); a forecast needs one`, {
+      hint: 'aggregate it, e.g. sum(rate(requests_total[5m]))',
+    })
+  }
+  const obs: Observation[] = result[0].points.map(([timeS, value]) => ({timeS, value: Number.isFinite(value) ? value : Number.NaN, where: {file: name}}))
+  if (obs.length === 0) throw new InputError({field: '--query'}, `"${q.query}" returned a series with no points`)
+  // Gaps at the ends of the asked range are not visible in the points: the series starts at the first point.
+  return cleanObservations(obs, {...options, name, stepS: q.stepS})
+}
+
+/** Where a series comes from: the one union the commands and the planner pass to `loadSeries`. */
+export type SeriesInput =
+  | {kind: 'csv'; path: string; stepS?: number}
+  | {kind: 'prometheus'; url: string; query: string; startS: number; endS: number; stepS: number; timeoutMs?: number}
+  | {kind: 'trace'; path: string; stepS: number}
+
+export async function loadSeries(input: SeriesInput, options: Omit<CleanOptions, 'name' | 'stepS'> = {}): Promise<Cleaned> {
+  switch (input.kind) {
+    case 'csv':
+      return loadSeriesCsv(input.path, {...options, stepS: input.stepS})
+    case 'prometheus':
+      return loadSeriesPrometheus(input, options)
+    case 'trace':
+      throw new InputError({file: input.path}, 'reading task traces arrives with the workload reader (src/workload); use --series for now')
+  }
 }

@@ -4,8 +4,8 @@ import type {FitContext, Fitted, ModelSpec} from './model.js'
 /**
  * Holt-Winters exponential smoothing (ETS family, component form): level, optional damped additive
  * trend, and additive or multiplicative seasonality. Each variant's smoothing parameters (α, β, γ,
- * φ) are fitted by minimising the one-step squared error (Nelder–Mead); the variant with the best
- * AIC wins. Holt-Winters needs two full seasons to initialise; with less history the seasonality
+ * φ) are fitted by minimising the mean squared error of forecasts 1..horizon steps ahead from ~100
+ * origins (Nelder–Mead), and the variant with the best AIC-style criterion on that error wins. Holt-Winters needs two full seasons to initialise; with less history the seasonality
  * is dropped (or a shorter one used), with a warning.
  */
 
@@ -208,7 +208,7 @@ export const ets: ModelSpec = {
         beta: round(p.beta),
         gamma: round(p.gamma),
         phi: round(p.phi),
-        aic: round(best!.aic),
+        criterion: round(best!.aic),
       },
       minOrigin,
       calibrationStride: 1,

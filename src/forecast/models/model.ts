@@ -8,6 +8,10 @@ export interface FitContext {
   seed: number
   /** Where a model records a fallback ("2 full seasons needed …"). */
   warnings: string[]
+  /** Quantile levels the forecast will ask for (models trained on a quantile loss train for these). */
+  levels?: readonly number[]
+  /** 1 where a value was filled or masked: not used as a training target. */
+  imputed?: Uint8Array
   neural?: NeuralOptions
   onProgress?: (event: ProgressEvent) => void
 }
@@ -27,6 +31,8 @@ export interface Fitted {
   readonly minOrigin: number
   /** Models trained on a quantile loss give their own quantiles (one array per level). */
   quantiles?(horizon: number, levels: readonly number[]): Float64Array[]
+  /** A trained network, in TensorFlow.js's save format (model.json + weights), for `saveModel`. */
+  saveArtifacts?(): Promise<{modelJson: string; weights: Uint8Array}>
   /** Calibration stride (1 for models whose `forecastFrom` is O(horizon); larger for ones that refit). */
   readonly calibrationStride: number
 }
