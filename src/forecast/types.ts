@@ -49,7 +49,13 @@ export interface ForecastOptions {
   seasonalities?: readonly number[]
   /** Candidates for `auto`; default CLASSICAL_MODELS. */
   candidates?: readonly ModelName[]
-  /** Rolling origins of `auto`'s backtest (each `horizon` long, at the end of the history). */
+  /**
+   * How `auto` backtests its candidates: `calibration` (default) scores each fitted candidate on its
+   * errors from the last ~500 rolling origins; `refit` refits each candidate before each of the last
+   * `autoOrigins` windows of `horizon` steps (slower, fewer windows).
+   */
+  autoMethod?: AutoMethod
+  /** Windows of the `refit` method (default 3). */
   autoOrigins?: number
   /** Seed of every random choice (neural weight init, shuffling). */
   seed?: number
@@ -58,6 +64,8 @@ export interface ForecastOptions {
   /** Progress (training epochs); the command renders it, the library never prints. */
   onProgress?: (event: ProgressEvent) => void
 }
+
+export type AutoMethod = 'calibration' | 'refit'
 
 export interface NeuralOptions {
   /** Input window in steps; default 2 × the longest seasonality that fits, capped. */
@@ -94,7 +102,7 @@ export interface Forecast {
   intervals: string
   warnings: string[]
   /** For `auto`: the backtest that chose the model (MASE per candidate). */
-  selection?: {scores: Record<string, number>; origins: number}
+  selection?: {method: AutoMethod; scores: Record<string, number>; origins: number}
 }
 
 /** `0.5` → `p50`, `0.99` → `p99`, `0.995` → `p99.5`. */

@@ -28,7 +28,7 @@ interface Params {
 const MAX_FIT_POINTS = 2000
 
 /** Origins at which the multi-step fitting error is measured. */
-const MULTI_STEP_ORIGINS = 100
+const MULTI_STEP_ORIGINS = 40
 
 interface States {
   l: Float64Array
