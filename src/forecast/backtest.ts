@@ -102,7 +102,7 @@ export async function backtest(series: readonly Series[], options: BacktestOptio
         let p: Prediction
         if (a.model === 'auto') {
           const candidates = options.candidates ?? CLASSICAL_MODELS
-          if ((options.autoMethod ?? 'calibration') === 'calibration') {
+          if ((options.autoMethod ?? 'refit') === 'calibration') {
             p = (await predictAuto(train, trainImputed, candidates, ctx, levels)).prediction
           } else {
             const model = (await selectModel(train, trainImputed, candidates, ctx, 3)).model

@@ -76,11 +76,13 @@ export function calibrationMase(cal: Calibration, scale: number): number {
 }
 
 /**
- * `auto` by the calibration backtest: every candidate is fitted once and scored on its errors from
- * the last ~500 rolling origins (calibrationMase); the best one's prediction is returned as it is.
- * The origins lie inside the fitting window, so a fitted model's parameters have seen them: the
- * score leans towards models with fitted parameters (ETS) a little. `backtest` scores `auto` on
- * held-out data it never saw, so the figures it reports are not affected.
+ * `auto` by the calibration backtest: every candidate is fitted once and forecasts from each of the
+ * last ~500 origins (rolling, with its fitted parameters). Candidates are scored (calibrationMase)
+ * on the older half of those origins; the winner's intervals come from the newer half only, so the
+ * errors that chose it do not also size its intervals (a winner's narrow past errors would
+ * under-cover). The origins lie inside the fitting window, so fitted parameters have seen them:
+ * the score leans a little towards models with fitted parameters (ETS). `backtest` scores `auto`
+ * on held-out data it never saw, so the figures it reports are not affected.
  */
 export async function predictAuto(values: Float64Array, imputed: Uint8Array | undefined, candidates: readonly ModelName[], ctx: FitContext, levels: readonly number[]): Promise<{prediction: Prediction; scores: Record<string, number>; origins: number}> {
   const scale = maseScale(values, ctx.seasonalities[0] ?? 1)
@@ -90,16 +92,25 @@ export async function predictAuto(values: Float64Array, imputed: Uint8Array | un
   for (const model of candidates) {
     const warnings: string[] = []
     const p = await predict(values, imputed, model, {...ctx, warnings}, levels, {score: true})
-    const score = calibrationMase(p.calibration!, scale)
+    const cal = p.calibration!
+    const score = calibrationMase({errors: cal.halves?.older ?? cal.errors, method: cal.method}, scale)
     scores[model] = Number(score.toPrecision(6))
-    origins = Math.max(origins, Number(/(\d+) rolling origins/.exec(p.calibration!.method)?.[1] ?? 0))
+    origins = Math.max(origins, Number(/(\d+) rolling origins/.exec(cal.method)?.[1] ?? 0))
     if (best === undefined || score < best.score) {
       best = {p, score}
       ctx.warnings.length = 0
       ctx.warnings.push(...warnings)
     }
   }
-  return {prediction: best!.p, scores, origins}
+  const p = best!.p
+  const cal = p.calibration!
+  if (cal.halves && !p.fitted.quantiles) {
+    const newer: Calibration = {errors: cal.halves.newer, method: `${cal.method}; intervals from the newer half, model picked on the older half`}
+    p.quantiles = conformalQuantiles(p.point, newer, levels)
+    tidyQuantiles(levels, p.quantiles)
+    p.intervals = newer.method
+  }
+  return {prediction: p, scores, origins}
 }
 
 /**
@@ -172,7 +183,7 @@ export async function train(series: Series, options: ForecastOptions): Promise<T
   let selection: Forecast['selection']
   if (options.model === 'auto') {
     const candidates = options.candidates ?? CLASSICAL_MODELS
-    if ((options.autoMethod ?? 'calibration') === 'calibration') {
+    if ((options.autoMethod ?? 'refit') === 'calibration') {
       const r = await predictAuto(series.values, series.imputed, candidates, ctx, levels)
       p = r.prediction
       selection = {method: 'calibration', scores: r.scores, origins: r.origins}

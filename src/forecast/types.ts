@@ -50,9 +50,10 @@ export interface ForecastOptions {
   /** Candidates for `auto`; default CLASSICAL_MODELS. */
   candidates?: readonly ModelName[]
   /**
-   * How `auto` backtests its candidates: `calibration` (default) scores each fitted candidate on its
-   * errors from the last ~500 rolling origins; `refit` refits each candidate before each of the last
-   * `autoOrigins` windows of `horizon` steps (slower, fewer windows).
+   * How `auto` backtests its candidates: `refit` (default) refits each candidate before each of the
+   * last `autoOrigins` windows of `horizon` steps and picks the lowest MASE; `calibration` fits each
+   * candidate once and scores it on its errors from the older half of the last ~500 rolling origins
+   * (faster; see predictAuto).
    */
   autoMethod?: AutoMethod
   /** Windows of the `refit` method (default 3). */

@@ -102,10 +102,18 @@ describe('models', () => {
 
   it('auto reports the backtest scores it chose by and picks the lowest', async () => {
     const f = await forecast(synthetic(24 * 28, {noise: 2}), {model: 'auto', horizon: 24, quantiles: [0.5, 0.9]})
-    expect(f.selection!.method).toBe('calibration')
+    expect(f.selection!.method).toBe('refit')
+    expect(f.selection!.origins).toBe(3)
     const scores = f.selection!.scores
     expect(Object.keys(scores).sort()).toEqual(['ets', 'linear', 'seasonal-naive'])
     expect(scores[f.model]).toBe(Math.min(...Object.values(scores)))
+  })
+
+  it('auto by calibration errors picks the lowest score and says how its intervals were made', async () => {
+    const f = await forecast(synthetic(24 * 28, {noise: 2}), {model: 'auto', autoMethod: 'calibration', horizon: 24, quantiles: [0.5, 0.9]})
+    expect(f.selection!.method).toBe('calibration')
+    expect(f.selection!.scores[f.model]).toBe(Math.min(...Object.values(f.selection!.scores)))
+    expect(f.intervals).toMatch(/intervals from the newer half, model picked on the older half/)
   })
 
   it('refuses bad options', async () => {
