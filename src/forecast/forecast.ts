@@ -120,7 +120,8 @@ export async function predictAuto(values: Float64Array, imputed: Uint8Array | un
  */
 export async function selectModel(values: Float64Array, imputed: Uint8Array | undefined, candidates: readonly ModelName[], ctx: FitContext, origins: number): Promise<{model: ModelName; scores: Record<string, number>; origins: number}> {
   const n = values.length
-  const m = ctx.seasonalities[0] ?? 1
+  const primary = ctx.seasonalities[0] ?? 1
+  const m = n >= 2 * primary ? primary : 1
   const usable: number[] = []
   for (let k = 1; k <= origins; k++) {
     const end = n - k * ctx.horizon

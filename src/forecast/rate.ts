@@ -3,24 +3,23 @@ import type {TaskStream} from '../workload/types.js'
 import type {Series} from './types.js'
 
 /**
- * A task stream as an arrival-rate series: tasks per second in each step-long bucket, from the
- * bucket of the first arrival to the bucket of the last. Streams chunk by chunk (bounded memory per
- * bucket, not per task). `originS` is the epoch second of arrivalS = 0 (0 when the trace has only
- * relative times); buckets are aligned to multiples of the step in epoch time, so a 1 h step starts on
- * the hour. The first and last buckets are dropped (when at least 8 remain): the trace may start or
- * end inside them, and a half-counted last bucket would read as a sudden fall in load.
+ * A task stream as an arrival-rate series: tasks per second in each step-long bucket, buckets
+ * counted from arrivalS = 0 (the trace's first row for absolute times). Streams chunk by chunk
+ * (memory per bucket, not per task). `originS` is the epoch second of arrivalS = 0 (0 when the trace
+ * has only relative times), or a function that gives it once the stream has been read (a trace
+ * reader's report). The last bucket is dropped when at least 8 remain: the trace may end inside it,
+ * and a half-counted last bucket would read as a sudden fall in load.
  */
-export async function rateSeries(tasks: TaskStream, options: {stepS: number; originS?: number; name: string}): Promise<Series> {
+export async function rateSeries(tasks: TaskStream, options: {stepS: number; originS?: number | (() => number); name: string}): Promise<Series> {
   const {stepS} = options
   if (!(stepS > 0)) throw new InputError({field: '--step'}, `must be positive, got ${stepS}`)
-  const origin = options.originS ?? 0
   let first = Number.NaN
   let counts = new Float64Array(1024)
   let used = 0
   let previous = Number.NEGATIVE_INFINITY
   for await (const chunk of tasks) {
     for (const task of chunk) {
-      const t = origin + task.arrivalS
+      const t = task.arrivalS
       if (t < previous) throw new InputError({file: options.name}, `task ${task.id} arrives before the task ahead of it; a trace must be in arrival order`)
       previous = t
       const bucket = Math.floor(t / stepS)
@@ -36,8 +35,8 @@ export async function rateSeries(tasks: TaskStream, options: {stepS: number; ori
     }
   }
   if (Number.isNaN(first)) throw new InputError({file: options.name}, 'the trace has no tasks')
-  const trim = used >= 10 ? 1 : 0
-  const values = counts.slice(trim, used - trim)
+  const values = counts.slice(0, used >= 9 ? used - 1 : used)
   for (let i = 0; i < values.length; i++) values[i] /= stepS
-  return {name: options.name, startS: (first + trim) * stepS, stepS, values}
+  const origin = typeof options.originS === 'function' ? options.originS() : (options.originS ?? 0)
+  return {name: options.name, startS: origin + first * stepS, stepS, values}
 }

@@ -84,7 +84,7 @@ describe('models', () => {
   it('Holt-Winters with less than two seasons falls back with a warning, never a crash', async () => {
     const s = synthetic(30) // 30 hourly points: < 2 days, < 2 weeks
     const f = await forecast(s, {model: 'ets', horizon: 12, quantiles: [0.5, 0.9]})
-    expect(f.warnings.join()).toMatch(/ets: Holt-Winters needs two full seasons.*non-seasonal/)
+    expect(f.warnings.join()).toMatch(/ets: Holt-Winters needs two full seasons.*non-seasonal smoothing/)
     expect(f.params.seasonal).toBe('none')
     expect(f.quantiles.p90.every((v) => Number.isFinite(v))).toBe(true)
     const sn = await forecast(synthetic(10), {model: 'seasonal-naive', horizon: 5, quantiles: [0.5]})
