@@ -23,13 +23,13 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
   ]
 
   static override flags = {
-    trace: Flags.string({description: 'Task trace (CSV/JSONL) to aggregate into an arrival-rate series (tasks per step).', exclusive: ['series', 'prometheus']}),
+    trace: Flags.string({description: 'Task trace (CSV/JSONL) to aggregate into an arrival rate (tasks per second in --step buckets).', exclusive: ['series', 'prometheus']}),
     series: Flags.string({description: 'Time-series CSV: timestamp,value (ISO-8601 or epoch s/ms).', exclusive: ['trace', 'prometheus']}),
     prometheus: Flags.string({description: 'Prometheus base URL (with --query, --since, --step).', exclusive: ['trace', 'series'], dependsOn: ['query']}),
     query: Flags.string({description: 'PromQL expression returning one series.'}),
     since: Flags.string({description: 'How far back to read from Prometheus (e.g. 14d).', default: '14d'}),
     until: Flags.string({description: 'End of the Prometheus range (ISO-8601; default now).'}),
-    step: Flags.string({description: 'Step of the series: the aggregation bucket of a trace, the Prometheus step, or a check of the CSV spacing (e.g. 5m).'}),
+    step: Flags.string({description: 'Step of the series (e.g. 5m): the bucket of a trace, the Prometheus step, or the grid of a CSV (inferred when absent).'}),
     model: Flags.string({description: 'Model.', options: ['auto', ...MODEL_NAMES], default: 'auto'}),
     horizon: Flags.string({description: 'How far ahead: a duration (2d, 12h) or a number of steps.', default: '1d'}),
     quantiles: Flags.string({description: 'Quantile levels, comma separated.', default: '0.5,0.9,0.99'}),
