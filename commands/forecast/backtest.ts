@@ -21,11 +21,11 @@ Exit codes: 0 ok, 2 bad input, 4 Prometheus unreachable, 1 internal error.`
   ]
 
   static override flags = {
-    m4: Flags.string({description: 'M4 competition CSV (wide: "V1"=id, then values).', exclusive: ['series', 'trace', 'prometheus']}),
+    m4: Flags.string({description: 'M4 competition CSV (wide: "V1"=id, then values).'}),
     limit: Flags.integer({description: 'Only the first N series of --m4.', min: 1}),
     trace: Flags.string({description: 'Task trace to aggregate into a rate series (with --step).'}),
     series: Flags.string({description: 'Time-series CSV: timestamp,value.'}),
-    prometheus: Flags.string({description: 'Prometheus base URL (with --query, --since, --step).', dependsOn: ['query']}),
+    prometheus: Flags.string({description: 'Prometheus base URL (with --query, --since, --step).'}),
     query: Flags.string({description: 'PromQL expression returning one series.'}),
     since: Flags.string({description: 'How far back to read from Prometheus.', default: '14d'}),
     until: Flags.string({description: 'End of the Prometheus range (ISO-8601; default now).'}),
@@ -52,6 +52,7 @@ Exit codes: 0 ok, 2 bad input, 4 Prometheus unreachable, 1 internal error.`
     let series: Series[]
     let stepS: number
     if (f.m4) {
+      if (f.series || f.trace || f.prometheus) throw new InputError({field: '--m4'}, 'give one input: --m4, or one of --series, --trace, --prometheus')
       stepS = f.step ? durationSteps(f.step, 1, '--step') : 3600
       series = await readM4(f.m4, {limit: f.limit, stepS})
     } else {
@@ -63,7 +64,7 @@ Exit codes: 0 ok, 2 bad input, 4 Prometheus unreachable, 1 internal error.`
       series = [s]
       stepS = s.stepS
     }
-    const holdout = durationSteps(f.holdout, stepS, '--horizon')
+    const holdout = durationSteps(f.holdout, stepS, '--holdout', true)
     let backend: BackendReport | undefined
     if (models.includes('nbeats')) {
       backend = await initBackend(f.backend as BackendChoice)

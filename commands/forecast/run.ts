@@ -23,9 +23,9 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
   ]
 
   static override flags = {
-    trace: Flags.string({description: 'Task trace (CSV/JSONL) to aggregate into an arrival rate (tasks per second in --step buckets).', exclusive: ['series', 'prometheus']}),
-    series: Flags.string({description: 'Time-series CSV: timestamp,value (ISO-8601 or epoch s/ms).', exclusive: ['trace', 'prometheus']}),
-    prometheus: Flags.string({description: 'Prometheus base URL (with --query, --since, --step).', exclusive: ['trace', 'series'], dependsOn: ['query']}),
+    trace: Flags.string({description: 'Task trace (CSV/JSONL) to aggregate into an arrival rate (tasks per second in --step buckets).'}),
+    series: Flags.string({description: 'Time-series CSV: timestamp,value (ISO-8601 or epoch s/ms).'}),
+    prometheus: Flags.string({description: 'Prometheus base URL (with --query, --since, --step).'}),
     query: Flags.string({description: 'PromQL expression returning one series.'}),
     since: Flags.string({description: 'How far back to read from Prometheus (e.g. 14d).', default: '14d'}),
     until: Flags.string({description: 'End of the Prometheus range (ISO-8601; default now).'}),
@@ -50,7 +50,7 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
     const input = seriesInputFromFlags(f, Date.now() / 1000)
     const {series, warnings} = await loadSeries(input, {gaps: f.gaps as 'fill' | 'drop' | 'refuse', masks})
     for (const w of warnings) this.note(`warning: ${w}`)
-    const horizon = durationSteps(f.horizon, series.stepS, '--horizon')
+    const horizon = durationSteps(f.horizon, series.stepS, '--horizon', true)
     const quantiles = f.quantiles.split(',').map((q) => Number(q.trim()))
     const seasonalities = f.seasonality?.split(',').map((s) => durationSteps(s, series.stepS, '--seasonality'))
     const model = f.model as ModelChoice

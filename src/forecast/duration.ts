@@ -10,9 +10,16 @@ export function parseDurationS(text: string, field: string): number {
   return s
 }
 
-/** A duration as a whole number of steps; refuses one that is not a multiple of the step. */
-export function durationSteps(text: string, stepS: number, field: string): number {
-  if (/^\d+$/.test(text.trim()) && field === '--horizon') return Number(text) // bare number of steps
+/**
+ * A duration as a whole number of steps; refuses one that is not a multiple of the step. With
+ * `bareIsSteps`, a plain integer is a number of steps (`--horizon 48`), else seconds.
+ */
+export function durationSteps(text: string, stepS: number, field: string, bareIsSteps = false): number {
+  if (bareIsSteps && /^\d+$/.test(text.trim())) {
+    const n = Number(text)
+    if (n < 1) throw new InputError({field}, `must be at least one step, got ${text}`)
+    return n
+  }
   const s = parseDurationS(text, field)
   const steps = s / stepS
   if (Math.abs(steps - Math.round(steps)) > 1e-9 || Math.round(steps) < 1) {

@@ -16,6 +16,8 @@ export interface SeriesInputFlags {
 
 /** Flags → where to read the series from. `nowS` is the caller's clock (the library never reads it). */
 export function seriesInputFromFlags(f: SeriesInputFlags, nowS: number): SeriesInput {
+  const given = (['series', 'trace', 'prometheus'] as const).filter((k) => f[k] !== undefined)
+  if (given.length > 1) throw new InputError({}, `give one input, not ${given.map((k) => `--${k}`).join(' and ')}`)
   const stepS = f.step === undefined ? undefined : parseDurationS(f.step, '--step')
   if (f.series) return {kind: 'csv', path: f.series, stepS}
   if (f.prometheus) {
