@@ -4,7 +4,7 @@ import {delimiter, join} from 'node:path'
 
 import {HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext} from '@kubernetes/client-node'
 
-import {ExitCode, FleetcapError, InputError, UnknownNameError, UnreachableError} from '../errors.js'
+import {ExitCode, FleetcapError, InputError, UnreachableError} from '../errors.js'
 
 /** A Kubernetes object as JSON; the API server validates the rest. */
 export interface KubeObject {
@@ -52,6 +52,8 @@ export interface RequestOptions {
   contentType?: string
   timeoutMs?: number
   signal?: AbortSignal
+  /** Internal: this is the one retry of a read. */
+  retried?: boolean
 }
 
 /** The API server answered with an error status: kept apart so callers can react to 404, 409 and so on. */
@@ -124,7 +126,9 @@ export class KubeClient {
     const contexts = kc.getContexts().map((c) => c.name)
     if (contexts.length === 0) throw new InputError({file: path}, 'kubeconfig has no contexts')
     if (options.context !== undefined) {
-      if (!contexts.includes(options.context)) throw new UnknownNameError('context', options.context, contexts, {file: path})
+      if (!contexts.includes(options.context)) {
+        throw new InputError({file: path}, `unknown context "${options.context}"; known: ${contexts.join(', ')}`, {hint: 'pass one of these to --context'})
+      }
       kc.setCurrentContext(options.context)
     }
     const contextName = kc.getCurrentContext()
@@ -171,7 +175,12 @@ export class KubeClient {
       text = await response.body.text()
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason ?? error
-      throw this.networkError(error, what, timeoutMs)
+      const failure = this.networkError(error, what, timeoutMs)
+      // A pooled connection the server closed (it restarted): a read is safe to send once more.
+      if (method === 'GET' && !options.retried && /connection reset|other side closed/.test(failure.message)) {
+        return this.request<T>(method, path, what, {...options, retried: true})
+      }
+      throw failure
     }
     this.contacted = true
     let body: unknown
@@ -292,7 +301,7 @@ export class KubeClient {
     if (e.name === 'TimeoutError' || e.name === 'AbortError' || code === 'UND_ERR_CONNECT_TIMEOUT') why = `no answer within ${Math.round(timeoutMs / 1000)} s`
     else if (code === 'ECONNREFUSED') why = 'connection refused'
     else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') why = 'host not found'
-    else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') why = 'connection reset'
+    else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') why = `connection reset (${e.cause?.message ?? code})`
     else if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) why = `TLS verification failed (${code})`
     else why = (e.cause?.message ?? e.message ?? String(error)).split('\n')[0]
     return new UnreachableError(`cannot reach ${where} to ${what}: ${why}`, {

@@ -191,7 +191,9 @@ export class Executor {
     try {
       for (const p of prepared) {
         if (p.hpa) await this.handOverReplicas(p)
-        await this.o.client.apply(p.object, {manager: FIELD_MANAGER, force: request.forceConflicts, signal})
+        await this.o.client.apply(p.object, {manager: FIELD_MANAGER, force: request.forceConflicts, signal}).catch((error: unknown) => {
+          throw conflictOrSelf(error, refOf(p.object))
+        })
         const r = objects.find((x) => sameRef(x.ref, refOf(p.object)))
         this.o.onProgress?.({type: 'object', ref: refOf(p.object), action: r?.action ?? 'update'})
       }
@@ -222,10 +224,11 @@ export class Executor {
       if (reapply && last) next.applied[next.applied.length - 1] = {...done, snapshot: last.snapshot, startedAt: last.startedAt}
       else next.applied.push(done)
     }
+    const digestChanged = state?.planDigest !== plan.digest
     next.pending = undefined
     next.plan = plan.document.metadata.name
     next.planDigest = plan.digest
-    if (record || state === null) await this.state.write(next, signal)
+    if (record || digestChanged) await this.state.write(next, signal)
     return {...this.result(phase.name, 'apply', objects, false), gates}
   }
 

@@ -4,7 +4,7 @@ import {join, relative, resolve} from 'node:path'
 import {LineCounter, parseAllDocuments, parseDocument, type Document} from 'yaml'
 import type {z} from 'zod'
 
-import {InputError, UnknownNameError} from '../errors.js'
+import {InputError} from '../errors.js'
 import {canonicalJson, sha256Hex} from './canonical.js'
 import {ManifestObjectSchema, PLAN_API_VERSION, PLAN_KIND, PlanSchema, type PlanDocument, type PlanPhase} from './schema.js'
 
@@ -100,7 +100,11 @@ export function loadPlan(dir: string): LoadedPlan {
 /** Look a phase up by name; unknown names list the plan's phases. */
 export function findPhase(plan: LoadedPlan, name: string): LoadedPhase {
   const phase = plan.phases.find((p) => p.name === name)
-  if (!phase) throw new UnknownNameError('phase', name, plan.phases.map((p) => p.name), {file: join(plan.dir, PLAN_FILE)})
+  if (!phase) {
+    throw new InputError({file: join(plan.dir, PLAN_FILE)}, `unknown phase "${name}"; known: ${plan.phases.map((p) => p.name).join(', ')}`, {
+      hint: 'phases are listed in plan.yaml under spec.phases',
+    })
+  }
   return phase
 }
 
