@@ -11,10 +11,11 @@
 #
 # kubeconfig contexts: `admin` (system:masters, current) and `limited` (user fleetcap-limited, no rights
 # until a RoleBinding grants them: tests of --print-rbac bind the printed Role to it).
+# FLEETCAP_K8S_BIN=DIR uses binaries from DIR instead of scripts/k8s/build.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cmd="${1:-}"; dir="${2:-}"
-[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,14p' "$0" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,15p' "$0" >&2; exit 2; }
 mkdir -p "$dir"; dir="$(cd "$dir" && pwd)"
 
 free_port() { node -e 's=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
@@ -68,7 +69,8 @@ start_apiserver() {
 
 case "$cmd" in
 start)
-  bin="$("$root/scripts/k8s/build.sh")"
+  bin="${FLEETCAP_K8S_BIN:-}"                  # a folder with the five binaries, else build/cache them
+  [ -n "$bin" ] || bin="$("$root/scripts/k8s/build.sh")"
   if ours "$dir/pids/kube-apiserver.pid"; then echo "control-plane: already running in $dir" >&2; exit 0; fi
   mkdir -p "$dir/pki" "$dir/pids" "$dir/logs" "$dir/etcd"
   echo "$bin" >"$dir/bin.path"
@@ -125,7 +127,7 @@ KC
     --leader-elect=false --bind-address=127.0.0.1 --secure-port=0 --kube-api-qps=500 --kube-api-burst=1000
   start_proc kwok "$bin/kwok" --kubeconfig="$dir/kubeconfig" --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --cidr=10.0.0.0/16 --node-ip=10.0.0.1 \
-    --server-address="127.0.0.1:$(cat "$dir/kwok.port")"
+    --server-address="127.0.0.1:$(cat "$dir/kwok.port")" --config="$bin/kwok-stages.yaml"
   # The default ServiceAccount appears once the controller-manager runs: pods need it.
   for i in $(seq 1 300); do
     api GET /api/v1/namespaces/default/serviceaccounts/default 2>/dev/null | grep -q '"kind": *"ServiceAccount"' && break
@@ -154,5 +156,5 @@ gpu-nodes)
         \"allocatable\":{\"cpu\":\"96\",\"memory\":\"1Ti\",\"pods\":\"110\",\"nvidia.com/gpu\":\"$gpus\"},\"phase\":\"Running\"}}" >/dev/null
   done
   ;;
-*) sed -n '2,14p' "$0" >&2; exit 2 ;;
+*) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac

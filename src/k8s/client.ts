@@ -62,7 +62,7 @@ export class ApiError extends FleetcapError {
     readonly status: number,
     readonly reason: string,
     readonly apiMessage: string,
-    readonly details: {causes?: Array<{type?: string; message?: string; field?: string}>} | undefined,
+    readonly details: {causes?: Array<{reason?: string; message?: string; field?: string}>} | undefined,
     readonly what: string,
   ) {
     super(`${what}: ${apiMessage || reason || `HTTP ${status}`}`, {

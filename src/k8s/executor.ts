@@ -491,7 +491,7 @@ function sameRef(a: ObjectRef, b: ObjectRef): boolean {
 /** A 409 from server-side apply that names conflicting fields becomes a FieldConflictError. */
 function conflictOrSelf(error: unknown, ref: ObjectRef): unknown {
   if (!(error instanceof ApiError) || error.status !== 409) return error
-  const causes = (error.details?.causes ?? []).filter((c) => c.type === 'FieldManagerConflict')
+  const causes = (error.details?.causes ?? []).filter((c) => c.reason === 'FieldManagerConflict')
   if (causes.length === 0) return error
   return new FieldConflictError(
     ref,
