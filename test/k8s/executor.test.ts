@@ -143,6 +143,30 @@ describe('apply-to-cluster against a real control plane', () => {
     expect(st.pending).toBeUndefined()
   })
 
+  it('hands spec.replicas over when a fixed pool gets an HPA: never reset, never fought over', async () => {
+    const client = await cp.namespace('handover')
+    const dir = await writeTestPlan('handover', [
+      {name: 'fixed', pools: [{name: 'pool-a', product: A100, gpus: 1, min: 3, max: 3}]},
+      {name: 'autoscaled', pools: [{name: 'pool-a', product: A100, gpus: 1, min: 2, max: 5}]},
+    ])
+    const plan = loadPlan(dir)
+    await executor(client, plan).apply({mode: 'apply'})
+    expect((await deployment(client, 'pool-a')).spec.replicas).toBe(3)
+    const fixedState = await namespaceState(client)
+    const dry = await executor(client, plan).apply({mode: 'dry-run'})
+    const d = dry.objects.find((o) => o.ref.kind === 'Deployment')
+    expect(d?.replicasOwnedBy).toBe('HorizontalPodAutoscaler pool-a')
+    expect(d?.changes.filter((c) => c.path === 'spec.replicas')).toEqual([])
+    const result = await executor(client, plan).apply({mode: 'apply'})
+    expect(result.gates?.passed).toBe(true)
+    const live = await deployment(client, 'pool-a')
+    expect(live.spec.replicas).toBe(3) // within [2, 5]: the HPA's business, and not reset to the default 1
+    const mf = live.metadata.managedFields as Array<{manager: string; operation: string; fieldsV1: {'f:spec': Record<string, unknown>}}>
+    expect(mf.find((m) => m.manager === 'fleetcap' && m.operation === 'Apply')?.fieldsV1['f:spec']['f:replicas']).toBeUndefined()
+    await executor(client, plan).rollback()
+    expect(await namespaceState(client)).toEqual(fixedState)
+  })
+
   it('a field owned by another manager is a named conflict; --force-conflicts takes it over', async () => {
     const client = await cp.namespace('conflict')
     await executor(client, twoPhase).apply({mode: 'apply'})
