@@ -48,6 +48,7 @@ interface Deployment extends KubeObject {
   status?: {observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number; conditions?: Condition[]}
 }
 interface Pod extends KubeObject {
+  spec?: {containers?: Array<{resources?: {limits?: Record<string, string>; requests?: Record<string, string>}}>}
   status?: {phase?: string; conditions?: Condition[]}
 }
 interface Hpa extends KubeObject {
@@ -164,8 +165,17 @@ function podsOf(d: Deployment | undefined, pods: Pod[]): Pod[] {
   return pods.filter((p) => Object.entries(match).every(([k, v]) => p.metadata.labels?.[k] === v))
 }
 
+/**
+ * Pending and unschedulable for want of GPUs: either too few free (`Insufficient nvidia.com/gpu`) or
+ * no node of the requested GPU product at all (a GPU pod whose node affinity matches nothing).
+ */
 function gpuStarved(p: Pod): boolean {
   if (p.status?.phase !== 'Pending') return false
   const sched = p.status.conditions?.find((c) => c.type === 'PodScheduled')
-  return sched?.status === 'False' && sched.reason === 'Unschedulable' && (sched.message ?? '').includes(GPU_RESOURCE)
+  if (sched?.status !== 'False' || sched.reason !== 'Unschedulable') return false
+  return (sched.message ?? '').includes(GPU_RESOURCE) || requestsGpu(p)
+}
+
+function requestsGpu(p: Pod): boolean {
+  return (p.spec?.containers ?? []).some((c) => Number(c.resources?.limits?.[GPU_RESOURCE] ?? c.resources?.requests?.[GPU_RESOURCE] ?? 0) > 0)
 }

@@ -143,6 +143,15 @@ describe('apply-to-cluster against a real control plane', () => {
     expect(st.pending).toBeUndefined()
   })
 
+  it('no node of the GPU type at all is reported as a lack of GPUs, and rolled back', async () => {
+    const client = await cp.namespace('no-gpu-type')
+    const dir = await writeTestPlan('b200-fleet', [{name: 'only', pools: [{name: 'b200', product: 'NVIDIA-B200', gpus: 8, min: 1, max: 1}]}])
+    const error = await executor(client, loadPlan(dir)).apply({mode: 'apply'}).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(GateFailedError)
+    expect((error as Error).message).toMatch(/Deployment b200: 1 pod\(s\) Pending for lack of GPUs .*didn't match Pod's node affinity/)
+    expect(await namespaceState(client)).toEqual({})
+  })
+
   it('hands spec.replicas over when a fixed pool gets an HPA: never reset, never fought over', async () => {
     const client = await cp.namespace('handover')
     const dir = await writeTestPlan('handover', [
