@@ -112,6 +112,8 @@ const rank = (kind: string): number => KIND_ORDER[kind] ?? 2
 export class Executor {
   private readonly state: StateStore
   private readonly started: number
+  /** Set once this run starts changing objects; until then an interrupt needs no rollback. */
+  private touched = false
 
   constructor(private readonly o: ExecutorOptions) {
     this.state = new StateStore(o.client, o.client.target.namespace)
@@ -132,9 +134,13 @@ export class Executor {
       const objects = await this.preflight(prepared, request.forceConflicts ?? false)
       return this.result(phase.name, request.mode, objects, false)
     }
-    const lock = await this.lock()
+    const lock = await this.lock().catch((error: unknown) => {
+      throw this.interruptedBeforeChanges(error)
+    })
     try {
-      return await this.applyLocked(request)
+      return await this.applyLocked(request, lock)
+    } catch (error) {
+      throw this.interruptedBeforeChanges(error)
     } finally {
       await lock.release().catch(() => undefined)
     }
@@ -159,7 +165,13 @@ export class Executor {
     }
   }
 
-  private async applyLocked(request: ApplyRequest): Promise<ApplyResult> {
+  /** An interrupt that arrived before anything changed (reading state, dry run, snapshot): say so. */
+  private interruptedBeforeChanges(error: unknown): unknown {
+    if (!this.o.signal?.aborted || this.touched || error instanceof GateFailedError) return error
+    return new FleetcapError(`${(this.o.signal.reason as Error | undefined)?.message ?? 'interrupted'} before anything changed`, {exit: ExitCode.GATE_FAILED})
+  }
+
+  private async applyLocked(request: ApplyRequest, lock: ApplyLock): Promise<ApplyResult> {
     const {plan, signal} = this.o
     const state = await this.state.read(signal)
     this.checkPlan(state, request.forcePlan ?? false)
@@ -188,6 +200,7 @@ export class Executor {
     }
 
     let gate: GateResult | undefined
+    this.touched = true
     try {
       for (const p of prepared) {
         if (p.hpa) await this.handOverReplicas(p)
@@ -223,6 +236,11 @@ export class Executor {
       const done: PhaseRecord = {...record, appliedAt: this.isoNow(), planDigest: plan.digest}
       if (reapply && last) next.applied[next.applied.length - 1] = {...done, snapshot: last.snapshot, startedAt: last.startedAt}
       else next.applied.push(done)
+    }
+    if (lock.wasLost) {
+      throw new FleetcapError(`the apply lock (Lease ${this.ns}/fleetcap-apply-lock) was taken by another run during this one; phase ${phase.name} is applied but not recorded`, {
+        hint: 'check what the other run did, then re-run this command to record the phase',
+      })
     }
     const digestChanged = state?.planDigest !== plan.digest
     next.pending = undefined
