@@ -65,6 +65,7 @@ export interface AutoscalePlan {
 
 const SYNC_S = 15
 const DAY_S = 86_400
+const WARMUP_S = 6 * 3600
 
 export function tuneAutoscaler(p: AutoscalePoolInput): AutoscalePlan {
   const notes: string[] = []
@@ -155,19 +156,20 @@ interface Pod {
   readyS: number
 }
 
-/** Two days of 15 s syncs; the second day is measured. Deterministic: no randomness. */
+/** 15 s syncs from six hours before the measured day (warm-up), then the day. Deterministic: no randomness. */
 export function runFluid(p: AutoscalePoolInput, s: AutoscalerSettings, schedule?: MinReplicaScheduleObject): FluidResult {
   const known = s.metric in CUSTOM_METRIC_NAMES
   const spec = parseHpaObject(hpaObject(p.pool, s), known ? {} : {metricAliases: {[s.metric]: 'inflight_requests'}})
   const controller: {reconcile: HpaController['reconcile']} = schedule
     ? (() => {
-        const sh = new ScheduledHpa(spec, parseMinReplicaSchedule(schedule, 0))
+        // Controller time 0 is 18:00 (the warm-up's start): the schedule's clock starts there.
+        const sh = new ScheduledHpa(spec, parseMinReplicaSchedule(schedule, DAY_S - WARMUP_S))
         return {reconcile: (t: number, obs: Parameters<HpaController['reconcile']>[1]) => sh.reconcile(t, obs)}
       })()
     : createHpaController(spec)
   // Start the warm-up day at the floor, already ready.
-  const initial = schedule ? Math.max(s.minReplicas, parseMinReplicaSchedule(schedule, 0).minReplicasAt(0) ?? 0) : s.minReplicas
-  let pods: Pod[] = Array.from({length: initial}, () => ({createdS: -DAY_S, readyS: -DAY_S}))
+  const initial = schedule ? Math.max(s.minReplicas, parseMinReplicaSchedule(schedule, DAY_S - WARMUP_S).minReplicasAt(0) ?? 0) : s.minReplicas
+  let pods: Pod[] = Array.from({length: initial}, () => ({createdS: 0, readyS: 0}))
   let queue = 0
   let arrived = 0
   let delayed = 0
@@ -176,12 +178,13 @@ export function runFluid(p: AutoscalePoolInput, s: AutoscalerSettings, schedule?
   let minReady = Number.POSITIVE_INFINITY
   let maxReached = 0
   let events = 0
-  for (let t = 0; t < 2 * DAY_S; t += SYNC_S) {
-    const rate = p.rateAt(t % DAY_S)
+  // Controller time t runs from 0 (18:00 of the day before) so its clocks never go negative.
+  for (let t = 0; t < WARMUP_S + DAY_S; t += SYNC_S) {
+    const rate = p.rateAt((t - WARMUP_S + DAY_S) % DAY_S)
     const ready = pods.filter((x) => x.readyS <= t).length
     const capacity = ready * p.callsPerSPerReplica
     queue = Math.max(0, queue + (rate - capacity) * SYNC_S)
-    const measured = t >= DAY_S
+    const measured = t >= WARMUP_S
     if (measured) {
       arrived += rate * SYNC_S
       if (queue > 0) delayed += rate * SYNC_S

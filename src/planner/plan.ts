@@ -90,7 +90,7 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
     const search = await searchPhase(offers, baselines, ctx, {seeds: fast ? seeds.slice(0, 1) : seeds, fast, budgetPerDayUsd: request.budgetPerDayUsd})
     simTimeMs += performance.now() - ts
     pruned += search.pruned
-    simulatedCandidates += search.evaluated.filter((e) => e.verdict.status === 'passed' || e.verdict.status === 'failed').length + search.baselines.length
+    simulatedCandidates += [...search.evaluated, ...search.baselines].filter((e) => e.verdict.status === 'passed' || e.verdict.status === 'failed').length
     const phase: PhasePlan = {name: target.name, tasksPerDay: target.tasksPerDay, ...(target.date ? {date: target.date} : {}), load, search}
     if (search.chosen) {
       phase.worst = worstOutcome(search.chosen)

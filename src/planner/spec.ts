@@ -187,9 +187,11 @@ export function parsePlanSpec(text: string, file = 'plan spec'): PlanSpec {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
+    // An unknown key: point at the key itself.
+    if (issue.code === 'unrecognized_keys') path.push(issue.keys[0])
     const field = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${p}`)).join('')
-    const extra = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : ''
-    throw new InputError({file, line: lineOf(doc, lines, path), field: field || undefined}, `${issue.message}${extra}`)
+    const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys[0]}"` : issue.message
+    throw new InputError({file, line: lineOf(doc, lines, path), field: field || undefined}, message)
   }
   return parsed.data
 }
