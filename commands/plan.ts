@@ -2,9 +2,11 @@ import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {ExitCode, FleetcapError, InputError} from '../src/errors.js'
+import {phasesFromHistory} from '../src/planner/forecast-input.js'
 import {makePlan, type PlanResult} from '../src/planner/plan.js'
+import {tryParseDuration} from '../src/util/duration.js'
 import {planDocument, writePlan} from '../src/planner/render.js'
-import {loadPlanSpecFile, type PlanSpec, PlanSpecSchema, resolveRequest} from '../src/planner/spec.js'
+import {loadPlanSpecFile, type PlanSpec, PlanSpecSchema, resolveRequest, SEED_WORKLOAD} from '../src/planner/spec.js'
 
 export default class Plan extends FleetcapCommand<typeof Plan> {
   static override summary = 'Plan GPU fleets per phase: the cheapest fleet that meets the SLOs, verified by simulation, with HPA manifests.'
@@ -19,12 +21,16 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
     '<%= config.bin %> plan --phases 500,5000,50000 --out out/plan',
     '<%= config.bin %> plan --spec scenarios/plan-seeds.yaml --out out/seeds-plan',
     '<%= config.bin %> plan --spec scenarios/plan-seeds.yaml --fast',
+    '<%= config.bin %> plan --history tasks-per-hour.csv --horizon 4w --phase-every 1w --quantile 0.9 --out out/plan',
     '<%= config.bin %> plan --phases 5000 --gpu A100-80GB=64 --gpu V100-32GB --ttft-p95 3 --json',
   ]
 
   static override flags = {
     spec: Flags.string({description: 'Plan request YAML (phases, workload, SLOs, GPUs, baselines, manifests); flags override it.'}),
-    phases: Flags.string({description: 'Phase targets in tasks/day, comma-separated, e.g. 500,5000,50000.'}),
+    phases: Flags.string({description: 'Phase targets in tasks/day, comma-separated, e.g. 500,5000,50000.', exclusive: ['history']}),
+    history: Flags.string({description: 'Series CSV (timestamp,tasks per step): forecast it and plan one phase per --phase-every at the quantile.'}),
+    horizon: Flags.string({description: 'Forecast horizon with --history, e.g. 4w, 30d (default 4w).', default: '4w'}),
+    'phase-every': Flags.string({description: 'Length of a phase with --history, e.g. 1w (default 1w).', default: '1w'}),
     gpu: Flags.string({description: 'GPU type to consider, optionally with a limit: A100-80GB=64 (repeatable; default every catalog GPU).', multiple: true}),
     model: Flags.string({description: 'Model served (default llama-3.1-70b).'}),
     'ttft-p95': Flags.string({description: 'SLO: p95 time to first token, seconds.'}),
@@ -48,13 +54,26 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
     let spec: PlanSpec = {}
     let baseDir = process.cwd()
     if (f.spec) ({spec, baseDir} = loadPlanSpecFile(f.spec))
+    let forecastSummary: Record<string, unknown> | undefined
+    if (f.history) {
+      const quantile = num(f.quantile, 'quantile') ?? spec.quantile ?? 0.9
+      const fp = await phasesFromHistory({file: f.history, horizonS: duration(f.horizon, 'horizon'), phaseEveryS: duration(f['phase-every'], 'phase-every'), quantile})
+      spec = {...spec, phases: fp.phases}
+      // The forecast's daily curve replaces the shape's daily cycle (weekly and bursts stay).
+      if (fp.daily) {
+        const base = spec.workload ?? (SEED_WORKLOAD as unknown as NonNullable<PlanSpec['workload']>)
+        spec = {...spec, workload: {...base, shape: {...base.shape, daily: fp.daily}}}
+      }
+      forecastSummary = fp.summary
+      this.note(`forecast (${String(fp.summary.model)}): ${fp.phases.map((p) => `${p.date} ${p.tasksPerDay}/day`).join(', ')}`)
+    }
     const merged = PlanSpecSchema.safeParse(withFlags(spec, f))
     if (!merged.success) {
       const issue = merged.error.issues[0]
       throw new InputError({field: issue.path.join('.') || undefined}, issue.message)
     }
     const request = resolveRequest(merged.data, baseDir)
-    const result = await makePlan(request, {fast: f.fast, onProgress: (line) => this.note(line)})
+    const result = await makePlan(request, {fast: f.fast, forecast: forecastSummary, onProgress: (line) => this.note(line)})
     const summary = summarize(result)
     if (!result.ok) {
       for (const p of result.phases.filter((x) => !x.search.chosen)) {
@@ -87,6 +106,12 @@ function num(v: string | undefined, flag: string): number | undefined {
   const n = Number(v)
   if (v.trim() === '' || !Number.isFinite(n)) throw new InputError({field: `--${flag}`}, `not a number: "${v}"`)
   return n
+}
+
+function duration(v: string, flag: string): number {
+  const s = tryParseDuration(v)
+  if (s === undefined || s <= 0) throw new InputError({field: `--${flag}`}, `not a duration: "${v}" (write e.g. 4w, 30d, 12h)`)
+  return s
 }
 
 function withFlags(spec: PlanSpec, f: Plan['flags']): unknown {
