@@ -63,7 +63,7 @@ async function runCase(name: string, n: number): Promise<CaseResult> {
         )
         await runFleetModel(model, mmcTasks(s.stream('arrivals'), s.stream('service'), MMC.lambda, MMC.mu, n))
         const expected = erlangCWait(MMC.lambda, MMC.mu, MMC.servers)
-        return {tasks: model.tasksCompleted, events: model.sim.queue.scheduledCount, note: `mean wait ${model.latency.mean(M_WAIT).toFixed(4)} s (Erlang C ${expected.toFixed(4)} s)`}
+        return {tasks: model.tasksCompleted, events: model.events, note: `mean wait ${model.latency.mean(M_WAIT).toFixed(4)} s (Erlang C ${expected.toFixed(4)} s)`}
       })
     case 'llm':
       return measure(`LLM, 200 replicas`, async () => {
@@ -84,12 +84,12 @@ async function runCase(name: string, n: number): Promise<CaseResult> {
         const util = model.poolTotals[0].busyReplicaS / model.poolTotals[0].replicaS
         return {
           tasks: model.tasksCompleted,
-          events: model.sim.queue.scheduledCount,
+          events: model.events,
           note: `${label}; stepping ${(util * 100).toFixed(0)}% of the time; mean queue wait ${model.latency.mean(M_WAIT).toFixed(3)} s`,
         }
       })
     case 'azure':
-      return measure('Azure conv trace, A100+V100 pools', async () => runAzureScenario(ROOT))
+      return measure('Azure conv trace, A100+H100 pools', async () => runAzureScenario(ROOT))
     default:
       throw new Error(`unknown case ${name}`)
   }

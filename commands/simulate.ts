@@ -50,6 +50,8 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
         traceFile: this.flags.trace,
         onProgress: bar ? (f) => bar.update(Math.round(f * 100)) : undefined,
       })
+    } catch (error) {
+      throw loaded.locate(error)
     } finally {
       bar?.stop()
     }

@@ -36,6 +36,7 @@ Exit codes: 0 ok, 2 bad input, 4 Prometheus unreachable, 1 internal error.`
     mask: Flags.string({description: 'Anomaly window FROM/TO: fitted through, never scored; repeatable.', multiple: true}),
     gaps: Flags.string({description: 'Missing steps, NaN, duplicates, negatives: fill, drop or refuse.', options: ['fill', 'drop', 'refuse'], default: 'refuse'}),
     backend: Flags.string({description: 'TensorFlow.js backend for the neural model.', options: [...BACKENDS], default: 'auto', env: 'FLEETCAP_TF_BACKEND'}),
+    'auto-method': Flags.string({description: 'How auto picks: refit (refit each candidate before the last 3 windows) or calibration (one fit, rolling-origin errors; faster).', options: ['refit', 'calibration'], default: 'refit'}),
     seed: Flags.integer({description: 'Seed of every random choice.', default: 1, min: 0}),
     epochs: Flags.integer({description: 'Training epochs of the neural model.', min: 1}),
   }
@@ -75,6 +76,7 @@ Exit codes: 0 ok, 2 bad input, 4 Prometheus unreachable, 1 internal error.`
       holdout,
       origins: f.origins,
       seed: f.seed,
+      autoMethod: f['auto-method'] as 'refit' | 'calibration',
       neural: f.epochs ? {epochs: f.epochs} : undefined,
       onSeries: (done, total) => {
         if (total > 1 && (done % every === 0 || done === total)) this.note(`${done}/${total} series`)

@@ -23,13 +23,13 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
   ]
 
   static override flags = {
-    trace: Flags.string({description: 'Task trace (CSV/JSONL) to aggregate into an arrival-rate series (tasks per step).', exclusive: ['series', 'prometheus']}),
+    trace: Flags.string({description: 'Task trace (CSV/JSONL) to aggregate into an arrival rate (tasks per second in --step buckets).', exclusive: ['series', 'prometheus']}),
     series: Flags.string({description: 'Time-series CSV: timestamp,value (ISO-8601 or epoch s/ms).', exclusive: ['trace', 'prometheus']}),
     prometheus: Flags.string({description: 'Prometheus base URL (with --query, --since, --step).', exclusive: ['trace', 'series'], dependsOn: ['query']}),
     query: Flags.string({description: 'PromQL expression returning one series.'}),
     since: Flags.string({description: 'How far back to read from Prometheus (e.g. 14d).', default: '14d'}),
     until: Flags.string({description: 'End of the Prometheus range (ISO-8601; default now).'}),
-    step: Flags.string({description: 'Step of the series: the aggregation bucket of a trace, the Prometheus step, or a check of the CSV spacing (e.g. 5m).'}),
+    step: Flags.string({description: 'Step of the series (e.g. 5m): the bucket of a trace, the Prometheus step, or the grid of a CSV (inferred when absent).'}),
     model: Flags.string({description: 'Model.', options: ['auto', ...MODEL_NAMES], default: 'auto'}),
     horizon: Flags.string({description: 'How far ahead: a duration (2d, 12h) or a number of steps.', default: '1d'}),
     quantiles: Flags.string({description: 'Quantile levels, comma separated.', default: '0.5,0.9,0.99'}),
@@ -39,6 +39,7 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
     out: Flags.string({description: 'Write the forecast as CSV (timestamp, one column per quantile).'}),
     'save-model': Flags.string({description: 'Save the fitted model (metadata, and the network in TensorFlow.js format) into this directory.'}),
     backend: Flags.string({description: 'TensorFlow.js backend for the neural model.', options: [...BACKENDS], default: 'auto', env: 'FLEETCAP_TF_BACKEND'}),
+    'auto-method': Flags.string({description: 'How auto picks: refit (refit each candidate before the last 3 windows) or calibration (one fit, rolling-origin errors; faster).', options: ['refit', 'calibration'], default: 'refit'}),
     seed: Flags.integer({description: 'Seed of every random choice.', default: 1, min: 0}),
     epochs: Flags.integer({description: 'Training epochs of the neural model.', min: 1}),
   }
@@ -65,6 +66,7 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
       quantiles,
       seasonalities,
       seed: f.seed,
+      autoMethod: f['auto-method'] as 'refit' | 'calibration',
       neural: f.epochs ? {epochs: f.epochs} : undefined,
       onProgress: (e) => {
         if (e.epoch === e.epochs || e.epoch % 5 === 0) this.note(`train epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)}`)
@@ -80,7 +82,7 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
     }
     this.say(`${series.name}: ${series.values.length} points of ${series.stepS} s, ${isoTime(series.startS)} to ${isoTime(series.startS + series.values.length * series.stepS)}`)
     this.say(`model ${result.model} ${JSON.stringify(result.params)}`)
-    if (result.selection) this.say(`auto: MASE over ${result.selection.origins} backtest windows ${JSON.stringify(result.selection.scores)}`)
+    if (result.selection) this.say(`auto (${result.selection.method}): MASE over ${result.selection.origins} ${result.selection.method === "refit" ? "refitted windows" : "rolling origins"} ${JSON.stringify(result.selection.scores)}`)
     this.say(`intervals: ${result.intervals}`)
     if (result.params.trainMs !== undefined) this.say(`trained in ${result.params.trainMs} ms on ${result.params.backend}`)
     const keys = result.levels.map((l) => quantileKey(l))

@@ -1,8 +1,8 @@
 import {InputError} from '../errors.js'
-import {checkOptions, predict, seasonalitiesOf, selectModel} from './forecast.js'
+import {checkOptions, predict, predictAuto, type Prediction, seasonalitiesOf, selectModel} from './forecast.js'
 import {coverageCounts, mase, maseScale, pinball, smape} from './metrics.js'
 import type {FitContext} from './models/model.js'
-import {CLASSICAL_MODELS, type ModelChoice, type ModelName, type NeuralOptions, type Series} from './types.js'
+import {type AutoMethod, CLASSICAL_MODELS, type ModelChoice, type ModelName, type NeuralOptions, type Series} from './types.js'
 
 /** Levels every backtest forecasts: P50 for point accuracy, P5–P95 for the 90% interval, P90/P99 for sizing. */
 export const BACKTEST_LEVELS = [0.05, 0.5, 0.9, 0.95, 0.99] as const
@@ -16,6 +16,8 @@ export interface BacktestOptions {
   seasonalities?: readonly number[]
   /** Candidates of `auto` (default the classical models). */
   candidates?: readonly ModelName[]
+  /** How `auto` picks (see ForecastOptions.autoMethod). */
+  autoMethod?: AutoMethod
   seed?: number
   neural?: NeuralOptions
   /** Called after each series (for a progress bar). */
@@ -97,14 +99,19 @@ export async function backtest(series: readonly Series[], options: BacktestOptio
         const t0 = performance.now()
         const warnings: string[] = []
         const ctx: FitContext = {seasonalities, horizon: H, seed: options.seed ?? 0, warnings, neural: options.neural}
-        let model: ModelName
+        let p: Prediction
         if (a.model === 'auto') {
-          model = (await selectModel(train, trainImputed, options.candidates ?? CLASSICAL_MODELS, ctx, 3)).model
-          a.picked[model] = (a.picked[model] ?? 0) + 1
+          const candidates = options.candidates ?? CLASSICAL_MODELS
+          if ((options.autoMethod ?? 'refit') === 'calibration') {
+            p = (await predictAuto(train, trainImputed, candidates, ctx, levels)).prediction
+          } else {
+            const model = (await selectModel(train, trainImputed, candidates, ctx, 3)).model
+            p = await predict(train, trainImputed, model, ctx, levels)
+          }
+          a.picked[p.model] = (a.picked[p.model] ?? 0) + 1
         } else {
-          model = a.model
+          p = await predict(train, trainImputed, a.model, ctx, levels)
         }
-        const p = await predict(train, trainImputed, model, ctx, levels)
         a.seconds += (performance.now() - t0) / 1000
         for (const w of warnings) {
           const key = w.replace(/\d+ points/, 'N points')

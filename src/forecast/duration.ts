@@ -1,22 +1,13 @@
 import {InputError} from '../errors.js'
+import {tryParseDuration} from '../util/duration.js'
 
-const UNITS: Record<string, number> = {ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800}
-
-/** `90s`, `5m`, `1h`, `2d`, `1w`, `1h30m` → seconds. A bare number is seconds. */
+/** `90s`, `5m`, `1h`, `2d`, `1w`, `1h30m` → seconds (src/util/duration), as an input error naming the flag. */
 export function parseDurationS(text: string, field: string): number {
-  const t = text.trim()
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t)
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy
-  let total = 0
-  let consumed = 0
-  for (let m = re.exec(t); m !== null; m = re.exec(t)) {
-    total += Number(m[1]) * UNITS[m[2]]
-    consumed = re.lastIndex
-  }
-  if (consumed !== t.length || t.length === 0 || !(total > 0)) {
+  const s = tryParseDuration(text)
+  if (s === undefined || !(s > 0) || !Number.isFinite(s)) {
     throw new InputError({field}, `"${text}" is not a duration (e.g. 30s, 5m, 1h, 2d, 1w)`)
   }
-  return total
+  return s
 }
 
 /** A duration as a whole number of steps; refuses one that is not a multiple of the step. */

@@ -18,6 +18,8 @@ export interface Calibration {
   errors: Float64Array[]
   /** How they were obtained, for the report. */
   method: string
+  /** The same errors split by origin age (older half, newer half): `auto` picks on one, calibrates on the other. */
+  halves?: {older: Float64Array[]; newer: Float64Array[]}
 }
 
 export function calibrate(values: Float64Array, imputed: Uint8Array | undefined, fitted: Fitted, horizon: number, seasonality: number): Calibration {
@@ -25,12 +27,17 @@ export function calibrate(values: Float64Array, imputed: Uint8Array | undefined,
   const stride = fitted.calibrationStride
   const lo = Math.max(fitted.minOrigin, n - horizon - CALIBRATION_ORIGINS * stride)
   const perStep: number[][] = Array.from({length: horizon}, () => [])
+  const older: number[][] = Array.from({length: horizon}, () => [])
+  const newer: number[][] = Array.from({length: horizon}, () => [])
+  const mid = (lo + n) / 2
   for (let t = n - 1; t >= lo; t -= stride) {
     const f = fitted.forecastFrom(t, Math.min(horizon, n - t))
+    const half = t < mid ? older : newer
     for (let h = 0; h < f.length; h++) {
       const i = t + h
       if (imputed?.[i]) continue
       perStep[h].push(values[i] - f[h])
+      half[h].push(values[i] - f[h])
     }
   }
   let total = 0
@@ -43,13 +50,19 @@ export function calibrate(values: Float64Array, imputed: Uint8Array | undefined,
     const sorted = Float64Array.from(diffs.length > 0 ? diffs : [0]).sort()
     return {errors: perStep.map(() => sorted), method: `seasonal differences (history too short to calibrate; scale ${maseScale(values, m).toPrecision(3)})`}
   }
+  const errors = sortedPerStep(perStep)
+  const halves = {older: sortedPerStep(older), newer: sortedPerStep(newer)}
+  return {errors, halves, method: `conformal: errors of ${Math.ceil((n - lo) / stride)} rolling origins${stride > 1 ? ` (every ${stride} steps, refitted)` : ''}`}
+}
+
+/** Sort each step's errors; steps with too few share the pool of all steps' errors. */
+function sortedPerStep(perStep: number[][]): Float64Array[] {
   let pooled: Float64Array | undefined
-  const errors = perStep.map((e) => {
+  return perStep.map((e) => {
     if (e.length >= MIN_PER_STEP) return Float64Array.from(e).sort()
     pooled ??= Float64Array.from(perStep.flat()).sort()
-    return pooled
+    return pooled.length > 0 ? pooled : Float64Array.of(0)
   })
-  return {errors, method: `conformal: errors of ${Math.ceil((n - lo) / stride)} rolling origins${stride > 1 ? ` (every ${stride} steps, refitted)` : ''}`}
 }
 
 /** Point forecast + error quantile per step; the level gets the finite-sample conformal correction. */

@@ -6,6 +6,8 @@ import {parse as parseSync} from 'csv-parse/sync'
 
 import {InputError} from '../errors.js'
 import {formatLabels, queryRange, type RangeQuery} from '../prometheus/client.js'
+import {readTrace} from '../workload/read-trace.js'
+import {rateSeries} from './rate.js'
 import {cleanObservations, type CleanOptions, type Cleaned, isoTime, type Observation, parseTimestamp} from './series.js'
 import type {Series} from './types.js'
 
@@ -104,7 +106,13 @@ export async function loadSeries(input: SeriesInput, options: Omit<CleanOptions,
       return loadSeriesCsv(input.path, {...options, stepS: input.stepS})
     case 'prometheus':
       return loadSeriesPrometheus(input, options)
-    case 'trace':
-      throw new InputError({file: input.path}, 'reading task traces arrives with the workload reader (src/workload); use --series for now')
+    case 'trace': {
+      mustExist(input.path)
+      const reader = readTrace(input.path)
+      const rate = await rateSeries(reader.tasks(), {stepS: input.stepS, name: input.path, originS: () => reader.report().originS})
+      // Zero counts are real (no arrivals), not gaps; cleaning applies the masks and the length check.
+      const obs: Observation[] = Array.from(rate.values, (value, i) => ({timeS: rate.startS + i * rate.stepS, value}))
+      return cleanObservations(obs, {...options, name: input.path, stepS: input.stepS})
+    }
   }
 }

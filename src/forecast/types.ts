@@ -49,7 +49,14 @@ export interface ForecastOptions {
   seasonalities?: readonly number[]
   /** Candidates for `auto`; default CLASSICAL_MODELS. */
   candidates?: readonly ModelName[]
-  /** Rolling origins of `auto`'s backtest (each `horizon` long, at the end of the history). */
+  /**
+   * How `auto` backtests its candidates: `refit` (default) refits each candidate before each of the
+   * last `autoOrigins` windows of `horizon` steps and picks the lowest MASE; `calibration` fits each
+   * candidate once and scores it on its errors from the older half of the last ~500 rolling origins
+   * (faster; see predictAuto).
+   */
+  autoMethod?: AutoMethod
+  /** Windows of the `refit` method (default 3). */
   autoOrigins?: number
   /** Seed of every random choice (neural weight init, shuffling). */
   seed?: number
@@ -58,6 +65,8 @@ export interface ForecastOptions {
   /** Progress (training epochs); the command renders it, the library never prints. */
   onProgress?: (event: ProgressEvent) => void
 }
+
+export type AutoMethod = 'calibration' | 'refit'
 
 export interface NeuralOptions {
   /** Input window in steps; default 2 × the longest seasonality that fits, capped. */
@@ -94,7 +103,7 @@ export interface Forecast {
   intervals: string
   warnings: string[]
   /** For `auto`: the backtest that chose the model (MASE per candidate). */
-  selection?: {scores: Record<string, number>; origins: number}
+  selection?: {method: AutoMethod; scores: Record<string, number>; origins: number}
 }
 
 /** `0.5` → `p50`, `0.99` → `p99`, `0.995` → `p99.5`. */

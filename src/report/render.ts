@@ -81,7 +81,8 @@ export function renderSummary(report: SimulationReport): string {
   out.push(`Scenario ${s.name}  (seed ${s.seed}, ${num(s.durationS)} s of arrivals, last call done at ${num(Math.round(report.run.endS))} s)`)
   out.push(
     `Tasks: ${num(t.arrived)} arrived, ${num(t.completed)} completed, ${num(t.failed)} failed (error rate ${pct(t.errorRate)}: ` +
-      `${num(t.droppedDeadline)} past deadline, ${num(t.rejectedQueueFull)} queue full, ${num(t.rejectedTooLarge)} too large)`,
+      `${num(t.droppedDeadline)} past deadline, ${num(t.rejectedQueueFull)} queue full, ${num(t.rejectedTooLarge)} too large` +
+      `${t.unserved > 0 ? `, ${num(t.unserved)} never served` : ''})`,
   )
   out.push('')
   const o: LatencyBlock = report.latency.overall

@@ -3,7 +3,7 @@
  * order. report.json is this object rendered by renderReportJson (rounded numbers, no wall-clock
  * time, no absolute paths), so the same scenario and seed give the same bytes.
  */
-import {DROP_DEADLINE, DROP_QUEUE_FULL, DROP_TOO_LARGE, type FleetModel} from '../sim/fleet-model.js'
+import {DROP_DEADLINE, DROP_QUEUE_FULL, DROP_TOO_LARGE, DROP_UNSERVED, type FleetModel} from '../sim/fleet-model.js'
 import {M_E2E, M_TASK_E2E, M_TPOT, M_TTFT, M_WAIT, type QuantileSummary} from '../sim/metrics.js'
 import {PRIORITIES, type Priority} from '../workload/types.js'
 
@@ -25,6 +25,8 @@ export interface ClassCounts {
   droppedDeadline: number
   rejectedQueueFull: number
   rejectedTooLarge: number
+  /** Still queued when the run ended with no replica able to take them. */
+  unserved: number
 }
 
 export interface PoolReport {
@@ -71,7 +73,7 @@ export interface SimulationReport {
   run: {
     /** When the last call finished (≥ durationS when the fleet drains a backlog). */
     endS: number
-    /** Engine events scheduled (work measure; deterministic). */
+    /** Events: arrivals plus events scheduled on the engine's heap (a work measure; deterministic). */
     events: number
   }
   tasks: ClassCounts & {errorRate: number; byPriority: Record<Priority, ClassCounts>}
@@ -124,6 +126,7 @@ function classCounts(model: FleetModel, cls: number): ClassCounts {
     droppedDeadline: sum(DROP_DEADLINE),
     rejectedQueueFull: sum(DROP_QUEUE_FULL),
     rejectedTooLarge: sum(DROP_TOO_LARGE),
+    unserved: sum(DROP_UNSERVED),
   }
 }
 
@@ -170,7 +173,7 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
     apiVersion: 'fleetcap.dev/v1',
     kind: 'SimulationReport',
     scenario: {name: ctx.name, seed: ctx.seed, durationS: ctx.durationS, workload: ctx.workload},
-    run: {endS: end, events: model.sim.queue.scheduledCount},
+    run: {endS: end, events: model.events},
     tasks: {...overallCounts, errorRate, byPriority: byPriorityCounts},
     calls: {completed: model.callsCompleted, inputTokens: model.inputTokens, outputTokens: model.outputTokens},
     latency: {overall, byPriority: byPriorityLatency},

@@ -13,6 +13,11 @@ export interface LoadedScenario {
   file: string
   /** Directory that relative paths in the scenario (traces) resolve against. */
   baseDir: string
+  /**
+   * Re-anchor an error found after validation (an unknown GPU, a model that does not fit) at its place
+   * in the file: an InputError whose field is a scenario path ("fleet.pools.1") gets file:line:column.
+   */
+  locate(error: unknown): unknown
 }
 
 /** Read, parse and validate a scenario file. Errors read `file:line:column: field: problem`. */
@@ -24,7 +29,19 @@ export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
     const code = (error as NodeJS.ErrnoException).code
     throw new InputError({file}, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (error as Error).message})`)
   }
-  return {scenario: parseScenario(text, file), file, baseDir: dirname(resolve(file))}
+  const scenario = parseScenario(text, file)
+  const lines = new LineCounter()
+  const doc = parseDocument(text, {lineCounter: lines})
+  const locate = (error: unknown): unknown => {
+    if (!(error instanceof InputError) || error.location.file !== undefined || error.location.field === undefined) return error
+    const m = /^([A-Za-z]+(?:\.[A-Za-z0-9]+)*)(.*)$/.exec(error.location.field)
+    if (!m || !['fleet', 'workload', 'routing', 'queue', 'slo', 'report'].includes(m[1].split('.')[0])) return error
+    const path = m[1].split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k))
+    const pos = positionOf(doc, lines, path)
+    const problem = error.message.startsWith(`${error.location.field}: `) ? error.message.slice(error.location.field.length + 2) : error.message
+    return located(file, pos.line, pos.col, error.location.field, problem, error.hint)
+  }
+  return {scenario, file, baseDir: dirname(resolve(file)), locate}
 }
 
 /** Parse and validate scenario YAML text; `file` names it in errors. */
@@ -49,8 +66,8 @@ export function parseScenario(text: string, file = 'scenario'): Scenario {
   throw located(file, pos.line, pos.col, path.length > 0 ? path.join('.') : undefined, describeIssue(issue))
 }
 
-function located(file: string, line: number, col: number, field: string | undefined, problem: string): InputError {
-  const err = new InputError({file, line, field}, problem)
+function located(file: string, line: number, col: number, field: string | undefined, problem: string, hint?: string): InputError {
+  const err = new InputError({file, line, field}, problem, {hint})
   // InputError prints file:line; scenarios also carry the column.
   err.message = `${file}:${line}:${col}: ${field ? `${field}: ` : ''}${problem}`
   return err

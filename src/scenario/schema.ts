@@ -6,7 +6,7 @@ import {z} from 'zod'
 
 import {ROUTING_POLICIES} from '../sim/types.js'
 import {PRIORITIES} from '../workload/types.js'
-import {DurationSchema, WorkloadSchema} from './workload-schema.js'
+import {DurationSchema, WorkloadSpecSchema} from '../workload/spec.js'
 
 const positive = (what: string) => z.number().positive().describe(what)
 
@@ -89,7 +89,7 @@ export const ScenarioSchema = z
     seed: z.number().int().min(0).max(0xffff_ffff).optional().describe('Seed of every random stream (default 1).'),
     durationS: DurationSchema.optional().describe('Simulated time during which tasks arrive (seconds or e.g. "1d"); the run then drains.'),
     duration: DurationSchema.optional().describe('Same as durationS.'),
-    workload: WorkloadSchema,
+    workload: WorkloadSpecSchema,
     fleet: z
       .strictObject({pools: z.array(PoolSchema).min(1).describe('Pools of replicas.')})
       .describe('The fleet: one or more pools.'),

@@ -24,6 +24,8 @@ const PH_BOUNDARY = 4 // inside its own step-boundary handler
 export const DROP_DEADLINE = 0
 export const DROP_QUEUE_FULL = 1
 export const DROP_TOO_LARGE = 2
+/** Still waiting when nothing else could happen (no replica able to take it will ever exist). */
+export const DROP_UNSERVED = 3
 
 const CLASSES = PRIORITIES.length
 const POLICY_CODE: Record<RoutingPolicy, number> = {
@@ -74,7 +76,13 @@ export class FleetModel implements EventHandler {
 
   // --- pools
   readonly pools: readonly PoolConfig[]
-  readonly poolTotals: PoolTotals[]
+  // Per-pool totals as flat arrays (hot path), exposed as objects by poolTotals.
+  private readonly pCalls: Float64Array
+  private readonly pIn: Float64Array
+  private readonly pOut: Float64Array
+  private readonly pBusy: Float64Array
+  private readonly pKv: Float64Array
+  private readonly pReplicaS: Float64Array
   private readonly isLlm: boolean
   private readonly policy: number
   private readonly rng: Rng
@@ -162,7 +170,7 @@ export class FleetModel implements EventHandler {
   callsCompleted = 0
   inputTokens = 0
   outputTokens = 0
-  readonly drops = new Float64Array(3 * CLASSES) // [reason * CLASSES + class]
+  readonly drops = new Float64Array(4 * CLASSES) // [reason * CLASSES + class]
   readonly tasksByClass = new Float64Array(CLASSES)
   readonly failedByClass = new Float64Array(CLASSES)
   private inFlightCalls = 0
@@ -210,7 +218,13 @@ export class FleetModel implements EventHandler {
     this.durationS = config.durationS
     this.sampleIntervalS = config.sampleIntervalS
     this.onSample = config.onSample
-    this.poolTotals = this.pools.map(() => ({callsServed: 0, inputTokens: 0, outputTokens: 0, busyReplicaS: 0, kvTokenS: 0, replicaS: 0}))
+    const np = this.pools.length
+    this.pCalls = new Float64Array(np)
+    this.pIn = new Float64Array(np)
+    this.pOut = new Float64Array(np)
+    this.pBusy = new Float64Array(np)
+    this.pKv = new Float64Array(np)
+    this.pReplicaS = new Float64Array(np)
 
     let total = 0
     let seqTotal = 0
@@ -306,7 +320,7 @@ export class FleetModel implements EventHandler {
     this.sArrivals++
     this.lastWorkS = this.sim.now
     this.lastArrivalS = this.sim.now
-    const cls = PRIORITY_RANK[task.priority]
+    const cls = rankOf(task.priority)
     this.tasksByClass[cls]++
     if (task.calls.length === 0 && task.serviceTimeS === undefined) {
       throw new InputError({field: `task ${task.id}`}, 'a task needs at least one call or a serviceTimeS')
@@ -329,7 +343,7 @@ export class FleetModel implements EventHandler {
   private issueCall(t: number, task: Task): void {
     const now = this.sim.now
     const k = this.tNext[t]++
-    const cls = PRIORITY_RANK[task.priority]
+    const cls = rankOf(task.priority)
     if (this.cFreeN === 0) this.growCalls(this.cCap * 2)
     const c = this.cFree[--this.cFreeN]
     this.cTask[c] = t
@@ -875,26 +889,28 @@ export class FleetModel implements EventHandler {
     const now = this.sim.now
     const cls = this.cPrio[c]
     const p = this.rPool[r]
-    const totals = this.poolTotals[p]
     const e2e = now - this.cIssue[c]
     this.callsCompleted++
     this.inFlightCalls--
-    totals.callsServed++
+    this.pCalls[p]++
     let perUnit: number
     if (this.isLlm) {
       const out = this.cOutput[c]
       const ttft = this.cFirst[c] - this.cIssue[c]
       this.latency.record(R_TTFT, cls, ttft)
       if (out > 1) this.latency.record(R_TPOT, cls, (e2e - ttft) / (out - 1))
-      totals.inputTokens += this.cPrompt[c]
-      totals.outputTokens += out
+      this.pIn[p] += this.cPrompt[c]
+      this.pOut[p] += out
       this.inputTokens += this.cPrompt[c]
       perUnit = (now - this.cDispatch[c]) / out
     } else {
       perUnit = now - this.cDispatch[c]
     }
-    const e = this.rEwma[r]
-    this.rEwma[r] = e === 0 ? perUnit : e + this.ewmaAlpha * (perUnit - e)
+    // Recent performance, for the score policy only.
+    if (this.policy === 4) {
+      const e = this.rEwma[r]
+      this.rEwma[r] = e === 0 ? perUnit : e + this.ewmaAlpha * (perUnit - e)
+    }
     const t = this.cTask[c]
     this.freeCall(c)
     const task = this.tObj[t] as Task
@@ -915,14 +931,14 @@ export class FleetModel implements EventHandler {
 
   private setLevel(r: number, level: number): void {
     const now = this.sim.now
-    this.poolTotals[this.rPool[r]].busyReplicaS += this.rLevel[r] * (now - this.rLevelSince[r])
+    this.pBusy[this.rPool[r]] += this.rLevel[r] * (now - this.rLevelSince[r])
     this.rLevel[r] = level
     this.rLevelSince[r] = now
   }
 
   private noteKv(r: number): void {
     const now = this.sim.now
-    this.poolTotals[this.rPool[r]].kvTokenS += this.rKvUsed[r] * (now - this.rKvSince[r])
+    this.pKv[this.rPool[r]] += this.rKvUsed[r] * (now - this.rKvSince[r])
     this.rKvSince[r] = now
   }
 
@@ -943,7 +959,10 @@ export class FleetModel implements EventHandler {
     // Controllers (autoscalers) look at the fleet here and may add or drain replicas.
     if (this.onSample) this.onSample(this, now)
     const next = now + this.sampleIntervalS
-    if (this.moreArrivals || this.tasksInSystem > 0 || (Number.isFinite(this.durationS) && next <= this.durationS)) {
+    // Keep sampling while work can still happen: arrivals to come, events pending (the heap holds only
+    // this sample when nothing else is scheduled), or the arrival window not over yet.
+    const pending = this.sim.queue.size > 0
+    if (this.moreArrivals || pending || (Number.isFinite(this.durationS) && next <= this.durationS)) {
       this.sim.schedule(next, EV_SAMPLE, 0, 0)
     }
   }
@@ -966,7 +985,7 @@ export class FleetModel implements EventHandler {
         kv += this.rKvUsed[r]
         kvCap += this.rKvCap[r]
       }
-      const busyTotal = this.poolTotals[p].busyReplicaS
+      const busyTotal = this.pBusy[p]
       const util = reps > 0 ? (busyTotal - this.sPoolBusyPrev[p]) / (reps * dt) : 0
       this.sPoolBusyPrev[p] = busyTotal
       row.push(busyNow, util, this.isLlm && kvCap > 0 ? kv / kvCap : 0)
@@ -982,16 +1001,36 @@ export class FleetModel implements EventHandler {
   finish(end: number): void {
     this.sim.now = Math.max(this.sim.now, end)
     this.noteQueueDepth()
+    // Calls still queued can never be served (no replica is or will be able to take them).
+    const q = this.queue
+    for (let cls = 0; cls < CLASSES; cls++) while (q.sizeOf(cls) > 0) this.dropCall(q.shift(cls), DROP_UNSERVED)
     if (this.sampleIntervalS > 0) this.writeSample(this.sim.now)
     for (let r = 0; r < this.nRep; r++) {
       this.setLevel(r, this.rLevel[r])
       if (this.isLlm) this.noteKv(r)
-      this.poolTotals[this.rPool[r]].replicaS += Math.min(this.sim.now, this.rGoneAt[r]) - this.rBornAt[r]
+      this.pReplicaS[this.rPool[r]] += Math.min(this.sim.now, this.rGoneAt[r]) - this.rBornAt[r]
     }
   }
 
   get meanQueueDepth(): number {
     return this.sim.now > 0 ? this.queueDepthArea / this.sim.now : 0
+  }
+
+  /** Per-pool totals so far (replicaS is filled in by finish()). */
+  get poolTotals(): PoolTotals[] {
+    return this.pools.map((_, p) => ({
+      callsServed: this.pCalls[p],
+      inputTokens: this.pIn[p],
+      outputTokens: this.pOut[p],
+      busyReplicaS: this.pBusy[p],
+      kvTokenS: this.pKv[p],
+      replicaS: this.pReplicaS[p],
+    }))
+  }
+
+  /** Events handled: every arrival plus every event scheduled on the engine's heap. */
+  get events(): number {
+    return this.tasksArrived + this.sim.queue.scheduledCount
   }
 
   /** Calls waiting in the central queue now. */
@@ -1069,6 +1108,15 @@ export class FleetModel implements EventHandler {
     this.tObj.length = cap
     this.tCap = cap
   }
+}
+
+/** PRIORITY_RANK without a keyed property lookup on the hot path (interned strings compare by pointer). */
+function rankOf(p: Task['priority']): number {
+  if (p === 'normal') return 2
+  if (p === 'high') return 1
+  if (p === 'critical') return 0
+  if (p === 'low') return 3
+  throw new InputError({field: 'priority'}, `unknown priority "${String(p)}"`)
 }
 
 /** Per-replica arrays, grown together when replicas are added at runtime. */

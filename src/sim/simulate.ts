@@ -1,11 +1,14 @@
+import {resolve as resolvePath} from 'node:path'
+
 import {RandomStreams} from '../engine/random.js'
 import {FleetcapError, InputError} from '../errors.js'
 import {type Catalog, loadCatalog, resolveServingProfile} from '../fleet/profiles/index.js'
 import type {ServingProfile} from '../fleet/types.js'
 import {buildReport, type SimulationReport} from '../report/report.js'
 import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
+import type {WorkloadSpec} from '../workload/spec.js'
 import type {TaskStream} from '../workload/types.js'
-import {createTaskStream} from './deps.js'
+import {createWorkload} from '../workload/create.js'
 import {FleetModel} from './fleet-model.js'
 import {runFleetModel} from './run.js'
 import type {LlmReplicaModel, PoolConfig} from './types.js'
@@ -69,7 +72,7 @@ export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => S
       profile = resolve(p)
     } catch (error) {
       if (!(error instanceof FleetcapError)) throw error
-      throw new InputError({field: `fleet.pools.${i} (${p.name})`}, error.message, {hint: error.hint})
+      throw new InputError({field: `fleet.pools.${i}`}, `pool "${p.name}": ${error.message}`, {hint: error.hint})
     }
     let serving: LlmReplicaModel = profile
     if (p.maxBatchSeqs !== undefined || p.maxBatchTokens !== undefined) {
@@ -113,8 +116,9 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
   const baseDir = options.baseDir ?? process.cwd()
   const {pools, info} = buildPools(scenario, options.resolveProfile ?? catalogResolver(options.catalog ?? loadCatalog()))
   const declared = scenarioDurationS(scenario)
-  const workloadSpec = options.traceFile ? {kind: 'trace' as const, path: options.traceFile} : scenario.workload
-  const tasks = options.tasks ?? createTaskStream(workloadSpec, {baseDir, rng, durationS: declared})
+  // A --trace path is the user's, relative to where they run the command, not to the scenario.
+  const workloadSpec: WorkloadSpec = options.traceFile ? {kind: 'trace', path: resolvePath(options.traceFile)} : scenario.workload
+  const tasks = options.tasks ?? createWorkload(workloadSpec, {baseDir, rng, durationS: declared})
   const durationS = declared ?? Number.POSITIVE_INFINITY
   const sampleIntervalS = scenario.report?.sampleIntervalS ?? (Number.isFinite(durationS) ? Math.max(1, Math.ceil(durationS / 500)) : 60)
   const model = new FleetModel(

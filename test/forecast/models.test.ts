@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {RandomStreams} from '../../src/engine/random.js'
-import {backtest, forecast, mase, maseScale, pinball, readM4, type Series, smape} from '../../src/forecast/index.js'
+import {backtest, forecast, loadSeriesCsv, mase, maseScale, parseMask, pinball, type Series, smape} from '../../src/forecast/index.js'
 import {nelderMead} from '../../src/forecast/optimize.js'
 import {sharedPath} from '../helpers/cli.js'
 
@@ -84,7 +84,7 @@ describe('models', () => {
   it('Holt-Winters with less than two seasons falls back with a warning, never a crash', async () => {
     const s = synthetic(30) // 30 hourly points: < 2 days, < 2 weeks
     const f = await forecast(s, {model: 'ets', horizon: 12, quantiles: [0.5, 0.9]})
-    expect(f.warnings.join()).toMatch(/ets: Holt-Winters needs two full seasons.*non-seasonal/)
+    expect(f.warnings.join()).toMatch(/ets: Holt-Winters needs two full seasons.*non-seasonal smoothing/)
     expect(f.params.seasonal).toBe('none')
     expect(f.quantiles.p90.every((v) => Number.isFinite(v))).toBe(true)
     const sn = await forecast(synthetic(10), {model: 'seasonal-naive', horizon: 5, quantiles: [0.5]})
@@ -102,9 +102,18 @@ describe('models', () => {
 
   it('auto reports the backtest scores it chose by and picks the lowest', async () => {
     const f = await forecast(synthetic(24 * 28, {noise: 2}), {model: 'auto', horizon: 24, quantiles: [0.5, 0.9]})
+    expect(f.selection!.method).toBe('refit')
+    expect(f.selection!.origins).toBe(3)
     const scores = f.selection!.scores
     expect(Object.keys(scores).sort()).toEqual(['ets', 'linear', 'seasonal-naive'])
     expect(scores[f.model]).toBe(Math.min(...Object.values(scores)))
+  })
+
+  it('auto by calibration errors picks the lowest score and says how its intervals were made', async () => {
+    const f = await forecast(synthetic(24 * 28, {noise: 2}), {model: 'auto', autoMethod: 'calibration', horizon: 24, quantiles: [0.5, 0.9]})
+    expect(f.selection!.method).toBe('calibration')
+    expect(f.selection!.scores[f.model]).toBe(Math.min(...Object.values(f.selection!.scores)))
+    expect(f.intervals).toMatch(/intervals from the newer half, model picked on the older half/)
   })
 
   it('refuses bad options', async () => {
@@ -114,14 +123,18 @@ describe('models', () => {
   })
 })
 
-describe('M4 hourly backtest (first 20 series)', () => {
-  it('the best model beats seasonal naive on MASE and is one of the compared', async () => {
-    const series = await readM4(sharedPath('traces', 'm4_hourly_train.csv'), {limit: 20})
-    const r = await backtest(series, {models: ['seasonal-naive', 'ets', 'auto'], holdout: 48})
+describe('NAB NYC taxi backtest', () => {
+  it('the best model beats seasonal naive on MASE, with the NAB anomaly windows masked', async () => {
+    const masks = ['2014-10-30T15:30/2014-11-03T22:30', '2014-11-25T12:00/2014-11-29T19:00', '2014-12-23T11:30/2014-12-27T18:30', '2014-12-29T21:30/2015-01-03T04:30', '2015-01-24T20:30/2015-01-29T03:30'].map((m) => parseMask(m))
+    const {series} = await loadSeriesCsv(sharedPath('traces', 'nab_nyc_taxi_30min.csv'), {masks})
+    const r = await backtest([series], {models: ['seasonal-naive', 'ets', 'auto'], holdout: 48, origins: 10})
     const naive = r.scores.find((s) => s.model === 'seasonal-naive')!
     const best = r.scores.find((s) => s.model === r.best)!
-    expect(best.mase).toBeLessThan(naive.mase)
+    expect(r.best).not.toBe('seasonal-naive')
+    expect(best.mase).toBeLessThan(0.8 * naive.mase)
+    // windows inside the blizzard mask are not scored
+    expect(naive.windows).toBeLessThan(10)
+    expect(naive.points % 48).toBeGreaterThanOrEqual(0)
     expect(smape([1], [1])).toBe(0)
-    expect(r.scores.every((s) => s.points === 20 * 48)).toBe(true)
   })
 })

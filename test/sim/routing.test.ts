@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {RandomStreams} from '../../src/engine/random.js'
-import {DROP_DEADLINE, FleetModel} from '../../src/sim/fleet-model.js'
+import {DROP_DEADLINE, DROP_UNSERVED, FleetModel} from '../../src/sim/fleet-model.js'
 import {M_TASK_E2E, M_WAIT} from '../../src/sim/metrics.js'
 import {runFleetModel} from '../../src/sim/run.js'
 import type {FleetModelConfig, GenericPoolConfig, RoutingPolicy} from '../../src/sim/types.js'
@@ -123,6 +123,19 @@ describe('priorities and deadlines', () => {
     // One in service, two waiting, three rejected.
     expect(m.tasksCompleted).toBe(3)
     expect(m.tasksFailed).toBe(3)
+  })
+})
+
+describe('a fleet that cannot serve', () => {
+  it('ends (no endless sampling) and counts the calls left in the queue as never served', async () => {
+    const m = new FleetModel(
+      {pools: [pool('none', 0)], routing: {policy: 'least-outstanding'}, queue: {}, durationS: 100, sampleIntervalS: 10},
+      new RandomStreams(4).stream('routing'),
+    )
+    await runFleetModel(m, listTasks(Array.from({length: 5}, (_, i) => job(i, i, 1))))
+    expect(m.tasksCompleted).toBe(0)
+    expect(m.tasksFailed).toBe(5)
+    expect(m.drops[DROP_UNSERVED * 4 + PRIORITY_RANK.normal]).toBe(5)
   })
 })
 

@@ -12,7 +12,7 @@ kind: Scenario
 name: t
 durationS: 1h
 workload:
-  kind: synthetic
+  {kind: synthetic, ratePerS: 1, tokens: {input: 100, output: 10}}
 fleet:
   pools:
     - name: a

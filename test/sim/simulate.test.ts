@@ -14,7 +14,7 @@ kind: Scenario
 name: unit
 seed: 3
 durationS: 600
-workload: {kind: synthetic}
+workload: {kind: synthetic, ratePerS: 1, tokens: {input: 100, output: 10}}
 fleet:
   pools:
     - {name: big, gpu: A100-80GB, model: test-model, replicas: 2}

@@ -28,7 +28,7 @@ interface Params {
 const MAX_FIT_POINTS = 2000
 
 /** Origins at which the multi-step fitting error is measured. */
-const MULTI_STEP_ORIGINS = 100
+const MULTI_STEP_ORIGINS = 40
 
 interface States {
   l: Float64Array
@@ -167,7 +167,7 @@ export const ets: ModelSpec = {
     if (skipped.length > 0) {
       ctx.warnings.push(
         `ets: Holt-Winters needs two full seasons; ${y.length} points is less than 2×${skipped.join(' and 2×')}, ` +
-          (seasons.length > 0 ? `so only seasonality ${seasons.join(', ')} is fitted` : 'so it falls back to non-seasonal damped-trend smoothing'),
+          (seasons.length > 0 ? `so only seasonality ${seasons.join(', ')} is fitted` : 'so it falls back to non-seasonal smoothing (level, optionally damped trend)'),
       )
     }
     const positive = y.every((x) => x > 0)

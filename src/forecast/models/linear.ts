@@ -10,7 +10,7 @@ import type {FitContext, Fitted, ModelSpec} from './model.js'
  */
 
 /** Window of the fit, in seasons of the longest seasonality (at least this many points when shorter). */
-const WINDOW_SEASONS = 4
+const WINDOW_SEASONS = 2
 const MIN_WINDOW = 96
 const BACKFIT_ROUNDS = 3
 
