@@ -20,6 +20,8 @@ export interface ReplicaCapacity {
   tpotAloneS: number
   /** Seconds to prefill a p95 prompt with a full batch decoding alongside. */
   prefillP95S: number
+  /** Prompt tokens per second while prompts wait (every step a full prefill chunk), at a given batch. */
+  prefillTokensPerS: (batch: number) => number
 }
 
 /** Throughput of one replica of `profile` on this workload's token mix. */
@@ -43,6 +45,10 @@ export function replicaCapacity(profile: ServingProfile, w: WorkloadStats): Repl
     tpotFullS: decodeS / O,
     tpotAloneS: profile.decodeRunTimeS(O, 1, P + O / 2) / O,
     prefillP95S: p95Chunks * profile.stepTimeS(Math.min(chunk, w.p95InputTokens), batch, ctx),
+    prefillTokensPerS: (b) => {
+      const c = Math.max(1, profile.maxBatchTokens - b)
+      return c / profile.stepTimeS(c, b, b * (P + O / 2))
+    },
   }
 }
 
@@ -85,6 +91,10 @@ export function estimateFleet(pools: readonly PoolCapacity[], w: WorkloadStats):
   let slots = 0
   let rate = 0
   let prefill = 0
+  // Prompts wait for prefill inside their replica (chunked prefill, admission order): per pool an
+  // M/G/1 queue of prompt work (Pollaczek–Khinchine), the replica's whole step blocked per chunk.
+  let pfWaitP95 = 0
+  let pfShare = 0
   let tpotFull = 0
   let tpotAlone = 0
   for (const p of pools) {
@@ -97,6 +107,22 @@ export function estimateFleet(pools: readonly PoolCapacity[], w: WorkloadStats):
     tpotAlone += share * p.capacity.tpotAloneS
   }
   if (rate <= 0 || slots <= 0) return infeasible()
+  const rhoAll = lambda / rate
+  for (const p of pools) {
+    if (p.replicas <= 0) continue
+    const lambdaR = (lambda * p.capacity.callsPerS) / rate
+    const inflight = Math.min(p.capacity.batch, Math.max(1, rhoAll * p.capacity.batch))
+    const tokPerS = p.capacity.prefillTokensPerS(inflight)
+    const rhoPf = (lambdaR * w.meanInputTokens) / tokPerS
+    if (rhoPf >= 1) return {...infeasible(), utilization: Math.max(rhoAll, rhoPf)}
+    const meanS = w.meanInputTokens / tokPerS
+    const wait = (rhoPf / (1 - rhoPf)) * meanS * (1 + w.inputCv2) / 2
+    const p95 = rhoPf > 0.05 ? (wait / rhoPf) * Math.log(rhoPf / 0.05) : 0
+    const share = p.replicas * p.capacity.callsPerS
+    pfWaitP95 = Math.max(pfWaitP95, p95)
+    pfShare += share
+  }
+  void pfShare
   prefill /= rate
   tpotFull /= rate
   tpotAlone /= rate
@@ -111,7 +137,7 @@ export function estimateFleet(pools: readonly PoolCapacity[], w: WorkloadStats):
   const meanWait = (pw / (c * mu - lambda)) * ac
   // Decode speed degrades with the batch: interpolate between alone and full by utilization.
   const tpotS = tpotAlone + (tpotFull - tpotAlone) * utilization
-  const ttftP95S = waitP95S + prefill
+  const ttftP95S = waitP95S + pfWaitP95 + prefill
   const callE2eS = meanWait + prefill / 2 + tpotS * w.meanOutputTokens
   const taskE2eS = w.callsPerTask * callE2eS + Math.max(0, w.callsPerTask - 1) * w.meanThinkS
   // Long chains make the slow tasks: the p95 chain length at the mean call latency.

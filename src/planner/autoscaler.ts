@@ -52,6 +52,8 @@ export interface FluidResult {
   maxReplicasReached: number
   scaleEvents: number
   ok: boolean
+  /** False with --fast: an ideal HPA (replicas = what the curve needs, no lag) instead of the controller run. */
+  checked: boolean
 }
 
 export interface AutoscalePlan {
@@ -67,7 +69,7 @@ const SYNC_S = 15
 const DAY_S = 86_400
 const WARMUP_S = 6 * 3600
 
-export function tuneAutoscaler(p: AutoscalePoolInput): AutoscalePlan {
+export function tuneAutoscaler(p: AutoscalePoolInput, options: {check?: boolean} = {}): AutoscalePlan {
   const notes: string[] = []
   // At the forecast peak (no headroom) the HPA should hold the verified count: target = in-flight per
   // replica there, i.e. the sized peak's figure scaled down by the headroom.
@@ -100,6 +102,9 @@ export function tuneAutoscaler(p: AutoscalePoolInput): AutoscalePlan {
     scaleDown: {stabilizationWindowSeconds: Math.max(300, Math.ceil(p.coldStartS / 60) * 60 + 300), selectPolicy: 'Min', policies: [{type: 'Percent', value: 10, periodSeconds: 60}]},
   })
   let s = settings(minReplicas)
+  if (options.check === false) {
+    return {settings: s, fluid: idealHpa(p, s), staticCostPerDayUsd: p.replicas * p.pricePerHourUsd * 24, notes: ['not checked against the HPA controller (--fast)']}
+  }
   let fluid = runFluid(p, s)
   let schedule: MinReplicaScheduleObject | undefined
   if (!fluid.ok && p.periodic) {
@@ -149,6 +154,20 @@ function predictiveSchedule(p: AutoscalePoolInput, target: number, min: number, 
     else windows.push({start: `${hh}:00`, end: `${end}:00`, minReplicas: floor})
   }
   return {utcOffsetMinutes: 0, windows}
+}
+
+/** What an HPA with no lag would keep: the curve's need every 5 minutes, within [min, max]. */
+function idealHpa(p: AutoscalePoolInput, s: AutoscalerSettings): FluidResult {
+  let replicaS = 0
+  let lo = Number.POSITIVE_INFINITY
+  let hi = 0
+  for (let t = 0; t < DAY_S; t += 300) {
+    const n = Math.min(s.maxReplicas, Math.max(s.minReplicas, Math.ceil((p.rateAt(t) * p.callE2eS) / s.targetAverageValue)))
+    replicaS += n * 300
+    lo = Math.min(lo, n)
+    hi = Math.max(hi, n)
+  }
+  return {delayedFraction: 0, maxWaitS: 0, costPerDayUsd: (replicaS / 3600) * p.pricePerHourUsd, minReady: lo, maxReplicasReached: hi, scaleEvents: 0, ok: true, checked: false}
 }
 
 interface Pod {
@@ -218,6 +237,7 @@ export function runFluid(p: AutoscalePoolInput, s: AutoscalerSettings, schedule?
     maxReplicasReached: maxReached,
     scaleEvents: events,
     ok: delayedFraction <= 0.01 && maxWait <= p.maxWaitS,
+    checked: true,
   }
 }
 

@@ -11,6 +11,9 @@ import {estimateFleet, type FleetEstimate, type ReplicaCapacity, replicaCapacity
 import type {GpuOffer} from './spec.js'
 import type {WorkloadStats} from './workload.js'
 
+/** A dominating candidate's TTFT estimate must be at most this fraction of the dominated one's. */
+export const DOMINANCE_MARGIN = 0.8
+
 export interface Offer {
   profile: ResolvedProfile
   /** GPU name as in the catalog. */
@@ -210,17 +213,17 @@ export function enumerateCandidates(offers: readonly Offer[], w: WorkloadStats, 
     kept.push(c)
   }
   kept.sort(byCost)
-  // Dominance: a candidate that costs at least as much as another and is estimated slower at no
-  // lower utilization is never the answer.
+  // Dominance: a candidate that costs at least as much as another with no less capacity and a clearly
+  // lower latency estimate is never the answer. "Clearly": the estimate is rough near saturation, so
+  // it must be lower by a margin (DOMINANCE_MARGIN), not by noise.
   const candidates: Candidate[] = []
   for (const c of kept) {
     const by = candidates.find(
       (d) =>
         d.costPerHourUsd <= c.costPerHourUsd &&
-        d.estimate.ttftP95S <= c.estimate.ttftP95S &&
-        d.estimate.taskE2eP95S <= c.estimate.taskE2eP95S &&
         d.estimate.utilization <= c.estimate.utilization &&
-        (d.costPerHourUsd < c.costPerHourUsd || d.estimate.ttftP95S < c.estimate.ttftP95S),
+        d.estimate.ttftP95S <= c.estimate.ttftP95S * DOMINANCE_MARGIN &&
+        d.estimate.taskE2eP95S <= c.estimate.taskE2eP95S,
     )
     if (by) pruned.push({candidate: c, reason: `dominated: ${by.id} costs no more ($${fmt(by.costPerHourUsd)}/h) and is estimated faster (TTFT p95 ${fmt(by.estimate.ttftP95S)} s vs ${fmt(c.estimate.ttftP95S)} s)`})
     else candidates.push(c)

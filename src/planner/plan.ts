@@ -94,7 +94,7 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
     const phase: PhasePlan = {name: target.name, tasksPerDay: target.tasksPerDay, ...(target.date ? {date: target.date} : {}), load, search}
     if (search.chosen) {
       phase.worst = worstOutcome(search.chosen)
-      phase.pools = search.chosen.candidate.pools.map((pool) => planPool(pool, search.chosen as Evaluated, phase, offers, request, caps))
+      phase.pools = search.chosen.candidate.pools.map((pool) => planPool(pool, search.chosen as Evaluated, phase, offers, request, caps, !fast))
     }
     options.onProgress?.(
       search.chosen
@@ -164,7 +164,7 @@ function worstOutcome(e: Evaluated): SeedOutcome | undefined {
   return [...e.verdict.outcomes].sort((a, b) => (b.ttftP95S ?? 0) - (a.ttftP95S ?? 0))[0]
 }
 
-function planPool(pool: CandidatePool, chosen: Evaluated, phase: PhasePlan, offers: readonly Offer[], request: ResolvedRequest, caps: Map<ResolvedProfile, ReplicaCapacity>): PoolPlan {
+function planPool(pool: CandidatePool, chosen: Evaluated, phase: PhasePlan, offers: readonly Offer[], request: ResolvedRequest, caps: Map<ResolvedProfile, ReplicaCapacity>, check: boolean): PoolPlan {
   const w = phase.load.stats
   const cap = capacityOf(pool.profile, caps, w)
   const outcomes = chosen.verdict.status === 'passed' || chosen.verdict.status === 'failed' ? chosen.verdict.outcomes : []
@@ -193,7 +193,7 @@ function planPool(pool: CandidatePool, chosen: Evaluated, phase: PhasePlan, offe
     metric: metricName(request.manifests),
     maxWaitS: request.slo.ttftP95S ?? request.slo.queueWaitP95S ?? 5,
     periodic: phase.load.peakFactor / Math.max(1e-9, phase.load.troughFactor) >= 1.5,
-  })
+  }, {check})
   return {pool, autoscale, utilization}
 }
 

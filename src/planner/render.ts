@@ -112,6 +112,7 @@ function phaseStatus(p: PhasePlan, result: PlanResult): Record<string, unknown> 
         longestWaitS: r(pp.autoscale.fluid.maxWaitS),
         replicasRange: [pp.autoscale.fluid.minReady, pp.autoscale.fluid.maxReplicasReached],
         ok: pp.autoscale.fluid.ok,
+        checked: pp.autoscale.fluid.checked,
       },
     })),
     baselines: p.search.baselines.map((b) => ({
@@ -296,6 +297,10 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
       )
       if (a.schedule?.windows && a.schedule.windows.length > 0) {
         L.push(`  Predictive minReplicas schedule (UTC): ${a.schedule.windows.map((w) => `${w.start}–${w.end} ≥ ${w.minReplicas}`).join(', ')}.`)
+      }
+      if (!a.fluid.checked) {
+        L.push(`  Not checked against the HPA controller (--fast); an HPA without lag would keep ${a.fluid.minReady}–${a.fluid.maxReplicasReached} replicas, ${money(a.fluid.costPerDayUsd)}/day against ${money(a.staticCostPerDayUsd)}/day held at the peak size.`)
+        continue
       }
       L.push(
         `  Checked over the forecast day with the HPA controller and cold starts: ${a.fluid.ok ? 'keeps up' : '**falls behind**'} (${(a.fluid.delayedFraction * 100).toFixed(2)} % of calls arrive while the pool is short, longest wait ${s(a.fluid.maxWaitS)}); replicas ${a.fluid.minReady}–${a.fluid.maxReplicasReached}; ${money(a.fluid.costPerDayUsd)}/day against ${money(a.staticCostPerDayUsd)}/day held at the peak size.`,

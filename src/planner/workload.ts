@@ -36,6 +36,8 @@ export interface WorkloadStats {
   p95CallsPerTask: number
   meanInputTokens: number
   p95InputTokens: number
+  /** Squared coefficient of variation of prompt tokens (prefill-time variability). */
+  inputCv2: number
   meanOutputTokens: number
   /** Squared coefficient of variation of output tokens (service-time variability). */
   outputCv2: number
@@ -114,6 +116,7 @@ function measure(chunks: readonly Task[][], windowS: number): WorkloadStats {
   let tasks = 0
   let calls = 0
   let inSum = 0
+  let inSq = 0
   let outSum = 0
   let outSq = 0
   let thinkSum = 0
@@ -127,6 +130,7 @@ function measure(chunks: readonly Task[][], windowS: number): WorkloadStats {
       for (const [k, c] of t.calls.entries()) {
         calls++
         inSum += c.inputTokens
+        inSq += c.inputTokens * c.inputTokens
         outSum += c.outputTokens
         outSq += c.outputTokens * c.outputTokens
         inputs.push(c.inputTokens)
@@ -148,6 +152,7 @@ function measure(chunks: readonly Task[][], windowS: number): WorkloadStats {
     callsPerTask: tasks > 0 ? calls / tasks : 0,
     p95CallsPerTask: chains.length > 0 ? chains[Math.min(chains.length - 1, Math.floor(0.95 * chains.length))] : 0,
     meanInputTokens: calls > 0 ? inSum / calls : 0,
+    inputCv2: calls > 0 && inSum > 0 ? Math.max(0, (inSq / calls) / (inSum / calls) ** 2 - 1) : 0,
     p95InputTokens: inputs.length > 0 ? inputs[Math.min(inputs.length - 1, Math.floor(0.95 * inputs.length))] : 0,
     meanOutputTokens: meanOut,
     outputCv2: meanOut > 0 ? Math.max(0, varOut) / (meanOut * meanOut) : 0,
