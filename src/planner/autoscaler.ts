@@ -118,8 +118,17 @@ export function tuneAutoscaler(p: AutoscalePoolInput, options: {check?: boolean}
     fluid = runFluid(p, s, schedule)
     if (fluid.ok) notes.push(`minReplicas raised to ${s.minReplicas} so the pool never falls behind the curve`)
   }
+  const staticCost = p.replicas * p.pricePerHourUsd * 24
+  if (fluid.costPerDayUsd > staticCost * 1.001 && maxReplicas > p.replicas) {
+    // Scaling with this cold start costs more than it saves (the HPA overshoots while replicas load):
+    // hold the verified size instead.
+    notes.push(`autoscaling would cost ${money(fluid.costPerDayUsd)}/day against ${money(staticCost)}/day for ${p.replicas} replicas held all day (it overshoots while ${Math.round(p.coldStartS)} s cold starts finish): the pool is held at ${p.replicas}`)
+    s = {...settings(p.replicas), maxReplicas: p.replicas}
+    schedule = undefined
+    fluid = runFluid(p, s)
+  }
   if (!fluid.ok) notes.push(`even at minReplicas = maxReplicas the fluid model shows ${pct(fluid.delayedFraction)} of calls delayed (longest wait ${Math.round(fluid.maxWaitS)} s)`)
-  return {settings: s, schedule, fluid, staticCostPerDayUsd: p.replicas * p.pricePerHourUsd * 24, notes}
+  return {settings: s, ...(schedule ? {schedule} : {}), fluid, staticCostPerDayUsd: staticCost, notes}
 }
 
 /** The HPA object we write, for the controller to read back. */
@@ -239,6 +248,10 @@ export function runFluid(p: AutoscalePoolInput, s: AutoscalerSettings, schedule?
     ok: delayedFraction <= 0.01 && maxWait <= p.maxWaitS,
     checked: true,
   }
+}
+
+function money(x: number): string {
+  return `$${Math.round(x)}`
 }
 
 function pct(x: number): string {

@@ -170,7 +170,7 @@ function planPool(pool: CandidatePool, chosen: Evaluated, phase: PhasePlan, offe
   const outcomes = chosen.verdict.status === 'passed' || chosen.verdict.status === 'failed' ? chosen.verdict.outcomes : []
   // The pool's share of the calls, by its capacity in the fleet.
   const total = chosen.candidate.pools.reduce((s, p) => s + p.replicas * capacityOf(p.profile, caps, w).callsPerS, 0)
-  const share = (pool.replicas * cap.callsPerS) / total
+  const share = outcomes.length > 0 ? Math.max(...outcomes.map((o) => o.callShare[pool.name] ?? 0)) : (pool.replicas * cap.callsPerS) / total
   const inflight = outcomes.length > 0 ? Math.max(...outcomes.map((o) => o.inflightPerReplica[pool.name] ?? 0)) : Math.min(cap.batch, (w.callRatePerS * share * chosen.candidate.estimate.callE2eS) / pool.replicas)
   const callE2eS = outcomes.length > 0 ? Math.max(...outcomes.map((o) => o.callE2eMeanS ?? 0)) : chosen.candidate.estimate.callE2eS
   const utilization = outcomes.length > 0 ? Math.max(...outcomes.map((o) => o.utilization[pool.name] ?? 0)) : Math.min(1, chosen.candidate.estimate.utilization)

@@ -292,6 +292,11 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
     for (const pp of p.pools) {
       const a = pp.autoscale
       const st2 = a.settings
+      if (st2.minReplicas === st2.maxReplicas) {
+        L.push(`- **${pp.pool.name}**: fixed at ${st2.minReplicas} replica(s), no HPA; ${money(a.fluid.costPerDayUsd)}/day.`)
+        for (const n of a.notes) L.push(`  ${n}.`)
+        continue
+      }
       L.push(
         `- **${pp.pool.name}**: HPA ${st2.minReplicas}–${st2.maxReplicas} replicas on the Pods metric \`${st2.metric}\` (in-flight requests per replica), target averageValue ${st2.targetAverageValue}; scale up at most max(4 pods, 100 %) per 60 s with no stabilization; scale down 10 % per 60 s after a ${st2.scaleDown.stabilizationWindowSeconds} s window (longer than the ${Math.round(pp.pool.profile.coldStartS)} s cold start).`,
       )

@@ -28,6 +28,8 @@ export interface SeedOutcome {
   utilization: Record<string, number>
   /** Calls completed per second over the run. */
   callsPerS: number
+  /** Per pool, the fraction of calls it served. */
+  callShare: Record<string, number>
   /** Mean calls running per replica (Little's law: completed calls/s × mean call e2e / replicas), per pool. */
   inflightPerReplica: Record<string, number>
 }
@@ -83,9 +85,11 @@ export async function simulateCandidate(c: Candidate, seed: number, ctx: SimCont
   const o = report.latency.overall
   const utilization: Record<string, number> = {}
   const inflightPerReplica: Record<string, number> = {}
+  const callShare: Record<string, number> = {}
   for (const p of report.pools) {
     utilization[p.name] = p.utilization
     const share = report.calls.completed > 0 ? p.callsServed / report.calls.completed : 0
+    callShare[p.name] = share
     const poolCallsPerS = report.throughput.callsPerS * share
     inflightPerReplica[p.name] = p.replicas > 0 ? (poolCallsPerS * (o.e2eS?.meanS ?? 0)) / p.replicas : 0
   }
@@ -104,6 +108,7 @@ export async function simulateCandidate(c: Candidate, seed: number, ctx: SimCont
     utilization,
     callsPerS: report.throughput.callsPerS,
     inflightPerReplica,
+    callShare,
   }
 }
 
