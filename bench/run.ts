@@ -159,17 +159,28 @@ async function main(): Promise<void> {
   }
   const quick = args.includes('--quick')
   const sizes = quick ? {mmc: 200_000, llmSmall: 100_000, llmBig: 1_000_000, simpy: 50_000} : {mmc: 2_000_000, llmSmall: 1_000_000, llmBig: 10_000_000, simpy: 200_000}
-  const plan: [string, number][] = [
-    ['mmc', sizes.mmc],
-    ['mmc', sizes.simpy],
-    ['azure', 0],
-    ['llm', sizes.llmSmall],
-    ['llm', sizes.llmBig],
+  // [case, requests, runs]: on a shared machine the best of a few runs (least CPU time) is the
+  // steadier figure; the big LLM run is done once.
+  const plan: [string, number, number][] = [
+    ['mmc', sizes.mmc, 3],
+    ['mmc', sizes.simpy, 3],
+    ['azure', 0, 3],
+    ['llm', sizes.llmSmall, 2],
+    ['llm', sizes.llmBig, 1],
   ]
   const results: (CaseResult | {case: string; error: string})[] = []
-  for (const [name, n] of plan) {
-    process.stderr.write(`bench: ${name} ${n > 0 ? n.toLocaleString('en-US') : ''}…\n`)
-    results.push(child(name, n))
+  for (const [name, n, runs] of plan) {
+    process.stderr.write(`bench: ${name} ${n > 0 ? n.toLocaleString('en-US') : ''} (best of ${runs})…\n`)
+    let best: CaseResult | {case: string; error: string} | undefined
+    for (let i = 0; i < runs; i++) {
+      const r = child(name, n)
+      if ('error' in r) {
+        best = r
+        break
+      }
+      if (best === undefined || ('cpuS' in best && r.cpuS < best.cpuS)) best = r
+    }
+    results.push(best as CaseResult)
   }
   const rows: string[][] = []
   for (const r of results) {
@@ -193,12 +204,20 @@ async function main(): Promise<void> {
   }
   const mmcSame = results.find((r): r is CaseResult => !('error' in r) && r.case.startsWith('M/M') && r.tasks === sizes.simpy)
   const mmcBig = results.find((r): r is CaseResult => !('error' in r) && r.case.startsWith('M/M') && r.tasks === sizes.mmc)
-  const sp = runSimpy(sizes.simpy)
+  let sp: SimpyResult | {error: string} = {error: 'not run'}
+  for (let i = 0; i < 3; i++) {
+    const r = runSimpy(sizes.simpy)
+    if ('error' in r) {
+      sp = r
+      break
+    }
+    if ('error' in sp || r.cpuS < sp.cpuS) sp = r
+  }
   if ('error' in sp) {
     process.stdout.write(`SimPy: skipped (${sp.error})\n`)
   } else {
     process.stdout.write(
-      `SimPy ${sp.simpy}, same M/M/${MMC.servers} (λ=${MMC.lambda}, μ=${MMC.mu}), ${sp.tasks.toLocaleString('en-US')} requests: wall ${fmt(sp.wallS)} s, CPU ${fmt(sp.cpuS)} s, ${fmt(sp.tasks / sp.cpuS / 1e3, 1)} K requests per CPU-s, mean wait ${sp.meanWaitS.toFixed(4)} s\n`,
+      `SimPy ${sp.simpy}, same M/M/${MMC.servers} (λ=${MMC.lambda}, μ=${MMC.mu}), ${sp.tasks.toLocaleString('en-US')} requests, best of 3: wall ${fmt(sp.wallS)} s, CPU ${fmt(sp.cpuS)} s, ${fmt(sp.tasks / sp.cpuS / 1e3, 1)} K requests per CPU-s, mean wait ${sp.meanWaitS.toFixed(4)} s\n`,
     )
     for (const m of [mmcSame, mmcBig]) {
       if (!m) continue

@@ -108,7 +108,7 @@ export function renderSummary(report: SimulationReport): string {
   out.push('')
   out.push(
     ...table(
-      ['pool', 'gpu', 'model', 'replicas', 'GPUs', 'util', 'KV', 'calls', 'GPU-h', 'cost'],
+      ['pool', 'gpu', 'model', 'replicas', 'GPUs', 'util', 'KV', 'batch', 'calls', 'GPU-h', 'cost'],
       report.pools.map((p) => [
         p.name,
         p.gpu ?? '-',
@@ -117,6 +117,7 @@ export function renderSummary(report: SimulationReport): string {
         num(p.replicas * p.gpusPerReplica),
         pct(p.utilization),
         pct(p.kvOccupancy),
+        p.meanInFlightPerReplica.toFixed(1),
         num(p.callsServed),
         p.gpuHours.toFixed(1),
         usd(p.costUsd),

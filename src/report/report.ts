@@ -42,6 +42,8 @@ export interface PoolReport {
   utilization: number
   /** Time-averaged fraction of the KV cache reserved (LLM). */
   kvOccupancy: number | null
+  /** Time-averaged calls in flight per replica (the running batch size for LLM replicas). */
+  meanInFlightPerReplica: number
   callsServed: number
   inputTokens: number
   outputTokens: number
@@ -133,7 +135,6 @@ function classCounts(model: FleetModel, cls: number): ClassCounts {
 /** Build the report from a finished model run. */
 export function buildReport(model: FleetModel, ctx: ReportContext): SimulationReport {
   const end = ctx.endS
-  const hours = end / 3600
   const byPriorityCounts = {} as Record<Priority, ClassCounts>
   const byPriorityLatency = {} as Record<Priority, LatencyBlock>
   PRIORITIES.forEach((p, i) => {
@@ -159,6 +160,7 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
       pricePerReplicaHourUsd: p.pricePerHourUsd,
       utilization: t.replicaS > 0 ? t.busyReplicaS / t.replicaS : 0,
       kvOccupancy: p.kind === 'llm' && kvCap > 0 && end > 0 ? t.kvTokenS / (kvCap * end) : null,
+      meanInFlightPerReplica: t.replicaS > 0 ? t.inFlightS / t.replicaS : 0,
       callsServed: t.callsServed,
       inputTokens: t.inputTokens,
       outputTokens: t.outputTokens,
@@ -188,7 +190,6 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
     cost: {gpuHours, costUsd, costPer1000TasksUsd: model.tasksCompleted > 0 ? (costUsd / model.tasksCompleted) * 1000 : null},
     slo: checkSlo(ctx.slo ?? {}, overall, errorRate),
   }
-  void hours
   return report
 }
 

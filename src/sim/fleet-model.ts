@@ -4,7 +4,7 @@ import {InputError} from '../errors.js'
 import {PRIORITIES, PRIORITY_RANK, type Task} from '../workload/types.js'
 import {LatencyRecorder, R_E2E_CHAIN_CALL, R_E2E_SOLO, R_TASK_E2E_CHAIN, R_TPOT, R_TTFT, R_WAIT} from './metrics.js'
 import {PriorityFifo} from './priority-fifo.js'
-import {type FleetModelConfig, type PoolConfig, ReplicaState, type RoutingPolicy} from './types.js'
+import {type FleetModelConfig, type LlmPoolConfig, type PoolConfig, ReplicaState, type RoutingPolicy} from './types.js'
 
 // Event kinds (small integers, dispatched in handle()).
 const EV_STEP = 1 // LLM replica reaches a step boundary; target = replica, payload = generation
@@ -47,6 +47,8 @@ export interface PoolTotals {
   kvTokenS: number
   /** Replica-seconds the pool existed (ready or not). */
   replicaS: number
+  /** Calls in flight × seconds, summed over the pool's replicas. */
+  inFlightS: number
 }
 
 /**
@@ -83,6 +85,7 @@ export class FleetModel implements EventHandler {
   private readonly pBusy: Float64Array
   private readonly pKv: Float64Array
   private readonly pReplicaS: Float64Array
+  private readonly pConc: Float64Array // calls in flight × seconds
   private readonly isLlm: boolean
   private readonly policy: number
   private readonly rng: Rng
@@ -107,6 +110,7 @@ export class FleetModel implements EventHandler {
   private rKvSince: Float64Array
   private rBornAt: Float64Array
   private rGoneAt: Float64Array
+  private rOutSince: Float64Array
   // LLM replica step state
   private rPhase: Uint8Array
   private rGen: Int32Array
@@ -225,6 +229,7 @@ export class FleetModel implements EventHandler {
     this.pBusy = new Float64Array(np)
     this.pKv = new Float64Array(np)
     this.pReplicaS = new Float64Array(np)
+    this.pConc = new Float64Array(np)
 
     let total = 0
     let seqTotal = 0
@@ -254,6 +259,7 @@ export class FleetModel implements EventHandler {
     this.rKvSince = new Float64Array(cap)
     this.rBornAt = new Float64Array(cap)
     this.rGoneAt = new Float64Array(cap).fill(Number.POSITIVE_INFINITY)
+    this.rOutSince = new Float64Array(cap)
     this.rPhase = new Uint8Array(cap)
     this.rGen = new Int32Array(cap)
     this.rRunStart = new Float64Array(cap)
@@ -308,6 +314,7 @@ export class FleetModel implements EventHandler {
     this.rSeqOff[r] = seqOff
     this.rMinDone[r] = Number.POSITIVE_INFINITY
     this.rBornAt[r] = this.sim.now
+    this.rOutSince[r] = this.sim.now
     this.rLevelSince[r] = this.sim.now
     this.rKvSince[r] = this.sim.now
   }
@@ -499,7 +506,8 @@ export class FleetModel implements EventHandler {
 
   private pickLeastOutstanding(c: number): number {
     if (this.useBuckets) {
-      const top = this.bHead.length
+      // Bucket maxCap holds replicas that are full at the largest capacity in the fleet: none can take.
+      const top = this.bHead.length - 1
       for (let o = this.bMin; o < top; o++) {
         for (let r = this.bHead[o]; r >= 0; r = this.bNext[r]) if (this.canTake(r, c)) return r
       }
@@ -554,6 +562,9 @@ export class FleetModel implements EventHandler {
 
   /** Change a replica's outstanding count by ±1, keeping the least-outstanding index. */
   private addOutstanding(r: number, delta: number): void {
+    const now = this.sim.now
+    this.pConc[this.rPool[r]] += this.rOut[r] * (now - this.rOutSince[r])
+    this.rOutSince[r] = now
     if (this.useBuckets && this.rState[r] === ReplicaState.READY) {
       this.bucketOut(r)
       this.rOut[r] += delta
@@ -726,7 +737,7 @@ export class FleetModel implements EventHandler {
 
   /** Cut the replica's decode-only run at the first step boundary at or after now. */
   private cutDecodeRun(r: number): void {
-    const serving = (this.pools[this.rPool[r]] as {serving: import('./types.js').LlmReplicaModel}).serving
+    const serving = (this.pools[this.rPool[r]] as LlmPoolConfig).serving
     const elapsed = this.sim.now - this.rRunStart[r]
     const B = this.rB[r]
     const C = this.rC[r]
@@ -740,7 +751,9 @@ export class FleetModel implements EventHandler {
     }
     if (lo === this.rRunK[r]) return
     this.rRunK[r] = lo
-    this.sim.schedule(this.rRunStart[r] + serving.decodeRunTimeS(lo, B, C), EV_STEP, r, ++this.rGen[r])
+    // max(): runStart + T(j) can round to a hair before now although T(j) ≥ now − runStart.
+    const at = this.rRunStart[r] + serving.decodeRunTimeS(lo, B, C)
+    this.sim.schedule(at > this.sim.now ? at : this.sim.now, EV_STEP, r, ++this.rGen[r])
   }
 
   handle(kind: number, target: number, payload: number): void {
@@ -780,7 +793,7 @@ export class FleetModel implements EventHandler {
 
   /** An LLM replica finished a step (or a decode run), or was kicked awake. */
   private stepBoundary(r: number): void {
-    const pool = this.pools[this.rPool[r]] as import('./types.js').LlmPoolConfig
+    const pool = this.pools[this.rPool[r]] as LlmPoolConfig
     const phase = this.rPhase[r]
     this.rPhase[r] = PH_BOUNDARY
     const off = this.rSeqOff[r]
@@ -816,13 +829,13 @@ export class FleetModel implements EventHandler {
         this.rC[r] += this.cPrompt[c] + 1
       }
     }
-    if (phase !== PH_KICK && this.rMinDone[r] <= this.rStepsDone[r]) this.completeFinished(r, pool)
+    if (phase !== PH_KICK && this.rMinDone[r] <= this.rStepsDone[r]) this.completeFinished(r)
     if (this.queue.size > 0) this.drainQueue()
     this.startStep(r, pool)
   }
 
   /** Remove sequences whose last token was produced; keep admission order of the rest. */
-  private completeFinished(r: number, pool: import('./types.js').LlmPoolConfig): void {
+  private completeFinished(r: number): void {
     const off = this.rSeqOff[r]
     const n = this.rSeqN[r]
     const done = this.rStepsDone[r]
@@ -845,11 +858,10 @@ export class FleetModel implements EventHandler {
     }
     this.rSeqN[r] = w
     this.rMinDone[r] = minDone
-    void pool
   }
 
   /** Start the replica's next step: a prefill step if prompts wait, else a decode run, else idle. */
-  private startStep(r: number, pool: import('./types.js').LlmPoolConfig): void {
+  private startStep(r: number, pool: LlmPoolConfig): void {
     const now = this.sim.now
     const s = pool.serving
     const n = this.rSeqN[r]
@@ -1008,6 +1020,8 @@ export class FleetModel implements EventHandler {
     for (let r = 0; r < this.nRep; r++) {
       this.setLevel(r, this.rLevel[r])
       if (this.isLlm) this.noteKv(r)
+      this.pConc[this.rPool[r]] += this.rOut[r] * (this.sim.now - this.rOutSince[r])
+      this.rOutSince[r] = this.sim.now
       this.pReplicaS[this.rPool[r]] += Math.min(this.sim.now, this.rGoneAt[r]) - this.rBornAt[r]
     }
   }
@@ -1025,6 +1039,7 @@ export class FleetModel implements EventHandler {
       busyReplicaS: this.pBusy[p],
       kvTokenS: this.pKv[p],
       replicaS: this.pReplicaS[p],
+      inFlightS: this.pConc[p],
     }))
   }
 
@@ -1122,7 +1137,7 @@ function rankOf(p: Task['priority']): number {
 /** Per-replica arrays, grown together when replicas are added at runtime. */
 const REPLICA_ARRAYS = [
   'rPool', 'rState', 'rCap', 'rOut', 'rKvCap', 'rKvUsed', 'rWeight', 'rSwrr', 'rEwma', 'rLevel', 'rLevelSince', 'rKvSince',
-  'rBornAt', 'rGoneAt', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rSeqN',
+  'rBornAt', 'rGoneAt', 'rOutSince', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rSeqN',
   'bNext', 'bPrev',
 ] as const
 

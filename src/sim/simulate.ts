@@ -135,14 +135,19 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
   const endS = await runFleetModel(model, tasks, {
     onProgress: onProgress && Number.isFinite(durationS) ? (t) => onProgress(Math.min(1, t / durationS)) : undefined,
   })
-  const report = buildReport(model, {
-    name: scenario.name,
-    seed,
-    durationS: Number.isFinite(durationS) ? durationS : model.lastArrivalS,
-    workload: options.tasks ? 'tasks (library)' : options.traceFile ? 'trace (--trace)' : String(workloadSpec.kind),
-    endS,
-    slo: scenario.slo,
-    poolInfo: info,
-  })
+  let report: SimulationReport
+  try {
+    report = buildReport(model, {
+      name: scenario.name,
+      seed,
+      durationS: Number.isFinite(durationS) ? durationS : model.lastArrivalS,
+      workload: options.tasks ? 'tasks (library)' : options.traceFile ? 'trace (--trace)' : String(workloadSpec.kind),
+      endS,
+      slo: scenario.slo,
+      poolInfo: info,
+    })
+  } finally {
+    model.latency.dispose()
+  }
   return {report, timeSeries: {columns: model.seriesColumns, rows: model.series}}
 }

@@ -71,6 +71,20 @@ describe('fleetcap simulate', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
+  it('--trace replays a trace file (relative to the working directory) instead of the workload', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetcap-sim-'))
+    const rows = ['TIMESTAMP,ContextTokens,GeneratedTokens']
+    for (let i = 0; i < 50; i++) rows.push(`2023-11-16 18:15:${String(10 + Math.floor(i / 2)).padStart(2, '0')}.${String(i % 2 ? 5 : 0).padEnd(7, '0')},${200 + i * 10},${20 + i}`)
+    writeFileSync(join(dir, 'mini.csv'), rows.join('\n'))
+    const r = runCli(['simulate', join(process.cwd(), 'scenarios/hetero-a100-v100.yaml'), '--trace', 'mini.csv', '--json'], {cwd: dir})
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    const report = JSON.parse(r.stdout) as {tasks: {arrived: number}; calls: {inputTokens: number}; scenario: {workload: string}}
+    expect(report.tasks.arrived).toBe(50)
+    expect(report.calls.inputTokens).toBe(rows.slice(1).reduce((s, row) => s + Number(row.split(',')[1]), 0))
+    expect(report.scenario.workload).toBe('trace (--trace)')
+  })
+
   it('an unknown GPU is reported at the pool\'s line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleetcap-sim-'))
     const file = join(dir, 'gpu.yaml')
