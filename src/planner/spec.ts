@@ -130,7 +130,7 @@ export interface ResolvedRequest {
   manifests: ManifestConfig
 }
 
-/** Fill defaults: the seeds' workload, SLOs (TTFT p95 5 s, errors < 0.1 %) and load balancer. */
+/** Fill defaults: the seeds' workload and SLOs (TTFT p95 5 s, errors < 0.1 %), least-outstanding routing. */
 export function resolveRequest(spec: PlanSpec, baseDir: string): ResolvedRequest {
   if (spec.phases === undefined || spec.phases.length === 0) {
     throw new InputError({field: 'phases'}, 'no phases: give --phases 500,5000,50000, phases: in the spec, or --history')
@@ -158,7 +158,9 @@ export function resolveRequest(spec: PlanSpec, baseDir: string): ResolvedRequest
     headroom: spec.headroom ?? 0.1,
     seeds: spec.seeds ?? 3,
     peakWindowS: spec.peakWindowS ?? 3600,
-    routing: spec.routing ?? {policy: 'score', weights: {typeMatch: 0.5, load: 0.3, performance: 0.2}},
+    // Least outstanding requests: what LLM routers do; the seeds' score balancer herds load onto the
+    // replica with the best recent latency (docs/planner.md measures what that costs).
+    routing: spec.routing ?? {policy: 'least-outstanding'},
     queueDeadlines: spec.queue?.deadlines ?? {low: 600},
     baselines: (spec.baselines ?? []).map((b) => ({...b, scenario: resolve(baseDir, b.scenario)})),
     manifests: spec.manifests ?? {},
