@@ -93,6 +93,10 @@ export async function searchPhase(offers: readonly Offer[], baselines: readonly 
   if (!chosen) {
     const pool = options.fast ? evaluated.filter((e) => e.verdict.status === 'estimated') : simulatedAll.filter((e) => e.candidate.origin === 'search')
     closest = pool.sort((a, b) => closeness(a) - closeness(b) || byCost(a.candidate, b.candidate))[0]
+    // Nothing got as far as simulation: the cheapest fleet only the limits or the budget ruled out
+    // (it would carry the load), else the cheapest rejected one.
+    const outOfBounds = (e: Evaluated): number => (e.verdict.status === 'pruned' && /^(budget|limit):/.test(e.verdict.reason) ? 0 : 1)
+    closest ??= [...evaluated].sort((a, b) => outOfBounds(a) - outOfBounds(b) || byCost(a.candidate, b.candidate))[0]
   }
   evaluated.sort((a, b) => byCost(a.candidate, b.candidate))
   return {

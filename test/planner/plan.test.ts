@@ -205,6 +205,17 @@ describe('when nothing meets the SLOs', () => {
   })
 })
 
+describe('a budget nothing fits', () => {
+  it('names the cheapest fleet the budget ruled out as the closest', async () => {
+    const req = resolveRequest(parsePlanSpec('phases: [{tasksPerDay: 50000}]\nbudgetPerDayUsd: 100\nseeds: 1\n'), ROOT)
+    const result = await makePlan(req, {catalog})
+    expect(result.ok).toBe(false)
+    expect(result.stats.simulations).toBe(0)
+    const closest = result.phases[0].search.closest
+    expect(closest && 'reason' in closest.verdict ? closest.verdict.reason : '').toMatch(/^budget: \$[\d.]+\/day > \$100\/day$/)
+  })
+})
+
 describe('--out', () => {
   it('refuses a user\'s non-empty directory and leaves it as it was', async () => {
     const dir = join(tmp, 'users')
