@@ -44,7 +44,9 @@ export async function predict(values: Float64Array, imputed: Uint8Array | undefi
   let calibration: Calibration | undefined
   if (fitted.quantiles) {
     quantiles = fitted.quantiles(ctx.horizon, levels)
-    intervals = 'pinball-trained quantile outputs'
+    intervals = fitted.params.calibrationWindows
+      ? `pinball-trained quantile outputs, conformal shift per level from ${fitted.params.calibrationWindows} held-back recent windows`
+      : 'pinball-trained quantile outputs'
     if (options.score) calibration = calibrate(values, imputed, fitted, ctx.horizon, ctx.seasonalities[0] ?? 1)
   } else {
     calibration = calibrate(values, imputed, fitted, ctx.horizon, ctx.seasonalities[0] ?? 1)

@@ -38,7 +38,14 @@ const metadataSchema = z.object({
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   intervals: z.string(),
   network: z
-    .object({inputSize: z.number().int().positive(), hiddenUnits: z.number().int().positive(), blocks: z.number().int().positive(), layersPerBlock: z.number().int().positive()})
+    .object({
+      inputSize: z.number().int().positive(),
+      hiddenUnits: z.number().int().positive(),
+      blocks: z.number().int().positive(),
+      layersPerBlock: z.number().int().positive(),
+      /** Conformal shift per level (window-scaled units), added to the network's outputs. */
+      shifts: z.array(z.number()),
+    })
     .optional(),
 })
 export type ModelMetadata = z.infer<typeof metadataSchema>
@@ -73,6 +80,7 @@ export async function saveModel(dir: string, trained: Trained): Promise<ModelMet
       hiddenUnits: Number(f.params.hiddenUnits),
       blocks: Number(f.params.blocks),
       layersPerBlock: Number(f.params.layersPerBlock ?? 3),
+      shifts: String(f.params.shifts ?? '').split(',').filter((x) => x !== '').map(Number),
     }
   }
   files[METADATA_FILE] = `${JSON.stringify(meta, null, 2)}\n`
@@ -151,7 +159,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
         timestamps: Array.from({length: horizon}, (_, h) => endS + h * series.stepS),
         quantiles,
         levels,
-        intervals: 'pinball-trained quantile outputs (saved network)',
+        intervals: `${meta.intervals} (saved network)`,
         warnings: [],
       }
     },

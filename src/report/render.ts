@@ -131,11 +131,12 @@ export function renderSummary(report: SimulationReport): string {
     out.push('')
     out.push(
       ...table(
-        ['SLO', 'target', 'actual', 'result'],
+        ['SLO', 'target', 'actual', 'within target', 'result'],
         report.slo.checks.map((k) => [
           k.objective,
           k.objective === 'error rate' ? pct(k.target) : sec(k.target),
           k.objective === 'error rate' ? pct(k.actual) : sec(k.actual),
+          k.attainment === null ? '-' : pct(k.attainment),
           k.pass ? 'PASS' : 'FAIL',
         ]),
       ),

@@ -56,6 +56,8 @@ export interface SloCheck {
   target: number
   actual: number | null
   pass: boolean
+  /** Latency objectives: fraction of calls (TTFT, TPOT, wait) or tasks (e2e) at or below the target. */
+  attainment: number | null
 }
 
 export interface SloTargets {
@@ -188,25 +190,31 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
     queue: {peakDepth: model.peakQueueDepth, meanDepth: model.meanQueueDepth},
     pools,
     cost: {gpuHours, costUsd, costPer1000TasksUsd: model.tasksCompleted > 0 ? (costUsd / model.tasksCompleted) * 1000 : null},
-    slo: checkSlo(ctx.slo ?? {}, overall, errorRate),
+    slo: checkSlo(ctx.slo ?? {}, overall, errorRate, (m) => model.latency.attainment(m)),
   }
   return report
 }
 
 /** Compare the run with its SLOs. A latency objective with no data (e.g. TTFT of generic work) fails. */
-export function checkSlo(slo: SloTargets, overall: LatencyBlock, errorRate: number): {pass: boolean; checks: SloCheck[]} {
+export function checkSlo(
+  slo: SloTargets,
+  overall: LatencyBlock,
+  errorRate: number,
+  attainment: (metric: number) => number | null = () => null,
+): {pass: boolean; checks: SloCheck[]} {
   const checks: SloCheck[] = []
-  const add = (objective: string, target: number | undefined, actual: number | null | undefined): void => {
+  const add = (objective: string, target: number | undefined, actual: number | null | undefined, metric: number, sameTarget: boolean): void => {
     if (target === undefined) return
     const a = actual ?? null
-    checks.push({objective, target, actual: a, pass: a !== null && a <= target})
+    // Attainment is counted against one target per metric (the p95 one when both are set).
+    checks.push({objective, target, actual: a, pass: a !== null && a <= target, attainment: metric >= 0 && sameTarget ? attainment(metric) : null})
   }
-  add('task e2e p95 (s)', slo.e2eP95S, overall.taskE2eS?.p95S)
-  add('task e2e p99 (s)', slo.e2eP99S, overall.taskE2eS?.p99S)
-  add('TTFT p95 (s)', slo.ttftP95S, overall.ttftS?.p95S)
-  add('TTFT p99 (s)', slo.ttftP99S, overall.ttftS?.p99S)
-  add('TPOT p95 (s)', slo.tpotP95S, overall.tpotS?.p95S)
-  add('queue wait p95 (s)', slo.queueWaitP95S, overall.queueWaitS?.p95S)
-  add('error rate', slo.errorRateMax, errorRate)
+  add('task e2e p95 (s)', slo.e2eP95S, overall.taskE2eS?.p95S, M_TASK_E2E, true)
+  add('task e2e p99 (s)', slo.e2eP99S, overall.taskE2eS?.p99S, M_TASK_E2E, slo.e2eP95S === undefined)
+  add('TTFT p95 (s)', slo.ttftP95S, overall.ttftS?.p95S, M_TTFT, true)
+  add('TTFT p99 (s)', slo.ttftP99S, overall.ttftS?.p99S, M_TTFT, slo.ttftP95S === undefined)
+  add('TPOT p95 (s)', slo.tpotP95S, overall.tpotS?.p95S, M_TPOT, true)
+  add('queue wait p95 (s)', slo.queueWaitP95S, overall.queueWaitS?.p95S, M_WAIT, true)
+  add('error rate', slo.errorRateMax, errorRate, -1, false)
   return {pass: checks.every((c) => c.pass), checks}
 }

@@ -74,7 +74,7 @@ export interface PoolTotals {
  */
 export class FleetModel implements EventHandler {
   readonly sim = new Simulation(4096)
-  readonly latency = new LatencyRecorder()
+  readonly latency: LatencyRecorder
 
   // --- pools
   readonly pools: readonly PoolConfig[]
@@ -202,6 +202,7 @@ export class FleetModel implements EventHandler {
 
   constructor(config: FleetModelConfig, routingRng: Rng) {
     this.pools = config.pools
+    this.latency = new LatencyRecorder(config.sloThresholdsS)
     if (this.pools.length === 0) throw new InputError({field: 'fleet.pools'}, 'a fleet needs at least one pool')
     const kinds = new Set(this.pools.map((p) => p.kind))
     if (kinds.size > 1) {

@@ -71,8 +71,21 @@ export class LatencyRecorder {
   // Exact zeros (a call that did not wait) are counted here and added to the histogram once at the
   // end: most calls of a healthy fleet never queue, and this keeps them off the histogram's hot path.
   private readonly zeros = new Float64Array(RECORDED * CLASSES)
+  // SLO attainment: values at or below a threshold per recorded series (+Infinity: none set).
+  private readonly thresholds = new Float64Array(RECORDED).fill(Number.POSITIVE_INFINITY)
+  private readonly within = new Float64Array(RECORDED * CLASSES)
 
-  constructor() {
+  /**
+   * @param thresholdsS per reported metric, a latency target (seconds) whose attainment — the fraction
+   *   of values at or below it — is counted exactly as values are recorded.
+   */
+  constructor(thresholdsS: Partial<Record<MetricName, number>> = {}) {
+    METRICS.forEach((name, m) => {
+      const t = thresholdsS[name]
+      if (t === undefined) return
+      // Task e2e is recorded as single-call e2e plus chain e2e; chain calls' own e2e is another metric.
+      for (const src of SOURCES[m]) if (!(m === M_E2E && src === R_E2E_SOLO)) this.thresholds[src] = t
+    })
     // Created on first use: most (series, class) pairs of a run stay empty.
     this.hists = Array.from({length: RECORDED * CLASSES}, () => undefined)
   }
@@ -80,6 +93,7 @@ export class LatencyRecorder {
   /** Record one value of a recorded series (R_*) for a priority class. */
   record(series: number, cls: number, seconds: number): void {
     const i = series * CLASSES + cls
+    if (seconds <= this.thresholds[series]) this.within[i]++
     if (seconds === 0) {
       this.zeros[i]++
       this.counts[i]++
@@ -110,6 +124,24 @@ export class LatencyRecorder {
     let n = 0
     for (const src of SOURCES[metric]) for (let c = 0; c < CLASSES; c++) if (cls < 0 || c === cls) n += this.counts[src * CLASSES + c]
     return n
+  }
+
+  /**
+   * Fraction of a metric's values at or below its threshold (given to the constructor), or null when
+   * it has no threshold or no values.
+   */
+  attainment(metric: number, cls = -1): number | null {
+    let ok = 0
+    let n = 0
+    for (const src of SOURCES[metric]) {
+      if (this.thresholds[src] === Number.POSITIVE_INFINITY) return null
+      for (let c = 0; c < CLASSES; c++) {
+        if (cls >= 0 && c !== cls) continue
+        ok += this.within[src * CLASSES + c]
+        n += this.counts[src * CLASSES + c]
+      }
+    }
+    return n === 0 ? null : ok / n
   }
 
   /** Summary of a metric for one class, or overall (cls = -1, classes merged). */

@@ -10,6 +10,7 @@ import type {WorkloadSpec} from '../workload/spec.js'
 import type {TaskStream} from '../workload/types.js'
 import {createWorkload} from '../workload/create.js'
 import {FleetModel} from './fleet-model.js'
+import type {MetricName} from './metrics.js'
 import {runFleetModel} from './run.js'
 import type {LlmReplicaModel, PoolConfig} from './types.js'
 
@@ -101,6 +102,19 @@ export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => S
   return {pools, info}
 }
 
+/** Latency targets whose attainment is counted: the p95 objective of each metric, else its p99 one. */
+function sloThresholds(scenario: Scenario): Partial<Record<MetricName, number>> {
+  const slo = scenario.slo ?? {}
+  const out: Partial<Record<MetricName, number>> = {}
+  const e2e = slo.e2eP95S ?? slo.e2eP99S
+  if (e2e !== undefined) out.taskE2e = e2e
+  const ttft = slo.ttftP95S ?? slo.ttftP99S
+  if (ttft !== undefined) out.ttft = ttft
+  if (slo.tpotP95S !== undefined) out.tpot = slo.tpotP95S
+  if (slo.queueWaitP95S !== undefined) out.queueWait = slo.queueWaitP95S
+  return out
+}
+
 /** Resolve pools against the model catalog. */
 export function catalogResolver(catalog: Catalog): (p: LlmPoolSpec) => ServingProfile {
   return (p) => resolveServingProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: p.priceOverride, catalog})
@@ -128,6 +142,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
       queue: {maxDepth: scenario.queue?.maxDepth, deadlineS: scenario.queue?.deadlines},
       durationS,
       sampleIntervalS,
+      sloThresholdsS: sloThresholds(scenario),
     },
     rng.stream('routing'),
   )

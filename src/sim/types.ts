@@ -77,6 +77,8 @@ export interface FleetModelConfig {
   durationS: number
   /** Time-series sampling interval, seconds. */
   sampleIntervalS: number
+  /** Latency targets whose attainment (fraction of values at or below) is counted, per metric. */
+  sloThresholdsS?: Partial<Record<import('./metrics.js').MetricName, number>>
   /**
    * Called at every sample (after the time-series row is written): the hook where a controller such
    * as an autoscaler reads the fleet and calls addReplica / drainReplica.

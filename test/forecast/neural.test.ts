@@ -57,6 +57,10 @@ describe('N-BEATS-like quantile network', () => {
     expect(epochs).toHaveLength(4)
     expect(epochs[3]).toBeLessThan(epochs[0])
     expect(a.forecast.params.backend).toBe('cpu')
+    // The most recent windows were held back from training to conformalize each level.
+    expect(Number(a.forecast.params.calibrationWindows)).toBeGreaterThanOrEqual(20)
+    expect(String(a.forecast.params.shifts).split(',')).toHaveLength(3)
+    expect(a.forecast.intervals).toMatch(/conformal/)
     for (let h = 0; h < 24; h++) {
       expect(a.forecast.quantiles.p90[h]).toBeGreaterThanOrEqual(a.forecast.quantiles.p50[h])
       expect(a.forecast.quantiles.p99[h]).toBeGreaterThanOrEqual(a.forecast.quantiles.p90[h])
@@ -76,6 +80,7 @@ describe('N-BEATS-like quantile network', () => {
     const meta = JSON.parse(readFileSync(join(dir, 'fleetcap-model.json'), 'utf8'))
     expect(meta).toMatchObject({model: 'nbeats', stepS: 3600, horizon: 24, scaling: 'window-mean', seasonalities: [24, 168]})
     expect(meta.trainingWindow.points).toBe(480)
+    expect(meta.network.shifts).toHaveLength(3)
     const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'))
     expect(modelJson.format).toBe('layers-model')
     // The saved network also loads with TensorFlow.js's own loader.

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs'
 import {RandomStreams} from '../../engine/random.js'
 import {InputError} from '../../errors.js'
 import {backendReport} from '../backend.js'
+import {quantileSorted} from '../metrics.js'
 import {ets} from './ets.js'
 import type {FitContext, Fitted, ModelSpec} from './model.js'
 
@@ -22,6 +23,36 @@ export interface NbeatsConfig {
   hiddenUnits: number
   blocks: number
   layersPerBlock: number
+  /**
+   * Conformal shift per level, in window-scaled units: added to the network's quantile so that, on the
+   * held-back recent windows, the share of targets below it matched the level (conformalized
+   * quantile regression). Zeros when there were too few windows to hold any back.
+   */
+  shifts: number[]
+}
+
+/** Share of the most recent windows held back to conformalize the quantiles, at most this many. */
+const CALIBRATION_FRACTION = 0.1
+const MAX_CALIBRATION_WINDOWS = 500
+const MIN_CALIBRATION_WINDOWS = 20
+
+/**
+ * Per level, the shift that makes the level's share of held-back targets fall at or below the
+ * network's quantile + shift (the finite-sample conformal level, pooled over horizon steps).
+ */
+function conformalShifts(network: tf.LayersModel, cfg: NbeatsConfig, cal: {X: Float32Array; Y: Float32Array}): number[] {
+  const count = cal.X.length / cfg.inputSize
+  const out = tf.tidy(() => (network.predict(tf.tensor2d(cal.X, [count, cfg.inputSize])) as tf.Tensor).dataSync())
+  const q = cfg.levels.length
+  return cfg.levels.map((level, l) => {
+    const r = new Float64Array(count * cfg.horizon)
+    for (let w = 0; w < count; w++) {
+      for (let h = 0; h < cfg.horizon; h++) r[w * cfg.horizon + h] = cal.Y[w * cfg.horizon + h] - out[w * q * cfg.horizon + l * cfg.horizon + h]
+    }
+    r.sort()
+    const k = r.length
+    return quantileSorted(r, Math.min(1, Math.max(0, 0.5 + ((level - 0.5) * (k + 1)) / k)))
+  })
 }
 
 const DEFAULTS = {epochs: 20, batchSize: 256, hiddenUnits: 128, learningRate: 2e-3, maxWindows: 2048, blocks: 2, layersPerBlock: 3}
@@ -75,7 +106,7 @@ export function runNetwork(network: tf.LayersModel, cfg: NbeatsConfig, values: F
   const x = new Float32Array(cfg.inputSize)
   for (let i = 0; i < cfg.inputSize; i++) x[i] = values[origin - cfg.inputSize + i] / scale
   const out = tf.tidy(() => (network.predict(tf.tensor2d(x, [1, cfg.inputSize])) as tf.Tensor).dataSync())
-  return cfg.levels.map((_, l) => Float64Array.from(out.subarray(l * cfg.horizon, (l + 1) * cfg.horizon), (v) => v * scale))
+  return cfg.levels.map((_, l) => Float64Array.from(out.subarray(l * cfg.horizon, (l + 1) * cfg.horizon), (v) => (v + (cfg.shifts[l] ?? 0)) * scale))
 }
 
 export function nbeatsFitted(network: tf.LayersModel, cfg: NbeatsConfig, values: Float64Array, params: Fitted['params']): Fitted {
@@ -140,28 +171,38 @@ export const nbeats: ModelSpec = {
     }
     if (!backendReport()) throw new Error('initBackend() must run before the neural model (it is called at the entry point)')
     const levels = [...new Set([0.5, ...(ctx.levels ?? [0.5, 0.9, 0.99])])].sort((a, b) => a - b)
-    const cfg: NbeatsConfig = {inputSize, horizon, levels, hiddenUnits: opts.hiddenUnits, blocks: opts.blocks, layersPerBlock: opts.layersPerBlock}
+    const cfg: NbeatsConfig = {inputSize, horizon, levels, hiddenUnits: opts.hiddenUnits, blocks: opts.blocks, layersPerBlock: opts.layersPerBlock, shifts: levels.map(() => 0)}
 
-    // Training windows: every origin whose target has no imputed (filled or masked) point.
-    const origins: number[] = []
+    // Windows: every origin whose target has no imputed (filled or masked) point. The most recent
+    // ones (up to CALIBRATION_FRACTION of them) are held back from training: their errors set the
+    // conformal shift of each level. Training targets end before the held-back targets begin.
+    const all: number[] = []
     for (let t = inputSize; t + horizon <= n; t++) {
       let ok = true
       if (ctx.imputed) for (let i = t; i < t + horizon && ok; i++) ok = !ctx.imputed[i]
-      if (ok) origins.push(t)
+      if (ok) all.push(t)
     }
+    const held = Math.min(MAX_CALIBRATION_WINDOWS, Math.floor(all.length * CALIBRATION_FRACTION))
+    const calStart = held >= MIN_CALIBRATION_WINDOWS ? all[all.length - held] : Number.POSITIVE_INFINITY
+    const origins = all.filter((t) => t + horizon <= calStart)
+    const calOrigins = all.filter((t) => t >= calStart)
     if (origins.length < MIN_WINDOWS) {
       ctx.warnings.push(`nbeats: only ${origins.length} training windows without masked points; using ets`)
       return ets.fit(values, ctx)
     }
-    const N = origins.length
-    const X = new Float32Array(N * inputSize)
     const Q = levels.length
-    const Y = new Float32Array(N * horizon * Q)
-    origins.forEach((t, w) => {
-      const scale = windowScale(values, t, inputSize)
-      for (let i = 0; i < inputSize; i++) X[w * inputSize + i] = values[t - inputSize + i] / scale
-      for (let l = 0; l < Q; l++) for (let h = 0; h < horizon; h++) Y[(w * Q + l) * horizon + h] = values[t + h] / scale
-    })
+    const windows = (ts: number[], repeat: number): {X: Float32Array; Y: Float32Array} => {
+      const X = new Float32Array(ts.length * inputSize)
+      const Y = new Float32Array(ts.length * horizon * repeat)
+      ts.forEach((t, w) => {
+        const scale = windowScale(values, t, inputSize)
+        for (let i = 0; i < inputSize; i++) X[w * inputSize + i] = values[t - inputSize + i] / scale
+        for (let l = 0; l < repeat; l++) for (let h = 0; h < horizon; h++) Y[(w * repeat + l) * horizon + h] = values[t + h] / scale
+      })
+      return {X, Y}
+    }
+    const N = origins.length
+    const {X, Y} = windows(origins, Q)
 
     const t0 = performance.now()
     const network = buildNetwork(cfg, ctx.seed)
@@ -192,7 +233,10 @@ export const nbeats: ModelSpec = {
       tf.dispose([xs, ys])
     }
     const trainMs = performance.now() - t0
+    if (calOrigins.length > 0) cfg.shifts = conformalShifts(network, cfg, windows(calOrigins, 1))
     return nbeatsFitted(network, cfg, values, {
+      calibrationWindows: calOrigins.length,
+      shifts: cfg.shifts.join(','),
       inputSize,
       horizon,
       levels: levels.join(','),
