@@ -1,5 +1,5 @@
 /**
- * Planner benchmark: a plan for the seeds' three phases (scenarios/plan-seeds.yaml: 500, 5,000 and
+ * Planner benchmark: a plan for the seeds' three phases (examples/plan-seeds.yaml: 500, 5,000 and
  * 50,000 tasks/day, default catalog, the seeds' fleets as baselines), with simulation and with
  * --fast. Prints decision time, candidates pruned and simulated, and simulations per second.
  *
@@ -30,7 +30,7 @@ export interface PlannerBenchResult {
 
 /** One plan of the seeds' phases in this process. */
 export async function runPlannerBenchmark(fast: boolean): Promise<PlannerBenchResult> {
-  const {spec, baseDir} = loadPlanSpecFile(join(ROOT, 'scenarios', 'plan-seeds.yaml'))
+  const {spec, baseDir} = loadPlanSpecFile(join(ROOT, 'examples', 'plan-seeds.yaml'))
   const catalog = loadCatalog()
   const result = await makePlan(resolveRequest(spec, baseDir), {fast, catalog})
   return {

@@ -37,7 +37,7 @@ describe('fleetcap plan, end to end', () => {
 
   it('exits 3 with the closest candidate when nothing meets the SLOs, writing nothing', () => {
     const out = join(tmp, 'none')
-    const r = runCli(['plan', '--spec', 'scenarios/plan-impossible.yaml', '--out', out])
+    const r = runCli(['plan', '--spec', 'examples/plan-impossible.yaml', '--out', out])
     expect(r.code).toBe(3)
     expect(r.stderr).toMatch(/closest a100-80gb-tp\d+x\d+: seed 1: TTFT p95 \(s\) [\d.]+ > 0\.05/)
     expect(r.stderr).toContain('nothing written')

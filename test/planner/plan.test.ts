@@ -20,7 +20,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-plan-'))
 let seedsPlan: PlanResult
 
 beforeAll(async () => {
-  const {spec, baseDir} = loadPlanSpecFile(join(ROOT, 'scenarios', 'plan-seeds.yaml'))
+  const {spec, baseDir} = loadPlanSpecFile(join(ROOT, 'examples', 'plan-seeds.yaml'))
   seedsPlan = await makePlan(resolveRequest(spec, baseDir), {catalog})
 }, 120_000)
 
@@ -191,7 +191,7 @@ describe('determinism', () => {
 
 describe('when nothing meets the SLOs', () => {
   it('reports the closest candidate with what it misses, and writes nothing', async () => {
-    const {spec, baseDir} = loadPlanSpecFile(join(ROOT, 'scenarios', 'plan-impossible.yaml'))
+    const {spec, baseDir} = loadPlanSpecFile(join(ROOT, 'examples', 'plan-impossible.yaml'))
     const result = await makePlan(resolveRequest(spec, baseDir), {catalog})
     expect(result.ok).toBe(false)
     const closest = result.phases[0].search.closest
