@@ -13,6 +13,7 @@ import {canonicalJson, sha256Hex} from '../plan/canonical.js'
 import {parseScenario} from '../scenario/load.js'
 import {type AutoscalePlan, tuneAutoscaler} from './autoscaler.js'
 import {buildOffers, type Candidate, type CandidatePool, capacityOf, makeCandidate, type Offer, poolName, type Unfit} from './candidates.js'
+import {type HpaDayResult, simulateHpaDay} from './hpa-sim.js'
 import {metricName} from './manifests.js'
 import {type Evaluated, type PhaseSearch, searchPhase} from './search.js'
 import type {ResolvedRequest} from './spec.js'
@@ -44,6 +45,8 @@ export interface PhasePlan {
   /** The chosen fleet's pools with their autoscalers (absent when nothing met the SLO). */
   pools?: PoolPlan[]
   worst?: SeedOutcome
+  /** The chosen fleet with its autoscalers, simulated over the whole forecast day (not with --fast). */
+  hpaDay?: HpaDayResult
 }
 
 export interface PlanResult {
@@ -95,6 +98,37 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
     if (search.chosen) {
       phase.worst = worstOutcome(search.chosen)
       phase.pools = search.chosen.candidate.pools.map((pool) => planPool(pool, search.chosen as Evaluated, phase, offers, request, caps, !fast))
+      if (!fast) {
+        const th = performance.now()
+        const withRates = () => (phase.pools ?? []).map((pp) => ({...pp, callsPerS: capacityOf(pp.pool.profile, caps, load.stats).callsPerS}))
+        let day = await simulateHpaDay(withRates(), target.tasksPerDay, request, catalog, seeds[0])
+        if (!day.pass) {
+          // The HPA lags the curve somewhere: keep the verified size as the floor and scale above it.
+          for (const pp of phase.pools) {
+            if (pp.autoscale.settings.minReplicas < pp.pool.replicas) {
+              pp.autoscale.notes.push(`with the HPA in the simulator the day missed ${day.misses.join(', ')}: minReplicas raised to the verified ${pp.pool.replicas}`)
+              pp.autoscale.settings = {...pp.autoscale.settings, minReplicas: pp.pool.replicas}
+              delete pp.autoscale.schedule
+            }
+          }
+          day = await simulateHpaDay(withRates(), target.tasksPerDay, request, catalog, seeds[0])
+        }
+        const staticCost = phase.pools.reduce((a, pp) => a + pp.pool.replicas * pp.pool.profile.pricePerHourUsd * 24, 0)
+        if (day.pass && day.costPerDayUsd > staticCost * 1.001 && phase.pools.some((pp) => pp.autoscale.settings.maxReplicas > pp.pool.replicas)) {
+          // The HPA flaps or overshoots (each extra replica pays its cold start): holding the verified
+          // size costs less.
+          for (const pp of phase.pools) {
+            pp.autoscale.notes.push(`with the HPA in the simulator the day cost $${Math.round(day.costPerDayUsd)} against $${Math.round(staticCost)} for the verified fleet held all day (${day.scaleEvents} scaling actions): the pool is held at ${pp.pool.replicas}`)
+            pp.autoscale.settings = {...pp.autoscale.settings, minReplicas: pp.pool.replicas, maxReplicas: pp.pool.replicas}
+            delete pp.autoscale.schedule
+          }
+          day = await simulateHpaDay(withRates(), target.tasksPerDay, request, catalog, seeds[0])
+        }
+        phase.hpaDay = day
+        simTimeMs += performance.now() - th
+        counter.simulations++
+        counter.simulatedS += DAY_S
+      }
     }
     options.onProgress?.(
       search.chosen

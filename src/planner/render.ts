@@ -56,7 +56,7 @@ export function planDocument(result: PlanResult): PlanDocument {
             p95S: r(p.worst?.taskP95S ?? p.search.chosen?.candidate.estimate.taskE2eP95S ?? 0),
             p99S: r(p.worst?.taskP99S ?? p.search.chosen?.candidate.estimate.taskE2eP95S ?? 0),
             utilization: r(Math.min(1, pp.utilization)),
-            costPerDayUsd: usd(pp.autoscale.fluid.costPerDayUsd),
+            costPerDayUsd: usd(p.hpaDay?.poolCostPerDayUsd[pp.pool.name] ?? pp.autoscale.fluid.costPerDayUsd),
           },
         })),
         manifests: `manifests/${p.name}/`,
@@ -76,7 +76,7 @@ function phaseStatus(p: PhasePlan, result: PlanResult): Record<string, unknown> 
   const c = p.search.chosen
   const s = p.load.stats
   const pools = p.pools ?? []
-  const autoscaledCost = pools.reduce((a, pp) => a + pp.autoscale.fluid.costPerDayUsd, 0)
+  const autoscaledCost = autoscaledCostOf(p)
   return {
     name: p.name,
     load: {
@@ -115,6 +115,20 @@ function phaseStatus(p: PhasePlan, result: PlanResult): Record<string, unknown> 
         checked: pp.autoscale.fluid.checked,
       },
     })),
+    ...(p.hpaDay
+      ? {
+          autoscaledDay: {
+            seed: p.hpaDay.seed,
+            sloMet: p.hpaDay.pass,
+            ...(p.hpaDay.pass ? {} : {misses: p.hpaDay.misses}),
+            ttftP95S: p.hpaDay.ttftP95S === null ? null : r(p.hpaDay.ttftP95S),
+            errorRate: r(p.hpaDay.errorRate),
+            costPerDayUsd: usd(p.hpaDay.costPerDayUsd),
+            replicas: p.hpaDay.replicas,
+            scaleEvents: p.hpaDay.scaleEvents,
+          },
+        }
+      : {}),
     baselines: p.search.baselines.map((b) => ({
       label: b.candidate.label ?? b.candidate.id,
       fleet: b.candidate.id,
@@ -127,6 +141,12 @@ function phaseStatus(p: PhasePlan, result: PlanResult): Record<string, unknown> 
     rejected: rejectedCheaper(p).map((e) => ({fleet: e.candidate.id, costPerDayUsd: usd(costPerDay(e.candidate)), reason: reasonOf(e)})),
     counts: {candidates: p.search.evaluated.length, pruned: p.search.pruned, simulations: p.search.simulated},
   }
+}
+
+/** The day's cost with the autoscalers: simulated with the HPA in the loop, else the fluid model's. */
+export function autoscaledCostOf(p: PhasePlan): number {
+  if (p.hpaDay) return p.hpaDay.costPerDayUsd
+  return (p.pools ?? []).reduce((a, pp) => a + pp.autoscale.fluid.costPerDayUsd, 0)
 }
 
 function passed(e: Evaluated): boolean {
@@ -238,7 +258,7 @@ export function renderPlanMd(result: PlanResult): string {
       L.push(`| ${p.name} | ${trigger(p)} | none meets the SLOs | | | | | | | |`)
       continue
     }
-    const auto = p.pools.reduce((a, pp) => a + pp.autoscale.fluid.costPerDayUsd, 0)
+    const auto = autoscaledCostOf(p)
     L.push(
       `| ${p.name} | ${trigger(p)} | ${c.candidate.id} | ${gpuText(c.candidate)} | ${p.pools.map((pp) => `${pp.autoscale.settings.minReplicas}–${pp.autoscale.settings.maxReplicas}`).join(' + ')} | ${s(p.worst?.ttftP95S ?? c.candidate.estimate.ttftP95S)} | ${s(p.worst?.taskP95S ?? c.candidate.estimate.taskE2eP95S)} | ${money(auto)} | ${money(costPerDay(c.candidate))} | ${money((auto / p.tasksPerDay) * 1000)} |`,
     )
@@ -312,6 +332,13 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
       )
       for (const n of a.notes) L.push(`  ${n}.`)
     }
+    if (p.hpaDay) {
+      const d = p.hpaDay
+      L.push(
+        '',
+        `The whole forecast day simulated with these autoscalers in the loop (seed ${d.seed}, ${p.tasksPerDay.toLocaleString('en-US')} tasks over the daily curve, starting at minReplicas): SLOs ${d.pass ? 'met' : `**missed** (${d.misses.join('; ')})`}, TTFT p95 ${s(d.ttftP95S)}, error rate ${(d.errorRate * 100).toFixed(3)} %, replicas ${Object.entries(d.replicas).map(([k, v]) => `${k} ${v[0]}–${v[1]}`).join(', ')}, ${d.scaleEvents} scaling actions, ${money(d.costPerDayUsd)}/day.`,
+      )
+    }
     L.push('')
   } else {
     const cl = p.search.closest
@@ -337,7 +364,7 @@ function assumptions(result: PlanResult): string[] {
     `Workload: the request's synthetic shape (default: the seeds' agent tasks as scenarios/seed-phase1-500-per-day.yaml states them), with each phase's tasks per day; the fleet is decided over the ${req.peakWindowS / 3600} h centred on the daily peak.`,
     `Explicit phase targets are taken as the value at the sizing quantile (p${Math.round(req.quantile * 100)}); with --history the forecast's p${Math.round(req.quantile * 100)} gives them.`,
     'Latency and throughput come from the serving profiles in models/ (roofline calibrated on published measurements; see docs/profiles.md); GPU prices from models/gpus.yaml unless overridden.',
-    'Autoscaling is verified in a fluid model: src/autoscale\'s HPA controller (exact kube-controller-manager arithmetic) reads the HPA we write every 15 s; each replica\'s in-flight requests are the pool\'s load (rate × simulated call latency) spread over ready replicas; replicas are ready one cold start (model load + engine start, from the profile) after creation; node provisioning and image pull are not included. The discrete-event simulator does not run the HPA itself yet.',
+    'Autoscaling is tuned in a fluid model (src/autoscale\'s HPA controller, the exact kube-controller-manager arithmetic, reading the HPA we write every 15 s; load = rate × simulated call latency over ready replicas; replicas ready one cold start after creation), then the chosen fleet is simulated over the whole forecast day with the same controllers in the discrete-event simulator. The simulator reports the fleet\'s in-flight requests, not each replica\'s: pools share them by throughput. Cold start = model load + engine start from the profile; node provisioning and image pull are not included.',
     `Routing: every fleet (the baselines too) is simulated behind one ${req.routing.policy} router over all pools, with one priority queue (critical, high, normal, low)${Object.keys(req.queueDeadlines).length > 0 ? ` and queue deadlines ${Object.entries(req.queueDeadlines).map(([k, v]) => `${k} ${v} s`).join(', ')}` : ''}; the manifests do not configure the router.`,
     'Costs: the peak fleet all day is replicas × price × 24 h; the autoscaled cost integrates the replicas the HPA keeps in the fluid run, billing from creation.',
     'Manifests: one Deployment, HPA (or KEDA ScaledObject) and PodDisruptionBudget per pool; the HPA metric must be served by a custom-metrics adapter (e.g. prometheus-adapter exposing vLLM\'s running-requests gauge).',

@@ -112,6 +112,26 @@ describe('a plan for the seeds\' three phases', () => {
     for (const label of ['4x A100', '16x A100 + 32x V100', '64x H100 + 128x A100']) expect(md).toContain(label)
   })
 
+  it('simulates each phase\'s day with its autoscalers in the loop, and keeps an HPA only where it saves money', () => {
+    for (const phase of seedsPlan.phases) {
+      const day = phase.hpaDay
+      if (!day || !phase.pools) throw new Error(`no autoscaled day for ${phase.name}`)
+      expect(day.pass, `${phase.name}: ${day.misses.join('; ')}`).toBe(true)
+      const staticCost = phase.pools.reduce((a, pp) => a + pp.pool.replicas * pp.pool.profile.pricePerHourUsd * 24, 0)
+      expect(day.costPerDayUsd).toBeLessThanOrEqual(staticCost * 1.001)
+      for (const pp of phase.pools) {
+        const [lo, hi] = day.replicas[pp.pool.name]
+        expect(lo).toBeGreaterThanOrEqual(pp.autoscale.settings.minReplicas)
+        expect(hi).toBeLessThanOrEqual(pp.autoscale.settings.maxReplicas)
+        if (pp.autoscale.settings.minReplicas === pp.autoscale.settings.maxReplicas) expect(pp.autoscale.notes.join(' ')).toMatch(/held at|cost/)
+      }
+    }
+    // At 50,000 tasks/day the daily curve is worth following: the HPA moves and costs less than the peak size.
+    const p3 = seedsPlan.phases[2]
+    expect(p3.pools?.some((pp) => pp.autoscale.settings.maxReplicas > pp.autoscale.settings.minReplicas)).toBe(true)
+    expect(p3.hpaDay?.scaleEvents).toBeGreaterThan(0)
+  })
+
   it('keeps a Pareto front that falls in latency as cost rises', () => {
     for (const phase of seedsPlan.phases) {
       const front = phase.search.pareto
