@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {ExitCode, FleetcapError, InputError} from '../src/errors.js'
+import {seriesInputFromFlags} from '../src/forecast/input-flags.js'
 import {phasesFromHistory} from '../src/planner/forecast-input.js'
 import {makePlan, type PlanResult} from '../src/planner/plan.js'
 import {tryParseDuration} from '../src/util/duration.js'
@@ -27,8 +28,15 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
 
   static override flags = {
     spec: Flags.string({description: 'Plan request YAML (phases, workload, SLOs, GPUs, baselines, manifests); flags override it.'}),
-    phases: Flags.string({description: 'Phase targets in tasks/day, comma-separated, e.g. 500,5000,50000.', exclusive: ['history']}),
-    history: Flags.string({description: 'Series CSV (timestamp,tasks per step): forecast it and plan one phase per --phase-every at the quantile.'}),
+    phases: Flags.string({description: 'Phase targets in tasks/day, comma-separated (500,5000,50000), or by date (2026-12-01=500,2027-01-01=5000).', exclusive: ['history', 'trace', 'prometheus']}),
+    history: Flags.string({description: 'Series CSV (timestamp,tasks): forecast it and plan one phase per --phase-every at the quantile.', exclusive: ['trace', 'prometheus']}),
+    trace: Flags.string({description: 'Task trace (CSV/JSONL) as history: aggregated to an arrival rate in --step buckets, then forecast.', exclusive: ['history', 'prometheus']}),
+    prometheus: Flags.string({description: 'Prometheus base URL as history (with --query, --since, --step).', exclusive: ['history', 'trace'], dependsOn: ['query']}),
+    query: Flags.string({description: 'PromQL expression returning one series of tasks (a rate() per second, or counts per step with --unit per-step).'}),
+    since: Flags.string({description: 'How far back to read from Prometheus (e.g. 28d).', default: '28d'}),
+    until: Flags.string({description: 'End of the Prometheus range (ISO-8601; default now).'}),
+    step: Flags.string({description: 'Step of the history (e.g. 1h): the bucket of a trace, the Prometheus step, or the grid of a CSV (inferred when absent).'}),
+    unit: Flags.string({description: 'What a history value is: tasks in its step, or tasks per second (default: per-step for --history, per-second for --trace and --prometheus).', options: ['per-step', 'per-second']}),
     horizon: Flags.string({description: 'Forecast horizon with --history, e.g. 4w, 30d (default 4w).', default: '4w'}),
     'phase-every': Flags.string({description: 'Length of a phase with --history, e.g. 1w (default 1w).', default: '1w'}),
     gpu: Flags.string({description: 'GPU type to consider, optionally with a limit: A100-80GB=64 (repeatable; default every catalog GPU).', multiple: true}),
@@ -55,9 +63,12 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
     let baseDir = process.cwd()
     if (f.spec) ({spec, baseDir} = loadPlanSpecFile(f.spec))
     let forecastSummary: Record<string, unknown> | undefined
-    if (f.history) {
+    if (f.history || f.trace || f.prometheus) {
       const quantile = num(f.quantile, 'quantile') ?? spec.quantile ?? 0.9
-      const fp = await phasesFromHistory({file: f.history, horizonS: duration(f.horizon, 'horizon'), phaseEveryS: duration(f['phase-every'], 'phase-every'), quantile})
+      // The command's clock ends a Prometheus range at "now"; the library never reads a clock.
+      const input = seriesInputFromFlags({series: f.history, trace: f.trace, prometheus: f.prometheus, query: f.query, since: f.since, until: f.until, step: f.step}, Date.now() / 1000)
+      const unit = (f.unit as 'per-step' | 'per-second' | undefined) ?? (f.history ? 'per-step' : 'per-second')
+      const fp = await phasesFromHistory({input, unit, horizonS: duration(f.horizon, 'horizon'), phaseEveryS: duration(f['phase-every'], 'phase-every'), quantile})
       spec = {...spec, phases: fp.phases}
       // The forecast's daily curve replaces the shape's daily cycle (weekly and bursts stay).
       if (fp.daily) {
@@ -118,9 +129,11 @@ function withFlags(spec: PlanSpec, f: Plan['flags']): unknown {
   const out: Record<string, unknown> = {...spec}
   if (f.phases !== undefined) {
     out.phases = f.phases.split(',').map((x, i) => {
-      const n = Number(x.trim().replace(/_/g, ''))
-      if (x.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InputError({field: `--phases[${i}]`}, `not a positive number of tasks/day: "${x.trim()}"`)
-      return {tasksPerDay: n}
+      const [date, count] = x.includes('=') ? x.split('=').map((v) => v.trim()) : [undefined, x.trim()]
+      const n = Number(count.replace(/_/g, ''))
+      if (count === '' || !Number.isFinite(n) || n <= 0) throw new InputError({field: `--phases[${i}]`}, `not a positive number of tasks/day: "${count}"`)
+      if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new InputError({field: `--phases[${i}]`}, `not a date (YYYY-MM-DD): "${date}"`)
+      return {tasksPerDay: n, ...(date === undefined ? {} : {date})}
     })
   }
   if (f.gpu !== undefined) {

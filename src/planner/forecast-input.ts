@@ -1,16 +1,19 @@
 /**
- * Phases from history: a series of tasks per step (CSV `timestamp,value`) forecast by src/forecast
+ * Phases from history: a series of tasks (CSV, a trace's arrival rate, or Prometheus) forecast by src/forecast
  * to a horizon at the sizing quantile, cut into phases (one per `phaseEveryS`, each triggered by its
  * start date and sized for its busiest day), and the daily curve the forecast expects (24 hourly
  * multipliers) as the workload's shape.
  */
 import {forecast} from '../forecast/forecast.js'
-import {loadSeriesCsv} from '../forecast/io.js'
+import {loadSeries, type SeriesInput} from '../forecast/io.js'
 import {quantileKey} from '../forecast/types.js'
 import {InputError} from '../errors.js'
 
 export interface HistoryOptions {
-  file: string
+  /** Where the history comes from: a CSV series, a trace aggregated to a rate, or a Prometheus range query. */
+  input: SeriesInput
+  /** What a value is: tasks in its step (CSV default) or tasks per second (a trace's rate, a PromQL rate()). */
+  unit: 'per-step' | 'per-second'
   horizonS: number
   phaseEveryS: number
   quantile: number
@@ -27,9 +30,11 @@ export interface ForecastPhases {
 const DAY_S = 86_400
 
 export async function phasesFromHistory(o: HistoryOptions): Promise<ForecastPhases> {
-  const {series, warnings} = await loadSeriesCsv(o.file)
+  const {series, warnings} = await loadSeries(o.input)
   const stepS = series.stepS
-  if (stepS > DAY_S) throw new InputError({file: o.file}, `steps of ${stepS} s are longer than a day: give tasks per hour or per day`)
+  const where = {file: series.name}
+  if (stepS > DAY_S) throw new InputError(where, `steps of ${stepS} s are longer than a day: give tasks per hour or per day`)
+  const perStep = o.unit === 'per-second' ? stepS : 1
   if (o.phaseEveryS < DAY_S) throw new InputError({field: '--phase-every'}, 'a phase must last at least one day')
   const horizon = Math.ceil(o.horizonS / stepS)
   if (horizon < Math.ceil(DAY_S / stepS)) throw new InputError({field: '--horizon'}, 'the horizon must cover at least one day')
@@ -39,7 +44,7 @@ export async function phasesFromHistory(o: HistoryOptions): Promise<ForecastPhas
   const perDay = new Map<number, number>()
   for (let i = 0; i < q.length; i++) {
     const day = Math.floor(f.timestamps[i] / DAY_S)
-    perDay.set(day, (perDay.get(day) ?? 0) + Math.max(0, q[i]))
+    perDay.set(day, (perDay.get(day) ?? 0) + Math.max(0, q[i]) * perStep)
   }
   const days = [...perDay.keys()].sort((a, b) => a - b)
   // A partial first/last day would understate the load: scale by the share of the day covered.
@@ -54,7 +59,7 @@ export async function phasesFromHistory(o: HistoryOptions): Promise<ForecastPhas
     if (busiest <= 0) continue
     phases.push({name: `phase-${phases.length + 1}`, tasksPerDay: Math.ceil(busiest), date: new Date(group[0] * DAY_S * 1000).toISOString().slice(0, 10)})
   }
-  if (phases.length === 0) throw new InputError({file: o.file}, 'the forecast is zero over the whole horizon: nothing to plan')
+  if (phases.length === 0) throw new InputError(where, 'the forecast is zero over the whole horizon: nothing to plan')
   let daily: number[] | undefined
   if (stepS <= 3600 && 3600 % stepS === 0) {
     const sums = new Array<number>(24).fill(0)
@@ -68,6 +73,7 @@ export async function phasesFromHistory(o: HistoryOptions): Promise<ForecastPhas
     summary: {
       source: 'forecast',
       history: series.name,
+      unit: o.unit,
       model: f.model,
       stepS,
       horizonSteps: horizon,

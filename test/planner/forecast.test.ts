@@ -29,7 +29,7 @@ describe('phases from a forecast', () => {
   const file = history()
 
   it('cuts the horizon into weekly phases triggered by date, growing with the trend, with the daily curve', async () => {
-    const fp = await phasesFromHistory({file, horizonS: 3 * 7 * 86_400, phaseEveryS: 7 * 86_400, quantile: 0.9})
+    const fp = await phasesFromHistory({input: {kind: 'csv', path: file}, unit: 'per-step', horizonS: 3 * 7 * 86_400, phaseEveryS: 7 * 86_400, quantile: 0.9})
     expect(fp.phases.map((p) => p.date)).toEqual(['2025-11-06', '2025-11-13', '2025-11-20'])
     // The last observed day had ~7,700 tasks; the trend adds ~100 a day; p90 sits above the mean.
     expect(fp.phases[0].tasksPerDay).toBeGreaterThan(7700)
@@ -52,7 +52,33 @@ describe('phases from a forecast', () => {
     expect(plan.document.spec.forecast?.source).toBe('forecast')
   }, 120_000)
 
+  it('a task trace as history: arrivals per hour, forecast, one phase per week', () => {
+    // Four days of Poisson arrivals, 3,000 tasks a day on a daily cycle (peak/trough 4).
+    let state = 12345
+    const rand = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) + 0.5) / 2 ** 31
+    const rows = ['timestamp,input_tokens,output_tokens']
+    const start = 1_759_968_000
+    for (let t = 0; t < 4 * 86_400; ) {
+      const rate = (3000 / 86_400) * (1 + 0.6 * Math.cos((2 * Math.PI * ((t / 3600) % 24 - 14)) / 24))
+      t += -Math.log(rand()) / rate
+      rows.push(`${(start + t).toFixed(3)},${500 + Math.floor(rand() * 2500)},${50 + Math.floor(rand() * 450)}`)
+    }
+    const trace = join(tmp, 'trace.csv')
+    writeFileSync(trace, `${rows.join('\n')}\n`)
+    const r = runCli(['plan', '--trace', trace, '--step', '1h', '--horizon', '1w', '--phase-every', '1w', '--fast', '--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.stdout)
+    const phases = j.plan.spec.phases
+    expect(phases).toHaveLength(1)
+    expect(phases[0].trigger.date).toBe('2025-10-13')
+    // p90 of a day's arrivals: above the 3,000 mean, well below twice it.
+    const tasks = j.plan.status.phases[0].load.tasksPerDay
+    expect(tasks).toBeGreaterThan(3000)
+    expect(tasks).toBeLessThan(4500)
+    expect(j.plan.spec.forecast.unit).toBe('per-second')
+  }, 60_000)
+
   it('refuses a horizon shorter than a day', async () => {
-    await expect(phasesFromHistory({file, horizonS: 3600, phaseEveryS: 7 * 86_400, quantile: 0.9})).rejects.toThrow(/at least one day/)
+    await expect(phasesFromHistory({input: {kind: 'csv', path: file}, unit: 'per-step', horizonS: 3600, phaseEveryS: 7 * 86_400, quantile: 0.9})).rejects.toThrow(/at least one day/)
   })
 })
