@@ -44,7 +44,7 @@ export async function runK8sBenchmark(replicas = 100): Promise<K8sBenchResult> {
   }
   process.once('exit', stop)
   try {
-    sh('start', cpDir)
+    sh('start', cpDir, String(process.pid))
     sh('gpu-nodes', cpDir, String(Math.ceil(replicas / 8) + 1), PRODUCT, '8', 'bench-h100')
     const planDir = join(work, 'plan')
     const pool = {pool: 'bench-pool', gpuProduct: PRODUCT, gpusPerReplica: 1, image: 'registry.k8s.io/pause:3.10', minReplicas: replicas, maxReplicas: replicas + 20, autoscale: true}

@@ -20,12 +20,27 @@ dest="$cache/k8s/$k8s_version-$hash"
 bins=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
 complete() { [ -f "$dest/bin/.complete" ] && for b in "${bins[@]}"; do [ -x "$dest/bin/$b" ] || return 1; done; }
-if complete; then echo "$dest/bin"; exit 0; fi
+
+# KWOK (since v0.8.0) simulates nothing without stages: gather its own default "fast" policy (nodes
+# become Ready and keep a heartbeat; scheduled pods become Running and Ready; deleted pods go away)
+# from the KWOK module's kustomize/stage folder, at the same version as the binary.
+stages() {
+  [ -s "$dest/bin/kwok-stages.yaml" ] && return 0
+  local dir f
+  dir="$(GOFLAGS= go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$dir/kustomize/stage" ] || { echo "fleetcap k8s build: KWOK stages not found in the module cache ($dir)" >&2; return 1; }
+  for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    echo "---"; cat "$dir/kustomize/stage/$f"
+  done >"$dest/bin/kwok-stages.yaml.tmp"
+  mv "$dest/bin/kwok-stages.yaml.tmp" "$dest/bin/kwok-stages.yaml"
+}
+
+if complete; then stages; echo "$dest/bin"; exit 0; fi
 
 mkdir -p "$dest"
 exec 9>"$dest/.lock"
 flock 9                      # another run may be building the same version: wait for it
-if complete; then echo "$dest/bin"; exit 0; fi
+if complete; then stages; echo "$dest/bin"; exit 0; fi
 
 tmp="$dest/bin.tmp.$$"
 rm -rf "$tmp"; mkdir -p "$tmp"
@@ -44,5 +59,6 @@ echo "fleetcap k8s build: building kwok $KWOK_VERSION" >&2
 touch "$tmp/.complete"
 rm -rf "$dest/bin"
 mv "$tmp" "$dest/bin"
+stages
 echo "fleetcap k8s build: done in $(( $(date +%s) - start )) s" >&2
 echo "$dest/bin"

@@ -3,7 +3,8 @@
 # (RBAC, token auth, TLS from a throwaway CA), kube-controller-manager, kube-scheduler and KWOK
 # (fake nodes whose pods become Running and Ready). Everything listens on 127.0.0.1, on free ports.
 #
-#   control-plane.sh start DIR        build (cached) + start; writes DIR/kubeconfig, DIR/env; waits for /readyz
+#   control-plane.sh start DIR [PID]  build (cached) + start; writes DIR/kubeconfig; waits for /readyz. With PID,
+#                                     a watchdog stops everything once that process is gone (even if SIGKILLed)
 #   control-plane.sh stop DIR         stop every process started for DIR (only those: pids in DIR/pids)
 #   control-plane.sh env DIR          print KUBECONFIG=... and the other variables
 #   control-plane.sh stop-apiserver DIR | start-apiserver DIR    (tests restart the API server)
@@ -11,10 +12,11 @@
 #
 # kubeconfig contexts: `admin` (system:masters, current) and `limited` (user fleetcap-limited, no rights
 # until a RoleBinding grants them: tests of --print-rbac bind the printed Role to it).
+# FLEETCAP_K8S_BIN=DIR uses binaries from DIR instead of scripts/k8s/build.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cmd="${1:-}"; dir="${2:-}"
-[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,14p' "$0" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,16p' "$0" >&2; exit 2; }
 mkdir -p "$dir"; dir="$(cd "$dir" && pwd)"
 
 free_port() { node -e 's=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
@@ -68,7 +70,8 @@ start_apiserver() {
 
 case "$cmd" in
 start)
-  bin="$("$root/scripts/k8s/build.sh")"
+  bin="${FLEETCAP_K8S_BIN:-}"                  # a folder with the five binaries, else build/cache them
+  [ -n "$bin" ] || bin="$("$root/scripts/k8s/build.sh")"
   if ours "$dir/pids/kube-apiserver.pid"; then echo "control-plane: already running in $dir" >&2; exit 0; fi
   mkdir -p "$dir/pki" "$dir/pids" "$dir/logs" "$dir/etcd"
   echo "$bin" >"$dir/bin.path"
@@ -125,16 +128,26 @@ KC
     --leader-elect=false --bind-address=127.0.0.1 --secure-port=0 --kube-api-qps=500 --kube-api-burst=1000
   start_proc kwok "$bin/kwok" --kubeconfig="$dir/kubeconfig" --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --cidr=10.0.0.0/16 --node-ip=10.0.0.1 \
-    --server-address="127.0.0.1:$(cat "$dir/kwok.port")"
+    --server-address="127.0.0.1:$(cat "$dir/kwok.port")" --config="$bin/kwok-stages.yaml"
   # The default ServiceAccount appears once the controller-manager runs: pods need it.
   for i in $(seq 1 300); do
     api GET /api/v1/namespaces/default/serviceaccounts/default 2>/dev/null | grep -q '"kind": *"ServiceAccount"' && break
     sleep 0.2
   done
+  owner="${3:-}"
+  if [ -n "$owner" ]; then
+    nohup setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; exec bash "$2" stop "$3"' \
+      fleetcap-watchdog "$owner" "$root/scripts/k8s/control-plane.sh" "$dir" >/dev/null 2>&1 </dev/null &
+    echo $! >"$dir/pids/watchdog.pid"
+  fi
   echo "control-plane: up in $dir (https://127.0.0.1:$ap)" >&2
   ;;
 stop)
   for p in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_proc "$p"; done
+  # The watchdog, unless it is the one running this stop.
+  wd="$(cat "$dir/pids/watchdog.pid" 2>/dev/null || true)"
+  [ "$wd" = "$$" ] || [ "$wd" = "$PPID" ] || stop_proc watchdog
+  rm -f "$dir/pids/watchdog.pid"
   ;;
 stop-apiserver) stop_proc kube-apiserver ;;
 start-apiserver) bin="$(cat "$dir/bin.path")"; start_apiserver ;;
@@ -154,5 +167,5 @@ gpu-nodes)
         \"allocatable\":{\"cpu\":\"96\",\"memory\":\"1Ti\",\"pods\":\"110\",\"nvidia.com/gpu\":\"$gpus\"},\"phase\":\"Running\"}}" >/dev/null
   done
   ;;
-*) sed -n '2,14p' "$0" >&2; exit 2 ;;
+*) sed -n '2,16p' "$0" >&2; exit 2 ;;
 esac

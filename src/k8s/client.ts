@@ -42,7 +42,7 @@ export interface ClientOptions {
   kubeconfig?: string
   context?: string
   namespace?: string
-  /** Per-request limit; the first contact uses at most 10 s so an unreachable cluster fails fast. */
+  /** Per-request limit; the first contact uses at most 7 s so an unreachable cluster fails fast. */
   requestTimeoutMs?: number
 }
 
@@ -62,7 +62,7 @@ export class ApiError extends FleetcapError {
     readonly status: number,
     readonly reason: string,
     readonly apiMessage: string,
-    readonly details: {causes?: Array<{type?: string; message?: string; field?: string}>} | undefined,
+    readonly details: {causes?: Array<{reason?: string; message?: string; field?: string}>} | undefined,
     readonly what: string,
   ) {
     super(`${what}: ${apiMessage || reason || `HTTP ${status}`}`, {
@@ -88,7 +88,8 @@ export interface RequestCounts {
   byMethod: Record<string, number>
 }
 
-const CONNECT_TIMEOUT_MS = 10_000
+/** First contact: short enough that the whole command fails within 10 s when nothing answers. */
+const CONNECT_TIMEOUT_MS = 7_000
 
 /**
  * A small JSON client over @kubernetes/client-node's KubeConfig (auth, TLS) and its fetch library.
@@ -194,7 +195,7 @@ export class KubeClient {
     throw new ApiError(status, s.reason ?? '', s.message ?? text.slice(0, 200), s.details, what)
   }
 
-  /** Checks the cluster answers (GET /version), within 10 s. */
+  /** Checks the cluster answers (GET /version), within 7 s. */
   async version(signal?: AbortSignal): Promise<{gitVersion: string}> {
     return this.request('GET', '/version', 'read the server version', {timeoutMs: CONNECT_TIMEOUT_MS, signal})
   }

@@ -302,10 +302,10 @@ export class Executor {
     for (;;) {
       const left: string[] = []
       for (const e of deleted) if (await this.o.client.get(e.ref)) left.push(describe(e.ref))
-      const selectors = deleted.filter((e) => e.ref.kind === 'Deployment').map((e) => e.ref.name)
+      const selectors = deleted.flatMap((e) => (e.podSelector ? [e.podSelector] : []))
       if (selectors.length > 0) {
         const pods = await this.o.client.list('v1', 'Pod', this.ns)
-        const owned = pods.items.filter((p) => selectors.some((n) => (p.metadata.ownerReferences as Array<{name: string}> | undefined)?.some((o) => o.name.startsWith(`${n}-`))))
+        const owned = pods.items.filter((p) => selectors.some((sel) => Object.entries(sel).every(([k, v]) => p.metadata.labels?.[k] === v)))
         if (owned.length > 0) left.push(`${owned.length} pods`)
       }
       if (left.length === 0) return
@@ -389,9 +389,11 @@ export class Executor {
     for (const p of prepared) {
       const ref = refOf(p.object)
       const live = await this.o.client.get(ref, this.o.signal)
+      // Where fleetcap will hand spec.replicas over to an HPA, the value stays: dry-run it that way.
+      const probe = p.hpa && live && ownsReplicas(live) ? withReplicas(p.object, (live.spec as {replicas?: number}).replicas) : p.object
       let after: KubeObject
       try {
-        after = await this.o.client.apply(p.object, {manager: FIELD_MANAGER, force, dryRun: true, signal: this.o.signal})
+        after = await this.o.client.apply(probe, {manager: FIELD_MANAGER, force, dryRun: true, signal: this.o.signal})
       } catch (error) {
         throw conflictOrSelf(error, ref)
       }
@@ -411,6 +413,8 @@ export class Executor {
       const live = await this.o.client.get(ref, this.o.signal)
       const entry: SnapshotEntry = {ref, before: live ? intent(live) : null}
       if (live && ref.kind === 'Deployment' && hpaTargets.has(ref.name)) entry.hpaManaged = true
+      const selector = (p.object.spec as {selector?: {matchLabels?: Record<string, string>}} | undefined)?.selector?.matchLabels
+      if (!live && ref.kind === 'Deployment' && selector) entry.podSelector = selector
       entries.push(entry)
     }
     return entries
@@ -419,9 +423,7 @@ export class Executor {
   /** If fleetcap applied spec.replicas before, let another manager co-own it so dropping it from our apply does not reset it. */
   private async handOverReplicas(p: Prepared): Promise<void> {
     const live = await this.o.client.get(refOf(p.object), this.o.signal)
-    const managed = (live?.metadata.managedFields ?? []) as Array<{manager?: string; operation?: string; fieldsV1?: {'f:spec'?: Record<string, unknown>}}>
-    const ours = managed.some((m) => m.manager === FIELD_MANAGER && m.operation === 'Apply' && m.fieldsV1?.['f:spec']?.['f:replicas'] !== undefined)
-    if (!live || !ours) return
+    if (!live || !ownsReplicas(live)) return
     const replicas = (live.spec as {replicas?: number}).replicas
     this.step(`handing spec.replicas of Deployment ${p.object.metadata.name} over to HorizontalPodAutoscaler ${p.hpa?.name}`)
     await this.o.client.apply(
@@ -484,6 +486,18 @@ export class Executor {
   }
 }
 
+/** Did fleetcap's apply set spec.replicas of this live object? */
+function ownsReplicas(live: KubeObject): boolean {
+  const managed = (live.metadata.managedFields ?? []) as Array<{manager?: string; operation?: string; fieldsV1?: {'f:spec'?: Record<string, unknown>}}>
+  return managed.some((m) => m.manager === FIELD_MANAGER && m.operation === 'Apply' && m.fieldsV1?.['f:spec']?.['f:replicas'] !== undefined)
+}
+
+function withReplicas(object: KubeObject, replicas: number | undefined): KubeObject {
+  const copy = structuredClone(object)
+  copy.spec = {...(copy.spec as object), replicas}
+  return copy
+}
+
 function sameRef(a: ObjectRef, b: ObjectRef): boolean {
   return a.kind === b.kind && a.name === b.name && a.namespace === b.namespace && a.apiVersion.split('/')[0] === b.apiVersion.split('/')[0]
 }
@@ -491,7 +505,7 @@ function sameRef(a: ObjectRef, b: ObjectRef): boolean {
 /** A 409 from server-side apply that names conflicting fields becomes a FieldConflictError. */
 function conflictOrSelf(error: unknown, ref: ObjectRef): unknown {
   if (!(error instanceof ApiError) || error.status !== 409) return error
-  const causes = (error.details?.causes ?? []).filter((c) => c.type === 'FieldManagerConflict')
+  const causes = (error.details?.causes ?? []).filter((c) => c.reason === 'FieldManagerConflict')
   if (causes.length === 0) return error
   return new FieldConflictError(
     ref,

@@ -30,6 +30,9 @@ export interface FieldChange {
 
 /** Field-by-field differences of two JSON values (arrays compared by index). */
 export function diffFields(before: unknown, after: unknown, path = ''): FieldChange[] {
+  // A side that is missing compares as empty, so a new or removed object lists its leaf fields.
+  if (before === undefined && (isPlainObject(after) || Array.isArray(after))) before = Array.isArray(after) ? [] : {}
+  if (after === undefined && (isPlainObject(before) || Array.isArray(before))) after = Array.isArray(before) ? [] : {}
   if (isPlainObject(before) && isPlainObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()
     return keys.flatMap((k) => diffFields(before[k], after[k], path ? `${path}.${k}` : k))

@@ -15,6 +15,8 @@ const SnapshotEntrySchema = z.object({
   before: z.looseObject({apiVersion: z.string(), kind: z.string(), metadata: z.looseObject({name: z.string()})}).nullable(),
   /** spec.replicas belongs to an HPA: restored through the scale subresource, never applied. */
   hpaManaged: z.boolean().optional(),
+  /** For a Deployment the phase creates: its pod selector, to wait for its pods to go on rollback. */
+  podSelector: z.record(z.string(), z.string()).optional(),
 })
 const PhaseRecordSchema = z.object({
   phase: z.string(),

@@ -82,7 +82,7 @@ export function renderSummary(report: SimulationReport): string {
   out.push(
     `Tasks: ${num(t.arrived)} arrived, ${num(t.completed)} completed, ${num(t.failed)} failed (error rate ${pct(t.errorRate)}: ` +
       `${num(t.droppedDeadline)} past deadline, ${num(t.rejectedQueueFull)} queue full, ${num(t.rejectedTooLarge)} too large` +
-      `${t.unserved > 0 ? `, ${num(t.unserved)} never served` : ''})`,
+      `${t.unserved > 0 ? `, ${num(t.unserved)} never served` : ''}${t.lostOnFailure > 0 ? `, ${num(t.lostOnFailure)} lost to failures` : ''})`,
   )
   out.push('')
   const o: LatencyBlock = report.latency.overall

@@ -3,7 +3,7 @@
  * order. report.json is this object rendered by renderReportJson (rounded numbers, no wall-clock
  * time, no absolute paths), so the same scenario and seed give the same bytes.
  */
-import {DROP_DEADLINE, DROP_QUEUE_FULL, DROP_TOO_LARGE, DROP_UNSERVED, type FleetModel} from '../sim/fleet-model.js'
+import {DROP_DEADLINE, DROP_LOST, DROP_QUEUE_FULL, DROP_TOO_LARGE, DROP_UNSERVED, type FleetModel} from '../sim/fleet-model.js'
 import {M_E2E, M_TASK_E2E, M_TPOT, M_TTFT, M_WAIT, type QuantileSummary} from '../sim/metrics.js'
 import {PRIORITIES, type Priority} from '../workload/types.js'
 
@@ -27,6 +27,8 @@ export interface ClassCounts {
   rejectedTooLarge: number
   /** Still queued when the run ended with no replica able to take them. */
   unserved: number
+  /** Lost on a failed replica with no retry left. */
+  lostOnFailure: number
 }
 
 export interface PoolReport {
@@ -131,6 +133,7 @@ function classCounts(model: FleetModel, cls: number): ClassCounts {
     rejectedQueueFull: sum(DROP_QUEUE_FULL),
     rejectedTooLarge: sum(DROP_TOO_LARGE),
     unserved: sum(DROP_UNSERVED),
+    lostOnFailure: sum(DROP_LOST),
   }
 }
 

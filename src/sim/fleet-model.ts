@@ -20,12 +20,18 @@ const PH_DECODE = 2 // a run of decode-only steps jumping to the next completion
 const PH_KICK = 3 // woken at `now` to start a step (batches work dispatched at the same instant)
 const PH_BOUNDARY = 4 // inside its own step-boundary handler
 
+// Call flags.
+const F_RUNNING = 1
+const F_DISPATCHED = 2
+
 // Why a call did not complete.
 export const DROP_DEADLINE = 0
 export const DROP_QUEUE_FULL = 1
 export const DROP_TOO_LARGE = 2
 /** Still waiting when nothing else could happen (no replica able to take it will ever exist). */
 export const DROP_UNSERVED = 3
+/** In flight on a replica that failed, with no retry left. */
+export const DROP_LOST = 4
 
 const CLASSES = PRIORITIES.length
 const POLICY_CODE: Record<RoutingPolicy, number> = {
@@ -120,9 +126,15 @@ export class FleetModel implements EventHandler {
   private rC: Float64Array // their total context tokens
   private rStepsDone: Float64Array // decode steps since the replica started
   private rMinDone: Float64Array // smallest doneAtStep among decoding sequences
-  private rSeqOff: Int32Array // offset of the replica's sequence list in seqList
-  private rSeqN: Int32Array
-  private seqList: Int32Array
+  // Each LLM replica owns maxBatchSeqs entries at rSeqOff in two arrays: a FIFO ring of sequences
+  // still prefilling (pfRing, admission order) and a min-heap of decoding sequences keyed by the
+  // step at which they finish (decodeHeap, size rB). Finding completions and the next one costs
+  // O(log B) instead of a scan of the batch.
+  private rSeqOff: Int32Array
+  private rPfHead: Int32Array
+  private rPfN: Int32Array
+  private pfRing: Int32Array
+  private decodeHeap: Int32Array
   private seqTop = 0
 
   // --- calls in flight (slot-indexed, recycled)
@@ -142,6 +154,7 @@ export class FleetModel implements EventHandler {
   private cService!: Float64Array
   private cDeadline!: Float64Array
   private cReplica!: Int32Array
+  private cFlags!: Uint8Array // F_RUNNING | F_DISPATCHED
 
   // --- tasks in flight (slot-indexed, recycled)
   private tCap = 0
@@ -149,6 +162,7 @@ export class FleetModel implements EventHandler {
   private tFreeN = 0
   private tObj: (Task | undefined)[] = []
   private tNext!: Int32Array
+  private tRetries!: Int32Array
 
   // Least-outstanding index: READY replicas in buckets by outstanding count (intrusive doubly-linked
   // lists), so the policy finds the least-loaded replica without scanning the fleet. A replica
@@ -174,7 +188,7 @@ export class FleetModel implements EventHandler {
   callsCompleted = 0
   inputTokens = 0
   outputTokens = 0
-  readonly drops = new Float64Array(4 * CLASSES) // [reason * CLASSES + class]
+  readonly drops = new Float64Array(5 * CLASSES) // [reason * CLASSES + class]
   readonly tasksByClass = new Float64Array(CLASSES)
   readonly failedByClass = new Float64Array(CLASSES)
   private inFlightCalls = 0
@@ -270,8 +284,10 @@ export class FleetModel implements EventHandler {
     this.rStepsDone = new Float64Array(cap)
     this.rMinDone = new Float64Array(cap)
     this.rSeqOff = new Int32Array(cap)
-    this.rSeqN = new Int32Array(cap)
-    this.seqList = new Int32Array(Math.max(1, seqTotal))
+    this.rPfHead = new Int32Array(cap)
+    this.rPfN = new Int32Array(cap)
+    this.pfRing = new Int32Array(Math.max(1, seqTotal))
+    this.decodeHeap = new Int32Array(Math.max(1, seqTotal))
     let seqOff = 0
     for (let p = 0; p < this.pools.length; p++) {
       const pool = this.pools[p]
@@ -343,6 +359,7 @@ export class FleetModel implements EventHandler {
     const t = this.tFree[--this.tFreeN]
     this.tObj[t] = task
     this.tNext[t] = 0
+    this.tRetries[t] = 0
     this.tasksInSystem++
     this.issueCall(t, task)
   }
@@ -592,10 +609,14 @@ export class FleetModel implements EventHandler {
     if (pool.kind === 'llm') {
       seqOff = this.seqTop
       const need = seqOff + pool.serving.maxBatchSeqs
-      if (need > this.seqList.length) {
-        const g = new Int32Array(Math.max(need, this.seqList.length * 2))
-        g.set(this.seqList)
-        this.seqList = g
+      if (need > this.pfRing.length) {
+        const size = Math.max(need, this.pfRing.length * 2)
+        const g = new Int32Array(size)
+        g.set(this.pfRing)
+        this.pfRing = g
+        const h = new Int32Array(size)
+        h.set(this.decodeHeap)
+        this.decodeHeap = h
       }
       this.seqTop = need
       if (pool.serving.maxBatchSeqs >= this.bHead.length) this.growBuckets(pool.serving.maxBatchSeqs + 1)
@@ -619,6 +640,52 @@ export class FleetModel implements EventHandler {
     if (st === ReplicaState.READY && this.useBuckets) this.bucketOut(r)
     this.rState[r] = ReplicaState.DRAINING
     if (this.rOut[r] === 0) this.retire(r)
+  }
+
+  /**
+   * Replica r fails now: it is gone at once (billing stops), and the calls it was serving are sent
+   * again from the head of the queue (their queue wait is not recorded twice; TTFT and e2e keep
+   * counting from the original issue), or fail when `onLostWork` is "fail" or their task has used
+   * `maxRetries` retries. Returns the number of calls lost.
+   */
+  failReplica(r: number, onLostWork: 'retry' | 'fail' = 'retry', maxRetries = 2): number {
+    const st = this.rState[r]
+    if (st === ReplicaState.GONE) return 0
+    if (st === ReplicaState.READY && this.useBuckets) this.bucketOut(r)
+    const now = this.sim.now
+    const lost: number[] = []
+    for (let c = 0; c < this.cCap; c++) if ((this.cFlags[c] & F_RUNNING) !== 0 && this.cReplica[c] === r) lost.push(c)
+    // Oldest first at the head of the queue: put them back newest first.
+    lost.sort((a, b) => this.cIssue[b] - this.cIssue[a] || b - a)
+    this.pConc[this.rPool[r]] += this.rOut[r] * (now - this.rOutSince[r])
+    this.rOutSince[r] = now
+    this.rOut[r] = 0
+    if (this.isLlm) {
+      this.noteKv(r)
+      this.rKvUsed[r] = 0
+      this.rGen[r]++ // its pending step event is void
+      this.rPhase[r] = PH_IDLE
+      this.rPfN[r] = 0
+      this.rPfHead[r] = 0
+      this.rB[r] = 0
+      this.rC[r] = 0
+      this.rMinDone[r] = Number.POSITIVE_INFINITY
+    }
+    this.retire(r)
+    this.inFlightCalls -= lost.length
+    for (const c of lost) {
+      const t = this.cTask[c]
+      if (onLostWork === 'fail' || ++this.tRetries[t] > maxRetries) {
+        this.dropCall(c, DROP_LOST)
+        continue
+      }
+      this.cFlags[c] = F_DISPATCHED
+      this.noteQueueDepth()
+      this.queue.unshift(this.cPrio[c], c)
+      if (this.queue.size > this.peakQueueDepth) this.peakQueueDepth = this.queue.size
+    }
+    if (this.queue.size > 0) this.drainQueue()
+    return lost.length
   }
 
   replicaState(r: number): ReplicaState {
@@ -708,7 +775,9 @@ export class FleetModel implements EventHandler {
     const cls = this.cPrio[c]
     this.cDispatch[c] = now
     this.cReplica[c] = r
-    this.latency.record(R_WAIT, cls, now - this.cIssue[c])
+    // A call sent again after its replica failed has had its queue wait recorded already.
+    if ((this.cFlags[c] & F_DISPATCHED) === 0) this.latency.record(R_WAIT, cls, now - this.cIssue[c])
+    this.cFlags[c] = F_RUNNING | F_DISPATCHED
     this.addOutstanding(r, 1)
     this.inFlightCalls++
     if (!this.isLlm) {
@@ -721,7 +790,10 @@ export class FleetModel implements EventHandler {
     this.cPrefillLeft[c] = this.cPrompt[c]
     this.cChunk[c] = 0
     this.cDoneAt[c] = Number.POSITIVE_INFINITY
-    this.seqList[this.rSeqOff[r] + this.rSeqN[r]++] = c
+    const cap = this.rCap[r]
+    let at = this.rPfHead[r] + this.rPfN[r]++
+    if (at >= cap) at -= cap
+    this.pfRing[this.rSeqOff[r] + at] = c
     switch (this.rPhase[r]) {
       case PH_IDLE:
         this.rPhase[r] = PH_KICK
@@ -786,6 +858,7 @@ export class FleetModel implements EventHandler {
   }
 
   private serviceDone(r: number, c: number): void {
+    if (this.rState[r] === ReplicaState.GONE) return // the replica failed; its calls were handled then
     this.addOutstanding(r, -1)
     this.setLevel(r, this.rOut[r] / this.rCap[r])
     this.completeCall(c, r)
@@ -811,72 +884,115 @@ export class FleetModel implements EventHandler {
       this.outputTokens += this.rB[r]
       this.sOutTokens += this.rB[r]
       const done = this.rStepsDone[r]
-      const n = this.rSeqN[r]
-      for (let i = 0; i < n; i++) {
-        const c = this.seqList[off + i]
+      const cap = this.rCap[r]
+      // The step prefilled a prefix of the ring (FIFO); all but possibly its last entry finished.
+      while (this.rPfN[r] > 0) {
+        const head = this.rPfHead[r]
+        const c = this.pfRing[off + head]
         const chunk = this.cChunk[c]
-        if (chunk === 0) continue
+        if (chunk === 0) break
         this.cChunk[c] = 0
-        const left = (this.cPrefillLeft[c] -= chunk)
-        if (left > 0) continue
+        if ((this.cPrefillLeft[c] -= chunk) > 0) break
+        this.rPfHead[r] = head + 1 === cap ? 0 : head + 1
+        this.rPfN[r]--
         // Prompt finished: this step emitted the first token.
         this.cFirst[c] = now
         this.outputTokens++
         this.sOutTokens++
-        const d = done + this.cOutput[c] - 1
-        this.cDoneAt[c] = d
-        if (d < this.rMinDone[r]) this.rMinDone[r] = d
-        this.rB[r]++
+        this.cDoneAt[c] = done + this.cOutput[c] - 1
+        this.heapPush(r, c)
         this.rC[r] += this.cPrompt[c] + 1
       }
+      this.rMinDone[r] = this.rB[r] > 0 ? this.cDoneAt[this.decodeHeap[off]] : Number.POSITIVE_INFINITY
     }
     if (phase !== PH_KICK && this.rMinDone[r] <= this.rStepsDone[r]) this.completeFinished(r)
     if (this.queue.size > 0) this.drainQueue()
     this.startStep(r, pool)
   }
 
-  /** Remove sequences whose last token was produced; keep admission order of the rest. */
+  /** Finish the sequences whose last token was produced (the heap's top while it is due). */
   private completeFinished(r: number): void {
     const off = this.rSeqOff[r]
-    const n = this.rSeqN[r]
     const done = this.rStepsDone[r]
-    let w = 0
-    let minDone = Number.POSITIVE_INFINITY
     this.noteKv(r)
-    for (let i = 0; i < n; i++) {
-      const c = this.seqList[off + i]
-      const d = this.cDoneAt[c]
-      if (d <= done) {
-        this.rB[r]--
-        this.rC[r] -= this.cPrompt[c] + this.cOutput[c]
-        this.rKvUsed[r] -= this.cPrompt[c] + this.cOutput[c]
-        this.addOutstanding(r, -1)
-        this.completeCall(c, r)
-      } else {
-        if (d < minDone) minDone = d
-        this.seqList[off + w++] = c
-      }
+    while (this.rB[r] > 0) {
+      const c = this.decodeHeap[off]
+      if (this.cDoneAt[c] > done) break
+      this.heapPop(r)
+      this.rC[r] -= this.cPrompt[c] + this.cOutput[c]
+      this.rKvUsed[r] -= this.cPrompt[c] + this.cOutput[c]
+      this.addOutstanding(r, -1)
+      this.completeCall(c, r)
     }
-    this.rSeqN[r] = w
-    this.rMinDone[r] = minDone
+    this.rMinDone[r] = this.rB[r] > 0 ? this.cDoneAt[this.decodeHeap[off]] : Number.POSITIVE_INFINITY
+  }
+
+  /** Add decoding sequence c to replica r's heap (size rB[r]), keyed by (doneAt, slot). */
+  private heapPush(r: number, c: number): void {
+    const H = this.decodeHeap
+    const off = this.rSeqOff[r]
+    const D = this.cDoneAt
+    const d = D[c]
+    let i = this.rB[r]++
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      const pc = H[off + p]
+      const pd = D[pc]
+      if (pd < d || (pd === d && pc < c)) break
+      H[off + i] = pc
+      i = p
+    }
+    H[off + i] = c
+  }
+
+  /** Remove the top of replica r's heap. */
+  private heapPop(r: number): void {
+    const H = this.decodeHeap
+    const off = this.rSeqOff[r]
+    const D = this.cDoneAt
+    const n = --this.rB[r]
+    if (n === 0) return
+    const c = H[off + n]
+    const d = D[c]
+    let i = 0
+    const half = n >> 1
+    while (i < half) {
+      let k = 2 * i + 1
+      let kc = H[off + k]
+      if (k + 1 < n) {
+        const rc = H[off + k + 1]
+        if (D[rc] < D[kc] || (D[rc] === D[kc] && rc < kc)) {
+          k++
+          kc = rc
+        }
+      }
+      const kd = D[kc]
+      if (d < kd || (d === kd && c < kc)) break
+      H[off + i] = kc
+      i = k
+    }
+    H[off + i] = c
   }
 
   /** Start the replica's next step: a prefill step if prompts wait, else a decode run, else idle. */
   private startStep(r: number, pool: LlmPoolConfig): void {
     const now = this.sim.now
     const s = pool.serving
-    const n = this.rSeqN[r]
+    const n = this.rPfN[r]
     const B = this.rB[r]
-    if (n > B) {
-      // Chunked prefill: decoding sequences take one token each of the step's token budget.
+    if (n > 0) {
+      // Chunked prefill: decoding sequences take one token each of the step's token budget; the
+      // rest goes to prompts in admission order.
       let budget = s.maxBatchTokens - B
       if (budget < 1) budget = 1
       let prefill = 0
       const off = this.rSeqOff[r]
+      const cap = this.rCap[r]
+      let at = this.rPfHead[r]
       for (let i = 0; i < n && budget > 0; i++) {
-        const c = this.seqList[off + i]
+        const c = this.pfRing[off + at]
+        if (++at === cap) at = 0
         const left = this.cPrefillLeft[c]
-        if (left <= 0) continue
         const chunk = left < budget ? left : budget
         this.cChunk[c] = chunk
         budget -= chunk
@@ -1079,6 +1195,7 @@ export class FleetModel implements EventHandler {
   // ------------------------------------------------------------------ slot tables
 
   private freeCall(c: number): void {
+    this.cFlags[c] = 0
     this.cFree[this.cFreeN++] = c
   }
 
@@ -1100,6 +1217,9 @@ export class FleetModel implements EventHandler {
     const p = new Uint8Array(cap)
     if (this.cPrio) p.set(this.cPrio)
     this.cPrio = p
+    const f = new Uint8Array(cap)
+    if (this.cFlags) f.set(this.cFlags)
+    this.cFlags = f
     this.cIssue = f64(this.cIssue)
     this.cDispatch = f64(this.cDispatch)
     this.cFirst = f64(this.cFirst)
@@ -1119,6 +1239,7 @@ export class FleetModel implements EventHandler {
   private growTasks(cap: number): void {
     const old = this.tCap
     this.tNext = growI32(this.tNext, cap)
+    this.tRetries = growI32(this.tRetries, cap)
     if (this.tFree.length < cap) this.tFree = growI32(this.tFree, cap)
     for (let i = cap - 1; i >= old; i--) this.tFree[this.tFreeN++] = i
     this.tObj.length = cap
@@ -1138,7 +1259,7 @@ function rankOf(p: Task['priority']): number {
 /** Per-replica arrays, grown together when replicas are added at runtime. */
 const REPLICA_ARRAYS = [
   'rPool', 'rState', 'rCap', 'rOut', 'rKvCap', 'rKvUsed', 'rWeight', 'rSwrr', 'rEwma', 'rLevel', 'rLevelSince', 'rKvSince',
-  'rBornAt', 'rGoneAt', 'rOutSince', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rSeqN',
+  'rBornAt', 'rGoneAt', 'rOutSince', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rPfHead', 'rPfN',
   'bNext', 'bPrev',
 ] as const
 

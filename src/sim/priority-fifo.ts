@@ -34,6 +34,17 @@ export class PriorityFifo {
     this.total++
   }
 
+  /** Put a slot back at the head of its class (work lost on a failed replica goes first again). */
+  unshift(cls: number, slot: number): void {
+    let ring = this.rings[cls]
+    if (this.counts[cls] === ring.length) ring = this.grow(cls)
+    const h = (this.heads[cls] - 1) & (ring.length - 1)
+    ring[h] = slot
+    this.heads[cls] = h
+    this.counts[cls]++
+    this.total++
+  }
+
   /** Class of the head (the highest non-empty class), or -1 when empty. */
   headClass(): number {
     if (this.total === 0) return -1

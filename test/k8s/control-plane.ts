@@ -28,7 +28,7 @@ export class ControlPlane {
     const dir = mkdtempSync(join(tmpdir(), 'fleetcap-k8s-'))
     const cp = new ControlPlane(dir)
     process.once('exit', () => cp.stop())
-    sh('start', dir)
+    sh('start', dir, String(process.pid))
     return cp
   }
 

@@ -143,6 +143,30 @@ describe('apply-to-cluster against a real control plane', () => {
     expect(st.pending).toBeUndefined()
   })
 
+  it('hands spec.replicas over when a fixed pool gets an HPA: never reset, never fought over', async () => {
+    const client = await cp.namespace('handover')
+    const dir = await writeTestPlan('handover', [
+      {name: 'fixed', pools: [{name: 'pool-a', product: A100, gpus: 1, min: 3, max: 3}]},
+      {name: 'autoscaled', pools: [{name: 'pool-a', product: A100, gpus: 1, min: 2, max: 5}]},
+    ])
+    const plan = loadPlan(dir)
+    await executor(client, plan).apply({mode: 'apply'})
+    expect((await deployment(client, 'pool-a')).spec.replicas).toBe(3)
+    const fixedState = await namespaceState(client)
+    const dry = await executor(client, plan).apply({mode: 'dry-run'})
+    const d = dry.objects.find((o) => o.ref.kind === 'Deployment')
+    expect(d?.replicasOwnedBy).toBe('HorizontalPodAutoscaler pool-a')
+    expect(d?.changes.filter((c) => c.path === 'spec.replicas')).toEqual([])
+    const result = await executor(client, plan).apply({mode: 'apply'})
+    expect(result.gates?.passed).toBe(true)
+    const live = await deployment(client, 'pool-a')
+    expect(live.spec.replicas).toBe(3) // within [2, 5]: the HPA's business, and not reset to the default 1
+    const mf = live.metadata.managedFields as Array<{manager: string; operation: string; fieldsV1: {'f:spec': Record<string, unknown>}}>
+    expect(mf.find((m) => m.manager === 'fleetcap' && m.operation === 'Apply')?.fieldsV1['f:spec']['f:replicas']).toBeUndefined()
+    await executor(client, plan).rollback()
+    expect(await namespaceState(client)).toEqual(fixedState)
+  })
+
   it('a field owned by another manager is a named conflict; --force-conflicts takes it over', async () => {
     const client = await cp.namespace('conflict')
     await executor(client, twoPhase).apply({mode: 'apply'})
@@ -240,13 +264,21 @@ describe('the command, end to end', () => {
   it('fails within 10 s with a clear error when the cluster is unreachable', async () => {
     const {writeFileSync, mkdtempSync} = await import('node:fs')
     const {tmpdir} = await import('node:os')
+    const {createServer} = await import('node:net')
+    // A port nothing listens on: take a free one and close it.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as {port: number}).port
+        s.close(() => resolve(p))
+      })
+    })
     const kc = join(mkdtempSync(join(tmpdir(), 'kc-')), 'config')
-    writeFileSync(kc, `apiVersion: v1\nkind: Config\nclusters: [{name: gone, cluster: {server: "https://127.0.0.1:9"}}]\nusers: [{name: u, user: {token: secret-token-xyz}}]\ncontexts: [{name: c, context: {cluster: gone, user: u}}]\ncurrent-context: c\n`)
+    writeFileSync(kc, `apiVersion: v1\nkind: Config\nclusters: [{name: gone, cluster: {server: "https://127.0.0.1:${port}"}}]\nusers: [{name: u, user: {token: secret-token-xyz}}]\ncontexts: [{name: c, context: {cluster: gone, user: u}}]\ncurrent-context: c\n`)
     const start = Date.now()
     const r = run(['--kubeconfig', kc, '--yes'])
     expect(Date.now() - start).toBeLessThan(10_000)
     expect(r.code).toBe(4)
-    expect(r.stderr).toMatch(/cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:9 \(context c\).*connection refused/)
+    expect(r.stderr).toContain(`cannot reach the Kubernetes API at https://127.0.0.1:${port} (context c) to read the server version: connection refused`)
     expect(r.stderr + r.stdout).not.toContain('secret-token-xyz')
     const unknown = run(['--kubeconfig', kc, '--context', 'nope', '--yes'])
     expect(unknown.code).toBe(2)
