@@ -53,6 +53,12 @@ export const SloSchema = z.strictObject({
   p95S: z.number().positive().optional(),
   p99S: z.number().positive().optional(),
   maxQueueWaitS: z.number().positive().optional(),
+  /** Time to first token, per call (the planner's SLOs, as in a scenario's slo). */
+  ttftP95S: z.number().positive().optional(),
+  ttftP99S: z.number().positive().optional(),
+  tpotP95S: z.number().positive().optional(),
+  /** Largest fraction of tasks dropped or rejected. */
+  errorRateMax: z.number().min(0).max(1).optional(),
 })
 
 export const PlanSchema = z
@@ -66,8 +72,12 @@ export const PlanSchema = z
     }),
     spec: z.strictObject({
       slo: SloSchema,
+      /** What the load came from (explicit targets or a forecast): informational. */
+      forecast: z.record(z.string(), z.unknown()).optional(),
       phases: z.array(PhaseSchema).min(1),
     }),
+    /** What the planner found (search results, baselines, autoscaler checks): informational, not applied. */
+    status: z.record(z.string(), z.unknown()).optional(),
   })
   .superRefine((plan, ctx) => {
     const seen = new Set<string>()
