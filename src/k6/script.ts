@@ -92,9 +92,12 @@ function ms(seconds: number): string {
  * Always-true thresholds that make k6 keep the kind:llm sub-metrics in its summary (it reports a
  * tagged sub-metric only when a threshold names it), so the probe request never counts as load.
  */
+export const LLM_REQUESTS = 'http_reqs{kind:llm}'
+/** Latency of the LLM requests that succeeded: a fast HTTP 500 must not make latency look good. */
+export const LLM_LATENCY = 'http_req_duration{kind:llm,expected_response:true}'
 export const TRACKING_THRESHOLDS: Record<string, string[]> = {
-  'http_reqs{kind:llm}': ['count>=0'],
-  'http_req_duration{kind:llm}': ['max>=0'],
+  [LLM_REQUESTS]: ['count>=0'],
+  [LLM_LATENCY]: ['max>=0'],
 }
 
 export function thresholdsFor(slo: LoadSlo): Record<string, string[]> {
@@ -102,7 +105,7 @@ export function thresholdsFor(slo: LoadSlo): Record<string, string[]> {
   const duration: string[] = []
   if (slo.latencyP95S !== undefined) duration.push(`p(95)<${ms(slo.latencyP95S)}`)
   if (slo.latencyP99S !== undefined) duration.push(`p(99)<${ms(slo.latencyP99S)}`)
-  if (duration.length > 0) t['http_req_duration{kind:llm}'] = duration
+  if (duration.length > 0) t[LLM_LATENCY] = duration
   if (slo.ttftP95S !== undefined) t.ttft = [`p(95)<${ms(slo.ttftP95S)}`]
   if (slo.tpotP95S !== undefined) t.tpot = [`p(95)<${ms(slo.tpotP95S)}`]
   if (slo.maxErrorRate !== undefined) t.errors = [`rate<=${slo.maxErrorRate}`]
@@ -312,7 +315,7 @@ export default function () {
 /** @param {Record<string, any>} data */
 export function handleSummary(data) {
   const m = data.metrics;
-  const d = m['http_req_duration{kind:llm}'] || m.http_req_duration;
+  const d = m['http_req_duration{kind:llm,expected_response:true}'] || m.http_req_duration;
   const lines = [
     'fleetcap load: ' + (m.iterations ? m.iterations.values.count : 0) + ' iterations, ' +
       (m.dropped_iterations ? m.dropped_iterations.values.count : 0) + ' dropped, error rate ' +

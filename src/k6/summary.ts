@@ -6,6 +6,7 @@ import {quantileSorted} from 'simple-statistics'
 import {z} from 'zod'
 
 import {FleetcapError, InputError} from '../errors.js'
+import {LLM_LATENCY, TRACKING_THRESHOLDS} from './script.js'
 
 /**
  * What a k6 run measured, read from any of k6's three outputs: the `handleSummary` data that
@@ -80,13 +81,14 @@ function quantilesFromValues(v: Record<string, number | null> | Record<string, u
   }
 }
 
-/** The kind:llm sub-metric fleetcap scripts tag, else the plain metric. */
+/** The sub-metric fleetcap scripts track (LLM requests; for latency the successful ones), else the plain metric. */
 function pick<T>(metrics: Record<string, T>, name: string): T | undefined {
+  if (name === 'http_req_duration') return metrics[LLM_LATENCY] ?? metrics[`${name}{kind:llm}`] ?? metrics[name]
   return metrics[`${name}{kind:llm}`] ?? metrics[name]
 }
 
 /** fleetcap's always-true tracking thresholds (TRACKING_THRESHOLDS in script.ts) are not SLOs. */
-const TRACKING = new Set(['http_reqs{kind:llm} count>=0', 'http_req_duration{kind:llm} max>=0'])
+const TRACKING = new Set(Object.entries(TRACKING_THRESHOLDS).flatMap(([m, exprs]) => exprs.map((e) => `${m} ${e}`)))
 
 function splitThreshold(metric: string, expressions: Record<string, boolean>): ThresholdResult[] {
   return Object.entries(expressions)
@@ -230,7 +232,7 @@ export async function readK6JsonOutput(path: string): Promise<K6Measurement> {
       switch (metric) {
         case 'http_req_duration':
           durationAll.push(data.value)
-          if (llm) duration.push(data.value)
+          if (llm && data.tags?.expected_response !== 'false') duration.push(data.value)
           break
         case 'http_reqs':
           requestsAll += data.value
