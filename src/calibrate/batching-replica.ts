@@ -50,6 +50,30 @@ export class BatchingReplica<R extends ReplicaRequest> {
     this.waiting.push({req, prefilled: 0, generated: 0, chunk: 0})
   }
 
+  /**
+   * Drop a request (its client went away), as vLLM aborts a request on disconnect. Between steps
+   * only: a request in the planned step leaves when the step finishes. Returns whether it was here.
+   */
+  abort(req: R): boolean {
+    for (let i = this.waitingHead; i < this.waiting.length; i++) {
+      if (this.waiting[i].req === req) {
+        this.waiting.splice(i, 1)
+        return true
+      }
+    }
+    const i = this.running.findIndex((s) => s.req === req)
+    if (i < 0) return false
+    if (this.stepping) {
+      this.aborted.add(req)
+      return true
+    }
+    this.reservedKv -= req.inputTokens + req.outputTokens
+    this.running.splice(i, 1)
+    return true
+  }
+
+  private readonly aborted = new Set<R>()
+
   /** Requests admitted or waiting: what a router balances on. */
   get load(): number {
     return this.running.length + this.waiting.length - this.waitingHead
@@ -116,6 +140,11 @@ export class BatchingReplica<R extends ReplicaRequest> {
     const tokens: StepResult<R>['tokens'] = []
     const still: Sequence<R>[] = []
     for (const s of this.running) {
+      if (this.aborted.size > 0 && this.aborted.has(s.req)) {
+        this.aborted.delete(s.req)
+        this.reservedKv -= s.req.inputTokens + s.req.outputTokens
+        continue
+      }
       const wasDecoding = s.prefilled === s.req.inputTokens && s.chunk === 0
       s.prefilled += s.chunk
       const emits = wasDecoding || (s.chunk > 0 && s.prefilled === s.req.inputTokens)

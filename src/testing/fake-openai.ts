@@ -241,6 +241,10 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
     let driver = drivers[0]
     for (const d of drivers) if (d.replica.load < driver.replica.load) driver = d
     driver.replica.enqueue(pending)
+    // A client that hangs up (k6 at the end of its graceful stop, a timeout) frees its batch slot.
+    res.once('close', () => {
+      if (!res.writableFinished) driver.replica.abort(pending)
+    })
     driver.kick()
   }
 
