@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
-import {mkdir} from 'node:fs/promises'
+import {mkdir, rm} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 
 import {FleetcapError} from '../errors.js'
@@ -50,6 +50,8 @@ export async function runK6(options: RunK6Options): Promise<RunK6Result> {
   if (!existsSync(script)) throw new FleetcapError(`${options.script}: no such k6 script`, {hint: 'write one with `fleetcap k6 export`'})
   const summaryPath = resolve(options.summaryPath ?? join(dirname(script), 'summary.json'))
   await mkdir(dirname(summaryPath), {recursive: true})
+  // A summary left by an earlier run must never pass for this run's.
+  await rm(summaryPath, {force: true})
   // No REST API (parallel runs would fight over port 6565), no usage report, no colour codes.
   const args = ['run', '--no-color', '--quiet', '--no-usage-report', '--address', '', basename(script)]
   if (options.jsonOutPath) args.splice(1, 0, '--out', `json=${resolve(options.jsonOutPath)}`)

@@ -14,14 +14,19 @@ export interface EndpointOptions {
   requestTimeoutS: number
 }
 
-/** The service-level objectives a load test checks, as k6 thresholds. Latencies in seconds. */
+/**
+ * The service-level objectives a load test checks, as k6 thresholds; latencies in seconds, named as
+ * a scenario's `slo` block names them. e2e is one request's latency (k6's http_req_duration of the
+ * successful LLM requests).
+ */
 export interface LoadSlo {
-  latencyP95S?: number
-  latencyP99S?: number
+  e2eP95S?: number
+  e2eP99S?: number
   ttftP95S?: number
+  ttftP99S?: number
   tpotP95S?: number
   /** Largest acceptable share of failed requests, in [0, 1]. */
-  maxErrorRate?: number
+  errorRateMax?: number
 }
 
 export interface ScriptOptions {
@@ -103,12 +108,15 @@ export const TRACKING_THRESHOLDS: Record<string, string[]> = {
 export function thresholdsFor(slo: LoadSlo): Record<string, string[]> {
   const t: Record<string, string[]> = {}
   const duration: string[] = []
-  if (slo.latencyP95S !== undefined) duration.push(`p(95)<${ms(slo.latencyP95S)}`)
-  if (slo.latencyP99S !== undefined) duration.push(`p(99)<${ms(slo.latencyP99S)}`)
+  if (slo.e2eP95S !== undefined) duration.push(`p(95)<${ms(slo.e2eP95S)}`)
+  if (slo.e2eP99S !== undefined) duration.push(`p(99)<${ms(slo.e2eP99S)}`)
   if (duration.length > 0) t[LLM_LATENCY] = duration
-  if (slo.ttftP95S !== undefined) t.ttft = [`p(95)<${ms(slo.ttftP95S)}`]
+  const ttft: string[] = []
+  if (slo.ttftP95S !== undefined) ttft.push(`p(95)<${ms(slo.ttftP95S)}`)
+  if (slo.ttftP99S !== undefined) ttft.push(`p(99)<${ms(slo.ttftP99S)}`)
+  if (ttft.length > 0) t.ttft = ttft
   if (slo.tpotP95S !== undefined) t.tpot = [`p(95)<${ms(slo.tpotP95S)}`]
-  if (slo.maxErrorRate !== undefined) t.errors = [`rate<=${slo.maxErrorRate}`]
+  if (slo.errorRateMax !== undefined) t.errors = [`rate<=${slo.errorRateMax}`]
   return t
 }
 
@@ -123,7 +131,7 @@ function validate(load: LoadProfile, options: ScriptOptions): void {
   if (load.stages.length === 0) throw new FleetcapError('the load has no stages')
   if (!(options.expectedLatencyS > 0)) throw new FleetcapError(`expected latency must be > 0 s, got ${options.expectedLatencyS}`)
   if (!(options.endpoint.requestTimeoutS > 0)) throw new FleetcapError(`request timeout must be > 0 s, got ${options.endpoint.requestTimeoutS}`)
-  const e = options.slo.maxErrorRate
+  const e = options.slo.errorRateMax
   if (e !== undefined && !(e >= 0 && e <= 1)) throw new FleetcapError(`max error rate must be in [0, 1], got ${e}`)
 }
 

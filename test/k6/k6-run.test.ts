@@ -94,7 +94,7 @@ describe.skipIf(k6 === undefined)('generated k6 scripts against the fake OpenAI 
       const load = await loadFromTasks(azureTasks(5000), {bucketS: 60, speedup: 12, rateScale: 0.25, maxDurationS: 20})
       expect(load.stages.length).toBe(4)
       // The trace's outputs average ~210 tokens: a few seconds a request under this load.
-      const script = await exportFor(load, server, {maxErrorRate: 0}, {expectedLatencyS: 6})
+      const script = await exportFor(load, server, {errorRateMax: 0}, {expectedLatencyS: 6})
       const gate = await runLoadGate({script, k6Binary: k6})
       expect(gate.reason).toMatch(/threshold\(s\) held/)
       expect(gate.passed).toBe(true)
@@ -127,12 +127,12 @@ describe.skipIf(k6 === undefined)('generated k6 scripts against the fake OpenAI 
 
   it('passes thresholds that hold and fails, naming them, thresholds that do not', async () => {
     const load = constantLoad(10, 3, SHORT)
-    const pass = await runLoadGate({script: await exportFor(load, server, {latencyP95S: 5, ttftP95S: 2, maxErrorRate: 0.01}), k6Binary: k6})
+    const pass = await runLoadGate({script: await exportFor(load, server, {e2eP95S: 5, ttftP95S: 2, errorRateMax: 0.01}), k6Binary: k6})
     expect(pass.reason).toMatch(/^3 threshold\(s\) held over 3\d requests$/)
     expect(pass.passed).toBe(true)
     expect(pass.failedThresholds).toEqual([])
     expect(pass.summary?.thresholds.length).toBe(3)
-    const fail = await runLoadGate({script: await exportFor(load, server, {latencyP95S: 0.001, maxErrorRate: 0.01}), k6Binary: k6})
+    const fail = await runLoadGate({script: await exportFor(load, server, {e2eP95S: 0.001, errorRateMax: 0.01}), k6Binary: k6})
     expect(fail.passed).toBe(false)
     expect(fail.exitCode).toBe(99)
     expect(fail.failedThresholds).toEqual(['http_req_duration{kind:llm,expected_response:true} p(95)<1'])
@@ -142,7 +142,7 @@ describe.skipIf(k6 === undefined)('generated k6 scripts against the fake OpenAI 
   it('fails the error-rate threshold when the server fails requests', async () => {
     const flaky = await startFakeOpenAi({profile: PROFILE, errorRate: 0.3, seed: 7})
     try {
-      const gate = await runLoadGate({script: await exportFor(constantLoad(10, 3, SHORT), flaky, {maxErrorRate: 0.05}), k6Binary: k6})
+      const gate = await runLoadGate({script: await exportFor(constantLoad(10, 3, SHORT), flaky, {errorRateMax: 0.05}), k6Binary: k6})
       expect(gate.passed).toBe(false)
       expect(gate.failedThresholds).toEqual(['errors rate<=0.05'])
       expect(gate.summary!.errorRate!).toBeGreaterThan(0.1)
@@ -157,7 +157,7 @@ describe.skipIf(k6 === undefined)('generated k6 scripts against the fake OpenAI 
     const url = gone.url
     await gone.close()
     const started = performance.now()
-    const gate = await runLoadGate({script: await exportFor(constantLoad(10, 30, SHORT), {url}, {maxErrorRate: 0.01}), k6Binary: k6})
+    const gate = await runLoadGate({script: await exportFor(constantLoad(10, 30, SHORT), {url}, {errorRateMax: 0.01}), k6Binary: k6})
     expect(gate.passed).toBe(false)
     expect(gate.reason).toMatch(new RegExp(`^endpoint unreachable: ${url.replace(/\./g, '\\.')}.*connection refused`))
     // A 30-second load that cannot start ends in seconds, not after its duration.

@@ -11,7 +11,7 @@ import {countPromptTokens, syntheticPrompt} from '../../src/k6/tokens.js'
 import {ROOT} from '../helpers/cli.js'
 
 const endpoint = {url: 'http://127.0.0.1:8000/', model: 'm', api: 'completions' as const, stream: true, headers: {authorization: 'Bearer x'}, requestTimeoutS: 30}
-const opts: ScriptOptions = {endpoint, slo: {latencyP95S: 2, latencyP99S: 4.5, ttftP95S: 0.5, maxErrorRate: 0.01}, expectedLatencyS: 3}
+const opts: ScriptOptions = {endpoint, slo: {e2eP95S: 2, e2eP99S: 4.5, ttftP95S: 0.5, errorRateMax: 0.01}, expectedLatencyS: 3}
 const load: LoadProfile = {
   executor: 'ramping-arrival-rate',
   stages: [
@@ -68,7 +68,7 @@ describe('k6 script rendering', () => {
   it('rejects a URL that is not http(s) and a negative error budget', () => {
     expect(() => renderK6Script(load, {...opts, endpoint: {...endpoint, url: 'not a url'}})).toThrow(/--url: "not a url" is not a URL/)
     expect(() => renderK6Script(load, {...opts, endpoint: {...endpoint, url: 'ftp://x'}})).toThrow(/not http/)
-    expect(() => renderK6Script(load, {...opts, slo: {maxErrorRate: -1}})).toThrow(/max error rate/)
+    expect(() => renderK6Script(load, {...opts, slo: {errorRateMax: -1}})).toThrow(/max error rate/)
   })
 
   it('type-checks against the k6 package types (@types/k6)', () => {
