@@ -1,0 +1,299 @@
+/**
+ * The catalog of GPUs, models and serving profiles in models/*.yaml: loaded and validated once,
+ * then looked up by name (aliases, any case). Serving profiles are built from the roofline with the
+ * calibrated factors of their GPU; any (model, GPU, TP) whose weights fit can be derived on demand.
+ */
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {parse as parseYaml} from 'yaml'
+import type {z} from 'zod'
+
+import {InputError, UnknownNameError} from '../../errors.js'
+import type {GpuProfile} from '../types.js'
+import {deriveLlm, type LlmDerived} from './llm.js'
+import {modelsDir} from './paths.js'
+import {RooflineCost, RooflineServingProfile} from './roofline.js'
+import {
+  type CostFactors,
+  type GpuCalibration,
+  type GpuSpec,
+  gpusFileSchema,
+  type LlmSpec,
+  llmsFileSchema,
+  type ServingFile,
+  servingFileSchema,
+} from './schema.js'
+
+export interface Catalog {
+  dir: string
+  gpus: GpuSpec[]
+  models: LlmSpec[]
+  serving: ServingFile
+}
+
+const cache = new Map<string, Catalog>()
+
+function readValidated<S extends z.ZodType>(dir: string, file: string, schema: S): z.infer<S> {
+  const path = join(dir, file)
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new InputError({file: path}, `cannot read: ${(error as Error).message}`)
+  }
+  let data: unknown
+  try {
+    data = parseYaml(text)
+  } catch (error) {
+    const e = error as Error & {linePos?: {line: number}[]}
+    throw new InputError({file: path, line: e.linePos?.[0]?.line}, `invalid YAML: ${e.message.split('\n')[0]}`)
+  }
+  const parsed = schema.safeParse(data)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')
+    throw new InputError({file: path, field: field || '(root)'}, issue.message)
+  }
+  return parsed.data
+}
+
+/** Load and validate models/{gpus,llms,serving}.yaml (cached per folder). */
+export function loadCatalog(dir: string = modelsDir()): Catalog {
+  const hit = cache.get(dir)
+  if (hit) return hit
+  const gpus = readValidated(dir, 'gpus.yaml', gpusFileSchema).gpus
+  const models = readValidated(dir, 'llms.yaml', llmsFileSchema).models
+  const serving = readValidated(dir, 'serving.yaml', servingFileSchema)
+  const catalog: Catalog = {dir, gpus, models, serving}
+  checkReferences(catalog)
+  cache.set(dir, catalog)
+  return catalog
+}
+
+/** Names in serving.yaml must exist in gpus.yaml / llms.yaml. */
+function checkReferences(c: Catalog): void {
+  const file = join(c.dir, 'serving.yaml')
+  c.serving.profiles.forEach((p, i) => {
+    findGpu(c, p.gpu, {file, field: `profiles[${i}].gpu`})
+    findModel(c, p.model, {file, field: `profiles[${i}].model`})
+  })
+  c.serving.calibration.gpus.forEach((g, i) => findGpu(c, g.gpu, {file, field: `calibration.gpus[${i}].gpu`}))
+}
+
+const norm = (s: string): string => s.trim().toLowerCase()
+
+function findGpu(c: Catalog, name: string, where = {}): GpuSpec {
+  const n = norm(name)
+  const gpu = c.gpus.find((g) => norm(g.name) === n || g.aliases.some((a) => norm(a) === n))
+  if (!gpu) throw new UnknownNameError('GPU', name, c.gpus.map((g) => g.name), where)
+  return gpu
+}
+
+function findModel(c: Catalog, name: string, where = {}): LlmSpec {
+  const n = norm(name)
+  const m = c.models.find((x) => norm(x.name) === n || x.aliases.some((a) => norm(a) === n))
+  if (!m) throw new UnknownNameError('model', name, c.models.map((x) => x.name), where)
+  return m
+}
+
+/** A GPU by name or alias, any case; UnknownNameError lists the known names. */
+export function getGpu(name: string, catalog: Catalog = loadCatalog()): GpuSpec & GpuProfile {
+  return findGpu(catalog, name)
+}
+
+export function getModel(name: string, catalog: Catalog = loadCatalog()): LlmSpec & {derived: LlmDerived} {
+  const m = findModel(catalog, name)
+  return {...m, derived: deriveLlm(m)}
+}
+
+export function gpuCalibration(gpu: string, catalog: Catalog = loadCatalog()): GpuCalibration {
+  const cal = catalog.serving.calibration.gpus.find((g) => g.gpu === gpu)
+  if (!cal) throw new InputError({file: join(catalog.dir, 'serving.yaml'), field: 'calibration.gpus'}, `no calibration for GPU ${gpu}`)
+  return cal
+}
+
+/** The model's weights (plus a step's activations and KV) do not fit the GPUs at this TP. */
+export class DoesNotFitError extends InputError {}
+
+export type ProfileStatus = 'calibrated' | 'roofline' | 'derived, uncalibrated'
+
+/** A serving profile plus what it was built from: for `profiles show` and reports. */
+export interface ResolvedProfile extends RooflineServingProfile {
+  readonly status: ProfileStatus
+  readonly details: ProfileDetails
+}
+
+export interface ProfileDetails {
+  status: ProfileStatus
+  statusNote: string
+  weightBytesPerGpu: number
+  kvBytesPerTokenPerGpu: number
+  activationBytesPerGpu: number
+  usableBytesPerGpu: number
+  gpuMemoryUtilization: number
+  factors: CostFactors
+  factorsFrom: string
+  coldStart: {weightBytes: number; loadGBs: number; engineInitS: number; sources: string[]}
+  price: {perGpuUsd: number; source: string}
+}
+
+export interface ResolveOptions {
+  model: string
+  gpu: string
+  /** Default: the smallest TP shipped in serving.yaml for (model, GPU) whose weights fit. */
+  tensorParallel?: number
+  /** Override the GPU's price per hour (USD per GPU). */
+  pricePerGpuHourUsd?: number
+  /**
+   * Replace the fitted CPU/scheduler overheads with a named set from serving.yaml engineOverheads
+   * (e.g. "blis-vllm": BLIS's trained-physics β5–β7, a newer vLLM than Splitwise measured).
+   */
+  engineOverheads?: string
+  catalog?: Catalog
+}
+
+/**
+ * Bytes one GPU reserves for the forward pass's activations at the largest step: the MLP's
+ * intermediate (gate and up, split by TP) and the residual stream for every token of the step, plus
+ * FP32 logits for every sequence. A derived estimate (vLLM measures it with a profiling run).
+ */
+function activationBytes(m: LlmSpec, tp: number, maxBatchTokens: number, maxBatchSeqs: number): number {
+  const perToken = (4 * m.hiddenSize + (2 * m.intermediateSize) / tp) * m.bytesPerParam
+  return maxBatchTokens * perToken + maxBatchSeqs * m.vocabSize * 4
+}
+
+/** Build the profile for (model, GPU, TP) from the roofline; throws when the weights do not fit. */
+export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): ResolvedProfile {
+  const c = opts.catalog ?? loadCatalog()
+  const gpu = findGpu(c, opts.gpu)
+  const model = findModel(c, opts.model)
+  const tp = opts.tensorParallel
+  if (!Number.isInteger(tp) || tp < 1 || tp > 64) {
+    throw new InputError({field: 'tensorParallel'}, `tensor parallelism must be an integer from 1 to 64, got ${tp}`)
+  }
+  const derived = deriveLlm(model)
+  const d = c.serving.defaults
+  const entry = c.serving.profiles.find((p) => norm(p.model) === norm(model.name) && norm(p.gpu) === norm(gpu.name) && p.tensorParallel.includes(tp))
+  const maxBatchSeqs = entry?.maxBatchSeqs ?? d.maxBatchSeqs.value
+  const maxBatchTokens = entry?.maxBatchTokens ?? d.maxBatchTokens.value
+  const cal = gpuCalibration(gpu.name, c)
+  let factors = cal.factors
+  let overheadNote = ''
+  if (opts.engineOverheads !== undefined) {
+    const o = c.serving.engineOverheads[opts.engineOverheads]
+    if (!o) throw new UnknownNameError('engine overhead set', opts.engineOverheads, Object.keys(c.serving.engineOverheads))
+    factors = {
+      ...factors,
+      stepOverheadS: o.stepOverheadS + model.layers * o.layerOverheadS,
+      seqOverheadS: o.seqOverheadS,
+      prefillOverheadS: o.prefillOverheadS,
+    }
+    overheadNote = `; CPU overheads replaced by "${opts.engineOverheads}" (${o.source})`
+  }
+  const cost = new RooflineCost(
+    {derived, layers: model.layers, hiddenSize: model.hiddenSize, kvHeads: model.kvHeads},
+    {denseTflops: gpu.denseBf16Tflops.value, hbmBandwidthGBs: gpu.hbmBandwidthGBs.value, interconnectGBs: gpu.interconnectGBs.value},
+    tp,
+    factors,
+  )
+  const util = d.gpuMemoryUtilization.value
+  const usable = gpu.memoryGiB.value * 2 ** 30 * util
+  const weightsPerGpu = derived.weightBytes / tp
+  const act = activationBytes(model, tp, maxBatchTokens, maxBatchSeqs)
+  const kvCacheTokens = Math.floor((usable - weightsPerGpu - act) / cost.kvBytesPerTokenPerGpu)
+  const id = `${model.name}@${gpu.name}:tp${tp}${opts.engineOverheads === undefined ? '' : `+${opts.engineOverheads}`}`
+  if (kvCacheTokens < maxBatchTokens) {
+    const gib = (x: number): string => (x / 2 ** 30).toFixed(1)
+    throw new DoesNotFitError(
+      {field: id},
+      `${model.name} does not fit ${gpu.name} at TP ${tp}: ${gib(weightsPerGpu)} GiB of weights + ${gib(act)} GiB of activations per GPU leave room for ${Math.max(0, kvCacheTokens)} KV tokens of ${gib(usable)} GiB usable (${util} of ${gpu.memoryGiB.value} GiB); need at least ${maxBatchTokens} (max batched tokens); try a larger --tp`,
+    )
+  }
+  const fitted = cal.fittedOn !== undefined
+  const status: ProfileStatus = entry ? (fitted ? 'calibrated' : 'roofline') : 'derived, uncalibrated'
+  const statusNote =
+    status === 'calibrated'
+      ? `shipped in serving.yaml; factors fitted on ${gpu.name} measurements (${cal.fittedOn})`
+      : status === 'roofline'
+        ? `shipped in serving.yaml; no ${gpu.name} measurements: ${cal.method}`
+        : `not in serving.yaml: derived from the roofline with ${gpu.name}'s factors (${cal.method})`
+  const note = statusNote + overheadNote
+  const perGpuUsd = opts.pricePerGpuHourUsd ?? gpu.pricePerHourUsd.value
+  const coldStartS = derived.weightBytes / (d.modelLoadGBs.value * 1e9) + d.engineInitS.value
+  const profile = new RooflineServingProfile({
+    id,
+    model: model.name,
+    gpu: gpu.name,
+    tensorParallel: tp,
+    kvCacheTokens,
+    maxBatchSeqs,
+    maxBatchTokens,
+    coldStartS,
+    pricePerHourUsd: perGpuUsd * tp,
+    cost,
+  })
+  const details: ProfileDetails = {
+    status,
+    statusNote: note,
+    weightBytesPerGpu: weightsPerGpu,
+    kvBytesPerTokenPerGpu: cost.kvBytesPerTokenPerGpu,
+    activationBytesPerGpu: act,
+    usableBytesPerGpu: usable,
+    gpuMemoryUtilization: util,
+    factors,
+    factorsFrom: cal.method,
+    coldStart: {weightBytes: derived.weightBytes, loadGBs: d.modelLoadGBs.value, engineInitS: d.engineInitS.value, sources: [d.modelLoadGBs.source, d.engineInitS.source]},
+    price: {
+      perGpuUsd,
+      source: opts.pricePerGpuHourUsd === undefined ? gpu.pricePerHourUsd.source : 'price override',
+    },
+  }
+  return Object.assign(profile, {status, details}) as ResolvedProfile
+}
+
+/**
+ * The serving profile for (model, GPU[, TP]). Without a TP: the smallest TP shipped for the pair
+ * that fits, else the smallest power of two that fits (derived). Unknown names list what exists.
+ */
+export function resolveServingProfile(opts: ResolveOptions): ResolvedProfile {
+  const c = opts.catalog ?? loadCatalog()
+  const gpu = findGpu(c, opts.gpu)
+  const model = findModel(c, opts.model)
+  if (opts.tensorParallel !== undefined) return buildProfile({...opts, catalog: c, tensorParallel: opts.tensorParallel})
+  const shipped = c.serving.profiles
+    .filter((p) => norm(p.model) === norm(model.name) && norm(p.gpu) === norm(gpu.name))
+    .flatMap((p) => p.tensorParallel)
+  const candidates = [...new Set([...shipped.sort((a, b) => a - b), 1, 2, 4, 8])]
+  let lastError: unknown
+  for (const tp of candidates) {
+    try {
+      return buildProfile({...opts, catalog: c, tensorParallel: tp})
+    } catch (error) {
+      if (!(error instanceof DoesNotFitError)) throw error
+      lastError = error
+    }
+  }
+  const combos = listServingProfiles(c).map((p) => p.id)
+  throw new DoesNotFitError(
+    {field: `${model.name}@${gpu.name}`},
+    `${model.name} does not fit ${gpu.name} at TP ${candidates.join('/')} (last: ${(lastError as Error).message.replace(/^.*?: /, '')}); shipped profiles: ${combos.join(', ')}`,
+  )
+}
+
+/** Every profile shipped in serving.yaml, built. */
+export function listServingProfiles(catalog: Catalog = loadCatalog()): ResolvedProfile[] {
+  return catalog.serving.profiles.flatMap((p) =>
+    p.tensorParallel.map((tp) => buildProfile({model: p.model, gpu: p.gpu, tensorParallel: tp, catalog})),
+  )
+}
+
+/** Look up a shipped profile by id ("llama-3.1-8b@A100-80GB:tp1"); unknown ids list the valid ones. */
+export function getServingProfile(id: string, catalog: Catalog = loadCatalog()): ResolvedProfile {
+  const m = /^(.+)@(.+):tp(\d+)$/i.exec(id.trim())
+  const all = listServingProfiles(catalog)
+  const hit = all.find((p) => norm(p.id) === norm(id))
+  if (hit) return hit
+  if (m) return buildProfile({model: m[1], gpu: m[2], tensorParallel: Number(m[3]), catalog})
+  throw new UnknownNameError('serving profile', id, all.map((p) => p.id))
+}

@@ -1,0 +1,7 @@
+export * from './calibrate.js'
+export * from './catalog.js'
+export * from './llm.js'
+export * from './paths.js'
+export * from './report.js'
+export * from './roofline.js'
+export type {CostFactors, ErrorStats, GpuCalibration, GpuSpec, LlmSpec, ServingFile} from './schema.js'

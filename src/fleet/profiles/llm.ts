@@ -1,0 +1,37 @@
+/** Quantities derived from a model's architecture: parameter count, weight bytes, KV bytes, FLOPs. */
+import type {LlmSpec} from './schema.js'
+
+export interface LlmDerived {
+  /** All parameters (embedding and head included). */
+  params: number
+  /** Parameters that take part in matrix multiplies per token (all but the embedding lookup). */
+  matmulParams: number
+  weightBytes: number
+  /** KV-cache bytes per token across all layers and heads (K and V). */
+  kvBytesPerToken: number
+  /** FLOPs per (query, key) pair across all layers: QKᵀ and AV, 2 FLOPs per multiply-add. */
+  attentionFlopsPerPair: number
+}
+
+export function deriveLlm(m: LlmSpec): LlmDerived {
+  const h = m.hiddenSize
+  const kvDim = m.kvHeads * m.headDim
+  const qDim = m.attentionHeads * m.headDim
+  const attn = h * qDim + 2 * h * kvDim + qDim * h
+  const mlp = m.mlpMatrices * h * m.intermediateSize
+  // Norm weights (Llama: 2 RMSNorm vectors per layer; BLOOM's LayerNorms also carry biases, a
+  // rounding error at this scale).
+  const perLayer = attn + mlp + 2 * h
+  const embedding = m.vocabSize * h
+  const head = m.tiedEmbeddings ? 0 : m.vocabSize * h
+  const params = m.layers * perLayer + embedding + head + h
+  // The output projection is a matmul even when tied to the embedding; the embedding lookup is not.
+  const matmulParams = m.layers * perLayer + m.vocabSize * h
+  return {
+    params,
+    matmulParams,
+    weightBytes: params * m.bytesPerParam,
+    kvBytesPerToken: 2 * m.layers * kvDim * m.bytesPerParam,
+    attentionFlopsPerPair: 4 * m.layers * qDim,
+  }
+}

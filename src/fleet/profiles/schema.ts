@@ -1,0 +1,132 @@
+/**
+ * Schemas of the three data files in models/ (gpus.yaml, llms.yaml, serving.yaml). Validated once at
+ * load; the rest of the code trusts the parsed types.
+ */
+import {z} from 'zod'
+
+const source = z.string().trim().min(1, 'every number needs a non-empty source')
+export const sourcedNumber = z.strictObject({value: z.number().positive(), source})
+
+export const gpuSchema = z.strictObject({
+  name: z.string().min(1),
+  aliases: z.array(z.string().min(1)).default([]),
+  productLabel: z.string().min(1).optional(),
+  memoryGiB: sourcedNumber,
+  hbmBandwidthGBs: sourcedNumber,
+  denseBf16Tflops: sourcedNumber,
+  powerW: sourcedNumber,
+  pricePerHourUsd: sourcedNumber,
+  /** One-way GPU-to-GPU bandwidth inside a node, for the tensor-parallel all-reduce. */
+  interconnectGBs: sourcedNumber,
+})
+export const gpusFileSchema = z.strictObject({gpus: z.array(gpuSchema).min(1)})
+export type GpuSpec = z.infer<typeof gpuSchema>
+
+export const llmSchema = z.strictObject({
+  name: z.string().min(1),
+  aliases: z.array(z.string().min(1)).default([]),
+  source,
+  statedParamsB: sourcedNumber,
+  layers: z.number().int().positive(),
+  hiddenSize: z.number().int().positive(),
+  intermediateSize: z.number().int().positive(),
+  attentionHeads: z.number().int().positive(),
+  kvHeads: z.number().int().positive(),
+  headDim: z.number().int().positive(),
+  vocabSize: z.number().int().positive(),
+  mlpMatrices: z.union([z.literal(2), z.literal(3)]),
+  tiedEmbeddings: z.boolean(),
+  maxContextTokens: z.number().int().positive(),
+  bytesPerParam: z.number().positive(),
+})
+export const llmsFileSchema = z.strictObject({models: z.array(llmSchema).min(1)})
+export type LlmSpec = z.infer<typeof llmSchema>
+
+const positiveSourced = sourcedNumber
+const fraction = z.number().gt(0).lte(1)
+
+/** The roofline's de-rating factors and overheads for one GPU type, as fitted by calibrate.ts. */
+export const costFactorsSchema = z.strictObject({
+  computeEff: fraction,
+  attentionEff: fraction,
+  memEff: fraction,
+  /** Achieved fraction of the intra-node link bandwidth in the all-reduce. */
+  commEff: fraction,
+  /** CPU/scheduler seconds per step (BLIS β7), per sequence in the step (β6), extra per prefill step. */
+  stepOverheadS: z.number().nonnegative(),
+  seqOverheadS: z.number().nonnegative(),
+  prefillOverheadS: z.number().nonnegative(),
+  /** Latency of one all-reduce per log2(TP) stage. */
+  allReduceLatencyS: z.number().nonnegative(),
+  combine: z.enum(['max', 'sum', 'overlap']),
+})
+export type CostFactors = z.infer<typeof costFactorsSchema>
+
+export const errorStatsSchema = z.strictObject({
+  rows: z.number().int().nonnegative(),
+  medianAbsPct: z.number().nonnegative(),
+  p90AbsPct: z.number().nonnegative(),
+  maxAbsPct: z.number().nonnegative(),
+})
+
+export const gpuCalibrationSchema = z.strictObject({
+  gpu: z.string().min(1),
+  /** Where the factors come from: a fit (with its data) or another GPU's fit carried over. */
+  method: z.string().min(1),
+  factors: costFactorsSchema,
+  fittedOn: z.string().optional(),
+  train: errorStatsSchema.optional(),
+  heldOut: errorStatsSchema.optional(),
+})
+
+export const profileErrorSchema = z.strictObject({
+  profile: z.string(),
+  rows: z.number().int().nonnegative(),
+  medianAbsPct: z.number().nonnegative(),
+  p90AbsPct: z.number().nonnegative(),
+  maxAbsPct: z.number().nonnegative(),
+  prefillMedianAbsPct: z.number().nonnegative(),
+  decodeMedianAbsPct: z.number().nonnegative(),
+})
+
+export const servingEntrySchema = z.strictObject({
+  model: z.string().min(1),
+  gpu: z.string().min(1),
+  tensorParallel: z.array(z.number().int().positive()).min(1),
+  maxBatchSeqs: z.number().int().positive().optional(),
+  maxBatchTokens: z.number().int().positive().optional(),
+})
+
+export const servingFileSchema = z.strictObject({
+  defaults: z.strictObject({
+    gpuMemoryUtilization: z.strictObject({value: fraction, source}),
+    maxBatchSeqs: z.strictObject({value: z.number().int().positive(), source}),
+    maxBatchTokens: z.strictObject({value: z.number().int().positive(), source}),
+    modelLoadGBs: positiveSourced,
+    engineInitS: z.strictObject({value: z.number().nonnegative(), source}),
+  }),
+  /** Alternative CPU/scheduler overheads (another engine version) that replace the fitted ones. */
+  engineOverheads: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        source,
+        stepOverheadS: z.number().nonnegative(),
+        seqOverheadS: z.number().nonnegative(),
+        layerOverheadS: z.number().nonnegative(),
+        prefillOverheadS: z.number().nonnegative(),
+      }),
+    )
+    .default({}),
+  profiles: z.array(servingEntrySchema).min(1),
+  calibration: z.strictObject({
+    data: z.string().min(1),
+    excluded: z.array(z.string()),
+    method: z.string().min(1),
+    gpus: z.array(gpuCalibrationSchema).min(1),
+    profileErrors: z.array(profileErrorSchema).default([]),
+  }),
+})
+export type ServingFile = z.infer<typeof servingFileSchema>
+export type GpuCalibration = z.infer<typeof gpuCalibrationSchema>
+export type ErrorStats = z.infer<typeof errorStatsSchema>

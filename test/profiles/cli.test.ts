@@ -1,0 +1,53 @@
+import {describe, expect, it} from 'vitest'
+
+import {runCli} from '../helpers/cli.js'
+
+// Needs a build first: npx tsc -p tsconfig.json
+describe('fleetcap profiles (end to end)', () => {
+  it('list prints GPUs and serving profiles, and --json returns them', () => {
+    const human = runCli(['profiles', 'list'])
+    expect(human.code).toBe(0)
+    expect(human.stdout).toMatch(/A100-80GB/)
+    expect(human.stdout).toMatch(/llama-3\.1-70b@H100-SXM:tp4/)
+    const json = runCli(['profiles', 'list', '--gpu', 'a100', '--json'])
+    expect(json.code).toBe(0)
+    const r = JSON.parse(json.stdout) as {gpus: {name: string}[]; profiles: {id: string; kvCacheTokens: number; decodeStepMsBatch32: number; decodeStepMsBatch1: number}[]}
+    expect(r.gpus.map((g) => g.name)).toEqual(['A100-80GB'])
+    expect(r.profiles.length).toBeGreaterThan(3)
+    for (const p of r.profiles) {
+      expect(p.id).toContain('@A100-80GB:')
+      expect(p.kvCacheTokens).toBeGreaterThan(0)
+      expect(p.decodeStepMsBatch32).toBeGreaterThan(p.decodeStepMsBatch1)
+    }
+  })
+
+  it('show prints a profile with sources and its calibration error', () => {
+    const r = runCli(['profiles', 'show', '--model', 'llama-2-70b', '--gpu', 'h100', '--tp', '8'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/llama-2-70b@H100-SXM:tp8 {2}\[calibrated\]/)
+    expect(r.stdout).toMatch(/calibration error {5}median \d+(\.\d+)?%/)
+    expect(r.stdout).toMatch(/Run:ai Model Streamer/)
+    const j = runCli(['profiles', 'show', 'llama-3.1-8b@A100-80GB:tp1', '--json'])
+    expect(j.code).toBe(0)
+    expect(JSON.parse(j.stdout)).toMatchObject({id: 'llama-3.1-8b@A100-80GB:tp1', gpusPerReplica: 1})
+    const gpu = runCli(['profiles', 'show', 'V100'])
+    expect(gpu.code).toBe(0)
+    expect(gpu.stdout).toMatch(/hbmBandwidthGBs +900 +NVIDIA V100 data sheet/)
+  })
+
+  it('an unknown GPU exits 2 with one line listing the known GPUs, no stack', () => {
+    const r = runCli(['profiles', 'show', '--model', 'llama-3.1-8b', '--gpu', 'b300'])
+    expect(r.code).toBe(2)
+    const lines = r.stderr.trim().split('\n')
+    expect(lines[0]).toMatch(/^Error: unknown GPU "b300"; known: V100-32GB, A100-40GB, A100-80GB/)
+    expect(lines.length).toBeLessThanOrEqual(2)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+    expect(runCli(['profiles', 'list', '--gpu', 'b300']).code).toBe(2)
+  })
+
+  it('a model that does not fit exits 2 naming the profile', () => {
+    const r = runCli(['profiles', 'show', '--model', 'llama-3.1-70b', '--gpu', 'a100-40gb', '--tp', '1'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/does not fit A100-40GB at TP 1/)
+  })
+})
