@@ -56,6 +56,14 @@ export interface TraceRow {
   taskType?: string
   priority?: Priority
   model?: string
+  /** For agent chains written by fleetcap: the task this call belongs to, its index in the chain, and its delay. */
+  taskId?: string
+  callIndex?: number
+  delayS?: number
+  /** Generic (non-token) work: service time in seconds. */
+  serviceTimeS?: number
+  /** Seconds after arrival by which the task must have started. */
+  deadlineS?: number
 }
 
 /** How the columns of a CSV trace map to fields. Each value is a header name. */
@@ -66,4 +74,9 @@ export interface ColumnMapping {
   taskType?: string
   priority?: string
   model?: string
+  taskId?: string
+  callIndex?: string
+  delayS?: string
+  serviceTimeS?: string
+  deadlineS?: string
 }

@@ -1,0 +1,65 @@
+import {Args, Flags} from '@oclif/core'
+
+import {FleetcapCommand} from '../../src/cli/base-command.js'
+import {TRACE_FORMATS, inspectTrace, parseMappingFlag, type TraceInspection} from '../../src/workload/index.js'
+import {renderInspection} from '../../src/workload/render.js'
+import {InputError} from '../../src/errors.js'
+import {tryParseDuration} from '../../src/util/duration.js'
+
+export default class TraceInspect extends FleetcapCommand<typeof TraceInspect> {
+  static override description = `Summarize a task trace: rows, span, arrival rate over time, token percentiles.
+
+Reads the file in one streaming pass (CSV, or JSONL for Mooncake). Public formats (Azure LLM inference
+trace, Mooncake, BurstGPT) are recognised by extension and header; any other CSV is mapped by header
+aliases or --map.
+
+Exit codes: 0 ok, 2 bad input (unreadable file, bad row: the message names file, line and column), 1 internal error.`
+
+  static override examples = [
+    '<%= config.bin %> trace inspect ../shared/traces/AzureLLMInferenceTrace_conv.csv',
+    '<%= config.bin %> trace inspect requests.csv --map time=ts,input=prompt,output=completion --bucket 5m',
+    '<%= config.bin %> trace inspect messy.csv --skip-invalid --reorder-window 30 --json',
+  ]
+
+  static override args = {
+    file: Args.string({description: 'Trace file (CSV or JSONL).', required: true}),
+  }
+
+  static override flags = {
+    format: Flags.option({options: TRACE_FORMATS, default: 'auto', description: 'Trace format.'})(),
+    map: Flags.string({description: 'Column mapping, FIELD=COLUMN pairs: time, input, output, type, priority, model.'}),
+    'time-unit': Flags.option({
+      options: ['auto', 'iso', 's', 'ms'] as const,
+      default: 'auto',
+      description: 'How to read times (auto detects ISO-8601, epoch s/ms, relative s).',
+    })(),
+    bucket: Flags.string({default: '60', description: 'Width of a rate bucket: seconds or a duration (90s, 5m, 1h).'}),
+    'skip-invalid': Flags.boolean({description: 'Skip and count bad rows instead of stopping at the first.'}),
+    'reorder-window': Flags.string({default: '0', description: 'Seconds (or duration) of disorder to put back in order.'}),
+  }
+
+  public async run(): Promise<TraceInspection> {
+    const f = this.flags
+    const bucketS = durationFlag('--bucket', f.bucket)
+    if (!(bucketS > 0)) throw new InputError({field: '--bucket'}, `must be positive (got "${f.bucket}")`)
+    const inspection = await inspectTrace(
+      this.args.file,
+      {
+        format: f.format,
+        mapping: f.map === undefined ? undefined : parseMappingFlag(f.map),
+        timeUnit: f['time-unit'],
+        skipInvalid: f['skip-invalid'],
+        reorderWindowS: durationFlag('--reorder-window', f['reorder-window']),
+      },
+      {bucketS},
+    )
+    if (!this.jsonEnabled()) this.say(renderInspection(inspection))
+    return inspection
+  }
+}
+
+function durationFlag(name: string, text: string): number {
+  const v = tryParseDuration(text)
+  if (v === undefined) throw new InputError({field: name}, `not a duration (got "${text}"); write e.g. 90s, 15m, 2h`)
+  return v
+}

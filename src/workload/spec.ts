@@ -1,0 +1,249 @@
+/**
+ * The `workload:` section of a scenario: a trace to replay or a synthetic workload to generate.
+ * Validated with zod at the edge; `z.toJSONSchema(WorkloadSpecSchema, {io: 'input'})` publishes
+ * the JSON Schema that editors use, so every field says what it means.
+ */
+import {z} from 'zod'
+
+import {tryParseDuration} from '../util/duration.js'
+import {TRACE_FORMATS} from './formats.js'
+import {PRIORITIES} from './types.js'
+
+/** Seconds, written as a number or a duration text ("90s", "15m", "2h", "1d"). */
+export const DurationSchema = z
+  .union([z.number().nonnegative(), z.string()])
+  .transform((v, ctx) => {
+    if (typeof v === 'number') return v
+    const s = tryParseDuration(v)
+    if (s === undefined) {
+      ctx.addIssue({code: 'custom', message: `not a duration (got "${v}"); write e.g. 90s, 15m, 2h, 1d`})
+      return z.NEVER
+    }
+    return s
+  })
+  .describe('Seconds: a number, or a duration such as "90s", "15m", "2h", "1d".')
+
+const clamp = {
+  min: z.number().optional().describe('Draws below this are raised to it.'),
+  max: z.number().optional().describe('Draws above this are lowered to it.'),
+}
+
+const ConstantDist = z.strictObject({dist: z.literal('constant'), value: z.number().describe('The value every draw takes.')})
+const UniformDist = z
+  .strictObject({dist: z.literal('uniform'), min: z.number().describe('Lower bound.'), max: z.number().describe('Upper bound.')})
+  .refine((d) => d.max >= d.min, {message: 'max must be at least min', path: ['max']})
+const NormalDist = z.strictObject({
+  dist: z.literal('normal'),
+  mean: z.number().describe('Mean.'),
+  sd: z.number().nonnegative().describe('Standard deviation.'),
+  ...clamp,
+})
+const LognormalDist = z.strictObject({
+  dist: z.literal('lognormal'),
+  mean: z.number().positive().describe('Mean of the draws (not of their logarithm).'),
+  cv: z.number().nonnegative().describe('Coefficient of variation: standard deviation / mean of the draws.'),
+  ...clamp,
+})
+const ExponentialDist = z.strictObject({
+  dist: z.literal('exponential'),
+  mean: z.number().nonnegative().describe('Mean.'),
+  ...clamp,
+})
+
+/** A parametric distribution; a bare number is a constant. */
+export const NumericDistSchema = z
+  .union([
+    z.number(),
+    z.discriminatedUnion('dist', [ConstantDist, UniformDist, NormalDist, LognormalDist, ExponentialDist]),
+  ], {error: 'expected a number or {dist: constant|uniform|normal|lognormal|exponential, …}'})
+  .describe(
+    'A distribution: a number (constant), or {dist: constant|uniform|normal|lognormal|exponential, …}; normal, lognormal and exponential take min/max clamps.',
+  )
+export type NumericDist = z.output<typeof NumericDistSchema>
+
+export const ColumnMappingSchema = z
+  .strictObject({
+    time: z.string().optional().describe('Column with the arrival time.'),
+    inputTokens: z.string().optional().describe('Column with input (prompt) tokens.'),
+    outputTokens: z.string().optional().describe('Column with output (generated) tokens.'),
+    taskType: z.string().optional().describe('Column with the task type.'),
+    priority: z.string().optional().describe('Column with the priority (critical, high, normal, low).'),
+    model: z.string().optional().describe('Column with the model name.'),
+    taskId: z.string().optional().describe('Column with the task id of an agent chain.'),
+    callIndex: z.string().optional().describe('Column with the call index within a chain.'),
+    delayS: z.string().optional().describe('Column with the think/tool time before a call, seconds.'),
+    serviceTimeS: z.string().optional().describe('Column with the service time of generic work, seconds.'),
+    deadlineS: z.string().optional().describe('Column with the deadline after arrival, seconds.'),
+  })
+  .describe('Header (or JSON key) per field; unset fields use the format\'s mapping or the header aliases.')
+
+const TraceSource = {
+  format: z.enum(TRACE_FORMATS).optional().describe('Trace format; "auto" (default) detects it from the extension and header.'),
+  mapping: ColumnMappingSchema.optional(),
+  timeUnit: z
+    .enum(['auto', 'iso', 's', 'ms'])
+    .optional()
+    .describe('How to read times; "auto" (default) detects ISO-8601, epoch s/ms or relative seconds.'),
+  skipInvalid: z.boolean().optional().describe('Skip and count bad rows instead of stopping at the first.'),
+  reorderWindowS: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('Seconds of disorder put back in order by a bounded buffer; rows later than this are an error.'),
+}
+
+export const FromTraceDistSchema = z
+  .strictObject({
+    fromTrace: z.string().describe('Trace whose token counts are sampled; relative to the scenario file.'),
+    ...TraceSource,
+    fit: z
+      .enum(['empirical', 'lognormal'])
+      .optional()
+      .describe('"empirical" (default) resamples the trace\'s values (jointly for input and output from the same trace); "lognormal" fits one.'),
+    ...clamp,
+  })
+  .describe('Token counts fitted from a trace.')
+
+export const TokenDistSchema = z
+  .union([NumericDistSchema, FromTraceDistSchema], {
+    error: 'expected a number, {dist: constant|uniform|normal|lognormal|exponential, …} or {fromTrace: path}',
+  })
+  .describe(
+  'Token count distribution: parametric (rounded to whole tokens, at least 0) or {fromTrace: path}.',
+)
+export type TokenDist = z.output<typeof TokenDistSchema>
+
+const weights = (what: string) =>
+  z
+    .record(z.string(), z.number().nonnegative())
+    .refine((r) => Object.values(r).some((w) => w > 0), {message: 'at least one weight must be positive'})
+    .describe(`${what}: name → relative weight.`)
+
+const PriorityWeights = z
+  .partialRecord(z.enum(PRIORITIES), z.number().nonnegative())
+  .refine((r) => Object.values(r).some((w) => (w ?? 0) > 0), {message: 'at least one weight must be positive'})
+  .describe('Priority mix: critical/high/normal/low → relative weight (default: all normal).')
+
+const DailyShape = z
+  .union([
+    z.array(z.number().nonnegative()).length(24).describe('24 hourly multipliers, hour 0 first; normalized to mean 1.'),
+    z
+      .strictObject({
+        peakHour: z.number().min(0).max(24).describe('Hour of the day (0-24) with the most arrivals.'),
+        peakToTrough: z.number().min(1).describe('Rate at the peak / rate at the trough (1 = flat).'),
+      })
+      .describe('A smooth (cosine) daily cycle with mean 1.'),
+  ])
+  .describe('Daily cycle of the arrival rate.')
+
+export const ShapeSchema = z
+  .strictObject({
+    daily: DailyShape.optional(),
+    weekly: z
+      .array(z.number().nonnegative())
+      .length(7)
+      .optional()
+      .describe('7 day multipliers, normalized to mean 1; index 0 is the day the workload starts (see startDay).'),
+    startHour: z.number().min(0).max(24).optional().describe('Hour of the day at time 0 (default 0).'),
+    startDay: z.number().int().min(0).max(6).optional().describe('Index into weekly of the first day (default 0).'),
+  })
+  .describe('How the rate varies over the day and week; multipliers keep the mean rate.')
+
+export const BurstsSchema = z
+  .strictObject({
+    states: z
+      .array(
+        z.strictObject({
+          rateMultiplier: z.number().nonnegative().describe('Rate in this state relative to the mean rate.'),
+          meanDwellS: DurationSchema.describe('Mean time spent in this state (exponential), seconds or a duration.'),
+        }),
+      )
+      .min(1)
+      .refine((states) => states.every((s) => s.meanDwellS > 0), {message: 'every meanDwellS must be positive'})
+      .describe('States of a Markov-modulated Poisson process; on leaving a state the next is chosen uniformly among the others.'),
+    normalize: z
+      .boolean()
+      .optional()
+      .describe('Rescale the multipliers so the long-run mean rate is unchanged (default true).'),
+  })
+  .describe('Bursts: a Markov-modulated Poisson process over the shaped rate.')
+
+export const AgentSchema = z
+  .strictObject({
+    callsPerTask: NumericDistSchema.describe('LLM calls per task (rounded, at least 1).'),
+    contextGrowthTokens: z
+      .union([z.literal('carry'), NumericDistSchema])
+      .optional()
+      .describe('"carry" (default): each call\'s input is the previous call\'s input + output + stepInputTokens; a distribution: the previous input + a draw.'),
+    stepInputTokens: NumericDistSchema.optional().describe('With "carry": new tokens each later call adds (tool results, user turn); default 0.'),
+    thinkTimeS: NumericDistSchema.optional().describe('Tool or think time between a call\'s return and the next call, seconds; default 0.'),
+    maxContextTokens: z.number().int().positive().optional().describe('Cap on a call\'s input tokens (the model\'s context window).'),
+  })
+  .describe('Agent tasks: each task is a chain of calls, the next issued when the previous returns.')
+
+export const ServiceSchema = z
+  .strictObject({
+    distribution: z.enum(['exponential', 'deterministic', 'lognormal']).describe('Service time distribution.'),
+    meanS: z.number().positive().describe('Mean service time, seconds.'),
+    cv: z.number().nonnegative().optional().describe('Coefficient of variation for lognormal (default 1).'),
+  })
+  .describe('Generic (non-token) tasks: a service time per task instead of tokens.')
+
+export const TraceWorkloadSchema = z
+  .strictObject({
+    kind: z.literal('trace'),
+    path: z.string().describe('Trace file (CSV or JSONL); relative to the scenario file.'),
+    ...TraceSource,
+    rateScale: z.number().positive().optional().describe('Replay speed: 2 plays the trace twice as fast (twice the rate).'),
+    targetTasksPerDay: z.number().positive().optional().describe('Scale the replay speed so the trace\'s mean rate becomes this many tasks per day.'),
+    loop: z.boolean().optional().describe('Repeat the trace until durationS is filled (default false).'),
+    durationS: DurationSchema.optional().describe('Stop arrivals at this time (seconds or a duration); default: the scenario duration, else the trace\'s end.'),
+    defaultPriority: z.enum(PRIORITIES).optional().describe('Priority of rows that name none (default normal).'),
+    defaultTaskType: z.string().optional().describe('Task type of rows that name none (default "default").'),
+  })
+  .refine((s) => s.rateScale === undefined || s.targetTasksPerDay === undefined, {
+    message: 'give rateScale or targetTasksPerDay, not both',
+    path: ['targetTasksPerDay'],
+  })
+
+export const SyntheticWorkloadSchema = z
+  .strictObject({
+    kind: z.literal('synthetic'),
+    tasksPerDay: z.number().positive().optional().describe('Mean tasks per day (the seeds\' unit).'),
+    ratePerS: z.number().positive().optional().describe('Mean tasks per second (instead of tasksPerDay).'),
+    durationS: DurationSchema.optional().describe('Length of the workload (seconds or a duration); default: the scenario duration.'),
+    shape: ShapeSchema.optional(),
+    bursts: BurstsSchema.optional(),
+    tokens: z
+      .strictObject({input: TokenDistSchema.describe('Input (prompt) tokens of a task\'s first call.'), output: TokenDistSchema.describe('Output tokens per call.')})
+      .optional()
+      .describe('Token lengths per call.'),
+    taskTypes: weights('Task-type mix').optional(),
+    priorities: PriorityWeights.optional(),
+    models: weights('Model mix').optional(),
+    deadlines: z
+      .partialRecord(z.enum(PRIORITIES), DurationSchema)
+      .optional()
+      .describe('Per priority: seconds after arrival by which a task must have started, else it is dropped.'),
+    agent: AgentSchema.optional(),
+    service: ServiceSchema.optional(),
+  })
+  .refine((s) => (s.tasksPerDay === undefined) !== (s.ratePerS === undefined), {
+    message: 'give exactly one of tasksPerDay or ratePerS',
+    path: ['tasksPerDay'],
+  })
+  .refine((s) => (s.tokens === undefined) !== (s.service === undefined), {
+    message: 'give tokens (LLM tasks) or service (generic tasks): exactly one',
+    path: ['tokens'],
+  })
+  .refine((s) => s.agent === undefined || s.service === undefined, {message: 'agent chains need tokens, not service', path: ['agent']})
+
+export const WorkloadSpecSchema = z
+  .discriminatedUnion('kind', [TraceWorkloadSchema, SyntheticWorkloadSchema])
+  .describe('The workload: a trace to replay (kind: trace) or a synthetic one (kind: synthetic).')
+
+export type WorkloadSpec = z.output<typeof WorkloadSpecSchema>
+/** The spec as written in YAML (durations may be texts). */
+export type WorkloadSpecInput = z.input<typeof WorkloadSpecSchema>
+export type TraceWorkloadSpec = z.output<typeof TraceWorkloadSchema>
+export type SyntheticWorkloadSpec = z.output<typeof SyntheticWorkloadSchema>

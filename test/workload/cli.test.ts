@@ -1,0 +1,172 @@
+import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {beforeAll, describe, expect, it} from 'vitest'
+
+import {ROOT, runCli, sharedPath} from '../helpers/cli.js'
+
+const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'traces', name)
+const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-cli-'))
+const azure = sharedPath('traces', 'AzureLLMInferenceTrace_conv.csv')
+
+/** One line of error, an optional hint, and never a stack trace. */
+function expectOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n').filter((l) => !l.includes('ExperimentalWarning'))
+  expect(lines[0]).toMatch(/^Error: /)
+  expect(lines[0]).toMatch(pattern)
+  expect(lines.slice(1).every((l) => l.startsWith('Hint: '))).toBe(true)
+  expect(stderr).not.toMatch(/\n\s+at /)
+}
+
+beforeAll(() => {
+  // End-to-end tests run the built CLI: build needs to be current (scripts/test.sh builds first).
+  statSync(join(ROOT, 'dist', 'commands', 'trace', 'inspect.js'))
+})
+
+describe('fleetcap trace inspect', () => {
+  it('prints a table and a rate sparkline for the Azure trace', () => {
+    const r = runCli(['trace', 'inspect', azure, '--bucket', '5m'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('azure (time: iso')
+    expect(r.stdout).toMatch(/rows\s+19,366/)
+    expect(r.stdout).toMatch(/span\s+58m 22s/)
+    expect(r.stdout).toMatch(/rate\s+[▁▂▃▄▅▆▇█]{12}\s+\(12 buckets of 5m\)/)
+    expect(r.stdout).toMatch(/input tokens\s+1,154\.7\s+1,020/)
+  })
+
+  it('--json returns the inspection object', () => {
+    const r = runCli(['trace', 'inspect', sharedPath('traces', 'mooncake_conversation_trace.jsonl'), '--json', '--bucket', '600'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.stdout)
+    expect(j).toMatchObject({format: 'mooncake', timeUnit: 'relative-ms', rows: 12_031, tasks: 12_031, rowsSkipped: 0, bucketS: 600})
+    expect(j.ratePerBucket).toHaveLength(6)
+    expect(Object.keys(j.inputTokens).sort()).toEqual(['count', 'max', 'mean', 'min', 'p50', 'p90', 'p99'])
+    expect(j.spanS).toBeCloseTo(3536.999, 3)
+  })
+
+  it('a bad row: exit 2 and one line naming file, line and column', () => {
+    const file = fixture('bad-number.csv')
+    const r = runCli(['trace', 'inspect', file])
+    expect(r.code).toBe(2)
+    expectOneLineError(r.stderr, new RegExp(`${file.replaceAll('.', '\\.')}:4: column "input_tokens": not a number \\(got "12x"\\)`))
+    expect(r.stderr).toMatch(/Hint: .*--skip-invalid/)
+  })
+
+  it('--skip-invalid counts and reports the bad rows', () => {
+    const r = runCli(['trace', 'inspect', fixture('bad-lines.jsonl'), '--skip-invalid'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/skipped\s+2: missing-column 1 \(lines 4\); bad-json 1 \(lines 3\)/)
+    const j = JSON.parse(runCli(['trace', 'inspect', fixture('bad-lines.jsonl'), '--skip-invalid', '--json']).stdout)
+    expect(j.rowsSkipped).toBe(2)
+    expect(j.rows).toBe(3)
+  })
+
+  it('--map and --reorder-window reach the reader', () => {
+    const file = join(tmp, 'custom.csv')
+    writeFileSync(file, 'ts,p,c\n10,5,1\n8,6,2\n12,7,3\n')
+    expect(runCli(['trace', 'inspect', file, '--map', 'time=ts,input=p,output=c']).code).toBe(2)
+    const r = runCli(['trace', 'inspect', file, '--map', 'time=ts,input=p,output=c', '--reorder-window', '5s', '--json'])
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({rows: 3, rowsReordered: 1, spanS: 4, mapping: {time: 'ts', inputTokens: 'p', outputTokens: 'c'}})
+  })
+
+  it('a missing file and a bad flag value exit 2 without a stack', () => {
+    const r = runCli(['trace', 'inspect', join(tmp, 'nope.csv')])
+    expect(r.code).toBe(2)
+    expectOneLineError(r.stderr, /nope\.csv: cannot read the trace \(ENOENT\)/)
+    const b = runCli(['trace', 'inspect', azure, '--bucket', 'soon'])
+    expect(b.code).toBe(2)
+    expectOneLineError(b.stderr, /--bucket: not a duration \(got "soon"\)/)
+  })
+
+  it('--json errors are JSON on stdout with the exit code', () => {
+    const r = runCli(['trace', 'inspect', fixture('negative-tokens.csv'), '--json'])
+    expect(r.code).toBe(2)
+    expect(JSON.parse(r.stdout).error).toMatchObject({exit: 2, message: expect.stringContaining(':3: column "output_tokens": negative count (got "-5")')})
+  })
+})
+
+describe('fleetcap trace generate', () => {
+  it('writes a CSV that inspect reads back, same seed => same bytes', () => {
+    const a = join(tmp, 'a.csv')
+    const b = join(tmp, 'b.csv')
+    const args = ['--tasks-per-day', '20000', '--duration', '6h', '--shape', 'daily', '--input-tokens', '800', '--output-tokens', '120', '--seed', '5']
+    const r = runCli(['trace', 'generate', ...args, '--out', a, '--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.stdout)
+    expect(j).toMatchObject({out: a, seed: 5, durationS: 21_600})
+    // 6 h from midnight with the trough at 2 h: well under a quarter of 20,000.
+    expect(j.tasks).toBeGreaterThan(2000)
+    expect(j.tasks).toBeLessThan(5000)
+    expect(j.rows).toBe(j.tasks)
+    expect(runCli(['trace', 'generate', ...args, '--out', b]).code).toBe(0)
+    expect(readFileSync(b, 'utf8')).toBe(readFileSync(a, 'utf8'))
+    const back = JSON.parse(runCli(['trace', 'inspect', a, '--json']).stdout)
+    expect(back.tasks).toBe(j.tasks)
+    expect(back.inputTokens.mean).toBe(800)
+  })
+
+  it('refuses to overwrite an existing file unless --force', () => {
+    const out = join(tmp, 'keep.csv')
+    writeFileSync(out, 'precious\n')
+    const args = ['trace', 'generate', '--rate', '1', '--duration', '60', '--input-tokens', '1', '--output-tokens', '1', '--out', out]
+    const r = runCli(args)
+    expect(r.code).toBe(2)
+    expectOneLineError(r.stderr, /keep\.csv: the output file exists/)
+    expect(readFileSync(out, 'utf8')).toBe('precious\n')
+    expect(runCli([...args, '--force']).code).toBe(0)
+    expect(readFileSync(out, 'utf8')).toMatch(/^arrival_s,/)
+  })
+
+  it('--spec generates agent chains from a YAML spec (tokens fitted from a trace, path relative to the spec)', () => {
+    const spec = join(tmp, 'agents.yaml')
+    writeFileSync(
+      spec,
+      [
+        'seed: 3',
+        'workload:',
+        '  kind: synthetic',
+        '  tasksPerDay: 5000',
+        '  durationS: 2h',
+        '  tokens:',
+        `    input: {fromTrace: ${JSON.stringify(azure)}}`,
+        `    output: {fromTrace: ${JSON.stringify(azure)}}`,
+        '  priorities: {high: 1, normal: 3}',
+        '  agent:',
+        '    callsPerTask: {dist: uniform, min: 2, max: 6}',
+        '    thinkTimeS: {dist: exponential, mean: 3}',
+        '',
+      ].join('\n'),
+    )
+    const out = join(tmp, 'agents.csv')
+    const r = runCli(['trace', 'generate', '--spec', spec, '--out', out, '--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.stdout)
+    expect(j.seed).toBe(3)
+    expect(j.rows).toBeGreaterThan(j.tasks * 3)
+    const back = JSON.parse(runCli(['trace', 'inspect', out, '--json']).stdout)
+    expect(back.tasks).toBe(j.tasks)
+    expect(back.callsPerTask.min).toBe(2)
+    expect(back.callsPerTask.max).toBe(6)
+    expect(Object.keys(back.priorities).sort()).toEqual(['high', 'normal'])
+  })
+
+  it('a bad spec: exit 2, one line with file, line and field', () => {
+    const spec = join(tmp, 'bad.yaml')
+    writeFileSync(spec, 'kind: synthetic\ntasksPerDay: 100\ndurationS: 1h\ntokens: {input: 10, output: 1}\nagent:\n  callsPerTask: many\n')
+    const r = runCli(['trace', 'generate', '--spec', spec, '--out', join(tmp, 'never.csv')])
+    expect(r.code).toBe(2)
+    expectOneLineError(r.stderr, /bad\.yaml:6: agent\.callsPerTask: /)
+  })
+
+  it('missing rate or tokens: exit 2 naming the flag', () => {
+    const out = join(tmp, 'x.csv')
+    const r = runCli(['trace', 'generate', '--duration', '1h', '--input-tokens', '1', '--output-tokens', '1', '--out', out])
+    expect(r.code).toBe(2)
+    expectOneLineError(r.stderr, /--tasks-per-day: give --tasks-per-day N or --rate R/)
+    const t = runCli(['trace', 'generate', '--rate', '1', '--duration', '1h', '--out', out])
+    expect(t.code).toBe(2)
+    expectOneLineError(t.stderr, /--input-tokens N and --output-tokens N/)
+  })
+})
