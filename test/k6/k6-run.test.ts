@@ -1,8 +1,6 @@
 import {mkdtempSync} from 'node:fs'
-import {createReadStream} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {createInterface} from 'node:readline'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -15,7 +13,7 @@ import {constantLoad, type LoadProfile, loadFromTasks} from '../../src/k6/load.j
 import {runLoadGate} from '../../src/k6/run.js'
 import {type LoadSlo, renderK6Script} from '../../src/k6/script.js'
 import {type FakeOpenAiServer, startFakeOpenAi} from '../../src/testing/fake-openai.js'
-import type {Task, TaskStream} from '../../src/workload/types.js'
+import {readTrace, type TaskStream} from '../../src/workload/index.js'
 import {sharedPath} from '../helpers/cli.js'
 
 /**
@@ -41,25 +39,9 @@ const PROFILE: ReplicaLimits = {
 /** A faster cost model for the Azure trace's ~1,000-token prompts: 5 ms a step, 5 µs per prompt token. */
 const TRACE_PROFILE: ReplicaLimits = {...PROFILE, stepTimeS: (prefill, decodeSeqs) => 0.005 + 5e-6 * prefill + 1e-4 * decodeSeqs}
 
-/** Stand-in for the workload reader: the Azure LLM trace's first rows as single-call tasks. */
-function azureTasks(maxRows: number): TaskStream {
-  return (async function* () {
-    const lines = createInterface({input: createReadStream(sharedPath('traces', 'AzureLLMInferenceTrace_conv.csv')), crlfDelay: Infinity})
-    let id = -1
-    let chunk: Task[] = []
-    for await (const line of lines) {
-      if (id++ < 0) continue
-      if (id > maxRows) break
-      const [ts, ctx, gen] = line.split(',')
-      const arrivalS = Date.parse(`${ts.slice(0, 23).replace(' ', 'T')}Z`) / 1000
-      chunk.push({id, arrivalS, taskType: 'default', priority: 'normal', calls: [{inputTokens: Number(ctx), outputTokens: Number(gen), delayS: 0}]})
-      if (chunk.length === 256) {
-        yield chunk
-        chunk = []
-      }
-    }
-    if (chunk.length > 0) yield chunk
-  })()
+/** The Azure LLM conversation trace, read by the workload reader. */
+function azureTasks(): TaskStream {
+  return readTrace(sharedPath('traces', 'AzureLLMInferenceTrace_conv.csv')).tasks()
 }
 
 async function exportFor(load: LoadProfile, server: {url: string}, slo: LoadSlo, extra: {maxVUs?: number; stream?: boolean; expectedLatencyS?: number} = {}): Promise<string> {
@@ -91,7 +73,7 @@ describe.skipIf(k6 === undefined)('generated k6 scripts against the fake OpenAI 
     try {
       // 240 trace seconds of the Azure conversation trace, 12× faster, at a quarter of the rate:
       // four 5-second stages at 10 to 20 requests a second.
-      const load = await loadFromTasks(azureTasks(5000), {bucketS: 60, speedup: 12, rateScale: 0.25, maxDurationS: 20})
+      const load = await loadFromTasks(azureTasks(), {bucketS: 60, speedup: 12, rateScale: 0.25, maxDurationS: 20})
       expect(load.stages.length).toBe(4)
       // The trace's outputs average ~210 tokens: a few seconds a request under this load.
       const script = await exportFor(load, server, {errorRateMax: 0}, {expectedLatencyS: 6})
@@ -118,7 +100,7 @@ describe.skipIf(k6 === undefined)('generated k6 scripts against the fake OpenAI 
       expect(Math.abs(totalError)).toBeLessThan(0.02)
       for (const e of errors) expect(Math.abs(e)).toBeLessThan(0.05)
       // The prompts carry the trace's input lengths, word for word, in trace order.
-      const first = (await loadFromTasks(azureTasks(20), {bucketS: 30})).tasks.map((t) => t[0][0])
+      const first = (await loadFromTasks(azureTasks(), {bucketS: 60, maxTasks: 10})).tasks.map((t) => t[0][0])
       expect(server.promptTokens.slice(0, 10)).toEqual(first.slice(0, 10))
     } finally {
       await server.close()
