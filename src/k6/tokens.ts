@@ -5,8 +5,8 @@
  * so that no two requests share a prefix and a server's prefix cache cannot make replayed prompts
  * cheaper than the trace's were) followed by n − 1 copies of " the". With the byte-pair tokenizers
  * of Llama, Mistral, Qwen and GPT models " the" is a single token, so a real server counts n plus a
- * few tokens (the first word may take 2–4); the fake server (src/testing/fake-openai.ts) counts
- * whitespace-separated words, exactly n. The same function text is embedded in the generated script.
+ * few (the first word may take several, a chat template adds its own); the fake server
+ * (src/testing/fake-openai.ts) counts whitespace-separated words, exactly n. The same function text is embedded in the generated script.
  */
 export function syntheticPrompt(tokens: number, iteration: number): string {
   if (tokens <= 0) return ''

@@ -8,6 +8,7 @@ import type {ReplicaLimits} from '../../src/calibrate/batching-replica.js'
 import {calibrateStepScale} from '../../src/calibrate/fit.js'
 import {arrivalSchedule, replayPredictor} from '../../src/calibrate/predict.js'
 import {findK6} from '../../src/k6/binary.js'
+import {exportPhaseLoadTest} from '../../src/k6/index.js'
 import {readK6ExportLoad, writeK6Export} from '../../src/k6/export.js'
 import {constantLoad, type LoadProfile, loadFromTasks} from '../../src/k6/load.js'
 import {runLoadGate} from '../../src/k6/run.js'
@@ -109,7 +110,16 @@ describe.skipIf(k6 === undefined)('generated k6 scripts against the fake OpenAI 
 
   it('passes thresholds that hold and fails, naming them, thresholds that do not', async () => {
     const load = constantLoad(10, 3, SHORT)
-    const pass = await runLoadGate({script: await exportFor(load, server, {e2eP95S: 5, ttftP95S: 2, errorRateMax: 0.01}), k6Binary: k6})
+    // The executor's path: a plan phase's peak as a constant-rate test, then the gate.
+    const phaseScript = await exportPhaseLoadTest({
+      dir: join(mkdtempSync(join(tmpdir(), 'fleetcap-k6-phase-')), 'gate'),
+      endpoint: {url: server.url, model: 'fake-model', api: 'chat', stream: true, headers: {}, requestTimeoutS: 10},
+      ratePerS: 10,
+      durationS: 3,
+      tasks: SHORT,
+      slo: {e2eP95S: 5, ttftP95S: 2, errorRateMax: 0.01},
+    })
+    const pass = await runLoadGate({script: phaseScript, k6Binary: k6})
     expect(pass.reason).toMatch(/^3 threshold\(s\) held over 3\d requests$/)
     expect(pass.passed).toBe(true)
     expect(pass.failedThresholds).toEqual([])
