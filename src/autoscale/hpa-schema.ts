@@ -1,0 +1,360 @@
+import {z} from 'zod'
+
+import {InputError} from '../errors.js'
+import {
+  type MetricAliases,
+  type ModelledMetric,
+  RESOURCE_NAMES,
+  resolveCustomMetric,
+  supportedCustomNames,
+} from './metric-names.js'
+import {parseQuantity, toMilli} from './quantity.js'
+import {locationFor, parseWith, readYamlFile, type YamlSource, YamlText} from './yaml-input.js'
+
+/**
+ * The autoscaling/v2 HorizontalPodAutoscaler a user would `kubectl apply`, read into the form the
+ * controller model (hpa.ts) computes with. Shape and defaults follow kubernetes
+ * staging/src/k8s.io/api/autoscaling/v2/types.go, pkg/apis/autoscaling/v2/defaults.go and the
+ * checks of pkg/apis/autoscaling/validation/validation.go. Fields fleetcap cannot honour are
+ * rejected with the list of what it can.
+ */
+
+const quantity = z.union([z.string(), z.number()])
+
+const labelSelector = z.strictObject({
+  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchExpressions: z
+    .array(z.strictObject({key: z.string(), operator: z.string(), values: z.array(z.string()).optional()}))
+    .optional(),
+})
+
+const metricTarget = z.strictObject({
+  type: z.enum(['Utilization', 'Value', 'AverageValue']),
+  averageUtilization: z.number().int().optional(),
+  averageValue: quantity.optional(),
+  value: quantity.optional(),
+})
+
+const metricIdentifier = z.strictObject({name: z.string().min(1), selector: labelSelector.optional()})
+
+const crossVersionObjectReference = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().min(1),
+  name: z.string().min(1),
+})
+
+const metricSpec = z.strictObject({
+  type: z.enum(['Resource', 'ContainerResource', 'Pods', 'Object', 'External']),
+  resource: z.strictObject({name: z.string().min(1), target: metricTarget}).optional(),
+  containerResource: z
+    .strictObject({name: z.string().min(1), container: z.string().min(1), target: metricTarget})
+    .optional(),
+  pods: z.strictObject({metric: metricIdentifier, target: metricTarget}).optional(),
+  object: z
+    .strictObject({describedObject: crossVersionObjectReference, metric: metricIdentifier, target: metricTarget})
+    .optional(),
+  external: z.strictObject({metric: metricIdentifier, target: metricTarget}).optional(),
+})
+
+const scalingPolicy = z.strictObject({
+  type: z.enum(['Pods', 'Percent']),
+  value: z.number().int(),
+  periodSeconds: z.number().int(),
+})
+
+const scalingRules = z.strictObject({
+  stabilizationWindowSeconds: z.number().int().optional(),
+  selectPolicy: z.enum(['Max', 'Min', 'Disabled']).optional(),
+  policies: z.array(scalingPolicy).optional(),
+  /** Per-direction tolerance (KEP-4951, HPAConfigurableTolerance, alpha in 1.33). */
+  tolerance: quantity.optional(),
+})
+
+/** `spec.behavior` of an HPA (also KEDA's advanced.horizontalPodAutoscalerConfig.behavior). */
+export const hpaBehaviorSchema = z.strictObject({scaleUp: scalingRules.optional(), scaleDown: scalingRules.optional()})
+export type HpaBehaviorObject = z.output<typeof hpaBehaviorSchema>
+
+export const hpaObjectSchema = z.strictObject({
+  apiVersion: z.literal('autoscaling/v2', {error: 'apiVersion must be "autoscaling/v2" (v1 and v2beta2 are not read)'}),
+  kind: z.literal('HorizontalPodAutoscaler', {error: 'kind must be "HorizontalPodAutoscaler"'}),
+  metadata: z.looseObject({name: z.string().min(1), namespace: z.string().optional()}),
+  spec: z.strictObject({
+    scaleTargetRef: crossVersionObjectReference,
+    minReplicas: z.number().int().optional(),
+    maxReplicas: z.number().int(),
+    metrics: z.array(metricSpec).optional(),
+    behavior: hpaBehaviorSchema.optional(),
+  }),
+  /** `kubectl get -o yaml` output carries a status; it is read and ignored. */
+  status: z.unknown().optional(),
+})
+
+/** The HPA exactly as written (after schema validation), for round trips and manifests. */
+export type HpaObject = z.output<typeof hpaObjectSchema>
+export type MetricSourceType = 'Resource' | 'ContainerResource' | 'Pods' | 'Object' | 'External'
+
+export type HpaTarget =
+  | {type: 'Utilization'; averageUtilization: number}
+  | {type: 'AverageValue'; averageValueMilli: number}
+  | {type: 'Value'; valueMilli: number}
+
+/** One metric of the HPA, resolved to what fleetcap models. */
+export interface HpaMetric {
+  sourceType: MetricSourceType
+  /** The name as the user wrote it (`cpu`, `vllm:num_requests_waiting`, `livhana_queue_depth`). */
+  name: string
+  /** The simulator quantity it reads. */
+  reads: ModelledMetric
+  target: HpaTarget
+  /** Object metrics: the object described. */
+  describedObject?: {kind: string; name: string; apiVersion?: string}
+  /** ContainerResource metrics: the container. */
+  container?: string
+  /**
+   * Object/External metrics: the series the simulator is asked for, `reads` plus the metric's label
+   * selector (`queue_depth{priority=high}`), so one pool can expose several queues. An observation
+   * without that key falls back to the plain `reads` value. Pods metric selectors are not modelled.
+   */
+  seriesKey?: string
+  /** How the controller names this metric in events and conditions ("pods metric queue_depth"). */
+  description: string
+}
+
+type LabelSelectorObject = z.output<typeof labelSelector>
+
+/** `name{a=b,c in (x,y)}`: a stable key for a metric and its selector (labels sorted). */
+export function seriesKey(name: string, selector: LabelSelectorObject | undefined): string {
+  if (selector === undefined) return name
+  const parts = Object.entries(selector.matchLabels ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+  for (const e of selector.matchExpressions ?? []) parts.push(`${e.key} ${e.operator}${e.values === undefined ? '' : ` (${[...e.values].sort().join(',')})`}`)
+  return parts.length === 0 ? name : `${name}{${parts.join(',')}}`
+}
+
+export interface ScalingPolicy {
+  type: 'Pods' | 'Percent'
+  value: number
+  periodSeconds: number
+}
+
+export interface ScalingRules {
+  /** Undefined on scaleDown means "the controller's --horizontal-pod-autoscaler-downscale-stabilization". */
+  stabilizationWindowSeconds: number | undefined
+  selectPolicy: 'Max' | 'Min' | 'Disabled'
+  policies: ScalingPolicy[]
+  tolerance: number | undefined
+}
+
+/** The HPA in the form the controller uses, defaults applied. */
+export interface HpaSpec {
+  name: string
+  namespace: string
+  scaleTargetRef: {kind: string; name: string; apiVersion?: string}
+  minReplicas: number
+  maxReplicas: number
+  metrics: HpaMetric[]
+  /** Absent: the controller takes its legacy path (no per-policy rates; scale-up limit max(2×, 4)). */
+  behavior: {scaleUp: ScalingRules; scaleDown: ScalingRules} | undefined
+}
+
+export interface HpaParseOptions extends YamlSource {
+  /** Extra metric names the scenario maps onto modelled quantities. */
+  metricAliases?: MetricAliases
+  /** Feature gates of the modelled control plane (HPAScaleToZero allows minReplicas 0). */
+  featureGates?: {HPAScaleToZero?: boolean}
+}
+
+/** Scale-up rules when `behavior` is set but `scaleUp` (or part of it) is not: defaults.go. */
+export const DEFAULT_SCALE_UP: ScalingRules = {
+  stabilizationWindowSeconds: 0,
+  selectPolicy: 'Max',
+  policies: [
+    {type: 'Pods', value: 4, periodSeconds: 15},
+    {type: 'Percent', value: 100, periodSeconds: 15},
+  ],
+  tolerance: undefined,
+}
+
+/** Scale-down rules when `behavior` is set but `scaleDown` (or part of it) is not: defaults.go. */
+export const DEFAULT_SCALE_DOWN: ScalingRules = {
+  stabilizationWindowSeconds: undefined,
+  selectPolicy: 'Max',
+  policies: [{type: 'Percent', value: 100, periodSeconds: 15}],
+  tolerance: undefined,
+}
+
+const MEMBER: Record<MetricSourceType, 'resource' | 'containerResource' | 'pods' | 'object' | 'external'> = {
+  Resource: 'resource',
+  ContainerResource: 'containerResource',
+  Pods: 'pods',
+  Object: 'object',
+  External: 'external',
+}
+
+/** Parse HPA YAML text (one document). */
+export function parseHpaYaml(text: string, options: HpaParseOptions = {}): HpaSpec {
+  const yaml = new YamlText(text, options, 'HorizontalPodAutoscaler')
+  return toHpaSpec(parseWith(hpaObjectSchema, yaml.value, {text: yaml}), {...options, text: yaml})
+}
+
+/** Read and parse an HPA YAML file. */
+export async function loadHpaFile(file: string, options: Omit<HpaParseOptions, 'file'> = {}): Promise<HpaSpec> {
+  return parseHpaYaml(await readYamlFile(file), {...options, file})
+}
+
+/** Validate an HPA object already parsed from a larger document (a scenario's inline `hpa:`). */
+export function parseHpaObject(value: unknown, options: HpaParseOptions & {text?: YamlText} = {}): HpaSpec {
+  return toHpaSpec(parseWith(hpaObjectSchema, value, {text: options.text, source: options}), options)
+}
+
+/** Semantic checks and defaults: the object is well-shaped, now make it mean something. */
+export function toHpaSpec(obj: HpaObject, options: HpaParseOptions & {text?: YamlText} = {}): HpaSpec {
+  const fail = (path: PropertyKey[], problem: string): never => {
+    throw new InputError(locationFor(path, {text: options.text, source: options}), problem)
+  }
+  const spec = obj.spec
+  const minReplicas = spec.minReplicas ?? 1
+  const rawMetrics = spec.metrics ?? [
+    {type: 'Resource' as const, resource: {name: 'cpu', target: {type: 'Utilization' as const, averageUtilization: 80}}},
+  ]
+  const metrics = rawMetrics.map((m, i) => toMetric(m, ['spec', 'metrics', i], options.metricAliases ?? {}, fail))
+
+  if (minReplicas < 0) fail(['spec', 'minReplicas'], 'must be greater than or equal to 0')
+  if (minReplicas === 0) {
+    if (!(options.featureGates?.HPAScaleToZero ?? false)) {
+      fail(['spec', 'minReplicas'], 'must be at least 1 (minReplicas 0 needs the alpha feature gate HPAScaleToZero)')
+    }
+    if (!metrics.some((m) => m.sourceType === 'Object' || m.sourceType === 'External')) {
+      fail(['spec', 'minReplicas'], 'may be 0 only with at least one Object or External metric')
+    }
+  }
+  if (spec.maxReplicas < 1) fail(['spec', 'maxReplicas'], 'must be at least 1')
+  if (spec.maxReplicas < minReplicas) fail(['spec', 'maxReplicas'], `must be at least minReplicas (${minReplicas})`)
+  if (metrics.length === 0) fail(['spec', 'metrics'], 'must specify at least one metric')
+
+  const behavior = spec.behavior === undefined ? undefined : toBehavior(spec.behavior, ['spec', 'behavior'], fail)
+  return {
+    name: obj.metadata.name,
+    namespace: obj.metadata.namespace ?? 'default',
+    scaleTargetRef: spec.scaleTargetRef,
+    minReplicas,
+    maxReplicas: spec.maxReplicas,
+    metrics,
+    behavior,
+  }
+}
+
+export type Fail = (path: PropertyKey[], problem: string) => never
+
+/** Behavior with the API defaults filled in where the user left parts out (defaults.go). */
+export function toBehavior(b: HpaBehaviorObject, path: PropertyKey[], fail: Fail): NonNullable<HpaSpec['behavior']> {
+  return {
+    scaleUp: toRules(b.scaleUp, DEFAULT_SCALE_UP, [...path, 'scaleUp'], fail),
+    scaleDown: toRules(b.scaleDown, DEFAULT_SCALE_DOWN, [...path, 'scaleDown'], fail),
+  }
+}
+
+function toRules(
+  rules: z.output<typeof scalingRules> | undefined,
+  defaults: ScalingRules,
+  path: PropertyKey[],
+  fail: Fail,
+): ScalingRules {
+  if (rules === undefined) return structuredClone(defaults)
+  const window = rules.stabilizationWindowSeconds
+  if (window !== undefined && (window < 0 || window > 3600)) {
+    fail([...path, 'stabilizationWindowSeconds'], 'must be between 0 and 3600 seconds')
+  }
+  if (rules.policies !== undefined && rules.policies.length === 0) {
+    fail([...path, 'policies'], 'must specify at least one policy')
+  }
+  rules.policies?.forEach((p, i) => {
+    if (p.value <= 0) fail([...path, 'policies', i, 'value'], 'must be greater than zero')
+    if (p.periodSeconds <= 0 || p.periodSeconds > 1800) {
+      fail([...path, 'policies', i, 'periodSeconds'], 'must be between 1 and 1800 seconds')
+    }
+  })
+  let tolerance: number | undefined
+  if (rules.tolerance !== undefined) {
+    tolerance = parseQuantity(rules.tolerance)
+    if (tolerance === undefined || tolerance < 0) fail([...path, 'tolerance'], 'must be a non-negative quantity')
+  }
+  return {
+    stabilizationWindowSeconds: window ?? defaults.stabilizationWindowSeconds,
+    selectPolicy: rules.selectPolicy ?? defaults.selectPolicy,
+    policies: rules.policies ?? structuredClone(defaults.policies),
+    tolerance,
+  }
+}
+
+function toMetric(
+  m: z.output<typeof metricSpec>,
+  path: PropertyKey[],
+  aliases: MetricAliases,
+  fail: Fail,
+): HpaMetric {
+  const member = MEMBER[m.type]
+  for (const other of Object.values(MEMBER)) {
+    if (other !== member && m[other] !== undefined) fail([...path, other], `must not be set when type is ${m.type}`)
+  }
+  const body = m[member]
+  if (body === undefined) fail([...path, member], `is required when type is ${m.type}`)
+  const targetPath = [...path, member, 'target']
+
+  if (m.type === 'Resource' || m.type === 'ContainerResource') {
+    const r = (m.type === 'Resource' ? m.resource : m.containerResource)!
+    if (r.name === 'nvidia.com/gpu') {
+      fail([...path, member, 'name'], 'metrics-server reports no nvidia.com/gpu usage; scale on GPU utilization with a Pods metric named DCGM_FI_DEV_GPU_UTIL')
+    }
+    const reads = Object.hasOwn(RESOURCE_NAMES, r.name) ? RESOURCE_NAMES[r.name] : undefined
+    if (reads === undefined) fail([...path, member, 'name'], `resource "${r.name}" is not modelled; supported: ${Object.keys(RESOURCE_NAMES).join(', ')}`)
+    if (r.target.type !== 'Utilization') {
+      fail([...targetPath, 'type'], `fleetcap models ${r.name} as utilization of the request; use type Utilization with averageUtilization`)
+    }
+    const util = r.target.averageUtilization
+    if (util === undefined) fail([...targetPath, 'averageUtilization'], 'is required for type Utilization')
+    if (util! <= 0) fail([...targetPath, 'averageUtilization'], 'must be greater than zero')
+    const container = m.type === 'ContainerResource' ? m.containerResource!.container : undefined
+    return {
+      sourceType: m.type,
+      name: r.name,
+      reads: reads!,
+      target: {type: 'Utilization', averageUtilization: util!},
+      container,
+      description:
+        container === undefined
+          ? `${r.name} resource utilization (percentage of request)`
+          : `${r.name} container resource utilization (percentage of request)`,
+    }
+  }
+
+  const id = m.type === 'Pods' ? m.pods!.metric : m.type === 'Object' ? m.object!.metric : m.external!.metric
+  const reads = resolveCustomMetric(id.name, aliases)
+  if (reads === undefined) {
+    fail(
+      [...path, member, 'metric', 'name'],
+      `metric "${id.name}" is not one fleetcap models; supported: ${supportedCustomNames(aliases).join(', ')} (map your own name with metricAliases, e.g. {${id.name}: queue_depth})`,
+    )
+  }
+  const t = (m.type === 'Pods' ? m.pods! : m.type === 'Object' ? m.object! : m.external!).target
+  const allowed = m.type === 'Pods' ? ['AverageValue'] : ['Value', 'AverageValue']
+  if (!allowed.includes(t.type)) fail([...targetPath, 'type'], `must be ${allowed.join(' or ')} for ${m.type} metrics`)
+  const field = t.type === 'Value' ? 'value' : 'averageValue'
+  const raw = t.type === 'Value' ? t.value : t.averageValue
+  if (raw === undefined) fail([...targetPath, field], `is required for type ${t.type}`)
+  const v = parseQuantity(raw!)
+  if (v === undefined) fail([...targetPath, field], `"${String(raw)}" is not a Kubernetes quantity (e.g. 100, 500m, 1k)`)
+  if (v! <= 0) fail([...targetPath, field], 'must be positive')
+  const milli = toMilli(v!)
+  const target: HpaTarget = t.type === 'Value' ? {type: 'Value', valueMilli: milli} : {type: 'AverageValue', averageValueMilli: milli}
+  if (m.type === 'Object') {
+    const o = m.object!.describedObject
+    return {sourceType: 'Object', name: id.name, reads: reads!, target, describedObject: o, seriesKey: seriesKey(reads!, id.selector), description: `${o.kind} metric ${id.name}`}
+  }
+  if (m.type === 'External') {
+    const sel = id.selector === undefined ? '' : JSON.stringify(id.selector)
+    return {sourceType: 'External', name: id.name, reads: reads!, target, seriesKey: seriesKey(reads!, id.selector), description: `external metric ${id.name}(${sel})`}
+  }
+  return {sourceType: 'Pods', name: id.name, reads: reads!, target, description: `pods metric ${id.name}`}
+}

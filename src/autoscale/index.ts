@@ -1,0 +1,12 @@
+/** Autoscaling models: pure, deterministic decision logic the simulator calls at each sync. */
+export * from './failures.js'
+export * from './hpa-schema.js'
+export * from './hpa.js'
+export * from './keda.js'
+export * from './metric-names.js'
+export * from './metrics-lag.js'
+export * from './provisioning.js'
+export * from './quantity.js'
+export * from './scaling-stats.js'
+export * from './schedule.js'
+export * from './thresholds.js'
