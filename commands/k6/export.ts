@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
-import {InputError} from '../../src/errors.js'
+import {InputError, UnknownNameError} from '../../src/errors.js'
 import {writeK6Export} from '../../src/k6/export.js'
 import {parseHeaderFlags} from '../../src/k6/flags.js'
 import {type CallShape, constantLoad, type LoadProfile, loadFromTasks} from '../../src/k6/load.js'
 import {type K6ExportMeta, type LoadSlo, renderK6Script} from '../../src/k6/script.js'
-import {readSloFile} from '../../src/k6/slo.js'
+import {readPlanPhases, readSloFile} from '../../src/k6/slo.js'
 import {tryParseDuration} from '../../src/util/duration.js'
 import {parseMappingFlag, readTrace, TRACE_FORMATS} from '../../src/workload/index.js'
 
@@ -37,7 +37,7 @@ export default class K6Export extends FleetcapCommand<typeof K6Export> {
 
   static override description = `Writes a k6 script (load.js, an ES module type-checked against the k6 package's types), its data file (requests.json: the token mix) and load-meta.json into --out.
 
-From --trace: one ramping-arrival-rate stage per --bucket of the trace, at the trace's arrival rate times --rate-scale, played --speedup times faster, cut at --duration (test time). With --rate: a constant-arrival-rate scenario at that rate for --duration (a plan phase's peak), with the token mix of --trace or --tokens.
+From --trace: one ramping-arrival-rate stage per --bucket of the trace, at the trace's arrival rate times --rate-scale, played --speedup times faster, cut at --duration (test time). With --rate: a constant-arrival-rate scenario at that rate for --duration, with the token mix of --trace or --tokens. With --plan and --phase: the same at the phase's planned load (its trigger's tasks per day / 86,400, times --peak-factor), with the plan's SLOs as thresholds.
 
 Each request asks for the trace's output length (max_tokens, with ignore_eos for vLLM) and carries a prompt of the trace's input length, built as words: a unique first word, then " the" repeated (one token each in Llama, Mistral, Qwen and GPT vocabularies, so a real server counts about the trace's tokens plus two or three; the fake server counts exactly). Streaming (the default) records TTFT (time to the first byte of the stream) and time per output token as the k6 Trends ttft and tpot.
 
@@ -48,6 +48,7 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
   static override examples = [
     '<%= config.bin %> k6 export --trace ../shared/traces/AzureLLMInferenceTrace_conv.csv --url http://127.0.0.1:8000 --model llama-3.1-8b --speedup 60 --duration 1m --e2e-p95 20s --out out/azure-load',
     '<%= config.bin %> k6 export --rate 120 --duration 5m --trace ../shared/traces/AzureLLMInferenceTrace_conv.csv --slo-from scenarios/seed-phase2-5000-per-day.yaml --url http://vllm:8000 --model llama-3.1-70b --out out/peak',
+    '<%= config.bin %> k6 export --plan out/plan/plan.yaml --phase phase-2 --peak-factor 3 --duration 5m --trace ../shared/traces/AzureLLMInferenceTrace_conv.csv --url http://vllm:8000 --model llama-3.1-8b --out out/phase-2-load',
     '<%= config.bin %> k6 export --rate 10 --duration 30s --tokens 512:128,2048:256 --url http://127.0.0.1:8000 --model m --api completions --out out/smoke',
   ]
 
@@ -67,7 +68,10 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
     speedup: Flags.string({description: 'Play the trace this many times faster (the rate grows by as much).', default: '1'}),
     from: Flags.string({description: 'Skip this much of the trace from its first arrival (trace time, a duration).'}),
     duration: Flags.string({description: 'Length of the test (test time, a duration): cuts a trace replay; required with --rate.'}),
-    rate: Flags.string({description: 'Constant arrival rate in requests per second (a plan phase\'s peak) instead of the trace\'s shape.'}),
+    rate: Flags.string({description: 'Constant arrival rate in requests per second (a plan phase\'s peak) instead of the trace\'s shape.', exclusive: ['plan']}),
+    plan: Flags.string({description: 'Plan YAML: a constant rate at --phase\'s planned load (tasks per day / 86,400 × --peak-factor), thresholds from its slo.', dependsOn: ['phase']}),
+    phase: Flags.string({description: 'Phase of --plan to test.', dependsOn: ['plan']}),
+    'peak-factor': Flags.string({description: 'Peak-to-mean ratio applied to a plan phase\'s daily load.', default: '1'}),
     tokens: Flags.string({description: 'Token mix for --rate without --trace: INPUT:OUTPUT pairs, comma-separated.'}),
     'slo-from': Flags.string({description: 'Take thresholds from the slo block of this scenario or plan YAML.'}),
     'e2e-p95': Flags.string({description: 'Threshold: request latency p95 below this (a duration).'}),
@@ -91,20 +95,30 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
     }
     const durationS = durationFlag('--duration', f.duration)
     let load: LoadProfile
-    if (f.rate !== undefined) {
-      const rate = number('--rate', f.rate)
+    let planSlo: LoadSlo = {}
+    let rateText = f.rate
+    if (f.plan !== undefined) {
+      const phases = await readPlanPhases(f.plan)
+      const phase = phases.find((p) => p.name === f.phase)
+      if (!phase) throw new UnknownNameError('phase', f.phase!, phases.map((p) => p.name), {file: f.plan})
+      if (!Number.isFinite(phase.tasksPerDay)) throw new InputError({file: f.plan, field: `phase ${phase.name}`}, 'is triggered by a date, not a load: give --rate')
+      rateText = String((phase.tasksPerDay / 86_400) * number('--peak-factor', f['peak-factor']))
+      planSlo = await readSloFile(f.plan)
+    }
+    if (rateText !== undefined) {
+      const rate = number('--rate', rateText)
       if (durationS === undefined) throw new InputError({field: '--duration'}, 'a constant rate needs a test length (--duration)')
       let mix: CallShape[][]
       if (f.tokens !== undefined) mix = tokensFlag(f.tokens)
       else if (f.trace !== undefined) mix = (await this.traceLoad({bucketS: 3600, maxDurationS: undefined})).tasks
       else throw new InputError({field: '--tokens'}, 'a constant rate needs a token mix: --trace FILE or --tokens IN:OUT,...')
-      load = constantLoad(rate, durationS, mix, {rate, ...(f.trace ? {trace: f.trace} : {})})
+      load = constantLoad(rate, durationS, mix, {rate, ...(f.trace ? {trace: f.trace} : {}), ...(f.plan ? {plan: f.plan, phase: f.phase!} : {})})
     } else {
       if (f.trace === undefined) throw new InputError({field: '--trace'}, 'give a trace to replay (--trace FILE) or a constant --rate')
       if (f.tokens !== undefined) throw new InputError({field: '--tokens'}, 'only with --rate: a trace replay sends the trace\'s tokens')
       load = await this.traceLoad({bucketS: durationFlag('--bucket', f.bucket)!, maxDurationS: durationS})
     }
-    const slo: LoadSlo = f['slo-from'] ? await readSloFile(f['slo-from']) : {}
+    const slo: LoadSlo = f['slo-from'] ? await readSloFile(f['slo-from']) : planSlo
     const setS = (key: keyof LoadSlo, flag: string, text: string | undefined): void => {
       if (text !== undefined) slo[key] = durationFlag(flag, text)
     }

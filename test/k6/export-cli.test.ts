@@ -42,6 +42,24 @@ describe('fleetcap k6 export', () => {
     expect(meta.endpoint.api).toBe('completions')
   })
 
+  it('tests a plan phase at its planned load times a peak factor, with the plan\'s SLOs', () => {
+    const out = join(tmp(), 'phase')
+    const plan = join(ROOT, 'test/fixtures/k6/plan.yaml')
+    const r = runCli([...base, '--plan', plan, '--phase', 'phase-1', '--peak-factor', '2.5', '--duration', '30s', '--tokens', '100:50', '--out', out, '--json'])
+    expect(r.code).toBe(0)
+    const meta = JSON.parse(readFileSync(join(out, 'load-meta.json'), 'utf8')) as {executor: string; stages: unknown[]; thresholds: unknown; origin: unknown}
+    // 86,400 tasks a day = 1 a second, × 2.5.
+    expect(meta.executor).toBe('constant-arrival-rate')
+    expect(meta.stages).toEqual([{durationS: 30, target: 25}])
+    expect(meta.thresholds).toEqual({'http_req_duration{kind:llm,expected_response:true}': ['p(95)<8000', 'p(99)<20000']})
+    const dated = runCli([...base, '--plan', plan, '--phase', 'launch', '--duration', '30s', '--tokens', '100:50', '--out', out])
+    expect(dated.code).toBe(2)
+    expect(dated.stderr).toMatch(/plan\.yaml: phase launch: is triggered by a date, not a load: give --rate/)
+    const unknown = runCli([...base, '--plan', plan, '--phase', 'nope', '--duration', '30s', '--tokens', '100:50', '--out', out])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/unknown phase "nope"; known: phase-1, launch/)
+  })
+
   it('refuses bad input with one line naming the flag or file', () => {
     const out = join(tmp(), 'x')
     const cases: Array<[string[], RegExp]> = [
