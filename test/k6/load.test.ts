@@ -59,5 +59,7 @@ describe('load from a task stream', () => {
   it('schedules arrivals the way k6 arrival-rate executors do: evenly, the integral of the rate', () => {
     const sched = arrivalSchedule({executor: 'ramping-arrival-rate', stages: [{durationS: 2, ratePerS: 2}, {durationS: 1, ratePerS: 0}, {durationS: 2, ratePerS: 1.5}], tasks: [[[1, 1, 0]]], origin: {}})
     expect(sched).toEqual([0, 0.5, 1, 1.5, 3, 3 + 1 / 1.5, 3 + 2 / 1.5])
+    // constant-arrival-rate starts one more, at the end, as k6 does.
+    expect(arrivalSchedule({executor: 'constant-arrival-rate', stages: [{durationS: 2, ratePerS: 2}], tasks: [[[1, 1, 0]]], origin: {}})).toEqual([0, 0.5, 1, 1.5, 2])
   })
 })
