@@ -32,12 +32,15 @@ export interface RunK6Options {
   timeoutS: number
   /** Lines of k6's output as they come (progress for a command to show). */
   onOutput?: (line: string) => void
+  /** Stop k6 early (an interrupted apply): SIGINT, so it still writes its summary. */
+  signal?: AbortSignal
 }
 
 export interface RunK6Result {
   exitCode: number | null
   signal: NodeJS.Signals | null
   timedOut: boolean
+  aborted: boolean
   /** The last lines k6 wrote on stdout and stderr. */
   outputTail: string[]
   summaryPath: string
@@ -71,22 +74,33 @@ export async function runK6(options: RunK6Options): Promise<RunK6Result> {
   child.stdout.on('data', onData)
   child.stderr.on('data', onData)
   let timedOut = false
+  let aborted = false
   // SIGINT lets k6 stop gracefully and still write its summary; SIGKILL 15 s later if it does not.
-  const timer = setTimeout(() => {
-    timedOut = true
+  const stop = (): void => {
     child.kill('SIGINT')
     setTimeout(() => child.kill('SIGKILL'), 15_000).unref()
+  }
+  const timer = setTimeout(() => {
+    timedOut = true
+    stop()
   }, options.timeoutS * 1000)
+  const onAbort = (): void => {
+    aborted = true
+    stop()
+  }
+  if (options.signal?.aborted) onAbort()
+  else options.signal?.addEventListener('abort', onAbort, {once: true})
   try {
     const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolveExit, reject) => {
       child.once('error', reject)
       child.once('close', (code, sig) => resolveExit([code, sig]))
     })
-    return {exitCode, signal, timedOut, outputTail: tail, summaryPath}
+    return {exitCode, signal, timedOut, aborted, outputTail: tail, summaryPath}
   } catch (error) {
     throw new FleetcapError(`cannot run k6 (${k6}): ${(error as Error).message}`, {hint: 'check --k6 / $FLEETCAP_K6'})
   } finally {
     clearTimeout(timer)
+    options.signal?.removeEventListener('abort', onAbort)
   }
 }
 
@@ -148,6 +162,9 @@ export async function runLoadGate(options: LoadGateOptions): Promise<LoadGateRes
   const droppedIterations = summary?.droppedIterations ?? 0
   const base = {summary, summaryPath: run.summaryPath, exitCode: run.exitCode, failedThresholds, droppedIterations}
   const dropNote = droppedIterations > 0 ? `; k6 dropped ${droppedIterations} iterations (raise maxVUs or check the server)` : ''
+  if (run.aborted) {
+    return {...base, passed: false, reason: 'the load test was interrupted'}
+  }
   if (run.timedOut) {
     return {...base, passed: false, reason: `k6 did not finish within ${timeoutS} s and was stopped`}
   }

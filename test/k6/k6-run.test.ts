@@ -170,6 +170,16 @@ describe.skipIf(k6 === undefined)('generated k6 scripts against the fake OpenAI 
     expect(performance.now() - started).toBeLessThan(25_000)
   })
 
+  it('stops at once when the caller interrupts it (an interrupted apply)', async () => {
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 1500)
+    const started = performance.now()
+    const gate = await runLoadGate({script: await exportFor(constantLoad(2, 60, SHORT), server, {}), k6Binary: k6, signal: controller.signal})
+    expect(gate.passed).toBe(false)
+    expect(gate.reason).toBe('the load test was interrupted')
+    expect(performance.now() - started).toBeLessThan(20_000)
+  })
+
   it('calibration recovers a known profile error (server 30% slower than its profile)', async () => {
     const slow = await startFakeOpenAi({profile: PROFILE, stepScale: 1.3})
     try {
