@@ -8,7 +8,7 @@ import type {ReplicaLimits} from '../../src/calibrate/batching-replica.js'
 import {calibrateStepScale} from '../../src/calibrate/fit.js'
 import {arrivalSchedule, replayPredictor} from '../../src/calibrate/predict.js'
 import {findK6} from '../../src/k6/binary.js'
-import {exportPhaseLoadTest} from '../../src/k6/index.js'
+import {runPhaseLoadGate} from '../../src/k6/index.js'
 import {readK6ExportLoad, writeK6Export} from '../../src/k6/export.js'
 import {constantLoad, type LoadProfile, loadFromTasks} from '../../src/k6/load.js'
 import {runLoadGate} from '../../src/k6/run.js'
@@ -110,17 +110,23 @@ describe.skipIf(k6 === undefined)('generated k6 scripts against the fake OpenAI 
 
   it('passes thresholds that hold and fails, naming them, thresholds that do not', async () => {
     const load = constantLoad(10, 3, SHORT)
-    // The executor's path: a plan phase's peak as a constant-rate test, then the gate.
-    const phaseScript = await exportPhaseLoadTest({
+    // The executor's path: a plan phase's peak as a constant-rate test, then the gate and its record.
+    const phase = await runPhaseLoadGate({
       dir: join(mkdtempSync(join(tmpdir(), 'fleetcap-k6-phase-')), 'gate'),
       endpoint: {url: server.url, model: 'fake-model', api: 'chat', stream: true, headers: {}, requestTimeoutS: 10},
       ratePerS: 10,
       durationS: 3,
       tasks: SHORT,
       slo: {e2eP95S: 5, ttftP95S: 2, errorRateMax: 0.01},
+      k6Binary: k6,
     })
-    const pass = await runLoadGate({script: phaseScript, k6Binary: k6})
-    expect(pass.reason).toMatch(/^3 threshold\(s\) held over 3\d requests$/)
+    expect(phase.reason).toMatch(/^3 threshold\(s\) held over 3\d requests$/)
+    expect(phase.passed).toBe(true)
+    expect(phase.record).toMatchObject({passed: true, ratePerS: 10, durationS: 3, droppedIterations: 0, errorRate: 0, failedThresholds: [], summaryFile: phase.summaryPath})
+    expect(phase.record.summarySha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(phase.record.latencyP95Ms).toBeGreaterThan(0)
+    expect(JSON.parse(JSON.stringify(phase.record))).toEqual(phase.record)
+    const pass = await runLoadGate({script: join(phase.summaryPath, '..', 'load.js'), k6Binary: k6})
     expect(pass.passed).toBe(true)
     expect(pass.failedThresholds).toEqual([])
     expect(pass.summary?.thresholds.length).toBe(3)
