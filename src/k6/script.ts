@@ -12,6 +12,11 @@ export interface EndpointOptions {
   headers: Record<string, string>
   /** Per-request timeout: a request that takes longer counts as an error. */
   requestTimeoutS: number
+  /**
+   * Send vLLM's `ignore_eos` so the server generates all `max_tokens` (the trace's output length).
+   * Default true; turn off for servers that reject unknown fields.
+   */
+  ignoreEos?: boolean
 }
 
 /**
@@ -196,6 +201,7 @@ export function renderK6Script(load: LoadProfile, options: ScriptOptions): K6Exp
     stream: options.endpoint.stream,
     headers: options.endpoint.headers,
     requestTimeout: `${ms(options.endpoint.requestTimeoutS)}ms`,
+    ignoreEos: options.endpoint.ignoreEos ?? true,
   }
   const k6Options = {
     scenarios: {replay: scenario},
@@ -287,7 +293,8 @@ export default function () {
     if (c > 0 && delayS > 0) sleep(delayS);
     const text = prompt(inTokens, iteration);
     /** @type {Record<string, unknown>} */
-    const body = { model: CONFIG.model, max_tokens: outTokens, temperature: 0, ignore_eos: true, stream: CONFIG.stream };
+    const body = { model: CONFIG.model, max_tokens: outTokens, temperature: 0, stream: CONFIG.stream };
+    if (CONFIG.ignoreEos) body.ignore_eos = true;
     if (CONFIG.stream) body.stream_options = { include_usage: true };
     if (CONFIG.api === 'chat') body.messages = [{ role: 'user', content: text }];
     else body.prompt = text;
@@ -299,7 +306,9 @@ export default function () {
     });
     let ok = res.status === 200;
     let tokens = 0;
-    if (ok && CONFIG.stream) {
+    // A server that ignores stream: true answers with plain JSON: read it as such.
+    const sse = String(res.headers['Content-Type'] || '').indexOf('text/event-stream') >= 0;
+    if (ok && sse) {
       const s = streamedTokens(String(res.body));
       tokens = s.tokens;
       ok = s.done && tokens > 0;

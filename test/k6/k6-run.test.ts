@@ -137,6 +137,15 @@ describe.skipIf(k6 === undefined)('generated k6 scripts against the fake OpenAI 
     expect(fail.reason).toMatch(/^thresholds failed: http_req_duration.*p\(95\)<1/)
   })
 
+  it('measures latency and output tokens without streaming (no TTFT, no TPOT)', async () => {
+    const gate = await runLoadGate({script: await exportFor(constantLoad(10, 2, SHORT), server, {e2eP95S: 5}, {stream: false}), k6Binary: k6})
+    expect(gate.passed).toBe(true)
+    expect(gate.summary?.latencyMs?.count).toBe(21)
+    expect(gate.summary?.ttftMs).toBeUndefined()
+    // 21 requests alternating 8 and 16 output tokens, from the usage the server reports.
+    expect(gate.summary?.outputTokens).toBe(11 * 8 + 10 * 16)
+  })
+
   it('fails the error-rate threshold when the server fails requests', async () => {
     const flaky = await startFakeOpenAi({profile: PROFILE, errorRate: 0.3, seed: 7})
     try {
