@@ -1,0 +1,80 @@
+import {Args, Flags} from '@oclif/core'
+import cliProgress from 'cli-progress'
+
+import {FleetcapCommand} from '../src/cli/base-command.js'
+import {ExitCode, InputError} from '../src/errors.js'
+import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} from '../src/report/render.js'
+import type {SimulationReport} from '../src/report/report.js'
+import {loadScenarioFile} from '../src/scenario/load.js'
+import {simulate} from '../src/sim/simulate.js'
+import {writeOutputDir} from '../src/util/atomic-write.js'
+
+export default class Simulate extends FleetcapCommand<typeof Simulate> {
+  static override summary = 'Simulate a scenario: a workload against a fleet of GPU replicas.'
+
+  static override description = `Runs the discrete-event simulator on SCENARIO (YAML: workload, fleet, routing, queue, SLOs, duration, seed) and prints a summary: latency quantiles (queue wait, TTFT, TPOT, end-to-end) per priority, throughput, utilization per pool, cost, and SLO PASS/FAIL. The same scenario and seed always give the same report.
+
+--out DIR writes report.json (deterministic), timeseries.csv (queue depth, in-flight, throughput, utilization and KV occupancy per pool over time) and summary.txt. A progress bar shows on stderr for a terminal (not with --json).
+
+Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario, trace, flag), with file, line and field; 3 SLOs not met, only with --check-slo; 1 internal error.`
+
+  static override examples = [
+    '<%= config.bin %> simulate scenarios/seed-phase1-500-per-day.yaml',
+    '<%= config.bin %> simulate scenarios/hetero-a100-v100.yaml --seed 7 --out out/hetero',
+    '<%= config.bin %> simulate scenarios/seed-phase2-5000-per-day.yaml --trace my-trace.csv --check-slo',
+    '<%= config.bin %> simulate scenarios/azure-conv-replay.yaml --json',
+  ]
+
+  static override args = {
+    scenario: Args.string({description: 'Scenario YAML file.', required: true}),
+  }
+
+  static override flags = {
+    trace: Flags.string({description: 'Replay this trace (CSV/JSONL, format detected) instead of the scenario\'s workload.'}),
+    seed: Flags.integer({description: 'Seed instead of the scenario\'s.', min: 0, max: 0xffff_ffff}),
+    out: Flags.string({description: 'Write report.json, timeseries.csv and summary.txt into this directory.'}),
+    'check-slo': Flags.boolean({description: `Exit ${ExitCode.SLO_NOT_MET} when an SLO is not met.`}),
+  }
+
+  async run(): Promise<SimulationReport> {
+    const {scenario: file} = this.args
+    const loaded = await loadScenarioFile(file)
+    if (this.flags.trace !== undefined && this.flags.trace.trim() === '') throw new InputError({field: '--trace'}, 'empty path')
+    const bar = process.stderr.isTTY && !this.jsonEnabled() ? new cliProgress.SingleBar({stream: process.stderr, format: 'simulating [{bar}] {percentage}% | {eta_formatted} left', hideCursor: true, clearOnComplete: true}, cliProgress.Presets.shades_classic) : undefined
+    bar?.start(100, 0)
+    let result
+    try {
+      result = await simulate(loaded.scenario, {
+        baseDir: loaded.baseDir,
+        seed: this.flags.seed,
+        traceFile: this.flags.trace,
+        onProgress: bar ? (f) => bar.update(Math.round(f * 100)) : undefined,
+      })
+    } catch (error) {
+      throw loaded.locate(error)
+    } finally {
+      bar?.stop()
+    }
+    const {report, timeSeries} = result
+    const summary = renderSummary(report)
+    if (this.flags.out) {
+      await writeOutputDir(this.flags.out, {
+        'report.json': renderReportJson(report),
+        'timeseries.csv': renderTimeSeriesCsv(timeSeries.columns, timeSeries.rows),
+        'summary.txt': summary,
+      })
+    }
+    const rounded = roundedReport(report)
+    if (!this.jsonEnabled()) {
+      process.stdout.write(summary)
+      if (this.flags.out) this.note(`wrote ${this.flags.out}/report.json, timeseries.csv, summary.txt`)
+    }
+    if (this.flags['check-slo'] && !report.slo.pass) {
+      const failed = report.slo.checks.filter((c) => !c.pass).map((c) => c.objective)
+      if (this.jsonEnabled()) this.logJson(rounded)
+      else process.stderr.write(`SLO not met: ${failed.join(', ')}\n`)
+      this.exit(ExitCode.SLO_NOT_MET)
+    }
+    return rounded
+  }
+}

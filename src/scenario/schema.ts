@@ -1,0 +1,121 @@
+/**
+ * The scenario file: what to simulate. YAML, validated here with zod at the edge; the JSON Schema
+ * for editors (schemas/scenario.schema.json) is generated from this file by `z.toJSONSchema`.
+ */
+import {z} from 'zod'
+
+import {ROUTING_POLICIES} from '../sim/types.js'
+import {PRIORITIES} from '../workload/types.js'
+import {DurationSchema, WorkloadSpecSchema} from '../workload/spec.js'
+
+const positive = (what: string) => z.number().positive().describe(what)
+
+export const LlmPoolSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('Pool name (unique in the fleet); used in reports and time-series columns.'),
+    kind: z.literal('llm').optional().describe('"llm" (default): replicas serving a model with continuous batching.'),
+    gpu: z.string().min(1).describe('GPU type, e.g. A100-80GB, V100-32GB, H100-SXM (see `fleetcap profiles list`).'),
+    model: z.string().min(1).describe('Model served, e.g. llama-3.1-8b.'),
+    tensorParallel: z.number().int().min(1).max(64).optional().describe('GPUs per replica (tensor parallelism); default: the smallest that fits.'),
+    replicas: z.number().int().min(0).describe('Replicas ready at t = 0.'),
+    weight: z.number().positive().optional().describe('Routing weight of each replica (weighted policy); default: its max batch size.'),
+    taskTypes: z.array(z.string()).optional().describe('Task types this pool is specialised for (score policy: type match).'),
+    priceOverride: positive('Price per GPU-hour in USD instead of the GPU profile\'s price.').optional(),
+    maxBatchSeqs: z.number().int().positive().optional().describe('Override the profile\'s max sequences per batch (vLLM max_num_seqs).'),
+    maxBatchTokens: z.number().int().positive().optional().describe('Override the profile\'s max tokens per step (vLLM max_num_batched_tokens).'),
+  })
+  .describe('A pool of LLM replicas on one GPU type.')
+
+export const GenericPoolSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('Pool name (unique in the fleet).'),
+    kind: z.literal('generic').describe('"generic": servers for tasks with a service time (no tokens).'),
+    servers: z.number().int().min(0).describe('Replicas (servers) ready at t = 0.'),
+    slots: z.number().int().positive().optional().describe('Tasks one server serves at once (default 1).'),
+    weight: z.number().positive().optional().describe('Routing weight of each server (weighted policy); default: its slots.'),
+    taskTypes: z.array(z.string()).optional().describe('Task types this pool is specialised for (score policy).'),
+    gpu: z.string().optional().describe('Label for reports.'),
+    gpusPerServer: z.number().nonnegative().optional().describe('GPUs per server for GPU-hours (default 1).'),
+    pricePerHourUsd: z.number().nonnegative().optional().describe('Price of one server per hour, USD (default 0).'),
+  })
+  .describe('A pool of generic servers (queueing-model validation, non-LLM work).')
+
+export const PoolSchema = z.union([GenericPoolSchema, LlmPoolSchema])
+
+const ScoreWeightsSchema = z
+  .strictObject({
+    typeMatch: z.number().nonnegative().describe('Weight of the type match (1 listed, ½ generalist pool, 0 other).'),
+    load: z.number().nonnegative().describe('Weight of 1 / (1 + outstanding calls).'),
+    performance: z.number().nonnegative().describe('Weight of recent performance (best latency EWMA / this replica\'s).'),
+  })
+  .describe('Score policy weights; default the seeds\' load balancer: 0.5, 0.3, 0.2.')
+
+export const RoutingSchema = z
+  .strictObject({
+    policy: z.enum(ROUTING_POLICIES).describe('How a call is assigned to a replica that can take it now.'),
+    weights: ScoreWeightsSchema.optional(),
+    ewmaAlpha: z.number().gt(0).max(1).optional().describe('Smoothing of the latency EWMA (score policy); default 0.1.'),
+  })
+  .describe('Routing among replicas.')
+
+export const QueueSchema = z
+  .strictObject({
+    maxDepth: z.number().int().positive().optional().describe('Most calls waiting; arrivals beyond it are rejected (errors).'),
+    deadlines: z
+      .partialRecord(z.enum(PRIORITIES), DurationSchema)
+      .optional()
+      .describe('Per priority: longest a call may wait in the queue; past it the call is dropped (an error).'),
+  })
+  .describe('The fleet\'s central priority queue (critical, high, normal, low).')
+
+export const SloSchema = z
+  .strictObject({
+    e2eP95S: positive('Task end-to-end latency, 95th percentile, at most this many seconds.').optional(),
+    e2eP99S: positive('Task end-to-end latency, 99th percentile, at most.').optional(),
+    ttftP95S: positive('Time to first token of a call, 95th percentile, at most.').optional(),
+    ttftP99S: positive('Time to first token, 99th percentile, at most.').optional(),
+    tpotP95S: positive('Time per output token, 95th percentile, at most.').optional(),
+    queueWaitP95S: positive('Queue wait of a call, 95th percentile, at most.').optional(),
+    errorRateMax: z.number().min(0).max(1).optional().describe('Largest fraction of tasks dropped or rejected (0.001 = 0.1 %).'),
+  })
+  .describe('Service-level objectives the report checks (PASS/FAIL).')
+
+export const ScenarioSchema = z
+  .strictObject({
+    apiVersion: z.literal('fleetcap.dev/v1'),
+    kind: z.literal('Scenario'),
+    name: z.string().min(1).describe('Scenario name, shown in reports.'),
+    description: z.string().optional().describe('Free text.'),
+    seed: z.number().int().min(0).max(0xffff_ffff).optional().describe('Seed of every random stream (default 1).'),
+    durationS: DurationSchema.optional().describe('Simulated time during which tasks arrive (seconds or e.g. "1d"); the run then drains.'),
+    duration: DurationSchema.optional().describe('Same as durationS.'),
+    workload: WorkloadSpecSchema,
+    fleet: z
+      .strictObject({pools: z.array(PoolSchema).min(1).describe('Pools of replicas.')})
+      .describe('The fleet: one or more pools.'),
+    routing: RoutingSchema.optional(),
+    queue: QueueSchema.optional(),
+    slo: SloSchema.optional(),
+    report: z
+      .strictObject({
+        sampleIntervalS: DurationSchema.optional().describe('Time-series sampling interval (default: duration / 500, at least 1 s).'),
+      })
+      .optional(),
+  })
+  .refine((s) => s.durationS === undefined || s.duration === undefined, {message: 'give durationS or duration, not both', path: ['duration']})
+  .refine((s) => new Set(s.fleet.pools.map((p) => p.name)).size === s.fleet.pools.length, {
+    message: 'pool names must be unique',
+    path: ['fleet', 'pools'],
+  })
+  .refine((s) => new Set(s.fleet.pools.map((p) => p.kind === 'generic')).size === 1, {
+    message: 'a fleet mixes generic and LLM pools; use one kind',
+    path: ['fleet', 'pools'],
+  })
+  .describe('A fleetcap simulation scenario: workload, fleet, routing, queue, SLOs, duration and seed.')
+
+export type Scenario = z.output<typeof ScenarioSchema>
+export type ScenarioInput = z.input<typeof ScenarioSchema>
+export type PoolSpec = z.output<typeof PoolSchema>
+export type LlmPoolSpec = z.output<typeof LlmPoolSchema>
+export type GenericPoolSpec = z.output<typeof GenericPoolSchema>
+export type SloSpec = z.output<typeof SloSchema>

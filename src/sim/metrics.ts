@@ -1,0 +1,176 @@
+import * as hdr from 'hdr-histogram-js'
+
+import {PRIORITIES} from '../workload/types.js'
+
+/** Latency metrics reported per call (one LLM request or one generic job) and per task. */
+export const METRICS = ['queueWait', 'ttft', 'tpot', 'e2e', 'taskE2e'] as const
+export type MetricName = (typeof METRICS)[number]
+export const M_WAIT = 0
+export const M_TTFT = 1
+export const M_TPOT = 2
+export const M_E2E = 3
+export const M_TASK_E2E = 4
+
+/**
+ * What is recorded. A single-call task's call e2e is also its task e2e, so it is recorded once (R_E2E_SOLO)
+ * and counted in both metrics; calls of agent chains and whole chains are recorded apart.
+ */
+export const R_WAIT = 0
+export const R_TTFT = 1
+export const R_TPOT = 2
+export const R_E2E_SOLO = 3
+export const R_E2E_CHAIN_CALL = 4
+export const R_TASK_E2E_CHAIN = 5
+const RECORDED = 6
+/** Recorded series behind each reported metric. */
+const SOURCES: readonly (readonly number[])[] = [[R_WAIT], [R_TTFT], [R_TPOT], [R_E2E_SOLO, R_E2E_CHAIN_CALL], [R_E2E_SOLO, R_TASK_E2E_CHAIN]]
+
+const CLASSES = PRIORITIES.length
+
+/** Quantile summary of one metric in seconds; null fields when nothing was recorded. */
+export interface QuantileSummary {
+  count: number
+  meanS: number
+  p50S: number
+  p90S: number
+  p95S: number
+  p99S: number
+  maxS: number
+}
+
+let wasm: boolean | undefined
+
+/** hdr-histogram-js's WebAssembly build records ~3× faster than its JS one; fall back to JS without it. */
+function wasmAvailable(): boolean {
+  if (wasm === undefined) {
+    try {
+      hdr.initWebAssemblySync()
+      wasm = true
+    } catch {
+      wasm = false
+    }
+  }
+  return wasm
+}
+
+function newHistogram(bitBucketSize: 32 | 64): hdr.Histogram {
+  return hdr.build({bitBucketSize, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, useWebAssembly: wasmAvailable()})
+}
+
+/**
+ * Streaming latency quantiles: an HdrHistogram (hdr-histogram-js, 3 significant digits) per metric
+ * and priority class, values recorded in whole microseconds, so memory stays fixed however long
+ * the run. Means are exact (kept as sums beside the histograms). Overall figures merge the classes
+ * at the end instead of recording twice on the hot path. WebAssembly histograms hold memory outside
+ * the JS heap: call dispose() when done (simulate() does).
+ */
+export class LatencyRecorder {
+  private readonly hists: (hdr.Histogram | undefined)[]
+  private readonly sums = new Float64Array(RECORDED * CLASSES)
+  private readonly counts = new Float64Array(RECORDED * CLASSES)
+  // Exact zeros (a call that did not wait) are counted here and added to the histogram once at the
+  // end: most calls of a healthy fleet never queue, and this keeps them off the histogram's hot path.
+  private readonly zeros = new Float64Array(RECORDED * CLASSES)
+  // SLO attainment: values at or below a threshold per recorded series (+Infinity: none set).
+  private readonly thresholds = new Float64Array(RECORDED).fill(Number.POSITIVE_INFINITY)
+  private readonly within = new Float64Array(RECORDED * CLASSES)
+
+  /**
+   * @param thresholdsS per reported metric, a latency target (seconds) whose attainment — the fraction
+   *   of values at or below it — is counted exactly as values are recorded.
+   */
+  constructor(thresholdsS: Partial<Record<MetricName, number>> = {}) {
+    METRICS.forEach((name, m) => {
+      const t = thresholdsS[name]
+      if (t === undefined) return
+      // Task e2e is recorded as single-call e2e plus chain e2e; chain calls' own e2e is another metric.
+      for (const src of SOURCES[m]) if (!(m === M_E2E && src === R_E2E_SOLO)) this.thresholds[src] = t
+    })
+    // Created on first use: most (series, class) pairs of a run stay empty.
+    this.hists = Array.from({length: RECORDED * CLASSES}, () => undefined)
+  }
+
+  /** Record one value of a recorded series (R_*) for a priority class. */
+  record(series: number, cls: number, seconds: number): void {
+    const i = series * CLASSES + cls
+    if (seconds <= this.thresholds[series]) this.within[i]++
+    if (seconds === 0) {
+      this.zeros[i]++
+      this.counts[i]++
+      return
+    }
+    let h = this.hists[i]
+    if (h === undefined) h = this.hists[i] = newHistogram(32)
+    h.recordValue(Math.round(seconds * 1e6))
+    this.sums[i] += seconds
+    this.counts[i]++
+  }
+
+  /** Exact mean of a metric over one class, or over all classes when cls is -1. */
+  mean(metric: number, cls = -1): number {
+    let s = 0
+    let n = 0
+    for (const src of SOURCES[metric]) {
+      for (let c = 0; c < CLASSES; c++) {
+        if (cls >= 0 && c !== cls) continue
+        s += this.sums[src * CLASSES + c]
+        n += this.counts[src * CLASSES + c]
+      }
+    }
+    return n === 0 ? Number.NaN : s / n
+  }
+
+  count(metric: number, cls = -1): number {
+    let n = 0
+    for (const src of SOURCES[metric]) for (let c = 0; c < CLASSES; c++) if (cls < 0 || c === cls) n += this.counts[src * CLASSES + c]
+    return n
+  }
+
+  /**
+   * Fraction of a metric's values at or below its threshold (given to the constructor), or null when
+   * it has no threshold or no values.
+   */
+  attainment(metric: number, cls = -1): number | null {
+    let ok = 0
+    let n = 0
+    for (const src of SOURCES[metric]) {
+      if (this.thresholds[src] === Number.POSITIVE_INFINITY) return null
+      for (let c = 0; c < CLASSES; c++) {
+        if (cls >= 0 && c !== cls) continue
+        ok += this.within[src * CLASSES + c]
+        n += this.counts[src * CLASSES + c]
+      }
+    }
+    return n === 0 ? null : ok / n
+  }
+
+  /** Summary of a metric for one class, or overall (cls = -1, classes merged). */
+  summary(metric: number, cls = -1): QuantileSummary | null {
+    const n = this.count(metric, cls)
+    if (n === 0) return null
+    const h = newHistogram(64)
+    try {
+      for (const src of SOURCES[metric]) {
+        for (let c = 0; c < CLASSES; c++) {
+          if (cls >= 0 && c !== cls) continue
+          const i = src * CLASSES + c
+          const part = this.hists[i]
+          if (part !== undefined) h.add(part)
+          if (this.zeros[i] > 0) h.recordValueWithCount(0, this.zeros[i])
+        }
+      }
+      const q = (p: number): number => h.getValueAtPercentile(p) / 1e6
+      return {count: n, meanS: this.mean(metric, cls), p50S: q(50), p90S: q(90), p95S: q(95), p99S: q(99), maxS: h.maxValue / 1e6}
+    } finally {
+      h.destroy()
+    }
+  }
+
+  /** Free the histograms (WebAssembly memory). The recorder is unusable afterwards. */
+  dispose(): void {
+    for (let i = 0; i < this.hists.length; i++) {
+      this.hists[i]?.destroy()
+      this.hists[i] = undefined
+    }
+  }
+}

@@ -1,0 +1,168 @@
+import {resolve as resolvePath} from 'node:path'
+
+import {RandomStreams} from '../engine/random.js'
+import {FleetcapError, InputError} from '../errors.js'
+import {type Catalog, loadCatalog, resolveServingProfile} from '../fleet/profiles/index.js'
+import type {ServingProfile} from '../fleet/types.js'
+import {buildReport, type SimulationReport} from '../report/report.js'
+import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
+import type {WorkloadSpec} from '../workload/spec.js'
+import type {TaskStream} from '../workload/types.js'
+import {createWorkload} from '../workload/create.js'
+import {FleetModel} from './fleet-model.js'
+import type {MetricName} from './metrics.js'
+import {runFleetModel} from './run.js'
+import type {LlmReplicaModel, PoolConfig} from './types.js'
+
+export interface SimulateOptions {
+  /** Directory relative paths in the scenario resolve against (the scenario file's); default cwd. */
+  baseDir?: string
+  /** Seed instead of the scenario's. */
+  seed?: number
+  /** Replay this trace file instead of the scenario's workload (format detected). */
+  traceFile?: string
+  /** Use these tasks instead of the scenario's workload (library use, tests, benchmarks). */
+  tasks?: TaskStream
+  /** Resolve an LLM pool's serving profile (default: from the model catalog). */
+  resolveProfile?: (pool: LlmPoolSpec) => ServingProfile
+  /** The model catalog (default: models/ as shipped); pass one loaded once when simulating many times. */
+  catalog?: Catalog
+  /** Called as simulated time advances: fraction of the arrival window done (0…1), for a progress bar. */
+  onProgress?: (fraction: number) => void
+}
+
+export interface TimeSeries {
+  columns: string[]
+  /** Row-major values, columns.length per row. */
+  rows: number[]
+}
+
+export interface SimulationResult {
+  report: SimulationReport
+  timeSeries: TimeSeries
+}
+
+/** Scenario duration in seconds (durationS, duration, or the workload's own), or undefined. */
+export function scenarioDurationS(s: Scenario): number | undefined {
+  const w = s.workload as {durationS?: unknown}
+  return s.durationS ?? s.duration ?? (typeof w.durationS === 'number' ? w.durationS : undefined)
+}
+
+/** The fleet as the model needs it: profiles resolved, prices and limits applied. */
+export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => ServingProfile): {pools: PoolConfig[]; info: {gpu?: string; model?: string; profile?: string}[]} {
+  const pools: PoolConfig[] = []
+  const info: {gpu?: string; model?: string; profile?: string}[] = []
+  for (const [i, p] of scenario.fleet.pools.entries()) {
+    if (p.kind === 'generic') {
+      pools.push({
+        kind: 'generic',
+        name: p.name,
+        replicas: p.servers,
+        slots: p.slots ?? 1,
+        gpusPerReplica: p.gpusPerServer ?? 1,
+        pricePerHourUsd: p.pricePerHourUsd ?? 0,
+        weight: p.weight,
+        taskTypes: p.taskTypes,
+        gpu: p.gpu,
+      })
+      info.push({gpu: p.gpu})
+      continue
+    }
+    let profile: ServingProfile
+    try {
+      profile = resolve(p)
+    } catch (error) {
+      if (!(error instanceof FleetcapError)) throw error
+      throw new InputError({field: `fleet.pools.${i}`}, `pool "${p.name}": ${error.message}`, {hint: error.hint})
+    }
+    let serving: LlmReplicaModel = profile
+    if (p.maxBatchSeqs !== undefined || p.maxBatchTokens !== undefined) {
+      // Same cost model, other batch limits: a prototype-linked view keeps the methods' `this`.
+      serving = Object.assign(Object.create(profile) as LlmReplicaModel, {
+        maxBatchSeqs: p.maxBatchSeqs ?? profile.maxBatchSeqs,
+        maxBatchTokens: p.maxBatchTokens ?? profile.maxBatchTokens,
+      })
+    }
+    pools.push({
+      kind: 'llm',
+      name: p.name,
+      replicas: p.replicas,
+      serving,
+      profileId: profile.id,
+      gpusPerReplica: profile.gpusPerReplica,
+      pricePerHourUsd: profile.pricePerHourUsd,
+      coldStartS: profile.coldStartS,
+      weight: p.weight,
+      taskTypes: p.taskTypes,
+      gpu: profile.gpu,
+      model: profile.model,
+    })
+    info.push({gpu: profile.gpu, model: profile.model, profile: profile.id})
+  }
+  return {pools, info}
+}
+
+/** Latency targets whose attainment is counted: the p95 objective of each metric, else its p99 one. */
+function sloThresholds(scenario: Scenario): Partial<Record<MetricName, number>> {
+  const slo = scenario.slo ?? {}
+  const out: Partial<Record<MetricName, number>> = {}
+  const e2e = slo.e2eP95S ?? slo.e2eP99S
+  if (e2e !== undefined) out.taskE2e = e2e
+  const ttft = slo.ttftP95S ?? slo.ttftP99S
+  if (ttft !== undefined) out.ttft = ttft
+  if (slo.tpotP95S !== undefined) out.tpot = slo.tpotP95S
+  if (slo.queueWaitP95S !== undefined) out.queueWait = slo.queueWaitP95S
+  return out
+}
+
+/** Resolve pools against the model catalog. */
+export function catalogResolver(catalog: Catalog): (p: LlmPoolSpec) => ServingProfile {
+  return (p) => resolveServingProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: p.priceOverride, catalog})
+}
+
+/**
+ * Simulate a scenario: build the fleet, stream the workload through it and report what users would
+ * see. Deterministic: the same scenario, options and seed give the same report.
+ */
+export async function simulate(scenario: Scenario, options: SimulateOptions = {}): Promise<SimulationResult> {
+  const seed = options.seed ?? scenario.seed ?? 1
+  const rng = new RandomStreams(seed)
+  const baseDir = options.baseDir ?? process.cwd()
+  const {pools, info} = buildPools(scenario, options.resolveProfile ?? catalogResolver(options.catalog ?? loadCatalog()))
+  const declared = scenarioDurationS(scenario)
+  // A --trace path is the user's, relative to where they run the command, not to the scenario.
+  const workloadSpec: WorkloadSpec = options.traceFile ? {kind: 'trace', path: resolvePath(options.traceFile)} : scenario.workload
+  const tasks = options.tasks ?? createWorkload(workloadSpec, {baseDir, rng, durationS: declared})
+  const durationS = declared ?? Number.POSITIVE_INFINITY
+  const sampleIntervalS = scenario.report?.sampleIntervalS ?? (Number.isFinite(durationS) ? Math.max(1, Math.ceil(durationS / 500)) : 60)
+  const model = new FleetModel(
+    {
+      pools,
+      routing: {policy: scenario.routing?.policy ?? 'least-outstanding', score: scenario.routing?.weights, ewmaAlpha: scenario.routing?.ewmaAlpha},
+      queue: {maxDepth: scenario.queue?.maxDepth, deadlineS: scenario.queue?.deadlines},
+      durationS,
+      sampleIntervalS,
+      sloThresholdsS: sloThresholds(scenario),
+    },
+    rng.stream('routing'),
+  )
+  const onProgress = options.onProgress
+  const endS = await runFleetModel(model, tasks, {
+    onProgress: onProgress && Number.isFinite(durationS) ? (t) => onProgress(Math.min(1, t / durationS)) : undefined,
+  })
+  let report: SimulationReport
+  try {
+    report = buildReport(model, {
+      name: scenario.name,
+      seed,
+      durationS: Number.isFinite(durationS) ? durationS : model.lastArrivalS,
+      workload: options.tasks ? 'tasks (library)' : options.traceFile ? 'trace (--trace)' : String(workloadSpec.kind),
+      endS,
+      slo: scenario.slo,
+      poolInfo: info,
+    })
+  } finally {
+    model.latency.dispose()
+  }
+  return {report, timeSeries: {columns: model.seriesColumns, rows: model.series}}
+}

@@ -1,0 +1,97 @@
+import type {StepCostModel} from '../fleet/types.js'
+import type {Priority} from '../workload/types.js'
+
+/** What the simulator needs of a served model on a replica: the step cost and the batch limits. */
+export interface LlmReplicaModel extends StepCostModel {
+  kvCacheTokens: number
+  maxBatchSeqs: number
+  maxBatchTokens: number
+}
+
+interface PoolCommon {
+  name: string
+  /** Replicas created (ready) at t = 0. */
+  replicas: number
+  /** GPUs one replica occupies (for GPU-hours). */
+  gpusPerReplica: number
+  /** Price of one replica per hour, USD. */
+  pricePerHourUsd: number
+  /** Routing weight of each replica of this pool (weighted policy); defaults to its capacity. */
+  weight?: number
+  /** Task types this pool is specialised for (score policy's type match). */
+  taskTypes?: readonly string[]
+  /** Seconds from a new replica's start to ready (model load); used when replicas are added at runtime. */
+  coldStartS?: number
+  gpu?: string
+  model?: string
+}
+
+/** A pool of LLM replicas doing continuous batching. */
+export interface LlmPoolConfig extends PoolCommon {
+  kind: 'llm'
+  serving: LlmReplicaModel
+  /** Serving-profile id, reported as is. */
+  profileId?: string
+}
+
+/** A pool of generic servers: each replica serves `slots` tasks at once, each for its serviceTimeS. */
+export interface GenericPoolConfig extends PoolCommon {
+  kind: 'generic'
+  slots: number
+}
+
+export type PoolConfig = LlmPoolConfig | GenericPoolConfig
+
+export const ROUTING_POLICIES = ['round-robin', 'least-outstanding', 'weighted', 'power-of-two', 'score'] as const
+export type RoutingPolicy = (typeof ROUTING_POLICIES)[number]
+
+export interface ScoreWeights {
+  /** Weight of the type match: 1 when the replica's pool lists the task's type, ½ for a pool with no list, 0 otherwise. */
+  typeMatch: number
+  /** Weight of 1 / (1 + outstanding calls). */
+  load: number
+  /** Weight of recent performance: best EWMA latency / this replica's EWMA latency. */
+  performance: number
+}
+
+export interface RoutingConfig {
+  policy: RoutingPolicy
+  /** Score policy weights; default the seeds' load balancer: 0.5, 0.3, 0.2. */
+  score?: ScoreWeights
+  /** Smoothing of the per-replica latency EWMA (score policy); default 0.1. */
+  ewmaAlpha?: number
+}
+
+export interface QueueConfig {
+  /** Largest number of waiting calls; an arrival beyond it is rejected. Unbounded by default. */
+  maxDepth?: number
+  /** Longest a call may wait in the queue before it is dropped, per priority (seconds). */
+  deadlineS?: Partial<Record<Priority, number>>
+}
+
+export interface FleetModelConfig {
+  pools: readonly PoolConfig[]
+  routing: RoutingConfig
+  queue: QueueConfig
+  /** Arrivals are taken in [0, durationS); the run then drains what is in flight. */
+  durationS: number
+  /** Time-series sampling interval, seconds. */
+  sampleIntervalS: number
+  /** Latency targets whose attainment (fraction of values at or below) is counted, per metric. */
+  sloThresholdsS?: Partial<Record<import('./metrics.js').MetricName, number>>
+  /**
+   * Called at every sample (after the time-series row is written): the hook where a controller such
+   * as an autoscaler reads the fleet and calls addReplica / drainReplica.
+   */
+  onSample?: (model: import('./fleet-model.js').FleetModel, now: number) => void
+}
+
+/** Lifecycle of a replica. Only READY replicas receive new work. */
+export const ReplicaState = {
+  PROVISIONING: 0,
+  LOADING: 1,
+  READY: 2,
+  DRAINING: 3,
+  GONE: 4,
+} as const
+export type ReplicaState = (typeof ReplicaState)[keyof typeof ReplicaState]
