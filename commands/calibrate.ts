@@ -5,6 +5,7 @@ import {Flags} from '@oclif/core'
 
 import {calibrateStepScale, type CalibrationResult, type FigureComparison} from '../src/calibrate/fit.js'
 import {replayPredictor} from '../src/calibrate/predict.js'
+import {simulatePredictor} from '../src/calibrate/simulate-predictor.js'
 import {type CalibratedProfile, sha256File, writeCalibratedProfile} from '../src/calibrate/profile-file.js'
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {InputError} from '../src/errors.js'
@@ -16,6 +17,7 @@ import {type K6Measurement, readK6JsonOutput, readK6Summary} from '../src/k6/sum
 interface CalibrateOutput {
   profile: string
   replicas: number
+  predictor: 'simulate' | 'replay'
   measurement: {file: string; format: K6Measurement['format']; requests: number; droppedIterations: number}
   stepScale: number
   rmsLogErrorBefore: number
@@ -28,7 +30,7 @@ interface CalibrateOutput {
 export default class Calibrate extends FleetcapCommand<typeof Calibrate> {
   static override summary = 'Compare a k6 measurement with the prediction for the same load and fleet, and fit the serving profile.'
 
-  static override description = `Reads what k6 measured (--k6-summary: the summary.json a fleetcap load test writes, or k6's --summary-export file; or --k6-json: k6's --out json samples, exact quantiles) and the load it applied (--load: the \`fleetcap k6 export\` directory; default: the summary's directory). Predicts the same load on --replicas replicas of the serving profile (--profile ID, or --model/--gpu/--tp) by replaying it through a continuous-batching model of each replica, reports the error of each figure (latency, TTFT and TPOT p50/p95, throughput), fits one factor on the profile's step time that minimises the latency error, and reports the error after.
+  static override description = `Reads what k6 measured (--k6-summary: the summary.json a fleetcap load test writes, or k6's --summary-export file; or --k6-json: k6's --out json samples, exact quantiles) and the load it applied (--load: the \`fleetcap k6 export\` directory; default: the summary's directory). Predicts the same load (the exact tasks k6 sent, at the times it sent them) on --replicas replicas of the serving profile (--profile ID, or --model/--gpu/--tp) with \`fleetcap simulate\` (or --predictor replay: an independent continuous-batching replay), reports the error of each figure (latency, TTFT and TPOT p50/p95, throughput), fits one factor on the profile's step time that minimises the latency error, and reports the error after.
 
 --write-profile FILE writes the adjusted profile (YAML, atomic): the base profile, the factor, and the measurement (file and SHA-256) as its source.
 
@@ -50,6 +52,11 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
     'engine-overheads': Flags.string({description: 'Replace the profile\'s CPU overheads with a named set from models/serving.yaml.'}),
     replicas: Flags.integer({description: 'Replicas that served the load (requests are spread least-loaded).', default: 1, min: 1}),
     'write-profile': Flags.string({description: 'Write the adjusted serving profile (YAML) here.'}),
+    predictor: Flags.option({
+      options: ['simulate', 'replay'] as const,
+      default: 'simulate',
+      description: 'simulate: the fleetcap simulator on the same tasks; replay: the one-replica continuous-batching replay (src/calibrate/predict.ts), an independent cross-check.',
+    })(),
   }
 
   async run(): Promise<CalibrateOutput> {
@@ -71,8 +78,9 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
     if (measurement.droppedIterations > 0) {
       this.note(`warning: k6 dropped ${measurement.droppedIterations} iterations: the load applied was lighter than the one predicted`)
     }
-    const result: CalibrationResult = await calibrateStepScale(measurement, load, replayPredictor(profile, f.replicas))
-    this.say(`profile ${profile.id} × ${f.replicas} replica(s); ${measurement.requests} requests measured (${measurement.format})`)
+    const predict = f.predictor === 'simulate' ? simulatePredictor(profile, f.replicas) : replayPredictor(profile, f.replicas)
+    const result: CalibrationResult = await calibrateStepScale(measurement, load, predict)
+    this.say(`profile ${profile.id} × ${f.replicas} replica(s); ${measurement.requests} requests measured (${measurement.format}); predicted by ${f.predictor}`)
     this.say(table(result))
     this.say(`step-time factor ${result.stepScale.toFixed(3)}: RMS log error ${result.rmsLogErrorBefore.toFixed(3)} -> ${result.rmsLogErrorAfter.toFixed(3)}`)
     let written: CalibratedProfile | undefined
@@ -82,13 +90,14 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
         result,
         measurement: {file, sha256: await sha256File(file), format: measurement.format, requests: measurement.requests, durationS: measurement.durationS},
         load: {dir: loadDir, replicas: f.replicas},
-        predictor: 'replay (continuous batching per replica)',
+        predictor: f.predictor === 'simulate' ? 'fleetcap simulate' : 'replay (continuous batching per replica)',
       })
       this.note(`wrote ${f['write-profile']}`)
     }
     return {
       profile: profile.id,
       replicas: f.replicas,
+      predictor: f.predictor,
       measurement: {file, format: measurement.format, requests: measurement.requests, droppedIterations: measurement.droppedIterations},
       stepScale: result.stepScale,
       rmsLogErrorBefore: result.rmsLogErrorBefore,
