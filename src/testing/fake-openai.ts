@@ -52,6 +52,8 @@ interface Pending {
   started: boolean
 }
 
+const MAX_CATCH_UP_MS = 1000
+
 /** Drives one replica in real time: plans a step, sleeps for it, emits its tokens, repeats. */
 class WallClockDriver {
   readonly replica: BatchingReplica<Pending>
@@ -81,10 +83,10 @@ class WallClockDriver {
     }
     this.busy = true
     // Steps follow each other on a planned schedule: a timer that fires late shortens the wait for
-    // the next one, so timer slack does not pile up into a slower server than the profile says.
-    // A schedule more than 50 ms behind is reset rather than caught up in a burst.
+    // the next one, so timer slack and event-loop lag (a busy machine) do not pile up into a slower
+    // server than the profile says. Only a stall of over a second resets the schedule.
     const now = performance.now()
-    const start = now - this.plannedEndMs > 50 ? now : this.plannedEndMs
+    const start = now - this.plannedEndMs > MAX_CATCH_UP_MS ? now : this.plannedEndMs
     this.plannedEndMs = start + durationS * 1000
     this.timer = setTimeout(() => {
       this.timer = undefined

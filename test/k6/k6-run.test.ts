@@ -203,6 +203,7 @@ describe.skipIf(k6 === undefined)('generated k6 scripts against the fake OpenAI 
       expect(gate.summary).toBeDefined()
       const load = await readK6ExportLoad(join(script, '..'))
       const fit = await calibrateStepScale(gate.summary!, load, replayPredictor(PROFILE))
+      process.stderr.write(`calibration (test cost model): true factor 1.3, fitted ${fit.stepScale.toFixed(3)}, RMS log error ${fit.rmsLogErrorBefore.toFixed(3)} -> ${fit.rmsLogErrorAfter.toFixed(3)}\n`)
       expect(fit.stepScale).toBeGreaterThan(1.2)
       expect(fit.stepScale).toBeLessThan(1.4)
       expect(fit.rmsLogErrorBefore).toBeGreaterThan(0.15)
