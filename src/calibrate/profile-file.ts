@@ -30,6 +30,18 @@ export const CalibratedProfileSchema = z.object({
 })
 export type CalibratedProfile = z.infer<typeof CalibratedProfileSchema>
 
+/** schemas/calibrated-profile.schema.json as committed (for editors and other tools). */
+export function renderCalibratedProfileJsonSchema(): string {
+  const schema = z.toJSONSchema(CalibratedProfileSchema, {io: 'input'}) as Record<string, unknown>
+  const doc = {
+    $schema: schema.$schema,
+    $id: 'https://fleetcap.dev/schemas/calibrated-profile.schema.json',
+    title: 'fleetcap calibrated serving profile (fleetcap calibrate --write-profile)',
+    ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),
+  }
+  return `${JSON.stringify(doc, null, 2)}\n`
+}
+
 export async function sha256File(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex')
 }
