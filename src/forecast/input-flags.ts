@@ -1,0 +1,40 @@
+import {InputError} from '../errors.js'
+import {parseDurationS} from './duration.js'
+import type {SeriesInput} from './io.js'
+import {parseTimestamp} from './series.js'
+
+/** The input flags shared by `forecast run`, `forecast backtest` and `plan`. */
+export interface SeriesInputFlags {
+  trace?: string
+  series?: string
+  prometheus?: string
+  query?: string
+  since?: string
+  until?: string
+  step?: string
+}
+
+/** Flags → where to read the series from. `nowS` is the caller's clock (the library never reads it). */
+export function seriesInputFromFlags(f: SeriesInputFlags, nowS: number): SeriesInput {
+  const given = (['series', 'trace', 'prometheus'] as const).filter((k) => f[k] !== undefined)
+  if (given.length > 1) throw new InputError({}, `give one input, not ${given.map((k) => `--${k}`).join(' and ')}`)
+  const stepS = f.step === undefined ? undefined : parseDurationS(f.step, '--step')
+  if (f.series) return {kind: 'csv', path: f.series, stepS}
+  if (f.prometheus) {
+    if (!f.query) throw new InputError({field: '--query'}, 'a PromQL query is needed with --prometheus')
+    if (stepS === undefined) throw new InputError({field: '--step'}, 'a step (e.g. 5m) is needed with --prometheus')
+    let endS = nowS
+    if (f.until) {
+      endS = parseTimestamp(f.until)
+      if (Number.isNaN(endS)) throw new InputError({field: '--until'}, `"${f.until}" is not a time`)
+    }
+    endS = Math.floor(endS / stepS) * stepS
+    const startS = endS - parseDurationS(f.since ?? '14d', '--since')
+    return {kind: 'prometheus', url: f.prometheus, query: f.query, startS, endS, stepS}
+  }
+  if (f.trace) {
+    if (stepS === undefined) throw new InputError({field: '--step'}, 'a step (e.g. 5m) is needed to aggregate a trace')
+    return {kind: 'trace', path: f.trace, stepS}
+  }
+  throw new InputError({}, 'no input: give --series FILE, --trace FILE --step 5m, or --prometheus URL --query Q')
+}

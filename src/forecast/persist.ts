@@ -1,0 +1,167 @@
+import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import * as tf from '@tensorflow/tfjs'
+import {z} from 'zod'
+
+import {InputError} from '../errors.js'
+import {writeOutputDir} from '../util/atomic-write.js'
+import {initBackend} from './backend.js'
+import {forecast, type Trained} from './forecast.js'
+import type {NbeatsConfig} from './models/nbeats.js'
+import {isoTime} from './series.js'
+import {type Forecast, MODEL_NAMES, type ModelName, quantileKey, type Series} from './types.js'
+
+/**
+ * Saved forecast models. A directory holds `fleetcap-model.json` (metadata: model, step,
+ * seasonality, scaling, training window, fitted parameters) and, for the neural model, the network in
+ * TensorFlow.js's layers format (`model.json` + `weights.bin`, loadable by tf.loadLayersModel).
+ * `plan` loads it and forecasts from the latest history: the network is used as trained; a classical
+ * model is refitted on that history with the same model (its parameters are cheap to fit and must
+ * follow the new data), so the metadata records them for the report only.
+ */
+
+export const METADATA_FILE = 'fleetcap-model.json'
+
+const metadataSchema = z.object({
+  format: z.literal('fleetcap-forecast-model'),
+  version: z.literal(1),
+  model: z.enum(MODEL_NAMES),
+  stepS: z.number().positive(),
+  seasonalities: z.array(z.number().int().positive()),
+  horizon: z.number().int().positive(),
+  levels: z.array(z.number().gt(0).lt(1)),
+  /** How inputs are scaled: the neural model divides each window by its mean absolute value. */
+  scaling: z.enum(['window-mean', 'none']),
+  trainingWindow: z.object({start: z.string(), end: z.string(), points: z.number().int().positive(), series: z.string()}),
+  params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  intervals: z.string(),
+  network: z
+    .object({
+      inputSize: z.number().int().positive(),
+      hiddenUnits: z.number().int().positive(),
+      blocks: z.number().int().positive(),
+      layersPerBlock: z.number().int().positive(),
+      /** Conformal shift per level (window-scaled units), added to the network's outputs. */
+      shifts: z.array(z.number()),
+    })
+    .optional(),
+})
+export type ModelMetadata = z.infer<typeof metadataSchema>
+
+export async function saveModel(dir: string, trained: Trained): Promise<ModelMetadata> {
+  const {forecast: f, fitted, series} = trained
+  const meta: ModelMetadata = {
+    format: 'fleetcap-forecast-model',
+    version: 1,
+    model: f.model,
+    stepS: series.stepS,
+    seasonalities: trained.seasonalities,
+    horizon: trained.horizon,
+    levels: f.model === 'nbeats' ? String(fitted.params.levels).split(',').map(Number) : f.levels,
+    scaling: f.model === 'nbeats' ? 'window-mean' : 'none',
+    trainingWindow: {
+      start: isoTime(series.startS),
+      end: isoTime(series.startS + series.values.length * series.stepS),
+      points: series.values.length,
+      series: series.name,
+    },
+    params: f.params,
+    intervals: f.intervals,
+  }
+  const files: Record<string, string | Uint8Array> = {}
+  if (fitted.saveArtifacts) {
+    const a = await fitted.saveArtifacts()
+    files['model.json'] = a.modelJson
+    files['weights.bin'] = a.weights
+    meta.network = {
+      inputSize: Number(f.params.inputSize),
+      hiddenUnits: Number(f.params.hiddenUnits),
+      blocks: Number(f.params.blocks),
+      layersPerBlock: Number(f.params.layersPerBlock ?? 3),
+      shifts: String(f.params.shifts ?? '').split(',').filter((x) => x !== '').map(Number),
+    }
+  }
+  files[METADATA_FILE] = `${JSON.stringify(meta, null, 2)}\n`
+  await writeOutputDir(dir, files)
+  return meta
+}
+
+export interface LoadedModel {
+  meta: ModelMetadata
+  /** Forecast from the latest history (same step as the model was trained on). */
+  forecast(series: Series, options?: {horizon?: number; quantiles?: readonly number[]}): Promise<Forecast>
+}
+
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  const metaPath = join(dir, METADATA_FILE)
+  if (!existsSync(metaPath)) throw new InputError({file: metaPath}, 'not a saved fleetcap forecast model (metadata file missing)')
+  let raw: unknown
+  try {
+    raw = JSON.parse(await readFile(metaPath, 'utf8'))
+  } catch (error) {
+    throw new InputError({file: metaPath}, `not valid JSON: ${(error as Error).message}`)
+  }
+  const parsed = metadataSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new InputError({file: metaPath, field: issue.path.join('.')}, issue.message)
+  }
+  const meta = parsed.data
+  const checkStep = (series: Series): void => {
+    if (series.stepS !== meta.stepS) throw new InputError({field: 'step'}, `the model was trained on a ${meta.stepS} s step; this series has ${series.stepS} s`)
+  }
+  if (meta.model !== 'nbeats') {
+    return {
+      meta,
+      forecast: async (series, options = {}) => {
+        checkStep(series)
+        return forecast(series, {model: meta.model as ModelName, horizon: options.horizon ?? meta.horizon, quantiles: options.quantiles ?? meta.levels, seasonalities: meta.seasonalities})
+      },
+    }
+  }
+  if (!meta.network) throw new InputError({file: metaPath, field: 'network'}, 'a neural model needs its network section')
+  await initBackend('auto')
+  const modelJsonPath = join(dir, 'model.json')
+  const weightsPath = join(dir, 'weights.bin')
+  for (const p of [modelJsonPath, weightsPath]) if (!existsSync(p)) throw new InputError({file: p}, 'file of the saved network missing')
+  const modelJson = JSON.parse(await readFile(modelJsonPath, 'utf8')) as {modelTopology: object; weightsManifest: {weights: tf.io.WeightsManifestEntry[]}[]}
+  const weights = await readFile(weightsPath)
+  const network = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology,
+      weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights),
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
+  )
+  const cfg: NbeatsConfig = {...meta.network, horizon: meta.horizon, levels: meta.levels}
+  const {nbeatsFitted} = await import('./models/nbeats.js')
+  const {tidyQuantiles} = await import('./intervals.js')
+  return {
+    meta,
+    forecast: async (series, options = {}) => {
+      checkStep(series)
+      const horizon = options.horizon ?? meta.horizon
+      const levels = [...(options.quantiles ?? meta.levels)]
+      const fitted = nbeatsFitted(network, cfg, series.values, meta.params)
+      const qs = fitted.quantiles!(horizon, levels)
+      tidyQuantiles(levels, qs)
+      const endS = series.startS + series.values.length * series.stepS
+      const quantiles: Record<string, number[]> = {}
+      levels.forEach((l, i) => {
+        quantiles[quantileKey(l)] = Array.from(qs[i], (v) => Number(v.toPrecision(8)))
+      })
+      return {
+        model: 'nbeats',
+        params: meta.params,
+        stepS: series.stepS,
+        timestamps: Array.from({length: horizon}, (_, h) => endS + h * series.stepS),
+        quantiles,
+        levels,
+        intervals: `${meta.intervals} (saved network)`,
+        warnings: [],
+      }
+    },
+  }
+}
