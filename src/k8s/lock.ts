@@ -1,0 +1,149 @@
+import {FleetcapError} from '../errors.js'
+import {ApiError, type KubeClient, type KubeObject} from './client.js'
+import type {Clock} from './clock.js'
+import {MANAGED_BY_LABEL} from './manifests.js'
+
+export const LOCK_LEASE = 'fleetcap-apply-lock'
+
+interface LeaseObject extends KubeObject {
+  spec?: {holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string}
+}
+
+export interface LockOptions {
+  /** Who we are, shown to a second run that finds the lock taken. */
+  holder: string
+  /** A holder that stops renewing loses the lock after this long (a crashed run). */
+  leaseDurationSeconds: number
+  /** How long to wait for another holder to finish; 0 = fail at once. */
+  waitMs: number
+  clock: Clock
+  signal?: AbortSignal
+  onWait?: (holder: string, since: string) => void
+}
+
+/** Another run holds the lock and did not release it within the wait. */
+export class LockHeldError extends FleetcapError {
+  constructor(namespace: string, holder: string, since: string) {
+    super(`another apply holds the lock in namespace ${namespace} (Lease ${LOCK_LEASE}, holder ${holder}, since ${since})`, {
+      hint: 'wait for it to finish, or pass --lock-wait SECONDS to wait; a crashed holder loses the lock when its lease expires',
+    })
+  }
+}
+
+/**
+ * A coordination.k8s.io Lease held for the whole apply, renewed in the background, so two applies
+ * never run at once in a namespace; one that crashed stops renewing and its lease expires.
+ */
+export class ApplyLock {
+  private renewTimer: NodeJS.Timeout | undefined
+  private resourceVersion: string | undefined
+  private lost = false
+
+  private constructor(
+    private readonly client: KubeClient,
+    private readonly namespace: string,
+    private readonly options: LockOptions,
+  ) {}
+
+  static async acquire(client: KubeClient, namespace: string, options: LockOptions): Promise<ApplyLock> {
+    const lock = new ApplyLock(client, namespace, options)
+    await lock.take()
+    lock.renewTimer = setInterval(() => void lock.renew(), (options.leaseDurationSeconds * 1000) / 3)
+    lock.renewTimer.unref()
+    return lock
+  }
+
+  /** True when a renewal found the lease taken by someone else. */
+  get wasLost(): boolean {
+    return this.lost
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.renewTimer)
+    const lease = await this.client.get<LeaseObject>(this.ref())
+    if (lease?.spec?.holderIdentity !== this.options.holder) return
+    await this.client.delete(this.ref(), {preconditionResourceVersion: lease.metadata.resourceVersion}).catch((error: unknown) => {
+      if (!(error instanceof ApiError && error.status === 409)) throw error
+    })
+  }
+
+  private async take(): Promise<void> {
+    const {clock, signal} = this.options
+    const start = clock.now()
+    let told = false
+    for (;;) {
+      signal?.throwIfAborted()
+      const lease = await this.client.get<LeaseObject>(this.ref(), signal)
+      const now = clock.now()
+      try {
+        if (!lease) {
+          const saved = await this.client.request<LeaseObject>('POST', await this.client.path('coordination.k8s.io/v1', 'Lease', this.namespace), 'create the apply Lease', {
+            body: this.body(now, now),
+            signal,
+          })
+          this.resourceVersion = saved.metadata.resourceVersion
+          return
+        }
+        const spec = lease.spec ?? {}
+        const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '') || 0
+        const expired = !spec.holderIdentity || renewed + (spec.leaseDurationSeconds ?? 0) * 1000 < now
+        if (expired || spec.holderIdentity === this.options.holder) {
+          const saved = await this.client.request<LeaseObject>('PUT', await this.client.path('coordination.k8s.io/v1', 'Lease', this.namespace, LOCK_LEASE), 'take over the expired apply Lease', {
+            body: {...this.body(now, now), metadata: {...this.body(now, now).metadata, resourceVersion: lease.metadata.resourceVersion}},
+            signal,
+          })
+          this.resourceVersion = saved.metadata.resourceVersion
+          return
+        }
+        const since = spec.acquireTime ?? spec.renewTime ?? 'unknown'
+        if (now - start >= this.options.waitMs) throw new LockHeldError(this.namespace, spec.holderIdentity ?? '?', since)
+        if (!told) this.options.onWait?.(spec.holderIdentity ?? '?', since)
+        told = true
+      } catch (error) {
+        // Someone else created or took the lease between our read and write: look again.
+        if (!(error instanceof ApiError && error.status === 409)) throw error
+      }
+      await clock.sleep(Math.min(1000, Math.max(100, this.options.waitMs / 10)), signal)
+    }
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      const now = this.options.clock.now()
+      const lease = await this.client.get<LeaseObject>(this.ref())
+      if (!lease || lease.spec?.holderIdentity !== this.options.holder) {
+        this.lost = true
+        return
+      }
+      const body = this.body(Date.parse(lease.spec.acquireTime ?? '') || now, now)
+      body.metadata.resourceVersion = lease.metadata.resourceVersion
+      const saved = await this.client.request<LeaseObject>('PUT', await this.client.path('coordination.k8s.io/v1', 'Lease', this.namespace, LOCK_LEASE), 'renew the apply Lease', {body})
+      this.resourceVersion = saved.metadata.resourceVersion
+    } catch {
+      // A missed renewal is retried on the next tick; the lease outlives two of them.
+    }
+  }
+
+  private body(acquired: number, renewed: number): LeaseObject {
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {name: LOCK_LEASE, namespace: this.namespace, labels: {[MANAGED_BY_LABEL]: 'fleetcap'}},
+      spec: {
+        holderIdentity: this.options.holder,
+        leaseDurationSeconds: this.options.leaseDurationSeconds,
+        acquireTime: microTime(acquired),
+        renewTime: microTime(renewed),
+      },
+    }
+  }
+
+  private ref() {
+    return {apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: this.namespace, name: LOCK_LEASE}
+  }
+}
+
+/** Kubernetes MicroTime: RFC 3339 with microseconds. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
+}

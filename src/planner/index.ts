@@ -1,0 +1,11 @@
+/** The capacity planner: `fleetcap plan` as a library. */
+export * from './analytic.js'
+export * from './autoscaler.js'
+export * from './candidates.js'
+export * from './manifests.js'
+export * from './plan.js'
+export * from './render.js'
+export * from './search.js'
+export * from './spec.js'
+export * from './verify.js'
+export * from './workload.js'

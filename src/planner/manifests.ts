@@ -1,0 +1,165 @@
+/**
+ * The Kubernetes objects that realise one pool of a phase: a Deployment (GPU requests, node affinity
+ * on the GPU product label, readiness probe, resources), an autoscaling/v2 HorizontalPodAutoscaler
+ * with behavior (or a KEDA ScaledObject), and a PodDisruptionBudget. Plain data with
+ * apiVersion/kind/metadata first and every other key sorted, so rendered YAML is byte-stable.
+ */
+import {GPU_PRODUCT_LABEL, GPU_RESOURCE, MANAGED_BY_LABEL, POOL_LABEL} from '../k8s/manifests.js'
+import type {ManifestObject} from '../plan/load.js'
+import type {ManifestConfig} from './spec.js'
+
+export const DEFAULT_IMAGE = 'vllm/vllm-openai:v0.6.3'
+export const DEFAULT_METRIC = 'vllm_num_requests_running'
+export const PHASE_LABEL = 'fleetcap.dev/phase'
+
+export interface ScalingRule {
+  stabilizationWindowSeconds: number
+  selectPolicy: 'Max' | 'Min'
+  policies: Array<{type: 'Pods' | 'Percent'; value: number; periodSeconds: number}>
+}
+
+export interface AutoscalerSettings {
+  minReplicas: number
+  maxReplicas: number
+  /** Pods metric (average per replica) and its target. */
+  metric: string
+  targetAverageValue: number
+  scaleUp: ScalingRule
+  scaleDown: ScalingRule
+}
+
+export interface PoolManifestInput {
+  phase: string
+  pool: string
+  /** Node label value for nvidia.com/gpu.product. */
+  gpuProduct: string
+  gpusPerReplica: number
+  model: string
+  autoscaler: AutoscalerSettings
+  config: ManifestConfig
+  /** GPU memory per GPU, GiB (sizes the container's host memory request). */
+  gpuMemoryGiB: number
+}
+
+export function poolObjects(i: PoolManifestInput): ManifestObject[] {
+  const c = i.config
+  const port = c.port ?? 8000
+  const labels = sortKeys({
+    ...c.labels,
+    'app.kubernetes.io/name': i.pool,
+    'app.kubernetes.io/part-of': 'fleetcap',
+    [MANAGED_BY_LABEL]: 'fleetcap',
+    [POOL_LABEL]: i.pool,
+    [PHASE_LABEL]: i.phase,
+  })
+  // Pods keep the same labels in every phase: a changed template would restart every GPU replica.
+  const podLabels = Object.fromEntries(Object.entries(labels).filter(([k]) => k !== PHASE_LABEL))
+  const metadata = (name: string) => ({name, ...(c.namespace === undefined ? {} : {namespace: c.namespace}), labels})
+  const selector = {matchLabels: {[POOL_LABEL]: i.pool}}
+  // Host memory: enough to stage a shard of the weights while loading (the GPU's memory, capped).
+  const memory = `${Math.min(256, Math.max(16, Math.ceil(i.gpuMemoryGiB)))}Gi`
+  const cpu = String(Math.max(4, 4 * i.gpusPerReplica))
+  const gpus = String(i.gpusPerReplica)
+  const autoscaled = i.autoscaler.maxReplicas > i.autoscaler.minReplicas
+  const deployment: ManifestObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadata(i.pool),
+    spec: sortKeys({
+      // With an autoscaler the HPA owns spec.replicas; leaving it out keeps `apply` from resetting it.
+      replicas: autoscaled ? undefined : i.autoscaler.minReplicas,
+      selector,
+      strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}, type: 'RollingUpdate'},
+      template: {
+        metadata: {labels: podLabels},
+        spec: {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{matchExpressions: [{key: GPU_PRODUCT_LABEL, operator: 'In', values: [i.gpuProduct]}]}],
+              },
+            },
+          },
+          containers: [
+            {
+              args: ['--model', i.model, '--tensor-parallel-size', gpus, '--port', String(port)],
+              image: c.image ?? DEFAULT_IMAGE,
+              name: 'server',
+              ports: [{containerPort: port, name: 'http'}],
+              readinessProbe: {failureThreshold: 3, httpGet: {path: c.readinessPath ?? '/health', port}, periodSeconds: 5},
+              resources: {
+                limits: {memory, [GPU_RESOURCE]: gpus},
+                requests: {cpu, memory, [GPU_RESOURCE]: gpus},
+              },
+            },
+          ],
+          terminationGracePeriodSeconds: 120,
+          tolerations: [{effect: 'NoSchedule', key: GPU_RESOURCE, operator: 'Exists'}],
+        },
+      },
+    }),
+  }
+  const a = i.autoscaler
+  const behavior = {scaleDown: sortKeys(a.scaleDown), scaleUp: sortKeys(a.scaleUp)}
+  const scaler: ManifestObject | undefined = !autoscaled
+    ? undefined
+    : c.keda
+    ? {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: metadata(i.pool),
+        spec: {
+          advanced: {horizontalPodAutoscalerConfig: {behavior}},
+          maxReplicaCount: a.maxReplicas,
+          minReplicaCount: a.minReplicas,
+          scaleTargetRef: {name: i.pool},
+          triggers: [
+            {
+              metadata: {
+                query: `sum(${metricName(c)}{${POOL_LABEL.replace(/[./]/g, '_')}="${i.pool}"})`,
+                serverAddress: c.prometheusUrl ?? 'http://prometheus.monitoring:9090',
+                threshold: String(a.targetAverageValue),
+              },
+              type: 'prometheus',
+            },
+          ],
+        },
+      }
+    : {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: metadata(i.pool),
+        spec: {
+          behavior,
+          maxReplicas: a.maxReplicas,
+          metrics: [{pods: {metric: {name: metricName(c)}, target: {averageValue: String(a.targetAverageValue), type: 'AverageValue'}}, type: 'Pods'}],
+          minReplicas: a.minReplicas,
+          scaleTargetRef: {apiVersion: 'apps/v1', kind: 'Deployment', name: i.pool},
+        },
+      }
+  const pdb: ManifestObject = {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: metadata(i.pool),
+    spec: {maxUnavailable: 1, selector},
+  }
+  return scaler ? [deployment, scaler, pdb] : [deployment, pdb]
+}
+
+export function metricName(c: ManifestConfig): string {
+  return c.metric ?? DEFAULT_METRIC
+}
+
+/** Keys sorted at every level (arrays keep their order). */
+export function sortKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortKeys) as T
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k]
+      if (v !== undefined) out[k] = sortKeys(v)
+    }
+    return out as T
+  }
+  return value
+}

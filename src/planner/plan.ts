@@ -1,0 +1,238 @@
+/**
+ * makePlan: for each phase, the cheapest fleet that meets every SLO at the phase's peak (verified by
+ * simulation on several seeds), its autoscaler, the seeds' own fleets judged beside it, the Pareto
+ * front and the reasons every rejected candidate failed. Deterministic for the same request.
+ */
+import {readFileSync} from 'node:fs'
+import {performance} from 'node:perf_hooks'
+
+import {type Catalog, getGpu, loadCatalog, type ResolvedProfile, resolveServingProfile} from '../fleet/profiles/index.js'
+import type {ReplicaCapacity} from './analytic.js'
+import {FleetcapError, InputError} from '../errors.js'
+import {canonicalJson, sha256Hex} from '../plan/canonical.js'
+import {parseScenario} from '../scenario/load.js'
+import {type AutoscalePlan, tuneAutoscaler} from './autoscaler.js'
+import {buildOffers, type Candidate, type CandidatePool, capacityOf, makeCandidate, type Offer, poolName, type Unfit} from './candidates.js'
+import {type HpaDayResult, simulateHpaDay} from './hpa-sim.js'
+import {metricName} from './manifests.js'
+import {type Evaluated, type PhaseSearch, searchPhase} from './search.js'
+import type {ResolvedRequest} from './spec.js'
+import type {SeedOutcome, SimContext} from './verify.js'
+import {dailyMultiplier, generateTasks, type PhaseLoad, phaseLoad} from './workload.js'
+
+export interface PlanOptions {
+  /** Analytic only: no simulation. */
+  fast?: boolean
+  catalog?: Catalog
+  /** Forecast summary to record (when phases came from --history). */
+  forecast?: Record<string, unknown>
+  /** Progress lines for the command (stderr). */
+  onProgress?: (line: string) => void
+}
+
+export interface PoolPlan {
+  pool: CandidatePool
+  autoscale: AutoscalePlan
+  utilization: number
+}
+
+export interface PhasePlan {
+  name: string
+  tasksPerDay: number
+  date?: string
+  load: PhaseLoad
+  search: PhaseSearch
+  /** The chosen fleet's pools with their autoscalers (absent when nothing met the SLO). */
+  pools?: PoolPlan[]
+  worst?: SeedOutcome
+  /** The chosen fleet with its autoscalers, simulated over the whole forecast day (not with --fast). */
+  hpaDay?: HpaDayResult
+}
+
+export interface PlanResult {
+  request: ResolvedRequest
+  /** sha256 of the inputs: request, baselines' files, the catalog. */
+  digest: string
+  fast: boolean
+  seeds: number[]
+  unfit: Unfit[]
+  phases: PhasePlan[]
+  /** Every phase has a fleet that meets the SLOs. */
+  ok: boolean
+  forecast?: Record<string, unknown>
+  stats: {decisionS: number; candidatesPruned: number; candidatesSimulated: number; simulations: number; simulationsPerS: number; simulatedHours: number}
+}
+
+const DAY_S = 86_400
+
+export async function makePlan(request: ResolvedRequest, options: PlanOptions = {}): Promise<PlanResult> {
+  const t0 = performance.now()
+  const catalog = options.catalog ?? loadCatalog()
+  const fast = options.fast ?? false
+  const seeds = Array.from({length: request.seeds}, (_, i) => i + 1)
+  const {offers, unfit} = buildOffers(request.model, request.gpus, request.tensorParallel, catalog)
+  if (offers.length === 0) {
+    throw new InputError({field: 'gpus'}, `${request.model} fits none of the offered GPUs at TP ${request.tensorParallel.join('/')}: ${unfit.map((u) => `${u.gpu} tp${u.tensorParallel}`).join(', ')}`)
+  }
+  const baselineFiles = request.baselines.map((b) => ({...b, text: readBaseline(b.scenario)}))
+  const counter = {simulations: 0, simulatedS: 0}
+  const phases: PhasePlan[] = []
+  let pruned = 0
+  let simulatedCandidates = 0
+  let simTimeMs = 0
+  for (const target of request.phases) {
+    const load = phaseLoad(request.workload, target.tasksPerDay, request.headroom, request.peakWindowS, fast ? seeds.slice(0, 1) : seeds)
+    await generateTasks(load)
+    const ctx: SimContext = {request, load, catalog, counter}
+    const caps = new Map<ResolvedProfile, ReplicaCapacity>()
+    const baselines = baselineFiles
+      .filter((b) => b.phase === target.name)
+      .map((b) => baselineCandidate(b, request, catalog, caps, load))
+    options.onProgress?.(`${target.name}: ${target.tasksPerDay} tasks/day, peak ${load.stats.callRatePerS.toFixed(2)} calls/s (sized with ${Math.round(request.headroom * 100)} % headroom)`)
+    const ts = performance.now()
+    const search = await searchPhase(offers, baselines, ctx, {seeds: fast ? seeds.slice(0, 1) : seeds, fast, budgetPerDayUsd: request.budgetPerDayUsd})
+    simTimeMs += performance.now() - ts
+    pruned += search.pruned
+    simulatedCandidates += [...search.evaluated, ...search.baselines].filter((e) => e.verdict.status === 'passed' || e.verdict.status === 'failed').length
+    const phase: PhasePlan = {name: target.name, tasksPerDay: target.tasksPerDay, ...(target.date ? {date: target.date} : {}), load, search}
+    if (search.chosen) {
+      phase.worst = worstOutcome(search.chosen)
+      phase.pools = search.chosen.candidate.pools.map((pool) => planPool(pool, search.chosen as Evaluated, phase, offers, request, caps, !fast))
+      if (!fast) {
+        const th = performance.now()
+        const withRates = () => (phase.pools ?? []).map((pp) => ({...pp, callsPerS: capacityOf(pp.pool.profile, caps, load.stats).callsPerS}))
+        let day = await simulateHpaDay(withRates(), target.tasksPerDay, request, catalog, seeds[0])
+        if (!day.pass) {
+          // The HPA lags the curve somewhere: keep the verified size as the floor and scale above it.
+          for (const pp of phase.pools) {
+            if (pp.autoscale.settings.minReplicas < pp.pool.replicas) {
+              pp.autoscale.notes.push(`with the HPA in the simulator the day missed ${day.misses.join(', ')}: minReplicas raised to the verified ${pp.pool.replicas}`)
+              pp.autoscale.settings = {...pp.autoscale.settings, minReplicas: pp.pool.replicas}
+              delete pp.autoscale.schedule
+            }
+          }
+          day = await simulateHpaDay(withRates(), target.tasksPerDay, request, catalog, seeds[0])
+        }
+        const staticCost = phase.pools.reduce((a, pp) => a + pp.pool.replicas * pp.pool.profile.pricePerHourUsd * 24, 0)
+        if (day.pass && day.costPerDayUsd > staticCost * 1.001 && phase.pools.some((pp) => pp.autoscale.settings.maxReplicas > pp.pool.replicas)) {
+          // The HPA flaps or overshoots (each extra replica pays its cold start): holding the verified
+          // size costs less.
+          for (const pp of phase.pools) {
+            pp.autoscale.notes.push(`with the HPA in the simulator the day cost $${Math.round(day.costPerDayUsd)} against $${Math.round(staticCost)} for the verified fleet held all day (${day.scaleEvents} scaling actions): the pool is held at ${pp.pool.replicas}`)
+            pp.autoscale.settings = {...pp.autoscale.settings, minReplicas: pp.pool.replicas, maxReplicas: pp.pool.replicas}
+            delete pp.autoscale.schedule
+          }
+          day = await simulateHpaDay(withRates(), target.tasksPerDay, request, catalog, seeds[0])
+        }
+        phase.hpaDay = day
+        simTimeMs += performance.now() - th
+        counter.simulations++
+        counter.simulatedS += DAY_S
+      }
+    }
+    options.onProgress?.(
+      search.chosen
+        ? `${target.name}: ${search.chosen.candidate.id} at $${(search.chosen.candidate.costPerHourUsd * 24).toFixed(0)}/day (${search.pruned} pruned, ${search.simulated} simulations)`
+        : `${target.name}: nothing meets the SLOs; closest ${search.closest?.candidate.id ?? 'none'}`,
+    )
+    phases.push(phase)
+  }
+  const decisionS = (performance.now() - t0) / 1000
+  const digest = `sha256:${sha256Hex(
+    canonicalJson({
+      request: {...request, baselines: request.baselines.map((b) => ({phase: b.phase, label: b.label}))},
+      baselines: baselineFiles.map((b) => sha256Hex(b.text)),
+      catalog: {gpus: catalog.gpus, models: catalog.models, serving: catalog.serving},
+      forecast: options.forecast ?? null,
+      fast,
+    }),
+  )}`
+  return {
+    request,
+    digest,
+    fast,
+    seeds: fast ? seeds.slice(0, 1) : seeds,
+    unfit,
+    phases,
+    ok: phases.every((p) => p.search.chosen !== undefined),
+    ...(options.forecast ? {forecast: options.forecast} : {}),
+    stats: {
+      decisionS,
+      candidatesPruned: pruned,
+      candidatesSimulated: simulatedCandidates,
+      simulations: counter.simulations,
+      simulationsPerS: simTimeMs > 0 ? counter.simulations / (simTimeMs / 1000) : 0,
+      simulatedHours: counter.simulatedS / 3600,
+    },
+  }
+}
+
+function readBaseline(file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new InputError({file}, `cannot read baseline scenario: ${(error as Error).message}`)
+  }
+}
+
+/** A seed's hand-made fleet as a candidate: its LLM pools, serving the plan's model on their GPUs. */
+function baselineCandidate(b: {scenario: string; label?: string; text: string}, request: ResolvedRequest, catalog: Catalog, caps: Map<ResolvedProfile, ReplicaCapacity>, load: PhaseLoad): Candidate {
+  const scenario = parseScenario(b.text, b.scenario)
+  const pools: CandidatePool[] = []
+  for (const [i, p] of scenario.fleet.pools.entries()) {
+    if (p.kind === 'generic') throw new InputError({file: b.scenario, field: `fleet.pools[${i}]`}, 'a baseline fleet must be LLM pools')
+    let profile
+    try {
+      profile = resolveServingProfile({model: request.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: p.priceOverride, catalog})
+    } catch (error) {
+      if (error instanceof FleetcapError) throw new InputError({file: b.scenario, field: `fleet.pools[${i}]`}, error.message)
+      throw error
+    }
+    pools.push({name: p.name, profile, replicas: p.replicas, ...(p.taskTypes ? {taskTypes: p.taskTypes} : {})})
+  }
+  return makeCandidate(pools, caps, load.stats, 'baseline', b.label ?? scenario.name)
+}
+
+function worstOutcome(e: Evaluated): SeedOutcome | undefined {
+  if (e.verdict.status !== 'passed' && e.verdict.status !== 'failed') return undefined
+  return [...e.verdict.outcomes].sort((a, b) => (b.ttftP95S ?? 0) - (a.ttftP95S ?? 0))[0]
+}
+
+function planPool(pool: CandidatePool, chosen: Evaluated, phase: PhasePlan, offers: readonly Offer[], request: ResolvedRequest, caps: Map<ResolvedProfile, ReplicaCapacity>, check: boolean): PoolPlan {
+  const w = phase.load.stats
+  const cap = capacityOf(pool.profile, caps, w)
+  const outcomes = chosen.verdict.status === 'passed' || chosen.verdict.status === 'failed' ? chosen.verdict.outcomes : []
+  // The pool's share of the calls, by its capacity in the fleet.
+  const total = chosen.candidate.pools.reduce((s, p) => s + p.replicas * capacityOf(p.profile, caps, w).callsPerS, 0)
+  const share = outcomes.length > 0 ? Math.max(...outcomes.map((o) => o.callShare[pool.name] ?? 0)) : (pool.replicas * cap.callsPerS) / total
+  const inflight = outcomes.length > 0 ? Math.max(...outcomes.map((o) => o.inflightPerReplica[pool.name] ?? 0)) : Math.min(cap.batch, (w.callRatePerS * share * chosen.candidate.estimate.callE2eS) / pool.replicas)
+  const callE2eS = outcomes.length > 0 ? Math.max(...outcomes.map((o) => o.callE2eMeanS ?? 0)) : chosen.candidate.estimate.callE2eS
+  const utilization = outcomes.length > 0 ? Math.max(...outcomes.map((o) => o.utilization[pool.name] ?? 0)) : Math.min(1, chosen.candidate.estimate.utilization)
+  const shape = dailyMultiplier(request.workload)
+  const meanCallsPerS = (phase.tasksPerDay / DAY_S) * w.callsPerTask * share
+  const offer = offers.find((o) => o.gpu === pool.profile.gpu)
+  const maxAllowed = offer?.maxGpus === undefined ? undefined : Math.floor(offer.maxGpus / pool.profile.gpusPerReplica)
+  const autoscale = tuneAutoscaler({
+    pool: pool.name,
+    replicas: pool.replicas,
+    maxAllowed,
+    pricePerHourUsd: pool.profile.pricePerHourUsd,
+    coldStartS: pool.profile.coldStartS,
+    callsPerSPerReplica: cap.callsPerS,
+    batch: cap.batch,
+    inflightAtPeak: inflight,
+    callE2eS,
+    rateAt: (t) => meanCallsPerS * shape(t),
+    headroom: request.headroom,
+    metric: metricName(request.manifests),
+    maxWaitS: request.slo.ttftP95S ?? request.slo.queueWaitP95S ?? 5,
+    periodic: phase.load.peakFactor / Math.max(1e-9, phase.load.troughFactor) >= 1.5,
+  }, {check})
+  return {pool, autoscale, utilization}
+}
+
+export function gpuProduct(gpu: string, catalog: Catalog = loadCatalog()): string {
+  return getGpu(gpu, catalog).productLabel ?? gpu
+}
+
+export {poolName}

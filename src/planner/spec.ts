@@ -1,0 +1,208 @@
+/**
+ * What `fleetcap plan` is asked: the load (phases or a forecast), the workload's shape, the SLOs, the
+ * GPU catalog with limits, a budget, the quantile to size for and the headroom. Validated with zod at
+ * the edge (a YAML file, `--spec`, and flags merged over it); everything inside trusts these types.
+ */
+import {readFileSync} from 'node:fs'
+import {dirname, resolve} from 'node:path'
+
+import {LineCounter, parseDocument, type Document} from 'yaml'
+import {z} from 'zod'
+
+import {InputError} from '../errors.js'
+import {RoutingSchema, SloSchema} from '../scenario/schema.js'
+import {SyntheticWorkloadSchema} from '../workload/spec.js'
+
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label (a-z, 0-9, "-")')
+  .max(40)
+
+export const PhaseTargetSchema = z
+  .strictObject({
+    name: dnsLabel.optional().describe('Phase name (default phase-1, phase-2, …).'),
+    tasksPerDay: z.number().positive().describe('Tasks per day this phase must serve (at the sizing quantile).'),
+    date: z.iso.date().optional().describe('Date the phase starts (its trigger); without it the trigger is the load.'),
+  })
+  .describe('One phase of the plan: a load target.')
+
+export const GpuOfferSchema = z
+  .strictObject({
+    gpu: z.string().min(1).describe('GPU name or alias from models/gpus.yaml.'),
+    maxGpus: z.number().int().positive().optional().describe('Most GPUs of this type available (per phase).'),
+    pricePerGpuHourUsd: z.number().positive().optional().describe('Price instead of the catalog\'s.'),
+  })
+  .describe('A GPU type the planner may use.')
+
+/** The seeds' own fleets, judged under the same load and SLOs. */
+export const BaselineSchema = z
+  .strictObject({
+    phase: dnsLabel.describe('Phase the fleet is meant for.'),
+    scenario: z.string().min(1).describe('Scenario YAML whose fleet.pools (LLM pools) are the baseline; relative to the spec file.'),
+    label: z.string().optional().describe('Name shown in PLAN.md (default: the scenario name).'),
+  })
+  .describe('A hand-made fleet to compare with the plan.')
+
+export const ManifestConfigSchema = z
+  .strictObject({
+    image: z.string().min(1).optional().describe('Serving container image (default vllm/vllm-openai:v0.6.3).'),
+    namespace: dnsLabel.optional().describe('Namespace of every object (default: none, the kubectl context\'s).'),
+    labels: z.record(z.string(), z.string()).optional().describe('Extra labels on every object.'),
+    metric: z.string().min(1).optional().describe('Pods metric the HPA scales on (default vllm_num_requests_running).'),
+    port: z.number().int().min(1).max(65535).optional().describe('Container port (default 8000).'),
+    readinessPath: z.string().startsWith('/').optional().describe('Readiness probe HTTP path (default /health).'),
+    keda: z.boolean().optional().describe('Write a KEDA ScaledObject (Prometheus trigger) instead of the HPA.'),
+    prometheusUrl: z.string().optional().describe('KEDA: Prometheus server address (default http://prometheus.monitoring:9090).'),
+  })
+  .describe('How manifests are written.')
+
+export const PlanSpecSchema = z
+  .strictObject({
+    apiVersion: z.literal('fleetcap.dev/v1').optional(),
+    kind: z.literal('PlanRequest').optional(),
+    name: dnsLabel.optional().describe('Plan name (metadata.name of plan.yaml).'),
+    model: z.string().min(1).optional().describe('Model served (default llama-3.1-70b, the seeds\' stand-in).'),
+    workload: SyntheticWorkloadSchema.optional().describe('Workload shape (synthetic spec); its rate is replaced by each phase\'s.'),
+    phases: z.array(PhaseTargetSchema).min(1).optional(),
+    slo: SloSchema.optional(),
+    gpus: z.array(GpuOfferSchema).min(1).optional().describe('GPU types to consider (default: every catalog GPU, no limit).'),
+    tensorParallel: z.array(z.number().int().min(1).max(64)).min(1).optional().describe('TP degrees to try (default 1, 2, 4, 8).'),
+    budgetPerDayUsd: z.number().positive().optional().describe('Most a phase\'s fleet may cost per day.'),
+    quantile: z.number().gt(0).lt(1).optional().describe('Forecast quantile to size for (default 0.9).'),
+    headroom: z.number().min(0).max(4).optional().describe('Extra load the fleet must carry: 0.1 = 10 % above the target (default 0.1).'),
+    seeds: z.number().int().min(1).max(20).optional().describe('Seeds a fleet must pass on (default 3).'),
+    peakWindowS: z.number().min(600).max(86_400).optional().describe('Simulated window around the daily peak, seconds (default 3600).'),
+    routing: RoutingSchema.optional(),
+    queue: z.strictObject({deadlines: z.partialRecord(z.enum(['critical', 'high', 'normal', 'low']), z.number().positive()).optional()}).optional(),
+    baselines: z.array(BaselineSchema).optional(),
+    manifests: ManifestConfigSchema.optional(),
+  })
+  .describe('A capacity planning request.')
+
+export type PlanSpecInput = z.input<typeof PlanSpecSchema>
+export type PlanSpec = z.output<typeof PlanSpecSchema>
+export type PhaseTarget = z.output<typeof PhaseTargetSchema>
+export type GpuOffer = z.output<typeof GpuOfferSchema>
+export type ManifestConfig = z.output<typeof ManifestConfigSchema>
+export type SyntheticShape = z.output<typeof SyntheticWorkloadSchema>
+
+/**
+ * The seeds' agent workload, as scenarios/seed-phase1-500-per-day.yaml states its assumptions
+ * (4-call agent chains, prompts ~1,500 tokens carried forward, answers ~250, daily cycle peaking at
+ * 14:00 with peak/trough 4, priority mix 5/20/60/15, low-priority calls dropped after 10 minutes).
+ */
+export const SEED_WORKLOAD = {
+  kind: 'synthetic',
+  tasksPerDay: 1,
+  shape: {daily: {peakHour: 14, peakToTrough: 4}},
+  tokens: {
+    input: {dist: 'lognormal', mean: 1500, cv: 0.6, min: 100, max: 8000},
+    output: {dist: 'lognormal', mean: 250, cv: 0.8, min: 10, max: 2000},
+  },
+  priorities: {critical: 5, high: 20, normal: 60, low: 15},
+  taskTypes: {research: 40, code: 35, ops: 25},
+  agent: {
+    callsPerTask: {dist: 'lognormal', mean: 4, cv: 0.5, min: 1, max: 12},
+    contextGrowthTokens: 'carry',
+    stepInputTokens: 300,
+    thinkTimeS: 2,
+    maxContextTokens: 32000,
+  },
+} as const
+
+/** A request with every default filled in. */
+export interface ResolvedRequest {
+  name: string
+  model: string
+  workload: SyntheticShape
+  phases: Array<{name: string; tasksPerDay: number; date?: string}>
+  slo: NonNullable<PlanSpec['slo']>
+  gpus: GpuOffer[] | undefined
+  tensorParallel: number[]
+  budgetPerDayUsd?: number
+  quantile: number
+  headroom: number
+  seeds: number
+  peakWindowS: number
+  routing: NonNullable<PlanSpec['routing']>
+  queueDeadlines: Partial<Record<'critical' | 'high' | 'normal' | 'low', number>>
+  baselines: Array<{phase: string; scenario: string; label?: string}>
+  manifests: ManifestConfig
+}
+
+/** Fill defaults: the seeds' workload and SLOs (TTFT p95 5 s, errors < 0.1 %), least-outstanding routing. */
+export function resolveRequest(spec: PlanSpec, baseDir: string): ResolvedRequest {
+  if (spec.phases === undefined || spec.phases.length === 0) {
+    throw new InputError({field: 'phases'}, 'no phases: give --phases 500,5000,50000, phases: in the spec, or --history')
+  }
+  const names = new Set<string>()
+  const phases = spec.phases.map((p, i) => {
+    const name = p.name ?? `phase-${i + 1}`
+    if (names.has(name)) throw new InputError({field: `phases[${i}].name`}, `duplicate phase name "${name}"`)
+    names.add(name)
+    return {name, tasksPerDay: p.tasksPerDay, ...(p.date === undefined ? {} : {date: p.date})}
+  })
+  for (const [i, b] of (spec.baselines ?? []).entries()) {
+    if (!names.has(b.phase)) throw new InputError({field: `baselines[${i}].phase`}, `unknown phase "${b.phase}"; phases: ${[...names].join(', ')}`)
+  }
+  return {
+    name: spec.name ?? 'capacity-plan',
+    model: spec.model ?? 'llama-3.1-70b',
+    workload: spec.workload ?? SyntheticWorkloadSchema.parse(SEED_WORKLOAD),
+    phases,
+    slo: spec.slo ?? {ttftP95S: 5, errorRateMax: 0.001},
+    gpus: spec.gpus,
+    tensorParallel: [...new Set(spec.tensorParallel ?? [1, 2, 4, 8])].sort((a, b) => a - b),
+    budgetPerDayUsd: spec.budgetPerDayUsd,
+    quantile: spec.quantile ?? 0.9,
+    headroom: spec.headroom ?? 0.1,
+    seeds: spec.seeds ?? 3,
+    peakWindowS: spec.peakWindowS ?? 3600,
+    // Least outstanding requests: what LLM routers do; the seeds' score balancer herds load onto the
+    // replica with the best recent latency (docs/planner.md measures what that costs).
+    routing: spec.routing ?? {policy: 'least-outstanding'},
+    queueDeadlines: spec.queue?.deadlines ?? {low: 600},
+    baselines: (spec.baselines ?? []).map((b) => ({...b, scenario: resolve(baseDir, b.scenario)})),
+    manifests: spec.manifests ?? {},
+  }
+}
+
+/** Read and validate a plan request YAML; errors name the file, line and field. */
+export function loadPlanSpecFile(file: string): {spec: PlanSpec; baseDir: string; text: string} {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new InputError({file}, `cannot read: ${(error as Error).message}`)
+  }
+  return {spec: parsePlanSpec(text, file), baseDir: dirname(resolve(file)), text}
+}
+
+export function parsePlanSpec(text: string, file = 'plan spec'): PlanSpec {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false})
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]
+    throw new InputError({file, line: lines.linePos(e.pos[0]).line}, `invalid YAML: ${e.message.split('\n')[0]}`)
+  }
+  const parsed = PlanSpecSchema.safeParse(doc.toJS() ?? {})
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
+    // An unknown key: point at the key itself.
+    if (issue.code === 'unrecognized_keys') path.push(issue.keys[0])
+    const field = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${p}`)).join('')
+    const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys[0]}"` : issue.message
+    throw new InputError({file, line: lineOf(doc, lines, path), field: field || undefined}, message)
+  }
+  return parsed.data
+}
+
+function lineOf(doc: Document, lines: LineCounter, path: ReadonlyArray<string | number>): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)
+    const range = (node as {range?: [number, number, number]} | undefined)?.range
+    if (range) return lines.linePos(range[0]).line
+  }
+  return undefined
+}
