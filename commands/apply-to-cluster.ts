@@ -17,13 +17,14 @@ import {formatGateStatus} from '../src/k8s/gates.js'
 import {formatChange} from '../src/k8s/objects.js'
 import {requiredRole, requiredRoleYaml} from '../src/k8s/rbac.js'
 import {loadPlan} from '../src/plan/load.js'
+import type {PlanDocument} from '../src/plan/schema.js'
 
 export default class ApplyToCluster extends FleetcapCommand<typeof ApplyToCluster> {
   static override summary = 'Apply one phase of a capacity plan to a Kubernetes cluster, gated, with rollback.'
 
   static override description = `Applies the manifests of one phase (default: the next one) with server-side apply (field manager "fleetcap"), then waits for the gates: Deployments rolled out, pods Ready, HPAs accepted, no pod Pending for lack of GPUs. A failed gate or an interrupt (Ctrl-C, SIGTERM) restores the objects as they were before the phase. History, the plan digest and the pre-apply snapshots are kept in the cluster (ConfigMap fleetcap-state), and a Lease (fleetcap-apply-lock) stops two applies at once. Objects an HPA scales never get spec.replicas from fleetcap.
 
-With --load-test, k6 then runs at the phase's planned load (its trigger's tasks per day / 86,400 × --load-test-peak-factor, or --load-test-rate) against --load-test-url, with the plan's SLO (p95S, p99S) and --load-test-error-rate-max as thresholds; a failed threshold, an unreachable endpoint or a k6 failure fails the phase like a gate, and it is rolled back. The k6 script and summary stay in --load-test-out (default <plan>/load-tests/<phase>/), and the measurement (summary file and SHA-256, latency, error rate, failed thresholds) is kept with the phase's apply record in the cluster. k6 is found as \`fleetcap k6 run\` finds it (docs/k6.md).
+With --load-test, k6 then runs at the phase's planned load (its trigger's tasks per day / 86,400 × --load-test-peak-factor, or --load-test-rate) against --load-test-url, with the plan's SLO (p95S, p99S, TTFT and TPOT objectives, errorRateMax, else --load-test-error-rate-max) as thresholds; a failed threshold, an unreachable endpoint or a k6 failure fails the phase like a gate, and it is rolled back. The k6 script and summary stay in --load-test-out (default <plan>/load-tests/<phase>/), and the measurement (summary file and SHA-256, latency, error rate, failed thresholds) is kept with the phase's apply record in the cluster. k6 is found as \`fleetcap k6 run\` finds it (docs/k6.md).
 
 Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a different plan in the namespace, or a refused change (no --yes); 4 cluster unreachable or credentials refused; 5 a gate or the load test failed, or the run was interrupted, and the phase was rolled back.`
 
@@ -64,7 +65,7 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
     'load-test-rate': Flags.string({description: 'requests per second (default: the phase\'s tasks per day / 86,400 × --load-test-peak-factor)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
     'load-test-peak-factor': Flags.string({description: 'peak-to-mean ratio applied to the phase\'s daily load', default: '1', helpGroup: 'LOAD TEST'}),
     'load-test-tokens': Flags.string({description: 'token mix, INPUT:OUTPUT pairs, comma-separated', default: '1024:256', helpGroup: 'LOAD TEST'}),
-    'load-test-error-rate-max': Flags.string({description: 'largest share of failed requests', default: '0.01', helpGroup: 'LOAD TEST'}),
+    'load-test-error-rate-max': Flags.string({description: 'largest share of failed requests, when the plan\'s slo sets no errorRateMax', default: '0.01', helpGroup: 'LOAD TEST'}),
     'load-test-out': Flags.string({description: 'directory for the k6 script and summary (default: <plan>/load-tests/<phase>)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
     k6: Flags.string({description: 'k6 binary (default: $FLEETCAP_K6, the fleetcap cache, PATH)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
   }
@@ -130,7 +131,7 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
   }
 
   /** The load gate: k6 at the phase's planned load (src/k6), thresholds from the plan's SLO. */
-  private loadTestCheck(planDir: string, slo: {p95S?: number; p99S?: number}): PhaseCheck {
+  private loadTestCheck(planDir: string, slo: PlanDocument['spec']['slo']): PhaseCheck {
     const f = this.flags
     if (!f['load-test-url']) throw new InputError({field: '--load-test-url'}, 'a load test needs the fleet\'s endpoint URL')
     const k6Binary = findK6({explicit: f.k6})
@@ -142,7 +143,8 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
       return v
     }
     const peak = positive('--load-test-peak-factor', f['load-test-peak-factor'])
-    const errorRateMax = Number(f['load-test-error-rate-max'])
+    // The plan's own error budget wins; the flag is the default for plans that set none.
+    const errorRateMax = slo.errorRateMax ?? Number(f['load-test-error-rate-max'])
     if (!(errorRateMax >= 0 && errorRateMax <= 1)) throw new InputError({field: '--load-test-error-rate-max'}, `must be a share from 0 to 1 (got "${f['load-test-error-rate-max']}")`)
     const tasks = f['load-test-tokens'].split(',').map((pair) => {
       const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(pair)
@@ -166,7 +168,7 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
           ratePerS,
           durationS,
           tasks,
-          slo: {e2eP95S: slo.p95S, e2eP99S: slo.p99S, errorRateMax},
+          slo: {e2eP95S: slo.p95S, e2eP99S: slo.p99S, ttftP95S: slo.ttftP95S, ttftP99S: slo.ttftP99S, tpotP95S: slo.tpotP95S, errorRateMax},
           k6Binary,
           signal,
         })
