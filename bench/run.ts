@@ -18,6 +18,8 @@ import {RandomStreams} from '../src/engine/random.js'
 import {FleetModel} from '../src/sim/fleet-model.js'
 import {M_WAIT} from '../src/sim/metrics.js'
 import {runFleetModel} from '../src/sim/run.js'
+import {createWorkload} from '../src/workload/create.js'
+import type {TaskStream} from '../src/workload/types.js'
 import {benchLlmServing, runAzureScenario} from './cases.js'
 import {llmTasks, mmcTasks} from './generators.js'
 
@@ -46,24 +48,40 @@ async function measure(name: string, body: () => Promise<{tasks: number; events:
   return {case: name, tasks: r.tasks, events: r.events, wallS, cpuS: (cu.user + cu.system) / 1e6, maxRssMiB: process.resourceUsage().maxRSS / 1024, note: r.note}
 }
 
+/** The M/M/c model: 8 one-slot servers, least-outstanding routing, the given tasks. */
+async function runMmc(s: RandomStreams, tasks: TaskStream): Promise<{tasks: number; events: number; note: string}> {
+  const model = new FleetModel(
+    {
+      pools: [{kind: 'generic', name: 'servers', replicas: MMC.servers, slots: 1, gpusPerReplica: 1, pricePerHourUsd: 1}],
+      routing: {policy: 'least-outstanding'},
+      queue: {},
+      durationS: Number.POSITIVE_INFINITY,
+      sampleIntervalS: 0,
+    },
+    s.stream('routing'),
+  )
+  await runFleetModel(model, tasks)
+  const expected = erlangCWait(MMC.lambda, MMC.mu, MMC.servers)
+  return {tasks: model.tasksCompleted, events: model.events, note: `mean wait ${model.latency.mean(M_WAIT).toFixed(4)} s (Erlang C ${expected.toFixed(4)} s)`}
+}
+
 async function runCase(name: string, n: number): Promise<CaseResult> {
   switch (name) {
+    case 'mmc-workload':
+      // The same model fed by the shipped synthetic generator (what a scenario's `workload:` with a
+      // `service:` runs): ratePerS λ for n/λ seconds, i.e. about n requests.
+      return measure(`M/M/${MMC.servers}, ρ=0.8, synthetic workload`, async () => {
+        const s = new RandomStreams(MMC.seed)
+        const tasks = createWorkload(
+          {kind: 'synthetic', ratePerS: MMC.lambda, durationS: n / MMC.lambda, service: {distribution: 'exponential', meanS: 1 / MMC.mu}},
+          {baseDir: ROOT, rng: s},
+        )
+        return runMmc(s, tasks)
+      })
     case 'mmc':
       return measure(`M/M/${MMC.servers}, ρ=0.8`, async () => {
         const s = new RandomStreams(MMC.seed)
-        const model = new FleetModel(
-          {
-            pools: [{kind: 'generic', name: 'servers', replicas: MMC.servers, slots: 1, gpusPerReplica: 1, pricePerHourUsd: 1}],
-            routing: {policy: 'least-outstanding'},
-            queue: {},
-            durationS: Number.POSITIVE_INFINITY,
-            sampleIntervalS: 0,
-          },
-          s.stream('routing'),
-        )
-        await runFleetModel(model, mmcTasks(s.stream('arrivals'), s.stream('service'), MMC.lambda, MMC.mu, n))
-        const expected = erlangCWait(MMC.lambda, MMC.mu, MMC.servers)
-        return {tasks: model.tasksCompleted, events: model.events, note: `mean wait ${model.latency.mean(M_WAIT).toFixed(4)} s (Erlang C ${expected.toFixed(4)} s)`}
+        return runMmc(s, mmcTasks(s.stream('arrivals'), s.stream('service'), MMC.lambda, MMC.mu, n))
       })
     case 'llm':
       return measure(`LLM, 200 replicas`, async () => {
