@@ -1,24 +1,32 @@
 import {hostname} from 'node:os'
+import {join} from 'node:path'
 import {createInterface} from 'node:readline/promises'
 
 import {Args, Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
-import {FleetcapError} from '../src/errors.js'
+import {FleetcapError, InputError} from '../src/errors.js'
 import {KubeClient} from '../src/k8s/client.js'
 import {systemClock} from '../src/k8s/clock.js'
-import {type ApplyResult, Executor, GateFailedError, type ProgressEvent} from '../src/k8s/executor.js'
+import {type ApplyResult, Executor, GateFailedError, type PhaseCheck, type ProgressEvent} from '../src/k8s/executor.js'
+import {findK6} from '../src/k6/binary.js'
+import {parseHeaderFlags} from '../src/k6/flags.js'
+import {runPhaseLoadGate} from '../src/k6/index.js'
+import {tryParseDuration} from '../src/util/duration.js'
 import {formatGateStatus} from '../src/k8s/gates.js'
 import {formatChange} from '../src/k8s/objects.js'
 import {requiredRole, requiredRoleYaml} from '../src/k8s/rbac.js'
 import {loadPlan} from '../src/plan/load.js'
+import type {PlanDocument} from '../src/plan/schema.js'
 
 export default class ApplyToCluster extends FleetcapCommand<typeof ApplyToCluster> {
   static override summary = 'Apply one phase of a capacity plan to a Kubernetes cluster, gated, with rollback.'
 
   static override description = `Applies the manifests of one phase (default: the next one) with server-side apply (field manager "fleetcap"), then waits for the gates: Deployments rolled out, pods Ready, HPAs accepted, no pod Pending for lack of GPUs. A failed gate or an interrupt (Ctrl-C, SIGTERM) restores the objects as they were before the phase. History, the plan digest and the pre-apply snapshots are kept in the cluster (ConfigMap fleetcap-state), and a Lease (fleetcap-apply-lock) stops two applies at once. Objects an HPA scales never get spec.replicas from fleetcap.
 
-Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a different plan in the namespace, or a refused change (no --yes); 4 cluster unreachable or credentials refused; 5 a gate failed or the run was interrupted, and the phase was rolled back.`
+With --load-test, k6 then runs at the phase's planned load (its trigger's tasks per day / 86,400 × --load-test-peak-factor, or --load-test-rate) against --load-test-url, with the plan's SLO (p95S, p99S, TTFT and TPOT objectives, errorRateMax, else --load-test-error-rate-max) as thresholds; a failed threshold, an unreachable endpoint or a k6 failure fails the phase like a gate, and it is rolled back. The k6 script and summary stay in --load-test-out (default <plan>/load-tests/<phase>/), and the measurement (summary file and SHA-256, latency, error rate, failed thresholds) is kept with the phase's apply record in the cluster. k6 is found as \`fleetcap k6 run\` finds it (docs/k6.md).
+
+Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a different plan in the namespace, or a refused change (no --yes); 4 cluster unreachable or credentials refused; 5 a gate or the load test failed, or the run was interrupted, and the phase was rolled back.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> out/plan --dry-run',
@@ -26,6 +34,7 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
     '<%= config.bin %> <%= command.id %> out/plan --context prod --namespace llm --yes',
     '<%= config.bin %> <%= command.id %> out/plan --rollback --yes',
     '<%= config.bin %> <%= command.id %> out/plan --print-rbac --namespace llm',
+    '<%= config.bin %> <%= command.id %> out/plan --yes --load-test --load-test-url http://llm.example:8000 --load-test-peak-factor 3 --load-test-tokens 1024:256,4096:512',
   ]
 
   static override args = {
@@ -47,6 +56,18 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
     timeout: Flags.integer({description: 'seconds to wait for the gates', default: 600, min: 1}),
     'gpu-pending-grace': Flags.integer({description: 'seconds a pod may stay Pending for lack of GPUs before the gate fails', default: 60, min: 0}),
     'lock-wait': Flags.integer({description: 'seconds to wait when another apply holds the lock (0: fail at once)', default: 0, min: 0}),
+    'load-test': Flags.boolean({description: 'after the gates, run k6 at the phase\'s planned load; failed thresholds fail the phase (rolled back)', helpGroup: 'LOAD TEST'}),
+    'load-test-url': Flags.string({description: 'base URL of the fleet\'s OpenAI-compatible endpoint', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
+    'load-test-model': Flags.string({description: 'model name to request (default: the phase\'s first pool\'s model)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
+    'load-test-api': Flags.option({options: ['chat', 'completions'] as const, default: 'chat', description: 'endpoint API', helpGroup: 'LOAD TEST'})(),
+    'load-test-header': Flags.string({description: 'request header "Name: value" (repeatable)', multiple: true, dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
+    'load-test-duration': Flags.string({description: 'length of the load test (a duration)', default: '60s', helpGroup: 'LOAD TEST'}),
+    'load-test-rate': Flags.string({description: 'requests per second (default: the phase\'s tasks per day / 86,400 × --load-test-peak-factor)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
+    'load-test-peak-factor': Flags.string({description: 'peak-to-mean ratio applied to the phase\'s daily load', default: '1', helpGroup: 'LOAD TEST'}),
+    'load-test-tokens': Flags.string({description: 'token mix, INPUT:OUTPUT pairs, comma-separated', default: '1024:256', helpGroup: 'LOAD TEST'}),
+    'load-test-error-rate-max': Flags.string({description: 'largest share of failed requests, when the plan\'s slo sets no errorRateMax', default: '0.01', helpGroup: 'LOAD TEST'}),
+    'load-test-out': Flags.string({description: 'directory for the k6 script and summary (default: <plan>/load-tests/<phase>)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
+    k6: Flags.string({description: 'k6 binary (default: $FLEETCAP_K6, the fleetcap cache, PATH)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
   }
 
   async run(): Promise<ApplyResult | {role: object}> {
@@ -82,6 +103,7 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
       gpuPendingGraceMs: flags['gpu-pending-grace'] * 1000,
       lockWaitMs: flags['lock-wait'] * 1000,
       signal: controller.signal,
+      afterGates: flags['load-test'] && changes && !flags.rollback ? this.loadTestCheck(plan.dir, plan.document.spec.slo) : undefined,
       onProgress: (e: ProgressEvent) => {
         if (e.type === 'step') this.note(e.message)
         else if (e.type === 'object') this.note(`  ${e.ref.kind}/${e.ref.name}: ${e.action}`)
@@ -108,6 +130,53 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
     }
   }
 
+  /** The load gate: k6 at the phase's planned load (src/k6), thresholds from the plan's SLO. */
+  private loadTestCheck(planDir: string, slo: PlanDocument['spec']['slo']): PhaseCheck {
+    const f = this.flags
+    if (!f['load-test-url']) throw new InputError({field: '--load-test-url'}, 'a load test needs the fleet\'s endpoint URL')
+    const k6Binary = findK6({explicit: f.k6})
+    const durationS = tryParseDuration(f['load-test-duration'])
+    if (durationS === undefined || !(durationS > 0)) throw new InputError({field: '--load-test-duration'}, `not a positive duration (got "${f['load-test-duration']}")`)
+    const positive = (name: string, text: string): number => {
+      const v = Number(text)
+      if (!(Number.isFinite(v) && v > 0)) throw new InputError({field: name}, `must be a positive number (got "${text}")`)
+      return v
+    }
+    const peak = positive('--load-test-peak-factor', f['load-test-peak-factor'])
+    // The plan's own error budget wins; the flag is the default for plans that set none.
+    const errorRateMax = slo.errorRateMax ?? Number(f['load-test-error-rate-max'])
+    if (!(errorRateMax >= 0 && errorRateMax <= 1)) throw new InputError({field: '--load-test-error-rate-max'}, `must be a share from 0 to 1 (got "${f['load-test-error-rate-max']}")`)
+    const tasks = f['load-test-tokens'].split(',').map((pair) => {
+      const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(pair)
+      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InputError({field: '--load-test-tokens'}, `"${pair}" is not INPUT:OUTPUT with positive token counts`)
+      return [[Number(m[1]), Number(m[2]), 0] as [number, number, number]]
+    })
+    const headers = f['load-test-header'] ? parseHeaderFlags(f['load-test-header']) : {}
+    return {
+      name: 'load test',
+      run: async (phase, signal) => {
+        let ratePerS: number
+        if (f['load-test-rate'] !== undefined) ratePerS = positive('--load-test-rate', f['load-test-rate'])
+        else if ('tasksPerDay' in phase.trigger) ratePerS = (phase.trigger.tasksPerDay / 86_400) * peak
+        else throw new InputError({field: '--load-test-rate'}, `phase ${phase.name} is triggered by a date, not a load: give --load-test-rate`)
+        const model = f['load-test-model'] ?? phase.pools[0].model
+        const dir = f['load-test-out'] ?? join(planDir, 'load-tests', phase.name)
+        this.note(`load test: ${ratePerS.toFixed(2)} requests/s for ${durationS} s against ${f['load-test-url']} (model ${model}); k6 script in ${dir}`)
+        const r = await runPhaseLoadGate({
+          dir,
+          endpoint: {url: f['load-test-url']!, model, api: f['load-test-api'], stream: true, headers, requestTimeoutS: 60},
+          ratePerS,
+          durationS,
+          tasks,
+          slo: {e2eP95S: slo.p95S, e2eP99S: slo.p99S, ttftP95S: slo.ttftP95S, ttftP99S: slo.ttftP99S, tpotP95S: slo.tpotP95S, errorRateMax},
+          k6Binary,
+          signal,
+        })
+        return {passed: r.passed, reason: r.reason, record: r.record}
+      },
+    }
+  }
+
   private report(r: ApplyResult, diff: boolean): void {
     const what = r.mode === 'rollback' ? 'rolled back' : r.mode === 'apply' ? (r.rolledBack ? 'rolled back' : 'applied') : 'would change'
     this.say(`Phase ${r.phase} of plan ${r.plan.name} (${r.plan.digest.slice(0, 19)}…), ${what}:`)
@@ -118,6 +187,7 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
     }
     if (r.mode !== 'rollback' && r.changed === 0) this.say('  no changes')
     if (r.gates) this.say(`Gates ${r.gates.passed ? 'passed' : 'failed'} in ${(r.gates.elapsedMs / 1000).toFixed(1)} s: ${formatGateStatus(r.gates.status)}`)
+    if (r.check) this.say(`${r.check.name[0].toUpperCase()}${r.check.name.slice(1)} ${r.check.passed ? 'passed' : 'failed'}: ${r.check.reason}${typeof r.check.record?.summaryFile === 'string' ? ` (k6 summary: ${r.check.record.summaryFile})` : ''}`)
     this.say(`${r.requests.total} API requests in ${(r.elapsedMs / 1000).toFixed(1)} s`)
   }
 

@@ -1,6 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
-import {RandomStreams} from '../src/engine/random.js'
+import {uniformFloat64} from 'pure-rand/distribution/uniformFloat64'
+import {xoroshiro128plus} from 'pure-rand/generator/xoroshiro128plus'
+
+import {RandomStreams, Rng} from '../src/engine/random.js'
 
 describe('RandomStreams', () => {
   it('gives the same draws for the same seed and stream name', () => {
@@ -39,6 +42,19 @@ describe('RandomStreams', () => {
     }
     expect(s / n).toBeCloseTo(0, 1)
     expect(s2 / n).toBeCloseTo(1, 1)
+  })
+
+  it('draws bit for bit what pure-rand xoroshiro128plus + uniformFloat64 draw (results do not move)', () => {
+    // Seeds as RandomStreams passes them (mix32 output: any int32, negative included) and edge values.
+    for (const seed of [0, 1, -1, 42, 0x7fff_ffff, -0x8000_0000, -123_456_789, 987_654_321]) {
+      const ours = new Rng(seed)
+      const ref = xoroshiro128plus(seed)
+      for (let i = 0; i < 20_000; i++) {
+        const u = uniformFloat64(ref)
+        if (i % 2 === 0) expect(ours.next()).toBe(u)
+        else expect(ours.exponential(3.5)).toBe(-Math.log(1 - u) / 3.5)
+      }
+    }
   })
 
   it('rejects a seed that is not a 32-bit unsigned integer', () => {

@@ -29,7 +29,24 @@ export interface ExecutorOptions {
   pollMs?: number
   /** Abort = interrupted (SIGINT/SIGTERM): the executor rolls back what it changed. */
   signal?: AbortSignal
+  /**
+   * A check run after the rollout gates passed (apply-to-cluster --load-test: k6 at the phase's
+   * planned load). A failed check fails the phase like a gate: what it changed is rolled back.
+   */
+  afterGates?: PhaseCheck
   onProgress?: (event: ProgressEvent) => void
+}
+
+/** A check after the gates; `record` is kept with the phase's apply record in the cluster. */
+export interface PhaseCheck {
+  name: string
+  run(phase: LoadedPhase, signal?: AbortSignal): Promise<PhaseCheckResult>
+}
+
+export interface PhaseCheckResult {
+  passed: boolean
+  reason: string
+  record?: Record<string, unknown>
 }
 
 export interface ApplyRequest {
@@ -66,6 +83,8 @@ export interface ApplyResult {
   objects: ObjectResult[]
   changed: number
   gates?: {passed: boolean; elapsedMs: number; polls: number; failure?: string; status: GateStatus}
+  /** The check after the gates (a load test), when one ran. */
+  check?: {name: string} & PhaseCheckResult
   rolledBack: boolean
   requests: RequestCounts
   elapsedMs: number
@@ -232,8 +251,27 @@ export class Executor {
       const result = {...this.result(phase.name, 'apply', objects, Boolean(record)), gates}
       throw new GateFailedError(`phase ${phase.name}: ${gate.failure}${record ? '; rolled back' : ''}`, result)
     }
+    let check: ({name: string} & PhaseCheckResult) | undefined
+    if (this.o.afterGates) {
+      const {name} = this.o.afterGates
+      this.step(`${name}: running`)
+      try {
+        check = {name, ...(await this.o.afterGates.run(phase, signal))}
+      } catch (error) {
+        throw await this.failed(error, next, record, phase.name, objects)
+      }
+      if (!check.passed) {
+        if (record) {
+          this.step(`${name} failed: ${check.reason}; rolling back`)
+          await this.restoreAndForget(next, record)
+        }
+        const result = {...this.result(phase.name, 'apply', objects, Boolean(record)), gates, check}
+        throw new GateFailedError(`phase ${phase.name}: ${name} failed: ${check.reason}${record ? '; rolled back' : ''}`, result)
+      }
+      this.step(`${name} passed: ${check.reason}`)
+    }
     if (record) {
-      const done: PhaseRecord = {...record, appliedAt: this.isoNow(), planDigest: plan.digest}
+      const done: PhaseRecord = {...record, appliedAt: this.isoNow(), planDigest: plan.digest, ...(check?.record ? {check: {name: check.name, ...check.record}} : {})}
       if (reapply && last) next.applied[next.applied.length - 1] = {...done, snapshot: last.snapshot, startedAt: last.startedAt}
       else next.applied.push(done)
     }
@@ -247,7 +285,7 @@ export class Executor {
     next.plan = plan.document.metadata.name
     next.planDigest = plan.digest
     if (record || digestChanged) await this.state.write(next, signal)
-    return {...this.result(phase.name, 'apply', objects, false), gates}
+    return {...this.result(phase.name, 'apply', objects, false), gates, ...(check ? {check} : {})}
   }
 
   /** Turn a failure during apply or gating into the right error, rolling back when we can reach the cluster. */

@@ -25,6 +25,8 @@ const PhaseRecordSchema = z.object({
   appliedAt: z.string().optional(),
   holder: z.string(),
   snapshot: z.array(SnapshotEntrySchema),
+  /** What the check after the gates recorded (apply-to-cluster --load-test: the k6 measurement). */
+  check: z.looseObject({name: z.string()}).optional(),
 })
 const StateSchema = z.object({
   version: z.literal(1),

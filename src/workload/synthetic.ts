@@ -14,6 +14,13 @@ import {PRIORITIES, type Priority, type Task, type TaskCall} from './types.js'
 const DAY_S = 86_400
 const WEEK_DAYS = 7
 
+/**
+ * The one call of every generic (service-time) task, shared: nothing reads its tokens, and one
+ * array instead of an array and an object per task halves what the generator allocates. Frozen,
+ * so a consumer that tried to change it would fail loudly instead of changing every task.
+ */
+const SERVICE_CALLS = Object.freeze([Object.freeze({inputTokens: 0, outputTokens: 0, delayS: 0})]) as unknown as TaskCall[]
+
 /** The arrival rate's time shape: daily × weekly multipliers, each with mean 1. */
 export class RateShape {
   /** 24 hourly multipliers (piecewise constant), or undefined for a cosine or flat day. */
@@ -25,6 +32,8 @@ export class RateShape {
   private readonly startDay: number
   /** Largest value multiplier() can take: the thinning bound. */
   readonly max: number
+  /** No daily or weekly shape: multiplier() is 1 everywhere. */
+  readonly flat: boolean
 
   constructor(shape: SyntheticWorkloadSpec['shape']) {
     const daily = shape?.daily
@@ -48,6 +57,7 @@ export class RateShape {
       weeklyMax = Math.max(...this.weekly)
     }
     this.max = dailyMax * weeklyMax
+    this.flat = this.hourly === undefined && this.cosAmp === 0 && this.weekly === undefined
   }
 
   /** Rate multiplier at time t (seconds from the workload start). */
@@ -273,21 +283,28 @@ export class SyntheticWorkload implements AsyncIterable<readonly Task[]> {
         return -1
       }
       this.t = next
-      if (this.arrivals.next() * shapeMax < this.shape.multiplier(next)) return next
+      // A flat shape accepts every candidate, but the thinning draw is still taken so that the
+      // arrival stream (and every result) is the same as with the shape's multiplier evaluated.
+      const u = this.arrivals.next()
+      if (this.shape.flat || u * shapeMax < this.shape.multiplier(next)) return next
     }
   }
 
   private task(arrivalS: number): Task {
+    // Draws in the same order as ever on each stream (mix: priority, type, model).
     const priority = this.priorities.pick(this.mixRng)
-    const task: Task = {
-      id: this.nextId++,
-      arrivalS,
-      taskType: this.types.pick(this.mixRng),
-      priority,
-      calls: this.service !== undefined ? [{inputTokens: 0, outputTokens: 0, delayS: 0}] : this.chain(),
+    const taskType = this.types.pick(this.mixRng)
+    const id = this.nextId++
+    let task: Task
+    if (this.service !== undefined && this.models === undefined) {
+      // Generic work: every field in one literal, so the object is allocated with room for all of
+      // them (a property added later costs V8 a second allocation per task). Same key order as below.
+      task = {id, arrivalS, taskType, priority, calls: SERVICE_CALLS, serviceTimeS: Math.max(0, this.service.sample(this.serviceRng))}
+    } else {
+      task = {id, arrivalS, taskType, priority, calls: this.service !== undefined ? SERVICE_CALLS : this.chain()}
+      if (this.models !== undefined) task.model = this.models.pick(this.mixRng)
+      if (this.service !== undefined) task.serviceTimeS = Math.max(0, this.service.sample(this.serviceRng))
     }
-    if (this.models !== undefined) task.model = this.models.pick(this.mixRng)
-    if (this.service !== undefined) task.serviceTimeS = Math.max(0, this.service.sample(this.serviceRng))
     const deadline = this.deadlines[priority]
     if (deadline !== undefined) task.deadlineS = deadline
     return task

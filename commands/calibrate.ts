@@ -1,0 +1,121 @@
+import {existsSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+
+import {Flags} from '@oclif/core'
+
+import {calibrateStepScale, type CalibrationResult, type FigureComparison} from '../src/calibrate/fit.js'
+import {replayPredictor} from '../src/calibrate/predict.js'
+import {simulatePredictor} from '../src/calibrate/simulate-predictor.js'
+import {type CalibratedProfile, sha256File, writeCalibratedProfile} from '../src/calibrate/profile-file.js'
+import {FleetcapCommand} from '../src/cli/base-command.js'
+import {InputError} from '../src/errors.js'
+import {getServingProfile, resolveServingProfile} from '../src/fleet/profiles/catalog.js'
+import {readK6ExportLoad} from '../src/k6/export.js'
+import {META_FILE} from '../src/k6/script.js'
+import {type K6Measurement, readK6JsonOutput, readK6Summary} from '../src/k6/summary.js'
+
+interface CalibrateOutput {
+  profile: string
+  replicas: number
+  predictor: 'simulate' | 'replay'
+  measurement: {file: string; format: K6Measurement['format']; requests: number; droppedIterations: number}
+  stepScale: number
+  rmsLogErrorBefore: number
+  rmsLogErrorAfter: number
+  before: FigureComparison[]
+  after: FigureComparison[]
+  written?: CalibratedProfile
+}
+
+export default class Calibrate extends FleetcapCommand<typeof Calibrate> {
+  static override summary = 'Compare a k6 measurement with the prediction for the same load and fleet, and fit the serving profile.'
+
+  static override description = `Reads what k6 measured (--k6-summary: the summary.json a fleetcap load test writes, or k6's --summary-export file; or --k6-json: k6's --out json samples, exact quantiles) and the load it applied (--load: the \`fleetcap k6 export\` directory; default: the summary's directory). Predicts the same load (the exact tasks k6 sent, at the times it sent them) on --replicas replicas of the serving profile (--profile ID, or --model/--gpu/--tp) with \`fleetcap simulate\` (or --predictor replay: an independent continuous-batching replay), reports the error of each figure (latency, TTFT and TPOT p50/p95, throughput), fits one factor on the profile's step time that minimises the latency error, and reports the error after.
+
+--write-profile FILE writes the adjusted profile (YAML, atomic): the base profile, the factor, and the measurement (file and SHA-256) as its source.
+
+Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error.`
+
+  static override examples = [
+    '<%= config.bin %> calibrate --k6-summary out/load/summary.json --model llama-3.1-8b --gpu A100-80GB',
+    '<%= config.bin %> calibrate --k6-json out/load/samples.json --load out/load --profile llama-3.1-70b@H100-SXM:tp4 --replicas 2 --write-profile out/70b-h100-measured.yaml',
+  ]
+
+  static override flags = {
+    'k6-summary': Flags.string({description: 'k6 summary JSON (handleSummary data or --summary-export).', exactlyOne: ['k6-summary', 'k6-json']}),
+    'k6-json': Flags.string({description: 'k6 --out json output (one JSON object per line).', exactlyOne: ['k6-summary', 'k6-json']}),
+    load: Flags.string({description: 'Directory `fleetcap k6 export` wrote (load-meta.json, requests.json); default: the summary\'s directory.'}),
+    profile: Flags.string({description: 'Serving profile id, e.g. llama-3.1-8b@A100-80GB:tp1.', exclusive: ['model', 'gpu', 'tp']}),
+    model: Flags.string({description: 'Model of the serving profile (with --gpu).', dependsOn: ['gpu']}),
+    gpu: Flags.string({description: 'GPU of the serving profile (with --model).', dependsOn: ['model']}),
+    tp: Flags.integer({description: 'Tensor-parallel degree (default: the smallest shipped that fits).', min: 1}),
+    'engine-overheads': Flags.string({description: 'Replace the profile\'s CPU overheads with a named set from models/serving.yaml.'}),
+    replicas: Flags.integer({description: 'Replicas that served the load (requests are spread least-loaded).', default: 1, min: 1}),
+    'write-profile': Flags.string({description: 'Write the adjusted serving profile (YAML) here.'}),
+    predictor: Flags.option({
+      options: ['simulate', 'replay'] as const,
+      default: 'simulate',
+      description: 'simulate: the fleetcap simulator on the same tasks; replay: the one-replica continuous-batching replay (src/calibrate/predict.ts), an independent cross-check.',
+    })(),
+  }
+
+  async run(): Promise<CalibrateOutput> {
+    const f = this.flags
+    const file = (f['k6-summary'] ?? f['k6-json'])!
+    if (f.profile === undefined && f.model === undefined) {
+      throw new InputError({field: '--profile'}, 'say which serving profile served the load: --profile ID, or --model and --gpu', {hint: 'run `fleetcap profiles list`'})
+    }
+    const profile =
+      f.profile !== undefined
+        ? getServingProfile(f.profile)
+        : resolveServingProfile({model: f.model!, gpu: f.gpu!, tensorParallel: f.tp, engineOverheads: f['engine-overheads']})
+    const measurement = f['k6-json'] ? await readK6JsonOutput(file) : await readK6Summary(file)
+    const loadDir = f.load ?? dirname(file)
+    if (!existsSync(join(loadDir, META_FILE))) {
+      throw new InputError({file: join(loadDir, META_FILE)}, 'no load description here', {hint: 'pass --load with the directory `fleetcap k6 export` wrote'})
+    }
+    const load = await readK6ExportLoad(loadDir)
+    if (measurement.droppedIterations > 0) {
+      this.note(`warning: k6 dropped ${measurement.droppedIterations} iterations: the load applied was lighter than the one predicted`)
+    }
+    const predict = f.predictor === 'simulate' ? simulatePredictor(profile, f.replicas) : replayPredictor(profile, f.replicas)
+    const result: CalibrationResult = await calibrateStepScale(measurement, load, predict)
+    this.say(`profile ${profile.id} × ${f.replicas} replica(s); ${measurement.requests} requests measured (${measurement.format}); predicted by ${f.predictor}`)
+    this.say(table(result))
+    this.say(`step-time factor ${result.stepScale.toFixed(3)}: RMS log error ${result.rmsLogErrorBefore.toFixed(3)} -> ${result.rmsLogErrorAfter.toFixed(3)}`)
+    let written: CalibratedProfile | undefined
+    if (f['write-profile']) {
+      written = await writeCalibratedProfile(f['write-profile'], {
+        base: profile,
+        result,
+        measurement: {file, sha256: await sha256File(file), format: measurement.format, requests: measurement.requests, durationS: measurement.durationS},
+        load: {dir: loadDir, replicas: f.replicas},
+        predictor: f.predictor === 'simulate' ? 'fleetcap simulate' : 'replay (continuous batching per replica)',
+      })
+      this.note(`wrote ${f['write-profile']}`)
+    }
+    return {
+      profile: profile.id,
+      replicas: f.replicas,
+      predictor: f.predictor,
+      measurement: {file, format: measurement.format, requests: measurement.requests, droppedIterations: measurement.droppedIterations},
+      stepScale: result.stepScale,
+      rmsLogErrorBefore: result.rmsLogErrorBefore,
+      rmsLogErrorAfter: result.rmsLogErrorAfter,
+      before: result.before,
+      after: result.after,
+      written,
+    }
+  }
+}
+
+function table(r: CalibrationResult): string {
+  const rows = [['figure', 'measured', 'predicted', 'error', 'fitted', 'error', '']]
+  for (const b of r.before) {
+    const a = r.after.find((x) => x.figure === b.figure)!
+    const pct = (e: number): string => `${e >= 0 ? '+' : ''}${(e * 100).toFixed(1)}%`
+    rows.push([b.figure, b.measured.toFixed(2), b.predicted.toFixed(2), pct(b.error), a.predicted.toFixed(2), pct(a.error), b.fitted ? '' : '(not fitted)'])
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)))
+  return rows.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()).join('\n')
+}
