@@ -180,7 +180,7 @@ function floorOnly(c: Candidate, policy: AvailabilityPolicy, caps: Map<ResolvedP
 async function simulatedAvailability(c: Candidate, policy: AvailabilityPolicy, caps: Map<ResolvedProfile, ReplicaCapacity>, ctx: SimContext, seeds: readonly number[], allSeeds: boolean): Promise<AvailabilityVerdict> {
   const floor = floorOnly(c, policy, caps, ctx)
   if (floor) return floor
-  if (policy.survive !== 'one-replica-loss') return {pass: true, reason: `${c.pools.reduce((a, p) => a + p.replicas, 0)} replicas ≥ minReplicas ${policy.minReplicas}`}
+  if (policy.survive !== 'one-replica-loss') return {pass: true, reason: floorMet(c, policy)}
   const reduced = withoutLargestReplica(c, caps, ctx.load.stats)
   if (!reduced) return {pass: false, reason: 'N+1: losing its only replica leaves none'}
   const outcomes = await simulateSeeds(reduced.fleet, ctx, seeds, allSeeds)
@@ -190,11 +190,16 @@ async function simulatedAvailability(c: Candidate, policy: AvailabilityPolicy, c
   return {pass: true, lost: reduced.lost, outcomes, reason: `N+1: meets every SLO with one ${reduced.lost} replica lost (worst TTFT p95 ${fmt(worst)} s, seeds ${outcomes.map((o) => o.seed).join(', ')})`}
 }
 
+function floorMet(c: Candidate, policy: AvailabilityPolicy): string {
+  const n = c.pools.reduce((a, p) => a + p.replicas, 0)
+  return `${n} replica${n === 1 ? '' : 's'} ≥ minReplicas ${policy.minReplicas}; losing a replica not checked (survive: none)`
+}
+
 /** --fast: the policy judged on the analytic estimate of the fleet minus its largest replica. */
 function estimatedAvailability(c: Candidate, policy: AvailabilityPolicy, caps: Map<ResolvedProfile, ReplicaCapacity>, ctx: SimContext): AvailabilityVerdict {
   const floor = floorOnly(c, policy, caps, ctx)
   if (floor) return {...floor, estimated: true}
-  if (policy.survive !== 'one-replica-loss') return {pass: true, reason: `${c.pools.reduce((a, p) => a + p.replicas, 0)} replicas ≥ minReplicas ${policy.minReplicas}`, estimated: true}
+  if (policy.survive !== 'one-replica-loss') return {pass: true, reason: floorMet(c, policy), estimated: true}
   const reduced = withoutLargestReplica(c, caps, ctx.load.stats)
   if (!reduced) return {pass: false, reason: 'N+1: losing its only replica leaves none', estimated: true}
   const a = analyticChecks(reduced.fleet.estimate, ctx.request.slo)
