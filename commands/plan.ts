@@ -12,7 +12,7 @@ import {loadPlanSpecFile, type PlanSpec, PlanSpecSchema, resolveRequest, SEED_WO
 export default class Plan extends FleetcapCommand<typeof Plan> {
   static override summary = 'Plan GPU fleets per phase: the cheapest fleet that meets the SLOs, verified by simulation, with HPA manifests.'
 
-  static override description = `For each phase (a load target in tasks/day, or by date), enumerates fleets (GPU type × tensor parallelism × replicas, and two-type mixes), prunes them with analytic bounds (capacity, Erlang-C queueing, limits, budget, dominance), then simulates the survivors cheapest first over the phase's peak window on several seeds and keeps the first that meets every SLO on every seed. Tunes an autoscaling/v2 HPA per pool (min/max from the daily curve, in-flight target, behavior), checked with the HPA controller and cold starts over the day, and adds a predictive minReplicas schedule where the curve is periodic. The seeds' own fleets (baselines) are simulated under the same load and SLOs.
+  static override description = `For each phase (a load target in tasks/day, or by date), enumerates fleets (GPU type × tensor parallelism × replicas, and two-type mixes), prunes them with analytic bounds (capacity, Erlang-C queueing, limits, budget, dominance), then simulates the survivors cheapest first over the phase's peak window on several seeds and keeps the first that meets every SLO on every seed. Availability floor (default): at least 2 replicas in total at every size (--min-replicas), and the SLOs still met at the peak with the largest replica lost (--survive one-replica-loss, N+1), checked by simulating the fleet minus that replica. Tunes an autoscaling/v2 HPA per pool (min/max from the daily curve, in-flight target, behavior), checked with the HPA controller and cold starts over the day, and adds a predictive minReplicas schedule where the curve is periodic. The seeds' own fleets (baselines) are simulated under the same load and SLOs.
 
 --out DIR writes plan.yaml (fleetcap.dev/v1 CapacityPlan, read by apply-to-cluster), manifests/<phase>/ (Deployment, HPA or KEDA ScaledObject, PodDisruptionBudget per pool) and PLAN.md, all at once; a non-empty folder fleetcap did not write is refused.
 
@@ -24,6 +24,7 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
     '<%= config.bin %> plan --spec examples/plan-seeds.yaml --fast',
     '<%= config.bin %> plan --history tasks-per-hour.csv --horizon 4w --phase-every 1w --quantile 0.9 --out out/plan',
     '<%= config.bin %> plan --phases 5000 --gpu A100-80GB=64 --gpu V100-32GB --ttft-p95 3 --json',
+    '<%= config.bin %> plan --spec examples/plan-seeds.yaml --min-replicas 3 --survive one-replica-loss --out out/ha-plan',
   ]
 
   static override flags = {
@@ -53,6 +54,8 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
     namespace: Flags.string({description: 'Namespace of the manifests.'}),
     metric: Flags.string({description: 'Pods metric the HPA scales on (default vllm_num_requests_running).'}),
     keda: Flags.boolean({description: 'Write KEDA ScaledObjects instead of HPAs.'}),
+    'min-replicas': Flags.integer({description: 'Availability: fewest replicas a fleet may have in total, HPA floor included (default 2).', min: 1}),
+    survive: Flags.string({description: 'Availability: one-replica-loss = the SLOs must hold at the peak with the largest replica lost (N+1; default); none = no such check.', options: ['none', 'one-replica-loss']}),
     fast: Flags.boolean({description: 'Analytic only: no simulation (under a second).'}),
     out: Flags.string({description: 'Write plan.yaml, manifests/ and PLAN.md into this directory.'}),
   }
@@ -168,6 +171,13 @@ function withFlags(spec: PlanSpec, f: Plan['flags']): unknown {
   if (f.metric !== undefined) m.metric = f.metric
   if (f.keda) m.keda = true
   if (Object.keys(m).length > 0) out.manifests = m
+  if (f['min-replicas'] !== undefined || f.survive !== undefined) {
+    out.availability = {
+      ...spec.availability,
+      ...(f['min-replicas'] === undefined ? {} : {minReplicas: f['min-replicas']}),
+      ...(f.survive === undefined ? {} : {survive: f.survive}),
+    }
+  }
   return out
 }
 

@@ -8,7 +8,8 @@ import {FleetcapError} from '../errors.js'
 import {checkSlo, type SloCheck} from '../report/report.js'
 import type {SloSpec} from '../scenario/schema.js'
 import {estimateFleet, type FleetEstimate, type ReplicaCapacity, replicaCapacity} from './analytic.js'
-import type {GpuOffer} from './spec.js'
+import {availabilityPruneReason, totalReplicas, withoutLargestReplica} from './availability.js'
+import type {AvailabilityPolicy, GpuOffer} from './spec.js'
 import type {WorkloadStats} from './workload.js'
 
 /** A dominating candidate's TTFT estimate must be at most this fraction of the dominated one's. */
@@ -39,6 +40,8 @@ export interface Candidate {
   gpuCounts: Record<string, number>
   costPerHourUsd: number
   estimate: FleetEstimate
+  /** With survive: one-replica-loss, the estimate with the largest replica lost (N+1), and its pool. */
+  degraded?: {estimate: FleetEstimate; lost: string}
 }
 
 /** A (GPU, TP) pair that could not serve the model at all. */
@@ -136,6 +139,8 @@ export interface EnumerateOptions {
   maxExtraReplicas?: number
   /** Profiles (cheapest per unit of capacity) combined pairwise into mixes. */
   mixProfiles?: number
+  /** Availability floor (default: none, every fleet size allowed). */
+  availability?: AvailabilityPolicy
 }
 
 /** Every candidate for a phase, pruned by capacity, limits, budget and dominance. */
@@ -145,8 +150,20 @@ export function enumerateCandidates(offers: readonly Offer[], w: WorkloadStats, 
   const lambda = w.callRatePerS
   const all: Candidate[] = []
   const pruned: Enumerated['pruned'] = []
-  const single = (o: Offer, n: number): Candidate => makeCandidate([{name: poolName(o.profile), profile: o.profile, replicas: n}], caps, w)
-  const meets = (c: Candidate): boolean => analyticChecks(c.estimate, options.slo).pass
+  const policy = options.availability
+  const nPlusOne = policy?.survive === 'one-replica-loss'
+  // With N+1 every candidate carries the estimate of itself minus its largest replica.
+  const withDegraded = (c: Candidate): Candidate => {
+    if (!nPlusOne) return c
+    const r = withoutLargestReplica(c, caps, w)
+    return {...c, degraded: r ? {estimate: r.fleet.estimate, lost: r.lost} : {estimate: estimateFleet([], w), lost: c.pools[0]?.name ?? ''}}
+  }
+  const single = (o: Offer, n: number): Candidate => withDegraded(makeCandidate([{name: poolName(o.profile), profile: o.profile, replicas: n}], caps, w))
+  // The search range ends where the estimate says the fleet meets the SLOs under the policy.
+  const meets = (c: Candidate): boolean =>
+    analyticChecks(c.estimate, options.slo).pass &&
+    (policy === undefined || totalReplicas(c) >= policy.minReplicas) &&
+    (c.degraded === undefined || analyticChecks(c.degraded.estimate, options.slo).pass)
   const lowerBound = new Map<Offer, number>()
   for (const o of offers) {
     const cap = capacityOf(o.profile, caps, w)
@@ -177,14 +194,14 @@ export function enumerateCandidates(offers: readonly Offer[], w: WorkloadStats, 
         const capA = capacityOf(a.profile, caps, w)
         let nb = Math.max(1, Math.floor((lambda - na * capA.callsPerS) / capB.callsPerS) + 1)
         const mk = (k: number) =>
-          makeCandidate(
+          withDegraded(makeCandidate(
             [
               {name: poolName(a.profile), profile: a.profile, replicas: na},
               {name: poolName(b.profile), profile: b.profile, replicas: k},
             ],
             caps,
             w,
-          )
+          ))
         let c = mk(nb)
         const stop = nb * 4 + 8
         while (nb < stop && !meets(c)) c = mk(++nb)
@@ -210,6 +227,11 @@ export function enumerateCandidates(offers: readonly Offer[], w: WorkloadStats, 
       pruned.push({candidate: c, reason: `budget: $${fmt(c.costPerHourUsd * 24)}/day > $${fmt(options.budgetPerDayUsd)}/day`})
       continue
     }
+    const unavailable = policy ? availabilityPruneReason(c, policy, caps, w) : undefined
+    if (unavailable) {
+      pruned.push({candidate: c, reason: unavailable})
+      continue
+    }
     kept.push(c)
   }
   kept.sort(byCost)
@@ -223,7 +245,9 @@ export function enumerateCandidates(offers: readonly Offer[], w: WorkloadStats, 
         d.costPerHourUsd <= c.costPerHourUsd &&
         d.estimate.utilization <= c.estimate.utilization &&
         d.estimate.ttftP95S <= c.estimate.ttftP95S * DOMINANCE_MARGIN &&
-        d.estimate.taskE2eP95S <= c.estimate.taskE2eP95S,
+        d.estimate.taskE2eP95S <= c.estimate.taskE2eP95S &&
+        // Under N+1 it must also be no worse with its largest replica lost.
+        (d.degraded === undefined || c.degraded === undefined || (d.degraded.estimate.utilization <= c.degraded.estimate.utilization && d.degraded.estimate.ttftP95S <= c.degraded.estimate.ttftP95S)),
     )
     if (by) pruned.push({candidate: c, reason: `dominated: ${by.id} costs no more ($${fmt(by.costPerHourUsd)}/h) and is estimated faster (TTFT p95 ${fmt(by.estimate.ttftP95S)} s vs ${fmt(c.estimate.ttftP95S)} s)`})
     else candidates.push(c)

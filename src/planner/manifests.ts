@@ -141,9 +141,18 @@ export function poolObjects(i: PoolManifestInput): ManifestObject[] {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
     metadata: metadata(i.pool),
-    spec: {maxUnavailable: 1, selector},
+    spec: {...disruptionBudget(a.minReplicas), selector},
   }
   return scaler ? [deployment, scaler, pdb] : [deployment, pdb]
+}
+
+/**
+ * A budget that never lets a voluntary disruption (drain, eviction) take the pool's last ready
+ * replica: one at a time while at least two run; with one replica, none (a drain waits for a
+ * replacement instead of stopping the service).
+ */
+export function disruptionBudget(minReplicas: number): {maxUnavailable: number} | {minAvailable: number} {
+  return minReplicas >= 2 ? {maxUnavailable: 1} : {minAvailable: 1}
 }
 
 export function metricName(c: ManifestConfig): string {

@@ -90,7 +90,7 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
       .map((b) => baselineCandidate(b, request, catalog, caps, load))
     options.onProgress?.(`${target.name}: ${target.tasksPerDay} tasks/day, peak ${load.stats.callRatePerS.toFixed(2)} calls/s (sized with ${Math.round(request.headroom * 100)} % headroom)`)
     const ts = performance.now()
-    const search = await searchPhase(offers, baselines, ctx, {seeds: fast ? seeds.slice(0, 1) : seeds, fast, budgetPerDayUsd: request.budgetPerDayUsd})
+    const search = await searchPhase(offers, baselines, ctx, {seeds: fast ? seeds.slice(0, 1) : seeds, fast, budgetPerDayUsd: request.budgetPerDayUsd, availability: request.availability})
     simTimeMs += performance.now() - ts
     pruned += search.pruned
     simulatedCandidates += [...search.evaluated, ...search.baselines].filter((e) => e.verdict.status === 'passed' || e.verdict.status === 'failed').length
@@ -98,6 +98,7 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
     if (search.chosen) {
       phase.worst = worstOutcome(search.chosen)
       phase.pools = search.chosen.candidate.pools.map((pool) => planPool(pool, search.chosen as Evaluated, phase, offers, request, caps, !fast))
+      applyReplicaFloor(phase.pools, request.availability.minReplicas)
       if (!fast) {
         const th = performance.now()
         const withRates = () => (phase.pools ?? []).map((pp) => ({...pp, callsPerS: capacityOf(pp.pool.profile, caps, load.stats).callsPerS}))
@@ -191,6 +192,26 @@ function baselineCandidate(b: {scenario: string; label?: string; text: string}, 
     pools.push({name: p.name, profile, replicas: p.replicas, ...(p.taskTypes ? {taskTypes: p.taskTypes} : {})})
   }
   return makeCandidate(pools, caps, load.stats, 'baseline', b.label ?? scenario.name)
+}
+
+/**
+ * The availability floor holds at the fleet's smallest size too: raise the HPAs' minReplicas (the pool
+ * with the most room below its verified size first) until they add up to the policy's minReplicas.
+ */
+export function applyReplicaFloor(pools: PoolPlan[], minReplicas: number): void {
+  const total = () => pools.reduce((a, pp) => a + pp.autoscale.settings.minReplicas, 0)
+  const before = pools.map((pp) => pp.autoscale.settings.minReplicas)
+  while (total() < minReplicas && pools.length > 0) {
+    const room = (pp: PoolPlan) => pp.pool.replicas - pp.autoscale.settings.minReplicas
+    const pp = pools.reduce((best, x) => (room(x) > room(best) ? x : best), pools[0])
+    const min = pp.autoscale.settings.minReplicas + 1
+    pp.autoscale.settings = {...pp.autoscale.settings, minReplicas: min, maxReplicas: Math.max(min, pp.autoscale.settings.maxReplicas)}
+  }
+  for (const [i, pp] of pools.entries()) {
+    if (pp.autoscale.settings.minReplicas > before[i]) {
+      pp.autoscale.notes.push(`minReplicas raised from ${before[i]} to ${pp.autoscale.settings.minReplicas}: the availability policy asks for at least ${minReplicas} replicas in total at every size`)
+    }
+  }
 }
 
 function worstOutcome(e: Evaluated): SeedOutcome | undefined {

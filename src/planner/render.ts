@@ -9,10 +9,11 @@ import {FleetcapError, ExitCode} from '../errors.js'
 import type {ManifestObject} from '../plan/load.js'
 import {PLAN_API_VERSION, PLAN_KIND, type PlanDocument} from '../plan/schema.js'
 import {writeOutputDir} from '../util/atomic-write.js'
+import {describePolicy} from './availability.js'
 import {type Candidate, fmt} from './candidates.js'
 import {poolObjects} from './manifests.js'
 import type {PhasePlan, PlanResult} from './plan.js'
-import {type Evaluated, p95Of} from './search.js'
+import {type AvailabilityVerdict, type Evaluated, p95Of} from './search.js'
 import {round} from './verify.js'
 
 const r = (x: number): number => (Number.isFinite(x) ? round(x) : x)
@@ -67,6 +68,7 @@ export function planDocument(result: PlanResult): PlanDocument {
       method: result.fast ? 'analytic (--fast): Erlang-C queue over batch slots, no simulation' : `simulation of the peak ${req.peakWindowS / 3600} h on seeds ${result.seeds.join(', ')}`,
       quantile: req.quantile,
       headroom: req.headroom,
+      availability: {minReplicas: req.availability.minReplicas, survive: req.availability.survive},
       phases: result.phases.map((p) => phaseStatus(p, result)),
     },
   }
@@ -97,6 +99,7 @@ function phaseStatus(p: PhasePlan, result: PlanResult): Record<string, unknown> 
           autoscaledCostPerDayUsd: usd(autoscaledCost),
           costPer1000TasksUsd: usd((autoscaledCost / p.tasksPerDay) * 1000),
           slo: sloMargins(c, result),
+          ...(c.availability ? {availability: availabilityStatus(c.availability)} : {}),
         }
       : null,
     ...(c ? {} : {closest: p.search.closest ? {fleet: p.search.closest.candidate.id, misses: missesOf(p.search.closest)} : null}),
@@ -136,11 +139,26 @@ function phaseStatus(p: PhasePlan, result: PlanResult): Record<string, unknown> 
       sloMet: passed(b),
       costPerDayUsd: usd(costPerDay(b.candidate)),
       ...(passed(b) ? {} : {misses: missesOf(b)}),
+      ...(b.availability ? {availability: availabilityStatus(b.availability)} : {}),
     })),
     pareto: p.search.pareto.map((e) => ({fleet: e.candidate.id, costPerDayUsd: usd(costPerDay(e.candidate)), ttftP95S: r(p95Of(e)), sloMet: passed(e)})),
     rejected: rejectedCheaper(p).map((e) => ({fleet: e.candidate.id, costPerDayUsd: usd(costPerDay(e.candidate)), reason: reasonOf(e)})),
     counts: {candidates: p.search.evaluated.length, pruned: p.search.pruned, simulations: p.search.simulated},
   }
+}
+
+function availabilityStatus(a: AvailabilityVerdict): Record<string, unknown> {
+  return {
+    met: a.pass,
+    check: a.reason,
+    ...(a.lost === undefined ? {} : {replicaLost: a.lost}),
+    ...(a.outcomes ? {ttftP95SWithOneLost: r(Math.max(...a.outcomes.map((o) => o.ttftP95S ?? Number.POSITIVE_INFINITY))), seeds: a.outcomes.map((o) => o.seed)} : {}),
+  }
+}
+
+function availabilityText(a: AvailabilityVerdict | undefined): string {
+  if (!a) return 'not judged'
+  return a.pass ? 'yes' : `**no**: ${a.reason}`
 }
 
 /** The day's cost with the autoscalers: simulated with the HPA in the loop, else the fluid model's. */
@@ -159,7 +177,11 @@ function reasonOf(e: Evaluated): string {
 
 function missesOf(e: Evaluated): string[] {
   const v = e.verdict
-  if (v.status === 'failed') return [...new Set(v.outcomes.flatMap((o) => o.misses.map((m) => `seed ${o.seed}: ${m}`)))]
+  if (v.status === 'failed') {
+    const misses = [...new Set(v.outcomes.flatMap((o) => o.misses.map((m) => `seed ${o.seed}: ${m}`)))]
+    // Met the SLOs at full size, failed the availability policy: its reason is the miss.
+    return misses.length > 0 ? misses : [v.reason]
+  }
   if (v.status === 'estimated' || v.status === 'pruned' || v.status === 'not-simulated') return [v.reason]
   return []
 }
@@ -269,14 +291,15 @@ export function renderPlanMd(result: PlanResult): string {
   if (withBaselines.length === 0) L.push('No baseline fleets were given (`baselines:` in the request, or `--baseline PHASE=SCENARIO.yaml`).', '')
   else {
     L.push('Same load, same SLOs, same seeds. Cost is the fleet held all day (the seeds size fixed fleets).', '')
-    L.push('| phase | fleet | GPUs | SLO met | misses | $/day | fleetcap | fleetcap $/day | saving |')
-    L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+    L.push(`Availability policy (${policyShort(req)}) judged on the baselines too.`, '')
+    L.push('| phase | fleet | GPUs | SLO met | misses | meets the availability policy | $/day | fleetcap | fleetcap $/day | saving |')
+    L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
     for (const p of withBaselines) {
       for (const b of p.search.baselines) {
         const c = p.search.chosen
         const saving = c ? 1 - costPerDay(c.candidate) / costPerDay(b.candidate) : Number.NaN
         L.push(
-          `| ${p.name} | ${b.candidate.label ?? b.candidate.id} (${b.candidate.id}) | ${gpuText(b.candidate)} | ${passed(b) ? 'yes' : '**no**'} | ${passed(b) ? '' : missesOf(b).join('; ')} | ${money(costPerDay(b.candidate))} | ${c ? c.candidate.id : 'none'} | ${c ? money(costPerDay(c.candidate)) : ''} | ${Number.isFinite(saving) ? `${Math.round(saving * 100)} %` : ''} |`,
+          `| ${p.name} | ${b.candidate.label ?? b.candidate.id} (${b.candidate.id}) | ${gpuText(b.candidate)} | ${passed(b) ? 'yes' : '**no**'} | ${passed(b) ? '' : missesOf(b).join('; ')} | ${availabilityText(b.availability)} | ${money(costPerDay(b.candidate))} | ${c ? c.candidate.id : 'none'} | ${c ? money(costPerDay(c.candidate)) : ''} | ${Number.isFinite(saving) ? `${Math.round(saving * 100)} %` : ''} |`,
         )
       }
     }
@@ -308,6 +331,7 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
     } else {
       L.push(`Estimated TTFT p95 ${s(c.candidate.estimate.ttftP95S)}, utilization ${Math.round(c.candidate.estimate.utilization * 100)} % (analytic).`, '')
     }
+    L.push(`Availability (${policyShort(result.request)}): ${c.availability ? `${c.availability.pass ? 'met' : '**not met**'} — ${c.availability.reason}${c.availability.estimated ? ' (analytic, not simulated)' : ''}` : 'not judged'}.`, '')
     L.push('### Autoscaler', '')
     for (const pp of p.pools) {
       const a = pp.autoscale
@@ -358,9 +382,14 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
   L.push(`${p.search.evaluated.length} candidates: ${p.search.pruned} pruned by analytic bounds, limits or dominance; ${p.search.simulated} simulations.`, '')
 }
 
+function policyShort(req: PlanResult['request']): string {
+  return `minReplicas ${req.availability.minReplicas}, survive ${req.availability.survive}`
+}
+
 function assumptions(result: PlanResult): string[] {
   const req = result.request
   const out = [
+    `Availability: ${describePolicy(req.availability)}. ${req.availability.survive === 'one-replica-loss' ? (result.fast ? 'Pruned analytically (a fleet whose remainder cannot carry the peak is rejected) and checked on the analytic estimate of the fleet minus its largest replica (--fast: not simulated). ' : `Pruned analytically (a fleet whose remainder cannot carry the peak is rejected), then the fleet minus its largest replica (most calls/s) is simulated over the peak on seeds ${result.seeds.join(', ')}. `) : ''}Each pool's PodDisruptionBudget allows one replica unavailable when the pool keeps at least 2, else requires 1 available (a drain waits for a replacement), so a voluntary disruption never leaves a pool with no ready replica.`,
     `Workload: the request's synthetic shape (default: the seeds' agent tasks as scenarios/seed-phase1-500-per-day.yaml states them), with each phase's tasks per day; the fleet is decided over the ${req.peakWindowS / 3600} h centred on the daily peak.`,
     `Explicit phase targets are taken as the value at the sizing quantile (p${Math.round(req.quantile * 100)}); with --history the forecast's p${Math.round(req.quantile * 100)} gives them.`,
     'Latency and throughput come from the serving profiles in models/ (roofline calibrated on published measurements; see docs/profiles.md); GPU prices from models/gpus.yaml unless overridden.',

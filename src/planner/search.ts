@@ -3,7 +3,11 @@
  * and, once it passes, on the others; the first to pass every seed is the choice. Baselines (the
  * seeds' own fleets) are simulated under the same load and SLOs. Everything rejected keeps its reason.
  */
+import type {ResolvedProfile} from '../fleet/profiles/index.js'
+import type {ReplicaCapacity} from './analytic.js'
+import {availabilityPruneReason, withoutLargestReplica} from './availability.js'
 import {analyticChecks, byCost, type Candidate, enumerateCandidates, fmt, type Offer} from './candidates.js'
+import type {AvailabilityPolicy} from './spec.js'
 import {type SeedOutcome, type SimContext, simulateCandidate, worstRatio} from './verify.js'
 
 export type Verdict =
@@ -13,9 +17,24 @@ export type Verdict =
   | {status: 'estimated'; pass: boolean; reason: string}
   | {status: 'not-simulated'; reason: string}
 
+/** The availability policy's verdict on a fleet (N+1: simulated with its largest replica lost). */
+export interface AvailabilityVerdict {
+  pass: boolean
+  /** Why it fails, or what was checked. */
+  reason: string
+  /** Pool one replica was removed from (N+1). */
+  lost?: string
+  /** Simulations of the fleet minus that replica, per seed (absent when decided without simulating). */
+  outcomes?: SeedOutcome[]
+  /** With --fast: the analytic estimate of the reduced fleet. */
+  estimated?: boolean
+}
+
 export interface Evaluated {
   candidate: Candidate
   verdict: Verdict
+  /** Judged under the availability policy (search candidates that reached simulation, baselines). */
+  availability?: AvailabilityVerdict
 }
 
 export interface PhaseSearch {
@@ -36,12 +55,16 @@ export interface SearchOptions {
   budgetPerDayUsd?: number
   /** Most candidates simulated per phase before giving up. */
   maxCandidates?: number
+  availability?: AvailabilityPolicy
 }
 
 export async function searchPhase(offers: readonly Offer[], baselines: readonly Candidate[], ctx: SimContext, options: SearchOptions): Promise<PhaseSearch> {
   const w = ctx.load.stats
   const slo = ctx.request.slo
-  const {candidates, pruned} = enumerateCandidates(offers, w, {slo, budgetPerDayUsd: options.budgetPerDayUsd})
+  const policy = options.availability
+  const {candidates, pruned} = enumerateCandidates(offers, w, {slo, budgetPerDayUsd: options.budgetPerDayUsd, availability: policy})
+  const caps = new Map<ResolvedProfile, ReplicaCapacity>()
+  const judge = (c: Candidate, seeds: readonly number[], allSeeds = false) => verify(c, ctx, seeds, allSeeds, policy, caps)
   const evaluated: Evaluated[] = pruned.map((p) => ({candidate: p.candidate, verdict: {status: 'pruned', reason: p.reason}}))
   const before = ctx.counter.simulations
   let chosen: Evaluated | undefined
@@ -55,9 +78,12 @@ export async function searchPhase(offers: readonly Offer[], baselines: readonly 
     if (options.fast) {
       const a = analyticChecks(c.estimate, slo)
       const misses = a.checks.filter((k) => !k.pass).map((k) => `${k.objective} ${k.actual === null ? 'no data' : fmt(k.actual)} > ${k.target} (estimated)`)
-      const e: Evaluated = {candidate: c, verdict: {status: 'estimated', pass: a.pass, reason: a.pass ? 'meets every SLO (analytic estimate)' : misses.join('; ')}}
+      const av = policy ? estimatedAvailability(c, policy, caps, ctx) : undefined
+      if (a.pass && av && !av.pass) misses.push(av.reason)
+      const pass = a.pass && (av?.pass ?? true)
+      const e: Evaluated = {candidate: c, verdict: {status: 'estimated', pass, reason: pass ? 'meets every SLO (analytic estimate)' : misses.join('; ')}, ...(av ? {availability: av} : {})}
       evaluated.push(e)
-      if (a.pass) chosen = e
+      if (pass) chosen = e
       continue
     }
     if (tried >= max) {
@@ -65,7 +91,7 @@ export async function searchPhase(offers: readonly Offer[], baselines: readonly 
       continue
     }
     tried++
-    const e = await verify(c, ctx, options.seeds)
+    const e = await judge(c, options.seeds)
     evaluated.push(e)
     if (e.verdict.status === 'passed') chosen = e
   }
@@ -73,9 +99,11 @@ export async function searchPhase(offers: readonly Offer[], baselines: readonly 
   for (const b of baselines) {
     if (options.fast) {
       const a = analyticChecks(b.estimate, slo)
-      baselineResults.push({candidate: b, verdict: {status: 'estimated', pass: a.pass, reason: a.pass ? 'meets every SLO (analytic estimate)' : a.checks.filter((k) => !k.pass).map((k) => k.objective).join(', ')}})
+      const av = policy ? estimatedAvailability(b, policy, caps, ctx) : undefined
+      baselineResults.push({candidate: b, verdict: {status: 'estimated', pass: a.pass, reason: a.pass ? 'meets every SLO (analytic estimate)' : a.checks.filter((k) => !k.pass).map((k) => k.objective).join(', ')}, ...(av ? {availability: av} : {})})
     } else {
-      baselineResults.push(await verify(b, ctx, options.seeds, true))
+      // A baseline's verdict is its SLOs at full size; the availability policy is judged beside it.
+      baselineResults.push(await judge(b, options.seeds, true))
     }
   }
   if (chosen && !options.fast) {
@@ -83,8 +111,9 @@ export async function searchPhase(offers: readonly Offer[], baselines: readonly 
     for (const extra of [1, 2]) {
       const bigger = evaluated.find((e) => e.verdict.status === 'not-simulated' && e.candidate.pools.length === chosen.candidate.pools.length && sameShape(e.candidate, chosen.candidate, extra))
       if (bigger) {
-        const r = await verify(bigger.candidate, ctx, options.seeds.slice(0, 1), true)
+        const r = await judge(bigger.candidate, options.seeds.slice(0, 1), true)
         bigger.verdict = r.verdict
+        if (r.availability) bigger.availability = r.availability
       }
     }
   }
@@ -110,17 +139,74 @@ export async function searchPhase(offers: readonly Offer[], baselines: readonly 
   }
 }
 
-/** Simulate on the seeds in order, stopping at the first that fails (all seeds for baselines). */
-async function verify(c: Candidate, ctx: SimContext, seeds: readonly number[], allSeeds = false): Promise<Evaluated> {
+/**
+ * Simulate on the seeds in order, stopping at the first that fails (all seeds for baselines); then,
+ * under the availability policy, the fleet minus its largest replica on the same seeds. A search
+ * candidate that breaks the policy fails with the policy's reason; a baseline keeps its full-size
+ * verdict and carries the policy's beside it (`allSeeds`).
+ */
+async function verify(c: Candidate, ctx: SimContext, seeds: readonly number[], allSeeds: boolean, policy: AvailabilityPolicy | undefined, caps: Map<ResolvedProfile, ReplicaCapacity>): Promise<Evaluated> {
+  const outcomes = await simulateSeeds(c, ctx, seeds, allSeeds)
+  const failed = outcomes.find((o) => !o.pass)
+  if (failed) {
+    const e: Evaluated = {candidate: c, verdict: {status: 'failed', reason: `seed ${failed.seed}: ${failed.misses.join('; ')}`, outcomes}}
+    // A baseline that misses at full size is still judged against the floor (no N+1 simulation).
+    if (policy && allSeeds) e.availability = floorOnly(c, policy, caps, ctx) ?? {pass: false, reason: 'N+1: not checked (misses the SLOs at full size)'}
+    return e
+  }
+  const availability = policy ? await simulatedAvailability(c, policy, caps, ctx, seeds, allSeeds) : undefined
+  if (availability && !availability.pass && c.origin === 'search') {
+    return {candidate: c, verdict: {status: 'failed', reason: availability.reason, outcomes}, availability}
+  }
+  return {candidate: c, verdict: {status: 'passed', outcomes}, ...(availability ? {availability} : {})}
+}
+
+async function simulateSeeds(c: Candidate, ctx: SimContext, seeds: readonly number[], allSeeds: boolean): Promise<SeedOutcome[]> {
   const outcomes: SeedOutcome[] = []
   for (const seed of seeds) {
     const o = await simulateCandidate(c, seed, ctx)
     outcomes.push(o)
     if (!o.pass && !allSeeds) break
   }
+  return outcomes
+}
+
+/** The replica floor and the N+1 capacity bound, without simulating; undefined when both hold. */
+function floorOnly(c: Candidate, policy: AvailabilityPolicy, caps: Map<ResolvedProfile, ReplicaCapacity>, ctx: SimContext): AvailabilityVerdict | undefined {
+  const reason = availabilityPruneReason(c, policy, caps, ctx.load.stats)
+  return reason ? {pass: false, reason} : undefined
+}
+
+async function simulatedAvailability(c: Candidate, policy: AvailabilityPolicy, caps: Map<ResolvedProfile, ReplicaCapacity>, ctx: SimContext, seeds: readonly number[], allSeeds: boolean): Promise<AvailabilityVerdict> {
+  const floor = floorOnly(c, policy, caps, ctx)
+  if (floor) return floor
+  if (policy.survive !== 'one-replica-loss') return {pass: true, reason: floorMet(c, policy)}
+  const reduced = withoutLargestReplica(c, caps, ctx.load.stats)
+  if (!reduced) return {pass: false, reason: 'N+1: losing its only replica leaves none'}
+  const outcomes = await simulateSeeds(reduced.fleet, ctx, seeds, allSeeds)
   const failed = outcomes.find((o) => !o.pass)
-  if (failed) return {candidate: c, verdict: {status: 'failed', reason: `seed ${failed.seed}: ${failed.misses.join('; ')}`, outcomes}}
-  return {candidate: c, verdict: {status: 'passed', outcomes}}
+  if (failed) return {pass: false, lost: reduced.lost, outcomes, reason: `N+1: seed ${failed.seed}: ${failed.misses.join('; ')} with one ${reduced.lost} replica lost`}
+  const worst = Math.max(...outcomes.map((o) => o.ttftP95S ?? Number.POSITIVE_INFINITY))
+  return {pass: true, lost: reduced.lost, outcomes, reason: `N+1: meets every SLO with one ${reduced.lost} replica lost (worst TTFT p95 ${fmt(worst)} s, seeds ${outcomes.map((o) => o.seed).join(', ')})`}
+}
+
+function floorMet(c: Candidate, policy: AvailabilityPolicy): string {
+  const n = c.pools.reduce((a, p) => a + p.replicas, 0)
+  return `${n} replica${n === 1 ? '' : 's'} ≥ minReplicas ${policy.minReplicas}; losing a replica not checked (survive: none)`
+}
+
+/** --fast: the policy judged on the analytic estimate of the fleet minus its largest replica. */
+function estimatedAvailability(c: Candidate, policy: AvailabilityPolicy, caps: Map<ResolvedProfile, ReplicaCapacity>, ctx: SimContext): AvailabilityVerdict {
+  const floor = floorOnly(c, policy, caps, ctx)
+  if (floor) return {...floor, estimated: true}
+  if (policy.survive !== 'one-replica-loss') return {pass: true, reason: floorMet(c, policy), estimated: true}
+  const reduced = withoutLargestReplica(c, caps, ctx.load.stats)
+  if (!reduced) return {pass: false, reason: 'N+1: losing its only replica leaves none', estimated: true}
+  const a = analyticChecks(reduced.fleet.estimate, ctx.request.slo)
+  const misses = a.checks.filter((k) => !k.pass).map((k) => `${k.objective} ${k.actual === null ? 'no data' : fmt(k.actual)} > ${k.target}`)
+  return a.pass
+    ? {pass: true, lost: reduced.lost, estimated: true, reason: `N+1: estimated to meet every SLO with one ${reduced.lost} replica lost (TTFT p95 ${fmt(reduced.fleet.estimate.ttftP95S)} s)`}
+    : {pass: false, lost: reduced.lost, estimated: true, reason: `N+1: ${misses.join('; ')} with one ${reduced.lost} replica lost (estimated)`}
 }
 
 function sameShape(a: Candidate, b: Candidate, extra: number): boolean {
@@ -128,7 +214,7 @@ function sameShape(a: Candidate, b: Candidate, extra: number): boolean {
 }
 
 function closeness(e: Evaluated): number {
-  if (e.verdict.status === 'failed' || e.verdict.status === 'passed') return Math.max(...e.verdict.outcomes.map((o) => worstRatio(o.checks)))
+  if (e.verdict.status === 'failed' || e.verdict.status === 'passed') return Math.max(...[...e.verdict.outcomes, ...(e.availability?.outcomes ?? [])].map((o) => worstRatio(o.checks)))
   return e.candidate.estimate.ttftP95S
 }
 

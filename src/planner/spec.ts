@@ -56,6 +56,13 @@ export const ManifestConfigSchema = z
   })
   .describe('How manifests are written.')
 
+export const AvailabilitySchema = z
+  .strictObject({
+    minReplicas: z.number().int().min(1).max(1000).optional().describe('Fewest replicas a fleet may have in total, at its smallest (HPA floor included) (default 2).'),
+    survive: z.enum(['none', 'one-replica-loss']).optional().describe('one-replica-loss: the fleet must still meet the SLOs at the peak with its largest replica lost (N+1) (default one-replica-loss).'),
+  })
+  .describe('Availability floor: no single pod failure, node drain or rollout may take the service down.')
+
 export const PlanSpecSchema = z
   .strictObject({
     apiVersion: z.literal('fleetcap.dev/v1').optional(),
@@ -76,6 +83,7 @@ export const PlanSpecSchema = z
     queue: z.strictObject({deadlines: z.partialRecord(z.enum(['critical', 'high', 'normal', 'low']), z.number().positive()).optional()}).optional(),
     baselines: z.array(BaselineSchema).optional(),
     manifests: ManifestConfigSchema.optional(),
+    availability: AvailabilitySchema.optional(),
   })
   .describe('A capacity planning request.')
 
@@ -128,6 +136,13 @@ export interface ResolvedRequest {
   queueDeadlines: Partial<Record<'critical' | 'high' | 'normal' | 'low', number>>
   baselines: Array<{phase: string; scenario: string; label?: string}>
   manifests: ManifestConfig
+  availability: AvailabilityPolicy
+}
+
+/** The availability floor every fleet is held to (src/planner/availability.ts enforces it). */
+export interface AvailabilityPolicy {
+  minReplicas: number
+  survive: 'none' | 'one-replica-loss'
 }
 
 /** Fill defaults: the seeds' workload and SLOs (TTFT p95 5 s, errors < 0.1 %), least-outstanding routing. */
@@ -164,6 +179,8 @@ export function resolveRequest(spec: PlanSpec, baseDir: string): ResolvedRequest
     queueDeadlines: spec.queue?.deadlines ?? {low: 600},
     baselines: (spec.baselines ?? []).map((b) => ({...b, scenario: resolve(baseDir, b.scenario)})),
     manifests: spec.manifests ?? {},
+    // Two replicas that survive losing one: a pod failure, node drain or rollout never takes the service down.
+    availability: {minReplicas: spec.availability?.minReplicas ?? 2, survive: spec.availability?.survive ?? 'one-replica-loss'},
   }
 }
 

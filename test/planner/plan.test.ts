@@ -89,7 +89,8 @@ describe('a plan for the seeds\' three phases', () => {
     expect(failed.length).toBeGreaterThan(0)
     for (const e of failed) {
       expect(e.candidate.costPerHourUsd).toBeLessThanOrEqual(chosen.candidate.costPerHourUsd)
-      expect('reason' in e.verdict ? e.verdict.reason : '').toMatch(/^seed \d: TTFT p95 \(s\) [\d.]+ > 3/)
+      // Missed at full size, or (N+1) with its largest replica lost.
+      expect('reason' in e.verdict ? e.verdict.reason : '').toMatch(/^(seed \d: TTFT p95 \(s\) [\d.]+ > 3|N\+1: seed \d: TTFT p95 \(s\) [\d.]+ > 3 with one [a-z0-9-]+ replica lost)/)
     }
     for (const o of chosen.verdict.status === 'passed' ? chosen.verdict.outcomes : []) expect(o.ttftP95S).toBeLessThanOrEqual(3)
     expect(renderPlanMd(result)).toContain('### Why cheaper fleets were rejected')
