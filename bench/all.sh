@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `npm run bench`: every benchmark, one after another, each printing its figures and ratios.
+#   bash bench/all.sh [--quick] [--only sim|autoscale|planner|forecast|k8s]
+# The k8s case needs the local control plane's binaries (scripts/k8s/build.sh, cached after one build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=""
+only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick="--quick" ;;
+    --only) only="$2"; shift ;;
+    *) echo "bench: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+section() { printf '\n=== %s ===\n' "$1"; }
+
+if want sim; then section "simulator (M/M/c vs SimPy, Azure trace, 10M requests)"; node dist/bench/run.js $quick; fi
+if want autoscale; then section "autoscaling overhead"; node dist/bench/autoscale.js $quick; fi
+if want planner; then section "planner"; node dist/bench/planner.js; fi
+if want forecast; then section "forecasting (M4 backtest, N-BEATS training)"; node dist/bench/forecast.js; fi
+if want k8s; then
+  section "apply-to-cluster, 100 replicas"
+  bash scripts/k8s/build.sh >&2
+  node dist/bench/k8s.js
+fi
