@@ -679,17 +679,7 @@ export class FleetModel implements EventHandler {
     this.pConc[this.rPool[r]] += this.rOut[r] * (now - this.rOutSince[r])
     this.rOutSince[r] = now
     this.rOut[r] = 0
-    if (this.isLlm) {
-      this.noteKv(r)
-      this.rKvUsed[r] = 0
-      this.rGen[r]++ // its pending step event is void
-      this.rPhase[r] = PH_IDLE
-      this.rPfN[r] = 0
-      this.rPfHead[r] = 0
-      this.rB[r] = 0
-      this.rC[r] = 0
-      this.rMinDone[r] = Number.POSITIVE_INFINITY
-    }
+    if (this.isLlm) this.clearBatch(r)
     this.retire(r)
     this.inFlightCalls -= lost.length
     for (const c of lost) {
@@ -709,6 +699,19 @@ export class FleetModel implements EventHandler {
 
   replicaState(r: number): ReplicaState {
     return this.rState[r] as ReplicaState
+  }
+
+  /** Empty an LLM replica's batch: its KV, prefill ring and decode state; its pending step event is void. */
+  private clearBatch(r: number): void {
+    this.noteKv(r)
+    this.rKvUsed[r] = 0
+    this.rGen[r]++
+    this.rPhase[r] = PH_IDLE
+    this.rPfN[r] = 0
+    this.rPfHead[r] = 0
+    this.rB[r] = 0
+    this.rC[r] = 0
+    this.rMinDone[r] = Number.POSITIVE_INFINITY
   }
 
   private retire(r: number): void {
@@ -795,17 +798,7 @@ export class FleetModel implements EventHandler {
     this.rOutSince[r] = now
     this.rOut[r] = 0
     if (inBucket) this.bucketIn(r)
-    if (this.isLlm) {
-      this.noteKv(r)
-      this.rKvUsed[r] = 0
-      this.rGen[r]++ // its pending step event is void
-      this.rPhase[r] = PH_IDLE
-      this.rPfN[r] = 0
-      this.rPfHead[r] = 0
-      this.rB[r] = 0
-      this.rC[r] = 0
-      this.rMinDone[r] = Number.POSITIVE_INFINITY
-    }
+    if (this.isLlm) this.clearBatch(r)
     this.setLevel(r, 0)
     this.inFlightCalls -= taken.length
     let retried = 0
