@@ -16,6 +16,7 @@ import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {RandomStreams} from '../src/engine/random.js'
+import {erlangC} from '../src/planner/analytic.js'
 import {FleetModel} from '../src/sim/fleet-model.js'
 import {M_WAIT} from '../src/sim/metrics.js'
 import {runFleetModel} from '../src/sim/run.js'
@@ -152,15 +153,7 @@ function runSimpy(n: number): SimpyResult | {error: string} {
 
 /** Erlang C mean wait of M/M/c. */
 function erlangCWait(lambda: number, mu: number, c: number): number {
-  const a = lambda / mu
-  let sum = 0
-  let term = 1
-  for (let k = 0; k < c; k++) {
-    if (k > 0) term *= a / k
-    sum += term
-  }
-  const last = (term * a) / c / (1 - a / c)
-  return last / (sum + last) / (c * mu - lambda)
+  return erlangC(c, lambda / mu) / (c * mu - lambda)
 }
 
 const fmt = (x: number, d = 2): string => x.toLocaleString('en-US', {maximumFractionDigits: d, minimumFractionDigits: d})

@@ -1,3 +1,4 @@
+import {erlangC} from '../../src/planner/analytic.js'
 import type {LlmReplicaModel} from '../../src/sim/types.js'
 import type {Priority, Task, TaskStream} from '../../src/workload/types.js'
 import type {Rng} from '../../src/engine/random.js'
@@ -60,15 +61,5 @@ export function linearCost(p: {a: number; b: number; d: number; e: number; kv: n
 
 /** Erlang C: mean wait in queue of M/M/c with arrival rate λ and service rate μ per server. */
 export function erlangCWait(lambda: number, mu: number, c: number): number {
-  const a = lambda / mu
-  const rho = a / c
-  let sum = 0
-  let term = 1
-  for (let k = 0; k < c; k++) {
-    if (k > 0) term *= a / k
-    sum += term
-  }
-  const last = (term * a) / c / (1 - rho)
-  const pWait = last / (sum + last)
-  return pWait / (c * mu - lambda)
+  return erlangC(c, lambda / mu) / (c * mu - lambda)
 }
