@@ -1,6 +1,7 @@
 import * as hdr from 'hdr-histogram-js'
 
 import {PRIORITIES} from '../workload/types.js'
+import {HdrCounts} from './hdr-counts.js'
 
 /** Latency metrics reported per call (one LLM request or one generic job) and per task. */
 export const METRICS = ['queueWait', 'ttft', 'tpot', 'e2e', 'taskE2e'] as const
@@ -58,14 +59,14 @@ function newHistogram(bitBucketSize: 32 | 64): hdr.Histogram {
 }
 
 /**
- * Streaming latency quantiles: an HdrHistogram (hdr-histogram-js, 3 significant digits) per metric
- * and priority class, values recorded in whole microseconds, so memory stays fixed however long
- * the run. Means are exact (kept as sums beside the histograms). Overall figures merge the classes
- * at the end instead of recording twice on the hot path. WebAssembly histograms hold memory outside
- * the JS heap: call dispose() when done (simulate() does).
+ * Streaming latency quantiles: an HdrHistogram (3 significant digits) per metric and priority class,
+ * values recorded in whole microseconds, so memory stays fixed however long the run. The hot path
+ * counts into HdrHistogram's own bucket layout (HdrCounts); summaries hand the counts to
+ * hdr-histogram-js, which merges the classes and computes the quantiles. Means and maxima are exact
+ * (kept beside the histograms). Call dispose() when done (simulate() does).
  */
 export class LatencyRecorder {
-  private readonly hists: (hdr.Histogram | undefined)[]
+  private readonly hists: (HdrCounts | undefined)[]
   private readonly sums = new Float64Array(RECORDED * CLASSES)
   private readonly counts = new Float64Array(RECORDED * CLASSES)
   // Exact zeros (a call that did not wait) are counted here and added to the histogram once at the
@@ -121,8 +122,8 @@ export class LatencyRecorder {
       return
     }
     let h = this.hists[i]
-    if (h === undefined) h = this.hists[i] = newHistogram(32)
-    h.recordValue(Math.round(seconds * 1e6))
+    if (h === undefined) h = this.hists[i] = new HdrCounts(() => newHistogram(64))
+    h.record(Math.round(seconds * 1e6))
     this.sums[i] += seconds
     this.counts[i]++
   }
@@ -170,18 +171,22 @@ export class LatencyRecorder {
     const n = this.count(metric, cls)
     if (n === 0) return null
     const h = newHistogram(64)
+    let max = 0
     try {
       for (const src of SOURCES[metric]) {
         for (let c = 0; c < CLASSES; c++) {
           if (cls >= 0 && c !== cls) continue
           const i = src * CLASSES + c
           const part = this.hists[i]
-          if (part !== undefined) h.add(part)
+          if (part !== undefined) {
+            part.addTo(h)
+            if (part.max > max) max = part.max
+          }
           if (this.zeros[i] > 0) h.recordValueWithCount(0, this.zeros[i])
         }
       }
       const q = (p: number): number => h.getValueAtPercentile(p) / 1e6
-      return {count: n, meanS: this.mean(metric, cls), p50S: q(50), p90S: q(90), p95S: q(95), p99S: q(99), maxS: h.maxValue / 1e6}
+      return {count: n, meanS: this.mean(metric, cls), p50S: q(50), p90S: q(90), p95S: q(95), p99S: q(99), maxS: max / 1e6}
     } finally {
       h.destroy()
     }
@@ -190,7 +195,7 @@ export class LatencyRecorder {
   /** Free the histograms (WebAssembly memory). The recorder is unusable afterwards. */
   dispose(): void {
     for (let i = 0; i < this.hists.length; i++) {
-      this.hists[i]?.destroy()
+      this.hists[i]?.dispose()
       this.hists[i] = undefined
     }
   }

@@ -1,5 +1,8 @@
+import * as hdr from 'hdr-histogram-js'
 import {describe, expect, it} from 'vitest'
 
+import {Rng} from '../../src/engine/random.js'
+import {countsIndex, HdrCounts, valueFromIndex} from '../../src/sim/hdr-counts.js'
 import {LatencyRecorder, M_E2E, M_TASK_E2E, M_TTFT, M_WAIT, R_E2E_CHAIN_CALL, R_E2E_SOLO, R_TASK_E2E_CHAIN, R_TTFT, R_WAIT} from '../../src/sim/metrics.js'
 
 describe('LatencyRecorder', () => {
@@ -39,5 +42,48 @@ describe('LatencyRecorder', () => {
     expect(l.attainment(M_TASK_E2E)).toBeCloseTo(0.5, 12)
     expect(l.attainment(M_WAIT)).toBeNull()
     l.dispose()
+  })
+})
+
+describe('HdrCounts', () => {
+  it('gives the very histogram hdr-histogram-js builds from the same values, overflow included', () => {
+    const direct = hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+    const viaCounts = hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+    const counts = new HdrCounts(() => hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3}))
+    const rng = new Rng(42)
+    let max = 0
+    for (let i = 0; i < 50_000; i++) {
+      // Log-uniform over 0 … 1e11 µs: every bucket of the layout, and values past 2^31 (the overflow path).
+      const v = Math.floor(Math.exp(rng.next() * Math.log(1e11)))
+      direct.recordValue(v)
+      counts.record(v)
+      if (v > max) max = v
+    }
+    for (const v of [0, 1, 2047, 2048, 2049, 4095, 4096, 2 ** 31 - 1, 2 ** 31]) {
+      direct.recordValue(v)
+      counts.record(v)
+      if (v > max) max = v
+    }
+    counts.addTo(viaCounts)
+    expect(viaCounts.totalCount).toBe(direct.totalCount)
+    expect(counts.total).toBe(direct.totalCount)
+    expect(counts.max).toBe(max)
+    for (const p of [0.1, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100]) {
+      expect(viaCounts.getValueAtPercentile(p), `p${p}`).toBe(direct.getValueAtPercentile(p))
+    }
+    counts.dispose()
+  })
+
+  it('maps each counts index back to the lowest value that lands in it', () => {
+    const counts = new HdrCounts(() => {
+      throw new Error('no overflow expected')
+    })
+    for (const v of [0, 5, 2047, 2048, 3000, 123_456, 2 ** 30 + 7]) {
+      const lo = valueFromIndex(countsIndex(v))
+      expect(lo).toBeLessThanOrEqual(v)
+      expect(countsIndex(lo)).toBe(countsIndex(v))
+    }
+    counts.record(1)
+    expect(counts.max).toBe(1)
   })
 })
