@@ -119,7 +119,9 @@ export class FleetModel implements EventHandler {
   private rGoneAt: Float64Array
   private rBusyS: Float64Array // busy seconds integrated up to rLevelSince (per-replica utilization)
   private rSlow: Float64Array // step / service time multiplier (1 healthy; 1 / throughputFactor degraded)
-  private rOutSince: Float64Array
+  // Sum of the dispatch times of the calls running on the replica: with rOut it gives their time in
+  // flight so far (rOut·now − rDispSum) without integrating at every dispatch and completion.
+  private rDispSum: Float64Array
   // LLM replica step state
   private rPhase: Uint8Array
   private rGen: Int32Array
@@ -292,7 +294,7 @@ export class FleetModel implements EventHandler {
     this.rGoneAt = new Float64Array(cap).fill(Number.POSITIVE_INFINITY)
     this.rBusyS = new Float64Array(cap)
     this.rSlow = new Float64Array(cap).fill(1)
-    this.rOutSince = new Float64Array(cap)
+    this.rDispSum = new Float64Array(cap)
     this.rPhase = new Uint8Array(cap)
     this.rGen = new Int32Array(cap)
     this.rRunStart = new Float64Array(cap)
@@ -350,7 +352,6 @@ export class FleetModel implements EventHandler {
     this.rSeqOff[r] = seqOff
     this.rMinDone[r] = Number.POSITIVE_INFINITY
     this.rBornAt[r] = this.sim.now
-    this.rOutSince[r] = this.sim.now
     this.rLevelSince[r] = this.sim.now
     this.rKvSince[r] = this.sim.now
   }
@@ -599,17 +600,40 @@ export class FleetModel implements EventHandler {
 
   /** Change a replica's outstanding count by ±1, keeping the least-outstanding index. */
   private addOutstanding(r: number, delta: number): void {
-    const now = this.sim.now
-    this.pConc[this.rPool[r]] += this.rOut[r] * (now - this.rOutSince[r])
-    this.rOutSince[r] = now
     if (this.useBuckets && this.rState[r] === ReplicaState.READY) {
       this.bucketOut(r)
       this.rOut[r] += delta
       this.bucketIn(r)
+      if (this.rOut[r] === 0) this.rDispSum[r] = 0 // no rounding drift carried past an empty replica
     } else {
       this.rOut[r] += delta
-      if (this.rOut[r] === 0 && this.rState[r] === ReplicaState.DRAINING) this.retire(r)
+      if (this.rOut[r] === 0) {
+        this.rDispSum[r] = 0
+        if (this.rState[r] === ReplicaState.DRAINING) this.retire(r)
+      }
     }
+  }
+
+  /**
+   * Call c leaves replica r now (it completed, or was taken back): book its time in flight to the
+   * pool and, on a generic replica (busy = calls running / slots), its share of busy time.
+   */
+  private bookCall(c: number, r: number): void {
+    const d = this.cDispatch[c]
+    const inFlight = this.sim.now - d
+    const p = this.rPool[r]
+    this.pConc[p] += inFlight
+    this.rDispSum[r] -= d
+    if (!this.isLlm) {
+      const busy = inFlight / this.rCap[r]
+      this.pBusy[p] += busy
+      this.rBusyS[r] += busy
+    }
+  }
+
+  /** Seconds in flight so far of the calls running on replica r, not booked yet. */
+  private unbookedS(r: number): number {
+    return this.rOut[r] * this.sim.now - this.rDispSum[r]
   }
 
   // ------------------------------------------------------------------ replica lifecycle
@@ -676,9 +700,9 @@ export class FleetModel implements EventHandler {
     for (let c = 0; c < this.cCap; c++) if ((this.cFlags[c] & F_RUNNING) !== 0 && this.cReplica[c] === r) lost.push(c)
     // Oldest first at the head of the queue: put them back newest first.
     lost.sort((a, b) => this.cIssue[b] - this.cIssue[a] || b - a)
-    this.pConc[this.rPool[r]] += this.rOut[r] * (now - this.rOutSince[r])
-    this.rOutSince[r] = now
+    for (const c of lost) this.bookCall(c, r)
     this.rOut[r] = 0
+    this.rDispSum[r] = 0
     if (this.isLlm) this.clearBatch(r)
     this.retire(r)
     this.inFlightCalls -= lost.length
@@ -756,6 +780,7 @@ export class FleetModel implements EventHandler {
 
   /** Seconds replica r has spent busy (stepping, or slot-fraction busy) up to now. */
   replicaBusyS(r: number): number {
+    if (!this.isLlm) return this.rBusyS[r] + this.unbookedS(r) / this.rCap[r]
     return this.rBusyS[r] + this.rLevel[r] * (this.sim.now - this.rLevelSince[r])
   }
 
@@ -794,9 +819,9 @@ export class FleetModel implements EventHandler {
     taken.sort((a, b) => this.cIssue[b] - this.cIssue[a] || b - a)
     const inBucket = this.useBuckets && this.rState[r] === ReplicaState.READY
     if (inBucket) this.bucketOut(r)
-    this.pConc[this.rPool[r]] += this.rOut[r] * (now - this.rOutSince[r])
-    this.rOutSince[r] = now
+    for (const c of taken) this.bookCall(c, r)
     this.rOut[r] = 0
+    this.rDispSum[r] = 0
     if (inBucket) this.bucketIn(r)
     if (this.isLlm) this.clearBatch(r)
     this.setLevel(r, 0)
@@ -923,9 +948,9 @@ export class FleetModel implements EventHandler {
     if ((this.cFlags[c] & F_DISPATCHED) === 0) this.latency.record(R_WAIT, cls, now - this.cIssue[c])
     this.cFlags[c] = F_RUNNING | F_DISPATCHED
     this.addOutstanding(r, 1)
+    this.rDispSum[r] += now
     this.inFlightCalls++
     if (!this.isLlm) {
-      this.setLevel(r, this.rOut[r] / this.rCap[r])
       // cDoneAt tells a stale completion (the call was taken back from a lost replica) from the real one.
       const done = now + this.cService[c] * this.rSlow[r]
       this.cDoneAt[c] = done
@@ -1010,8 +1035,8 @@ export class FleetModel implements EventHandler {
   private serviceDone(r: number, c: number): void {
     if (this.rState[r] === ReplicaState.GONE) return // the replica failed; its calls were handled then
     if (this.cReplica[c] !== r || this.cDoneAt[c] !== this.sim.now) return // taken back (a partition) and sent again
+    this.bookCall(c, r)
     this.addOutstanding(r, -1)
-    this.setLevel(r, this.rOut[r] / this.rCap[r])
     this.completeCall(c, r)
     if (this.queue.size > 0) this.drainQueue()
   }
@@ -1072,6 +1097,7 @@ export class FleetModel implements EventHandler {
       this.heapPop(r)
       this.rC[r] -= this.cPrompt[c] + this.cOutput[c]
       this.rKvUsed[r] -= this.cPrompt[c] + this.cOutput[c]
+      this.bookCall(c, r)
       this.addOutstanding(r, -1)
       this.completeCall(c, r)
     }
@@ -1259,15 +1285,21 @@ export class FleetModel implements EventHandler {
       let kv = 0
       let kvCap = 0
       let reps = 0
+      let unbooked = 0 // generic: busy time so far of the calls still running
       for (let r = 0; r < this.nRep; r++) {
         if (this.rPool[r] !== p) continue
-        this.setLevel(r, this.rLevel[r])
-        if (this.rLevel[r] > 0) busyNow++
+        if (this.isLlm) {
+          this.setLevel(r, this.rLevel[r])
+          if (this.rLevel[r] > 0) busyNow++
+        } else {
+          if (this.rOut[r] > 0) busyNow++
+          unbooked += this.unbookedS(r) / this.rCap[r]
+        }
         if (this.rState[r] !== ReplicaState.GONE) reps++
         kv += this.rKvUsed[r]
         kvCap += this.rKvCap[r]
       }
-      const busyTotal = this.pBusy[p]
+      const busyTotal = this.pBusy[p] + unbooked
       const util = reps > 0 ? (busyTotal - this.sPoolBusyPrev[p]) / (reps * dt) : 0
       this.sPoolBusyPrev[p] = busyTotal
       row.push(busyNow, util, this.isLlm && kvCap > 0 ? kv / kvCap : 0)
@@ -1291,8 +1323,15 @@ export class FleetModel implements EventHandler {
     for (let r = 0; r < this.nRep; r++) {
       this.setLevel(r, this.rLevel[r])
       if (this.isLlm) this.noteKv(r)
-      this.pConc[this.rPool[r]] += this.rOut[r] * (this.sim.now - this.rOutSince[r])
-      this.rOutSince[r] = this.sim.now
+      // Calls still running (a run cut at its duration): book their time so far.
+      const p = this.rPool[r]
+      const unbooked = this.unbookedS(r)
+      this.pConc[p] += unbooked
+      if (!this.isLlm) {
+        this.pBusy[p] += unbooked / this.rCap[r]
+        this.rBusyS[r] += unbooked / this.rCap[r]
+      }
+      this.rDispSum[r] = this.rOut[r] * this.sim.now
       this.pReplicaS[this.rPool[r]] += Math.min(this.sim.now, this.rGoneAt[r]) - this.rBornAt[r]
     }
   }
@@ -1415,7 +1454,7 @@ function rankOf(p: Task['priority']): number {
 /** Per-replica arrays, grown together when replicas are added at runtime. */
 const REPLICA_ARRAYS = [
   'rPool', 'rState', 'rCap', 'rOut', 'rKvCap', 'rKvUsed', 'rWeight', 'rSwrr', 'rEwma', 'rLevel', 'rLevelSince', 'rKvSince',
-  'rBornAt', 'rGoneAt', 'rBusyS', 'rSlow', 'rOutSince', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rPfHead', 'rPfN',
+  'rBornAt', 'rGoneAt', 'rBusyS', 'rSlow', 'rDispSum', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rPfHead', 'rPfN',
   'bNext', 'bPrev',
 ] as const
 
