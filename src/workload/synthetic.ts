@@ -256,12 +256,16 @@ export class SyntheticWorkload implements AsyncIterable<readonly Task[]> {
 
   /** Up to chunkSize tasks; empty when the workload is over. */
   nextChunk(): Task[] {
-    const out: Task[] = []
-    while (out.length < this.chunkSize) {
+    const size = this.chunkSize
+    // Allocated at full size and cut to what was made: no regrowth while filling.
+    const out = new Array<Task>(size)
+    let n = 0
+    while (n < size) {
       const t = this.nextArrival()
       if (t < 0) break
-      out.push(this.task(t))
+      out[n++] = this.task(t)
     }
+    out.length = n
     return out
   }
 
