@@ -366,29 +366,29 @@ export class FleetModel implements EventHandler {
     this.lastArrivalS = this.sim.now
     const cls = rankOf(task.priority)
     this.tasksByClass[cls]++
-    if (task.calls.length === 0 && task.serviceTimeS === undefined) {
-      throw new InputError({field: `task ${task.id}`}, 'a task needs at least one call or a serviceTimeS')
-    }
-    if (!this.isLlm && task.serviceTimeS === undefined) {
-      throw new InputError({field: `task ${task.id}`}, 'a generic pool needs tasks with serviceTimeS')
-    }
-    if (this.isLlm && task.calls.length === 0) {
-      throw new InputError({field: `task ${task.id}`}, 'an LLM pool needs tasks with at least one call (tokens)')
-    }
+    if (this.isLlm ? task.calls.length === 0 : task.serviceTimeS === undefined) this.refuseTask(task)
     if (this.tFreeN === 0) this.growTasks(this.tCap * 2)
     const t = this.tFree[--this.tFreeN]
     this.tObj[t] = task
     this.tNext[t] = 0
     this.tRetries[t] = 0
     this.tasksInSystem++
-    this.issueCall(t, task)
+    this.issueCall(t, task, cls)
   }
 
-  /** Issue the task's next call: route it at once when the queue is empty, else queue it. */
-  private issueCall(t: number, task: Task): void {
+  /** A task the fleet cannot serve: say why (off the hot path). */
+  private refuseTask(task: Task): never {
+    if (task.calls.length === 0 && task.serviceTimeS === undefined) {
+      throw new InputError({field: `task ${task.id}`}, 'a task needs at least one call or a serviceTimeS')
+    }
+    if (!this.isLlm) throw new InputError({field: `task ${task.id}`}, 'a generic pool needs tasks with serviceTimeS')
+    throw new InputError({field: `task ${task.id}`}, 'an LLM pool needs tasks with at least one call (tokens)')
+  }
+
+  /** Issue the task's next call (class cls): route it at once when the queue is empty, else queue it. */
+  private issueCall(t: number, task: Task, cls: number): void {
     const now = this.sim.now
     const k = this.tNext[t]++
-    const cls = rankOf(task.priority)
     if (this.cFreeN === 0) this.growCalls(this.cCap * 2)
     const c = this.cFree[--this.cFreeN]
     this.cTask[c] = t
@@ -1011,7 +1011,7 @@ export class FleetModel implements EventHandler {
         break
       case EV_CALL_ISSUE: {
         const task = this.tObj[target] as Task
-        this.issueCall(target, task)
+        this.issueCall(target, task, rankOf(task.priority))
         break
       }
       case EV_SAMPLE:
