@@ -114,18 +114,27 @@ export class LatencyRecorder {
   /** Record one value of a recorded series (R_*) for a priority class. */
   record(series: number, cls: number, seconds: number): void {
     const i = series * CLASSES + cls
-    if (this.taps !== undefined) for (const t of this.taps) if (t.series.includes(series)) t.h.recordValue(Math.round(seconds * 1e6))
+    if (this.taps !== undefined) this.feedTaps(series, seconds)
     if (seconds <= this.thresholds[series]) this.within[i]++
+    this.counts[i]++
     if (seconds === 0) {
       this.zeros[i]++
-      this.counts[i]++
       return
     }
-    let h = this.hists[i]
-    if (h === undefined) h = this.hists[i] = new HdrCounts(() => newHistogram(64))
-    h.record(Math.round(seconds * 1e6))
     this.sums[i] += seconds
-    this.counts[i]++
+    const h = this.hists[i]
+    if (h !== undefined) h.record(Math.round(seconds * 1e6))
+    else this.firstValue(i, seconds)
+  }
+
+  private feedTaps(series: number, seconds: number): void {
+    for (const t of this.taps ?? []) if (t.series.includes(series)) t.h.recordValue(Math.round(seconds * 1e6))
+  }
+
+  private firstValue(i: number, seconds: number): void {
+    const h = new HdrCounts(() => newHistogram(64))
+    this.hists[i] = h
+    h.record(Math.round(seconds * 1e6))
   }
 
   /** Exact mean of a metric over one class, or over all classes when cls is -1. */
