@@ -50,66 +50,75 @@ export class EventQueue {
     let i = this.n++
     const T = this.time
     const S = this.seq
+    const K = this.kind
+    const G = this.target
+    const P = this.payload
     while (i > 0) {
       const p = (i - 1) >> 1
       const pt = T[p]
       if (pt < time || (pt === time && S[p] < s)) break
-      this.move(p, i)
+      T[i] = pt
+      S[i] = S[p]
+      K[i] = K[p]
+      G[i] = G[p]
+      P[i] = P[p]
       i = p
     }
     T[i] = time
     S[i] = s
-    this.kind[i] = kind
-    this.target[i] = target
-    this.payload[i] = payload
+    K[i] = kind
+    G[i] = target
+    P[i] = payload
   }
 
   /** Remove the earliest event into the popped* fields; returns false when empty. */
   pop(): boolean {
     if (this.n === 0) return false
-    this.poppedTime = this.time[0]
-    this.poppedKind = this.kind[0]
-    this.poppedTarget = this.target[0]
-    this.poppedPayload = this.payload[0]
-    const last = --this.n
-    if (last === 0) return true
     const T = this.time
     const S = this.seq
+    const K = this.kind
+    const G = this.target
+    const P = this.payload
+    this.poppedTime = T[0]
+    this.poppedKind = K[0]
+    this.poppedTarget = G[0]
+    this.poppedPayload = P[0]
+    const last = --this.n
+    if (last === 0) return true
     const lt = T[last]
     const ls = S[last]
-    const lk = this.kind[last]
-    const lg = this.target[last]
-    const lp = this.payload[last]
     // Sift the last element down from the root with a hole.
     let i = 0
     const half = last >> 1
     while (i < half) {
       let c = 2 * i + 1
       const r = c + 1
-      if (r < last && (T[r] < T[c] || (T[r] === T[c] && S[r] < S[c]))) c = r
-      const ct = T[c]
+      let ct = T[c]
+      if (r < last) {
+        const rt = T[r]
+        if (rt < ct || (rt === ct && S[r] < S[c])) {
+          c = r
+          ct = rt
+        }
+      }
       if (lt < ct || (lt === ct && ls < S[c])) break
-      this.move(c, i)
+      T[i] = ct
+      S[i] = S[c]
+      K[i] = K[c]
+      G[i] = G[c]
+      P[i] = P[c]
       i = c
     }
     T[i] = lt
     S[i] = ls
-    this.kind[i] = lk
-    this.target[i] = lg
-    this.payload[i] = lp
+    K[i] = K[last]
+    G[i] = G[last]
+    P[i] = P[last]
     return true
   }
 
   clear(): void {
     this.n = 0
-  }
-
-  private move(from: number, to: number): void {
-    this.time[to] = this.time[from]
-    this.seq[to] = this.seq[from]
-    this.kind[to] = this.kind[from]
-    this.target[to] = this.target[from]
-    this.payload[to] = this.payload[from]
   }
 
   private grow(): void {
