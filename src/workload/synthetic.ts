@@ -256,17 +256,24 @@ export class SyntheticWorkload implements AsyncIterable<readonly Task[]> {
 
   /** Up to chunkSize tasks; empty when the workload is over. */
   nextChunk(): Task[] {
-    const size = this.chunkSize
-    // Allocated at full size and cut to what was made: no regrowth while filling.
-    const out = new Array<Task>(size)
+    // Allocated at full size and cut to what was made: no regrowth while filling. Only the last chunk
+    // comes out short. The loop is a function of its own so that V8's on-stack-compiled loop never
+    // exits into code it has no feedback for (that cost a deoptimization per chunk).
+    const out = new Array<Task>(this.chunkSize)
+    const n = this.fill(out)
+    return n === out.length ? out : out.slice(0, n)
+  }
+
+  /** Fill `out` with the next tasks; returns how many (fewer than its length when the workload ends). */
+  private fill(out: Task[]): number {
+    const size = out.length
     let n = 0
     while (n < size) {
       const t = this.nextArrival()
       if (t < 0) break
       out[n++] = this.task(t)
     }
-    out.length = n
-    return out
+    return n
   }
 
   /** Next accepted arrival time, or -1 past the duration. Thinning against the shape's maximum. */
