@@ -397,21 +397,8 @@ export class FleetModel implements EventHandler {
     // A task's own deadline (from its arrival) bounds when its first call starts; the class deadline
     // bounds how long any call waits in the queue.
     this.cDeadline[c] = k === 0 && task.deadlineS !== undefined ? task.arrivalS + task.deadlineS : now + this.deadlineS[cls]
-    if (this.isLlm) {
-      const call = task.calls[k]
-      const prompt = Math.max(1, call.inputTokens)
-      const output = Math.max(1, call.outputTokens)
-      this.cPrompt[c] = prompt
-      this.cOutput[c] = output
-      if (prompt + output > this.maxKvCap) {
-        this.dropCall(c, DROP_TOO_LARGE)
-        return
-      }
-    } else {
-      this.cPrompt[c] = 0
-      this.cOutput[c] = 0
-      this.cService[c] = task.serviceTimeS as number
-    }
+    if (!this.isLlm) this.cService[c] = task.serviceTimeS as number
+    else if (!this.takeTokens(c, task, k)) return
     if (this.policy === 4) this.curTaskType = this.typeId(task.taskType)
     if (this.queue.size === 0) {
       const r = this.pick(c)
@@ -428,6 +415,23 @@ export class FleetModel implements EventHandler {
     this.queue.push(cls, c)
     if (this.queue.size > this.peakQueueDepth) this.peakQueueDepth = this.queue.size
     if (this.queue.size > 1) this.drainQueue()
+  }
+
+  /**
+   * An LLM call's prompt and output tokens into slot c (generic calls keep 0: slots are only ever
+   * used by one kind of pool). False, and the call dropped, when no replica could ever hold it.
+   */
+  private takeTokens(c: number, task: Task, k: number): boolean {
+    const call = task.calls[k]
+    const prompt = Math.max(1, call.inputTokens)
+    const output = Math.max(1, call.outputTokens)
+    this.cPrompt[c] = prompt
+    this.cOutput[c] = output
+    if (prompt + output > this.maxKvCap) {
+      this.dropCall(c, DROP_TOO_LARGE)
+      return false
+    }
+    return true
   }
 
   /** Dispatch from the head of the queue while some replica can take it; drop expired heads. */
@@ -955,8 +959,14 @@ export class FleetModel implements EventHandler {
       const done = now + this.cService[c] * this.rSlow[r]
       this.cDoneAt[c] = done
       this.sim.schedule(done, EV_SERVICE_DONE, r, c)
-      return
+    } else {
+      this.admitSequence(c, r)
     }
+  }
+
+  /** Put LLM call c into replica r's batch: reserve its KV, queue its prompt, wake the replica. */
+  private admitSequence(c: number, r: number): void {
+    const now = this.sim.now
     this.noteKv(r)
     this.rKvUsed[r] += this.cPrompt[c] + this.cOutput[c]
     this.cPrefillLeft[c] = this.cPrompt[c]
@@ -1199,24 +1209,9 @@ export class FleetModel implements EventHandler {
     this.callsCompleted++
     this.inFlightCalls--
     this.pCalls[p]++
-    let perUnit: number
-    if (this.isLlm) {
-      const out = this.cOutput[c]
-      const ttft = this.cFirst[c] - this.cIssue[c]
-      this.latency.record(R_TTFT, cls, ttft)
-      if (out > 1) this.latency.record(R_TPOT, cls, (e2e - ttft) / (out - 1))
-      this.pIn[p] += this.cPrompt[c]
-      this.pOut[p] += out
-      this.inputTokens += this.cPrompt[c]
-      perUnit = (now - this.cDispatch[c]) / out
-    } else {
-      perUnit = now - this.cDispatch[c]
-    }
+    if (this.isLlm) this.completeTokens(c, p, cls, e2e)
     // Recent performance, for the score policy only.
-    if (this.policy === 4) {
-      const e = this.rEwma[r]
-      this.rEwma[r] = e === 0 ? perUnit : e + this.ewmaAlpha * (perUnit - e)
-    }
+    if (this.policy === 4) this.notePerformance(c, r)
     const t = this.cTask[c]
     this.freeCall(c)
     const task = this.tObj[t] as Task
@@ -1231,6 +1226,25 @@ export class FleetModel implements EventHandler {
     this.sCompleted++
     if (chain) this.latency.record(R_TASK_E2E_CHAIN, cls, now - task.arrivalS)
     this.freeTask(t)
+  }
+
+  /** An LLM call's TTFT, TPOT and token counts. */
+  private completeTokens(c: number, p: number, cls: number, e2e: number): void {
+    const out = this.cOutput[c]
+    const ttft = this.cFirst[c] - this.cIssue[c]
+    this.latency.record(R_TTFT, cls, ttft)
+    if (out > 1) this.latency.record(R_TPOT, cls, (e2e - ttft) / (out - 1))
+    this.pIn[p] += this.cPrompt[c]
+    this.pOut[p] += out
+    this.inputTokens += this.cPrompt[c]
+  }
+
+  /** The score policy's view of replica r: an EWMA of service time (per output token for LLM calls). */
+  private notePerformance(c: number, r: number): void {
+    const service = this.sim.now - this.cDispatch[c]
+    const perUnit = this.isLlm ? service / this.cOutput[c] : service
+    const e = this.rEwma[r]
+    this.rEwma[r] = e === 0 ? perUnit : e + this.ewmaAlpha * (perUnit - e)
   }
 
   // ------------------------------------------------------------------ accounting
