@@ -181,6 +181,12 @@ describe('apply-to-cluster against a real control plane', () => {
     await executor(client, twoPhase).apply({mode: 'apply'})
     // Someone else takes spec.replicas of llama-70b with their own field manager.
     await client.apply({apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'llama-70b', namespace: 'conflict'}, spec: {replicas: 3}}, {manager: 'oncall-kubectl', force: true})
+    // Let the third pod come up first: a snapshot taken while it starts would differ from a later one
+    // by the pod's readiness alone (this raced once under load).
+    await waitFor('llama-70b at 3 ready replicas', async () => {
+      const s = (await deployment(client, 'llama-70b')).status as {replicas?: number; readyReplicas?: number} | undefined
+      return s?.replicas === 3 && s.readyReplicas === 3
+    })
     const before = await namespaceState(client)
     const error = await executor(client, twoPhase).apply({mode: 'apply'}).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(FieldConflictError)
