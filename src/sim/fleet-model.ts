@@ -497,8 +497,6 @@ export class FleetModel implements EventHandler {
 
   /** The replica the policy picks among those that can take call c now, or -1. */
   private pick(c: number): number {
-    // One small dispatch; each policy in a function of its own keeps this on the hot path cheap to
-    // inline (V8 inlines by bytecode size, and the policies together were most of it).
     switch (this.policy) {
       case 1:
         return this.pickLeastOutstanding(c)
