@@ -43,6 +43,8 @@ interface CaseResult {
   note: string
   /** With --rounds R > 1: median CPU seconds of rounds 2…R (compiled code). */
   warmCpuS?: number
+  /** With --rounds R > 1: median wall seconds of rounds 2…R. */
+  warmWallS?: number
 }
 
 // M/M/c parameters shared with SimPy.
@@ -190,7 +192,8 @@ async function main(): Promise<void> {
     const runs: CaseResult[] = []
     for (let i = 0; i < rounds; i++) runs.push(await runCase(args[ci + 1], n))
     const warm = runs.slice(1).map((x) => x.cpuS).sort((a, b) => a - b)
-    const out = warm.length > 0 ? {...runs[0], warmCpuS: warm[warm.length >> 1], warmRounds: warm.length} : runs[0]
+    const warmWall = runs.slice(1).map((x) => x.wallS).sort((a, b) => a - b)
+    const out = warm.length > 0 ? {...runs[0], warmCpuS: warm[warm.length >> 1], warmWallS: warmWall[warmWall.length >> 1], warmRounds: warm.length} : runs[0]
     process.stdout.write(`${JSON.stringify(out)}\n`)
     return
   }
@@ -271,6 +274,11 @@ async function main(): Promise<void> {
   const spRate = (p: (typeof pairs)[number]): number => perCpu(p.sp.tasks, p.sp.cpuS)
   const cold = ratio((p) => perCpu(p.fc.tasks, p.fc.cpuS) / spRate(p))
   const warm = ratio((p) => perCpu(p.fc.tasks, p.fc.warmCpuS) / spRate(p))
+  // By wall clock too: SimPy is single-threaded; Node's GC and compiler threads add CPU time that
+  // overlaps the simulation.
+  const spWallRate = (p: (typeof pairs)[number]): number => perCpu(p.sp.tasks, p.sp.wallS)
+  const coldWall = ratio((p) => perCpu(p.fc.tasks, p.fc.wallS) / spWallRate(p))
+  const warmWall = ratio((p) => perCpu(p.fc.tasks, p.fc.warmWallS) / spWallRate(p))
   const floorWarm = ratio((p) => perCpu(p.floor.tasks, p.floor.warmCpuS) / spRate(p))
   const share = ratio((p) => (p.fc.warmCpuS as number) / p.fc.tasks / ((p.floor.warmCpuS as number) / p.floor.tasks))
   const sp = pairs.map((p) => p.sp)
@@ -278,6 +286,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `SimPy ${sp[0].simpy}, same M/M/${MMC.servers} (λ=${MMC.lambda}, μ=${MMC.mu}), ${sp[0].tasks.toLocaleString('en-US')} requests: ${sp.map((x) => fmt(x.tasks / x.cpuS / 1e3, 1)).join(' / ')} K requests per CPU-s in the ${pairs.length} pairs; mean wait ${sp[0].meanWaitS.toFixed(4)} s\n` +
       `fleetcap / SimPy by CPU time, ${sizes.mmc.toLocaleString('en-US')} requests through the synthetic generator (median pair; each pair): cold process ×${fmt(cold.med, 0)} (${xs(cold)}); warm, rounds 2–5 ×${fmt(warm.med, 0)} (${xs(warm)}) — target ≥ ×50\n` +
+      `  by wall clock: cold ×${fmt(coldWall.med, 0)} (${xs(coldWall)}); warm ×${fmt(warmWall.med, 0)} (${xs(warmWall)})\n` +
       `Special-purpose M/M/c loop (bench/mmc-floor.ts), warm: ×${fmt(floorWarm.med, 0)} SimPy (${xs(floorWarm)}); fleetcap's general model takes ×${fmt(share.med, 2)} its time per request\n`,
   )
 }
