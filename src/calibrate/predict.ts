@@ -1,5 +1,6 @@
 import {quantileSorted} from 'simple-statistics'
 
+import {EventQueue} from '../engine/event-queue.js'
 import type {LoadProfile} from '../k6/load.js'
 import {BatchingReplica, leastLoaded, type ReplicaLimits} from './batching-replica.js'
 
@@ -62,49 +63,6 @@ interface Call {
   firstTokenS: number
 }
 
-/** A min-heap of (time, seq) keyed pending arrivals: seq keeps equal times in issue order. */
-class ArrivalHeap {
-  private readonly items: Array<{t: number; seq: number; task: number; call: number}> = []
-  private seq = 0
-  get size(): number {
-    return this.items.length
-  }
-  peek(): {t: number; task: number; call: number} | undefined {
-    return this.items[0]
-  }
-  push(t: number, task: number, call: number): void {
-    const a = this.items
-    a.push({t, seq: this.seq++, task, call})
-    let i = a.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (a[p].t < a[i].t || (a[p].t === a[i].t && a[p].seq < a[i].seq)) break
-      ;[a[p], a[i]] = [a[i], a[p]]
-      i = p
-    }
-  }
-  pop(): {t: number; task: number; call: number} {
-    const a = this.items
-    const top = a[0]
-    const last = a.pop()!
-    if (a.length > 0) {
-      a[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < a.length && (a[l].t < a[m].t || (a[l].t === a[m].t && a[l].seq < a[m].seq))) m = l
-        if (r < a.length && (a[r].t < a[m].t || (a[r].t === a[m].t && a[r].seq < a[m].seq))) m = r
-        if (m === i) break
-        ;[a[m], a[i]] = [a[i], a[m]]
-        i = m
-      }
-    }
-    return top
-  }
-}
-
 /**
  * A predictor that replays the load on `replicas` continuous-batching replicas of a serving profile
  * in virtual time (least-loaded routing), with k6's arrival schedule and the load's token mix.
@@ -114,8 +72,9 @@ export function replayPredictor(profile: ReplicaLimits, replicas = 1): Predictor
   return (load, stepScale) => {
     const engines = Array.from({length: replicas}, () => new BatchingReplica<Call>(profile, stepScale))
     const stepEnd: number[] = engines.map(() => Infinity)
-    const arrivals = new ArrivalHeap()
-    arrivalSchedule(load).forEach((t, i) => arrivals.push(t, i, 0))
+    // Pending arrivals keyed by (time, issue order): the engine's event heap, target = task, payload = call.
+    const arrivals = new EventQueue()
+    arrivalSchedule(load).forEach((t, i) => arrivals.push(t, 0, i, 0))
     const latency: number[] = []
     const ttft: number[] = []
     const tpot: number[] = []
@@ -124,15 +83,17 @@ export function replayPredictor(profile: ReplicaLimits, replicas = 1): Predictor
     for (;;) {
       let e = -1
       for (let i = 0; i < engines.length; i++) if (stepEnd[i] < (e < 0 ? Infinity : stepEnd[e])) e = i
-      const nextArrival = arrivals.peek()
-      if (nextArrival === undefined && e < 0) break
-      if (nextArrival !== undefined && (e < 0 || nextArrival.t <= stepEnd[e])) {
-        const a = arrivals.pop()
-        now = a.t
-        const shape = load.tasks[a.task % load.tasks.length][a.call]
+      const nextArrivalS = arrivals.peekTime()
+      if (nextArrivalS === Infinity && e < 0) break
+      if (nextArrivalS !== Infinity && (e < 0 || nextArrivalS <= stepEnd[e])) {
+        arrivals.pop()
+        const task = arrivals.poppedTarget
+        const call = arrivals.poppedPayload
+        now = arrivals.poppedTime
+        const shape = load.tasks[task % load.tasks.length][call]
         const engine = leastLoaded(engines)
         const idx = engines.indexOf(engine)
-        engine.enqueue({inputTokens: shape[0], outputTokens: shape[1], task: a.task, call: a.call, issuedS: now, firstTokenS: 0})
+        engine.enqueue({inputTokens: shape[0], outputTokens: shape[1], task, call, issuedS: now, firstTokenS: 0})
         if (stepEnd[idx] === Infinity) {
           const d = engine.step()
           if (d !== undefined) stepEnd[idx] = now + d
@@ -151,7 +112,7 @@ export function replayPredictor(profile: ReplicaLimits, replicas = 1): Predictor
           if (c.outputTokens > 1) tpot.push(((now - c.firstTokenS) * 1000) / (c.outputTokens - 1))
           outputTokens += c.outputTokens
           const calls = load.tasks[c.task % load.tasks.length]
-          if (c.call + 1 < calls.length) arrivals.push(now + calls[c.call + 1][2], c.task, c.call + 1)
+          if (c.call + 1 < calls.length) arrivals.push(now + calls[c.call + 1][2], 0, c.task, c.call + 1)
         }
       }
       const d = engines[e].step()
