@@ -1,13 +1,14 @@
 import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 
-import {parseDocument, stringify} from 'yaml'
+import {stringify} from 'yaml'
 import {z} from 'zod'
 
 import {InputError} from '../errors.js'
 import {resolveServingProfile} from '../fleet/profiles/catalog.js'
 import type {ServingProfile} from '../fleet/types.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {parseYamlInput, readInputFile} from '../util/read-input.js'
 import type {CalibrationResult} from './fit.js'
 
 /**
@@ -103,15 +104,7 @@ export function scaleServingProfile<P extends ServingProfile>(profile: P, scale:
 
 /** Read a calibrated profile file and build the serving profile it describes (base × scale). */
 export async function loadCalibratedProfile(path: string): Promise<ServingProfile> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    throw new InputError({file: path}, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
-  }
-  const yaml = parseDocument(text)
-  if (yaml.errors.length > 0) throw new InputError({file: path, line: yaml.errors[0].linePos?.[0]?.line}, yaml.errors[0].message.split('\n')[0])
-  const parsed = CalibratedProfileSchema.safeParse(yaml.toJS())
+  const parsed = CalibratedProfileSchema.safeParse(parseYamlInput(path, await readInputFile(path)))
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     throw new InputError({file: path, field: issue.path.join('.')}, issue.message)

@@ -1,10 +1,10 @@
-import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {z} from 'zod'
 
 import {InputError} from '../errors.js'
 import {writeOutputDir} from '../util/atomic-write.js'
+import {readInputFile} from '../util/read-input.js'
 import type {LoadProfile} from './load.js'
 import {DATA_FILE, type K6Export, META_FILE, SCRIPT_FILE} from './script.js'
 
@@ -32,14 +32,7 @@ const metaSchema = z.object({
 const dataSchema = z.object({tasks: z.array(z.array(z.tuple([z.number(), z.number(), z.number()])).min(1)).min(1)})
 
 async function readJson(path: string): Promise<unknown> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    throw new InputError({file: path}, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      hint: 'pass the directory `fleetcap k6 export` wrote',
-    })
-  }
+  const text = await readInputFile(path, {hint: 'pass the directory `fleetcap k6 export` wrote'})
   try {
     return JSON.parse(text)
   } catch (error) {

@@ -1,9 +1,7 @@
-import {readFile} from 'node:fs/promises'
-
-import {parseDocument} from 'yaml'
 import {z} from 'zod'
 
 import {InputError} from '../errors.js'
+import {parseYamlInput, readInputFile} from '../util/read-input.js'
 import type {LoadSlo} from './script.js'
 
 /** The SLO fields a load test turns into thresholds, named as a scenario's (and a plan's) `slo` block. */
@@ -21,18 +19,7 @@ export const LoadSloSchema = z.object({
  * cannot check (queue wait) are ignored; a field with a bad value is an error naming file and field.
  */
 export async function readSloFile(path: string): Promise<LoadSlo> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    throw new InputError({file: path}, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
-  }
-  const doc = parseDocument(text)
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]
-    throw new InputError({file: path, line: e.linePos?.[0]?.line}, e.message.split('\n')[0])
-  }
-  const root: unknown = doc.toJS()
+  const root = parseYamlInput(path, await readInputFile(path))
   const record = (v: unknown): Record<string, unknown> | undefined =>
     typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined
   const top = record(root)
@@ -69,19 +56,12 @@ export interface PlanPhaseLoad {
  * only spec.phases[].name and trigger.tasksPerDay matter here; apply-to-cluster validates the rest.
  */
 export async function readPlanPhases(path: string): Promise<PlanPhaseLoad[]> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    throw new InputError({file: path}, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
-  }
-  const doc = parseDocument(text)
-  if (doc.errors.length > 0) throw new InputError({file: path, line: doc.errors[0].linePos?.[0]?.line}, doc.errors[0].message.split('\n')[0])
+  const root = parseYamlInput(path, await readInputFile(path))
   const schema = z.object({
     kind: z.literal('CapacityPlan'),
     spec: z.object({phases: z.array(z.object({name: z.string(), trigger: z.object({tasksPerDay: z.number().positive()}).or(z.object({date: z.string()}))})).min(1)}),
   })
-  const parsed = schema.safeParse(doc.toJS())
+  const parsed = schema.safeParse(root)
   if (!parsed.success) throw zodIssue(path, '', parsed.error)
   return parsed.data.spec.phases.map((p) => ({name: p.name, tasksPerDay: 'tasksPerDay' in p.trigger ? p.trigger.tasksPerDay : Number.NaN}))
 }

@@ -1,11 +1,11 @@
 import {createReadStream} from 'node:fs'
-import {readFile} from 'node:fs/promises'
 import {createInterface} from 'node:readline'
 
 import {quantileSorted} from 'simple-statistics'
 import {z} from 'zod'
 
 import {FleetcapError, InputError} from '../errors.js'
+import {readInputFile} from '../util/read-input.js'
 import {LLM_LATENCY, TRACKING_THRESHOLDS} from './script.js'
 
 /**
@@ -150,12 +150,7 @@ export function measurementFromSummary(json: unknown, file = 'summary'): K6Measu
 }
 
 export async function readK6Summary(path: string): Promise<K6Measurement> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    throw new InputError({file: path}, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
-  }
+  const text = await readInputFile(path)
   let json: unknown
   try {
     json = JSON.parse(text)
