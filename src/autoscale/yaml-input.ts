@@ -4,6 +4,7 @@ import {isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Doc
 import type {z} from 'zod'
 
 import {InputError, type InputLocation} from '../errors.js'
+import {joinPath} from '../util/yaml-path.js'
 
 /**
  * Reading a Kubernetes-style YAML object at the edge: YAML syntax errors and schema errors both
@@ -89,16 +90,6 @@ export class YamlText {
     if (range === undefined || range === null) return undefined
     return this.lines.linePos(range[0]).line + (this.source.lineOffset ?? 0)
   }
-}
-
-/** `spec.metrics[1].pods`: dotted keys, bracketed indices. */
-export function joinPath(prefix: string | undefined, path: readonly PropertyKey[]): string {
-  let s = prefix ?? ''
-  for (const key of path) {
-    if (typeof key === 'number') s += `[${key}]`
-    else s += s === '' ? String(key) : `.${String(key)}`
-  }
-  return s
 }
 
 /** Validate `value` with `schema`; the first issue becomes an InputError at its line. */

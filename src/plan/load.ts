@@ -5,6 +5,7 @@ import {LineCounter, parseAllDocuments, parseDocument, type Document} from 'yaml
 import type {z} from 'zod'
 
 import {InputError} from '../errors.js'
+import {joinPath, lineOfPath} from '../util/yaml-path.js'
 import {canonicalJson, sha256Hex} from './canonical.js'
 import {ManifestObjectSchema, PLAN_API_VERSION, PLAN_KIND, PlanSchema, type PlanDocument, type PlanPhase} from './schema.js'
 
@@ -113,30 +114,19 @@ function checkVersion(raw: unknown, doc: Document, lines: LineCounter, file: str
   const {apiVersion, kind} = raw as {apiVersion?: unknown; kind?: unknown}
   if (typeof apiVersion === 'string' && apiVersion !== PLAN_API_VERSION) {
     throw new InputError(
-      {file, line: lineOf(doc, lines, ['apiVersion']), field: 'apiVersion'},
+      {file, line: lineOfPath(doc, lines, ['apiVersion']), field: 'apiVersion'},
       `plan schema version "${apiVersion}" is not supported; this fleetcap reads ${PLAN_API_VERSION}`,
       {hint: 'regenerate the plan with this version of `fleetcap plan`, or use the fleetcap that wrote it'},
     )
   }
   if (typeof kind === 'string' && kind !== PLAN_KIND) {
-    throw new InputError({file, line: lineOf(doc, lines, ['kind']), field: 'kind'}, `expected kind ${PLAN_KIND}, got "${kind}"`)
+    throw new InputError({file, line: lineOfPath(doc, lines, ['kind']), field: 'kind'}, `expected kind ${PLAN_KIND}, got "${kind}"`)
   }
 }
 
 function issueError(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter, file: string): InputError {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
-  const field = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${p}`)).join('')
-  return new InputError({file, line: lineOf(doc, lines, path), field: field || undefined}, issue.message)
-}
-
-/** The line of the deepest node along `path` that exists in the YAML document. */
-function lineOf(doc: Document, lines: LineCounter, path: ReadonlyArray<string | number>): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)
-    const range = (node as {range?: [number, number, number]} | undefined)?.range
-    if (range) return lines.linePos(range[0]).line
-  }
-  return undefined
+  return new InputError({file, line: lineOfPath(doc, lines, path), field: joinPath(undefined, path) || undefined}, issue.message)
 }
 
 function checkUnique(objects: SourcedObject[], where: string): void {

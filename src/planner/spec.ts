@@ -6,10 +6,11 @@
 import {readFileSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 
-import {LineCounter, parseDocument, type Document} from 'yaml'
+import {LineCounter, parseDocument} from 'yaml'
 import {z} from 'zod'
 
 import {InputError} from '../errors.js'
+import {joinPath, lineOfPath} from '../util/yaml-path.js'
 import {RoutingSchema, SloSchema} from '../scenario/schema.js'
 import {SyntheticWorkloadSchema} from '../workload/spec.js'
 
@@ -208,18 +209,8 @@ export function parsePlanSpec(text: string, file = 'plan spec'): PlanSpec {
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
     // An unknown key: point at the key itself.
     if (issue.code === 'unrecognized_keys') path.push(issue.keys[0])
-    const field = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${p}`)).join('')
     const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys[0]}"` : issue.message
-    throw new InputError({file, line: lineOf(doc, lines, path), field: field || undefined}, message)
+    throw new InputError({file, line: lineOfPath(doc, lines, path), field: joinPath(undefined, path) || undefined}, message)
   }
   return parsed.data
-}
-
-function lineOf(doc: Document, lines: LineCounter, path: ReadonlyArray<string | number>): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)
-    const range = (node as {range?: [number, number, number]} | undefined)?.range
-    if (range) return lines.linePos(range[0]).line
-  }
-  return undefined
 }

@@ -5,9 +5,10 @@
 import {readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 
-import {LineCounter, isNode, parseDocument, type Document} from 'yaml'
+import {LineCounter, parseDocument} from 'yaml'
 
 import {InputError} from '../errors.js'
+import {lineOfPath} from '../util/yaml-path.js'
 import {WorkloadSpecSchema, type WorkloadSpec} from './spec.js'
 
 export interface LoadedWorkloadSpec {
@@ -42,7 +43,7 @@ export async function loadWorkloadSpecFile(path: string): Promise<LoadedWorkload
   if (!parsed.success) {
     const {path: where, message} = explainIssue(parsed.error.issues[0])
     const path2 = [...prefix, ...where]
-    throw new InputError({file: path, line: lineOf(doc, lines, path2), field: path2.join('.') || '(top)'}, message)
+    throw new InputError({file: path, line: lineOfPath(doc, lines, path2), field: path2.join('.') || '(top)'}, message)
   }
   const out: LoadedWorkloadSpec = {spec: parsed.data, baseDir: dirname(resolve(path))}
   if (inScenario) {
@@ -75,14 +76,5 @@ export function explainIssue(issue: IssueLike): {path: Array<string | number>; m
     }
   }
   return {path, message: issue.message}
-}
-
-/** Line of the deepest YAML node on the path (a missing key points at its parent). */
-function lineOf(doc: Document, lines: LineCounter, path: Array<string | number>): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)
-    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line
-  }
-  return undefined
 }
 
