@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {RandomStreams} from '../../src/engine/random.js'
 import {backtest, forecast, loadSeriesCsv, mase, maseScale, parseMask, pinball, type Series, smape} from '../../src/forecast/index.js'
-import {nelderMead} from '../../src/forecast/optimize.js'
+import {nelderMead} from '../../src/util/nelder-mead.js'
 import {sharedPath} from '../helpers/cli.js'
 
 /** Hourly series: level + trend + daily and weekly cycles + seeded Gaussian noise. */

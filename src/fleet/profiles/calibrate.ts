@@ -12,7 +12,7 @@ import {max, median, quantile} from 'simple-statistics'
 import {InputError} from '../../errors.js'
 import type {Catalog} from './catalog.js'
 import {deriveLlm} from './llm.js'
-import {nelderMead} from './nelder-mead.js'
+import {nelderMead} from '../../util/nelder-mead.js'
 import {RooflineCost} from './roofline.js'
 import type {CostFactors, ErrorStats, GpuCalibration, GpuSpec, LlmSpec} from './schema.js'
 
@@ -220,9 +220,10 @@ export function fitFactors(model: LlmSpec, gpu: GpuSpec, rows: readonly Measured
     return s
   }
   // Two restarts from the first optimum: Nelder–Mead can stall on a ridge.
-  let r = nelderMead(loss, START, {step: 0.7})
-  r = nelderMead(loss, r.x, {step: 0.2})
-  r = nelderMead(loss, r.x, {step: 0.05})
+  const budget = {maxIterations: 4000, maxEvaluations: Number.POSITIVE_INFINITY, tolerance: 1e-12}
+  let r = nelderMead(loss, START, {step: 0.7, ...budget})
+  r = nelderMead(loss, r.x, {step: 0.2, ...budget})
+  r = nelderMead(loss, r.x, {step: 0.05, ...budget})
   return {factors: roundFactors(toFactors(r.x, combine)), rmsLog: Math.sqrt(r.fx / (2 * rows.length))}
 }
 

@@ -1,4 +1,4 @@
-import {nelderMead} from '../optimize.js'
+import {nelderMead} from '../../util/nelder-mead.js'
 import type {FitContext, Fitted, ModelSpec} from './model.js'
 
 /**
