@@ -700,42 +700,6 @@ export class FleetModel implements EventHandler {
     if (this.rOut[r] === 0) this.retire(r)
   }
 
-  /**
-   * Replica r fails now: it is gone at once (billing stops), and the calls it was serving are sent
-   * again from the head of the queue (their queue wait is not recorded twice; TTFT and e2e keep
-   * counting from the original issue), or fail when `onLostWork` is "fail" or their task has used
-   * `maxRetries` retries. Returns the number of calls lost.
-   */
-  failReplica(r: number, onLostWork: 'retry' | 'fail' = 'retry', maxRetries = 2): number {
-    const st = this.rState[r]
-    if (st === ReplicaState.GONE) return 0
-    if (st === ReplicaState.READY && this.useBuckets) this.bucketOut(r)
-    const now = this.sim.now
-    const lost: number[] = []
-    for (let c = 0; c < this.cCap; c++) if ((this.cFlags[c] & F_RUNNING) !== 0 && this.cReplica[c] === r) lost.push(c)
-    // Oldest first at the head of the queue: put them back newest first.
-    lost.sort((a, b) => this.cIssue[b] - this.cIssue[a] || b - a)
-    for (const c of lost) this.bookCall(c, r)
-    this.rOut[r] = 0
-    this.rDispSum[r] = 0
-    if (this.isLlm) this.clearBatch(r)
-    this.retire(r)
-    this.inFlightCalls -= lost.length
-    for (const c of lost) {
-      const t = this.cTask[c]
-      if (onLostWork === 'fail' || ++this.tRetries[t] > maxRetries) {
-        this.dropCall(c, DROP_LOST)
-        continue
-      }
-      this.cFlags[c] = F_DISPATCHED
-      this.noteQueueDepth()
-      this.queue.unshift(this.cPrio[c], c)
-      if (this.queue.size > this.peakQueueDepth) this.peakQueueDepth = this.queue.size
-    }
-    if (this.queue.size > 0) this.drainQueue()
-    return lost.length
-  }
-
   replicaState(r: number): ReplicaState {
     return this.rState[r] as ReplicaState
   }
@@ -821,26 +785,64 @@ export class FleetModel implements EventHandler {
   }
 
   /**
-   * Take back every call running on replica r (it was lost, or its pool was cut off): each is sent
-   * again from the head of the queue (retry, while the task has retries left) or its task fails
-   * (DROP_LOST), as failReplica does. The replica is left idle and empty (and gone if it was
-   * draining). Returns the calls retried and lost.
+   * Replica r fails now: it is gone at once (billing stops), and the calls it was serving are sent
+   * again from the head of the queue (their queue wait is not recorded twice; TTFT and e2e keep
+   * counting from the original issue) while their task has retries left and `retry` is set, or fail
+   * (DROP_LOST). Returns the calls retried and lost.
+   */
+  loseReplica(r: number, retry: boolean, maxRetries: number): {retried: number; lost: number} {
+    const st = this.rState[r]
+    if (st === ReplicaState.GONE) return {retried: 0, lost: 0}
+    if (st === ReplicaState.READY && this.useBuckets) this.bucketOut(r)
+    const taken = this.takeBackCalls(r)
+    this.retire(r)
+    const res = this.requeueOrDrop(taken, retry, maxRetries)
+    if (this.queue.size > 0) this.drainQueue()
+    return res
+  }
+
+  /** loseReplica with a lost-work policy; returns how many calls the replica held. */
+  failReplica(r: number, onLostWork: 'retry' | 'fail' = 'retry', maxRetries = 2): number {
+    const {retried, lost} = this.loseReplica(r, onLostWork === 'retry', maxRetries)
+    return retried + lost
+  }
+
+  /**
+   * Take back every call running on replica r (its pool was cut off): each is sent again or its task
+   * fails, as loseReplica does, but the replica stays: idle and empty (and gone if it was draining).
+   * Returns the calls retried and lost.
    */
   abortReplicaCalls(r: number, retry: boolean, maxRetries: number): {retried: number; lost: number} {
-    const now = this.sim.now
-    const taken: number[] = []
-    for (let c = 0; c < this.cCap; c++) if ((this.cFlags[c] & F_RUNNING) !== 0 && this.cReplica[c] === r) taken.push(c)
-    // Oldest first at the head of the queue: put them back newest first.
-    taken.sort((a, b) => this.cIssue[b] - this.cIssue[a] || b - a)
     const inBucket = this.useBuckets && this.rState[r] === ReplicaState.READY
     if (inBucket) this.bucketOut(r)
+    const taken = this.takeBackCalls(r)
+    if (inBucket) this.bucketIn(r)
+    this.setLevel(r, 0)
+    const res = this.requeueOrDrop(taken, retry, maxRetries)
+    if (this.rState[r] === ReplicaState.DRAINING) this.retire(r)
+    if (this.queue.size > 0) this.drainQueue()
+    return res
+  }
+
+  /**
+   * Empty replica r of the calls running on it (their time in flight booked, its batch cleared) and
+   * return them oldest last: put back at the queue's head in that order, the oldest ends up first.
+   * The caller takes the replica out of (and back into) the least-outstanding index around this.
+   */
+  private takeBackCalls(r: number): number[] {
+    const taken: number[] = []
+    for (let c = 0; c < this.cCap; c++) if ((this.cFlags[c] & F_RUNNING) !== 0 && this.cReplica[c] === r) taken.push(c)
+    taken.sort((a, b) => this.cIssue[b] - this.cIssue[a] || b - a)
     for (const c of taken) this.bookCall(c, r)
     this.rOut[r] = 0
     this.rDispSum[r] = 0
-    if (inBucket) this.bucketIn(r)
     if (this.isLlm) this.clearBatch(r)
-    this.setLevel(r, 0)
     this.inFlightCalls -= taken.length
+    return taken
+  }
+
+  /** Send taken-back calls again from the head of their class (retry, while retries are left) or drop them (DROP_LOST). */
+  private requeueOrDrop(taken: readonly number[], retry: boolean, maxRetries: number): {retried: number; lost: number} {
     let retried = 0
     let lost = 0
     for (const c of taken) {
@@ -849,36 +851,18 @@ export class FleetModel implements EventHandler {
       if (retry && this.tRetries[t] < maxRetries) {
         this.tRetries[t]++
         retried++
-        this.callsRetried++
         this.cFlags[c] = F_DISPATCHED
         this.noteQueueDepth()
         this.queue.unshift(this.cPrio[c], c)
         if (this.queue.size > this.peakQueueDepth) this.peakQueueDepth = this.queue.size
       } else {
         lost++
-        this.callsLost++
         this.dropCall(c, DROP_LOST)
       }
     }
-    if (this.rState[r] === ReplicaState.DRAINING) this.retire(r)
-    if (this.queue.size > 0) this.drainQueue()
-    return {retried, lost}
-  }
-
-  /** Replica r is lost now (failReplica), counting its calls retried and lost. */
-  loseReplica(r: number, retry: boolean, maxRetries: number): {retried: number; lost: number} {
-    const lostBefore = this.lostCalls()
-    const taken = this.failReplica(r, retry ? 'retry' : 'fail', maxRetries)
-    const lost = this.lostCalls() - lostBefore
-    this.callsRetried += taken - lost
+    this.callsRetried += retried
     this.callsLost += lost
-    return {retried: taken - lost, lost}
-  }
-
-  private lostCalls(): number {
-    let n = 0
-    for (let c = 0; c < CLASSES; c++) n += this.drops[DROP_LOST * CLASSES + c]
-    return n
+    return {retried, lost}
   }
 
   private growReplicas(cap: number): void {
