@@ -27,6 +27,7 @@ export const MAPPING_FIELDS: readonly MappingField[] = [
   'delayS',
   'serviceTimeS',
   'deadlineS',
+  'prefixTokens',
 ]
 
 /** Short names accepted by `--map` besides the field names themselves. */
@@ -43,6 +44,7 @@ const SHORT_NAMES: Record<string, MappingField> = {
   delay: 'delayS',
   service: 'serviceTimeS',
   deadline: 'deadlineS',
+  prefix: 'prefixTokens',
 }
 
 /** Header aliases of the generic CSV, compared case-insensitively, first match wins. */
@@ -58,6 +60,7 @@ export const HEADER_ALIASES: Record<MappingField, readonly string[]> = {
   delayS: ['delay_s'],
   serviceTimeS: ['service_s', 'service_time_s'],
   deadlineS: ['deadline_s'],
+  prefixTokens: ['prefix_tokens', 'shared_prefix_tokens'],
 }
 
 /** What a known format fixes: its mapping and how to read its times. */

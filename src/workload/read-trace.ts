@@ -23,7 +23,7 @@ import {
 } from './formats.js'
 import {RowHeap} from './row-heap.js'
 import {type TimeUnit, type TimeUnitOption, detectTimeUnit, isAbsolute, isoOf, parseNumber, parseTime, unitFromHeader} from './time.js'
-import {PRIORITIES, type ColumnMapping, type Priority, type Task, type TaskStream, type TraceRow} from './types.js'
+import {PRIORITIES, type ColumnMapping, type Priority, type Task, type TaskCall, type TaskStream, type TraceRow} from './types.js'
 
 export interface TraceReadOptions {
   /** 'auto' (default): JSONL by extension is Mooncake; a CSV is Azure, BurstGPT or generic by its header. */
@@ -180,7 +180,8 @@ class StreamingTraceReader implements TraceReader {
     for await (const chunk of this.rows()) {
       for (const row of chunk) {
         if (Number.isNaN(origin)) origin = row.originS
-        const call = {inputTokens: row.inputTokens ?? 0, outputTokens: row.outputTokens ?? 0, delayS: row.delayS ?? 0}
+        const call: TaskCall = {inputTokens: row.inputTokens ?? 0, outputTokens: row.outputTokens ?? 0, delayS: row.delayS ?? 0}
+        if (row.prefixTokens !== undefined) call.sharedPrefixTokens = row.prefixTokens
         if (current !== undefined && row.taskId !== undefined && row.taskId === currentKey) {
           current.calls.push(call)
           continue
@@ -288,7 +289,7 @@ class RowParser {
     return this.build(line)
   }
 
-  /** cells[] follows MAPPING_FIELDS: time, inputTokens, outputTokens, taskType, priority, model, taskId, callIndex, delayS, serviceTimeS, deadlineS. */
+  /** cells[] follows MAPPING_FIELDS: time, inputTokens, outputTokens, taskType, priority, model, taskId, callIndex, delayS, serviceTimeS, deadlineS, prefixTokens. */
   private build(line: number): OriginRow | undefined {
     const c = this.cells
     for (let k = 0; k < c.length; k++) {
@@ -346,6 +347,14 @@ class RowParser {
       if (Number.isNaN(v)) return this.invalid('bad-number', line, field, `not a number (got "${text}")`)
       if (v < 0) return this.invalid('negative', line, field, `negative seconds (got "${text}")`)
       row[field] = v
+    }
+    if (c[11] !== undefined && cellText(c[11]) !== '') {
+      const v = this.count(c[11], line, 'prefixTokens')
+      if (v === undefined) return undefined
+      if (row.inputTokens !== undefined && v > row.inputTokens) {
+        return this.invalid('bad-number', line, 'prefixTokens', `more shared prefix tokens than input tokens (${v} > ${row.inputTokens})`)
+      }
+      row.prefixTokens = v
     }
     if (row.taskId !== undefined && !this.chainOk(row)) {
       return this.invalid(

@@ -74,6 +74,7 @@ export const ColumnMappingSchema = z
     delayS: z.string().optional().describe('Column with the think/tool time before a call, seconds.'),
     serviceTimeS: z.string().optional().describe('Column with the service time of generic work, seconds.'),
     deadlineS: z.string().optional().describe('Column with the deadline after arrival, seconds.'),
+    prefixTokens: z.string().optional().describe('Column with the prompt tokens a call shares with the previous call of its chain (prefix caching).'),
   })
   .describe('Header (or JSON key) per field; unset fields use the format\'s mapping or the header aliases.')
 

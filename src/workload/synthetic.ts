@@ -333,10 +333,15 @@ export class SyntheticWorkload implements AsyncIterable<readonly Task[]> {
     const calls = new Array<TaskCall>(n)
     calls[0] = first
     for (let k = 1; k < n; k++) {
+      // The context this call repeats: the previous prompt, and with "carry" the previous output too.
+      const carried = this.growth !== undefined ? input : input + output
       const grown = this.growth !== undefined ? input + tokens(this.growth.sample(a)) : input + output + tokens((this.stepInput as Sampler).sample(a))
       input = Math.min(grown, this.maxContext)
       output = src.drawOutput(rng, false)
-      calls[k] = {inputTokens: input, outputTokens: output, delayS: Math.max(0, (this.think as Sampler).sample(a))}
+      // Past the context window the framework cuts old turns and the prompt no longer starts with the
+      // previous one: count nothing as shared (how much of the start survives depends on the framework).
+      const shared = grown <= this.maxContext ? carried : 0
+      calls[k] = {inputTokens: input, outputTokens: output, delayS: Math.max(0, (this.think as Sampler).sample(a)), sharedPrefixTokens: shared}
     }
     return calls
   }

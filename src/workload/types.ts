@@ -19,6 +19,12 @@ export interface TaskCall {
   outputTokens: number
   /** Seconds between the previous call's return and this call's issue (tool or think time); 0 for the first call. */
   delayS: number
+  /**
+   * Leading prompt tokens that repeat the previous call's context (its prompt, and its output where
+   * the chain carries it) token for token: what a prefix cache on the replica that served the previous
+   * call can skip prefilling. Absent: nothing is known to be shared.
+   */
+  sharedPrefixTokens?: number
 }
 
 export interface Task {
@@ -60,6 +66,8 @@ export interface TraceRow {
   taskId?: string
   callIndex?: number
   delayS?: number
+  /** Leading prompt tokens shared with the previous call of its chain (TaskCall.sharedPrefixTokens). */
+  prefixTokens?: number
   /** Generic (non-token) work: service time in seconds. */
   serviceTimeS?: number
   /** Seconds after arrival by which the task must have started. */
@@ -79,4 +87,5 @@ export interface ColumnMapping {
   delayS?: string
   serviceTimeS?: string
   deadlineS?: string
+  prefixTokens?: string
 }

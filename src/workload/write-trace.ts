@@ -14,7 +14,7 @@ import {finished} from 'node:stream/promises'
 import {InputError} from '../errors.js'
 import type {TaskStream} from './types.js'
 
-export const TRACE_CSV_HEADER = 'arrival_s,input_tokens,output_tokens,task_type,priority,model,task_id,call_index,delay_s,service_s,deadline_s'
+export const TRACE_CSV_HEADER = 'arrival_s,input_tokens,output_tokens,task_type,priority,model,task_id,call_index,delay_s,service_s,deadline_s,prefix_tokens'
 
 export interface WriteTraceResult {
   path: string
@@ -48,10 +48,10 @@ export async function writeTraceCsv(tasks: TaskStream, path: string): Promise<Wr
       for (const t of chunk) {
         const head = `${t.arrivalS},`
         const tail = `${csvCell(t.taskType)},${t.priority},${t.model === undefined ? '' : csvCell(t.model)},${t.id},`
-        const extra = `,${t.serviceTimeS ?? ''},${t.deadlineS ?? ''}\n`
+        const extra = `,${t.serviceTimeS ?? ''},${t.deadlineS ?? ''},`
         for (let k = 0; k < t.calls.length; k++) {
           const c = t.calls[k]
-          text += `${head}${c.inputTokens},${c.outputTokens},${tail}${k},${c.delayS}${extra}`
+          text += `${head}${c.inputTokens},${c.outputTokens},${tail}${k},${c.delayS}${extra}${c.sharedPrefixTokens ?? ''}\n`
         }
         rows += t.calls.length
         lastArrivalS = t.arrivalS

@@ -43,6 +43,8 @@ describe('writeTraceCsv → readTrace round trip', () => {
       agent: {callsPerTask: {dist: 'uniform', min: 1, max: 6}, stepInputTokens: {dist: 'uniform', min: 0, max: 300}, thinkTimeS: {dist: 'lognormal', mean: 2, cv: 2}},
     }
     const expected = await collect(workload(spec, 9))
+    // Later calls of a chain say how much of their prompt the previous call's context is (prefix_tokens).
+    expect(expected.some((t) => t.calls.length > 1 && (t.calls[1].sharedPrefixTokens ?? 0) > 0)).toBe(true)
     const path = join(tmp, 'agents.csv')
     const w = await writeTraceCsv(workload(spec, 9), path)
     expect(w.tasks).toBe(expected.length)
@@ -66,8 +68,14 @@ describe('writeTraceCsv → readTrace round trip', () => {
 
   it('a chain whose rows are not consecutive is refused, naming line and call_index', async () => {
     const path = join(tmp, 'broken-chain.csv')
-    writeFileSync(path, `${TRACE_CSV_HEADER}\n0,10,1,default,normal,,0,0,0,,\n0,10,1,default,normal,,1,0,0,,\n0,12,1,default,normal,,0,1,2,,\n`)
+    writeFileSync(path, `${TRACE_CSV_HEADER}\n0,10,1,default,normal,,0,0,0,,,\n0,10,1,default,normal,,1,0,0,,,\n0,12,1,default,normal,,0,1,2,,,\n`)
     await expect(collect(readTrace(path).tasks())).rejects.toThrow(/broken-chain\.csv:4: column "call_index": call 1 of task "0" does not follow/)
+  })
+
+  it('refuses a shared prefix longer than the prompt, naming line and column', async () => {
+    const path = join(tmp, 'bad-prefix.csv')
+    writeFileSync(path, `${TRACE_CSV_HEADER}\n0,10,1,default,normal,,0,0,0,,,\n0,12,1,default,normal,,0,1,2,,,13\n`)
+    await expect(collect(readTrace(path).tasks())).rejects.toThrow(/bad-prefix\.csv:3: column "prefix_tokens": more shared prefix tokens than input tokens \(13 > 12\)/)
   })
 
   it('leaves no file behind when the stream fails half way', async () => {
