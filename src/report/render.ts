@@ -106,6 +106,11 @@ export function renderSummary(report: SimulationReport): string {
       (th.outputTokensPerS > 0 ? `, ${num(Math.round(th.outputTokensPerS))} output tokens/s` : '') +
       `; queue depth peak ${num(report.queue.peakDepth)}, mean ${report.queue.meanDepth.toFixed(2)}`,
   )
+  for (const p of report.pools) {
+    if (p.prefixCache === undefined) continue
+    const pc = p.prefixCache
+    out.push(`Prefix cache, pool ${p.name}: ${pct(pc.hitRate)} of prompt tokens served from cache (${num(Math.round(pc.hitTokens))} of ${num(p.inputTokens)}); ${num(pc.evictions)} cached contexts evicted before their next call`)
+  }
   out.push('')
   out.push(
     ...table(

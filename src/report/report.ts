@@ -49,6 +49,8 @@ export interface PoolReport {
   callsServed: number
   inputTokens: number
   outputTokens: number
+  /** Only for a pool with prefixCache: prompt tokens served from the cache, their share of all prompt tokens, and evictions. */
+  prefixCache?: {hitTokens: number; hitRate: number; evictions: number}
   gpuHours: number
   costUsd: number
 }
@@ -156,7 +158,7 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
     const kvCap = p.kind === 'llm' ? model.kvCapacityOf(i) : 0
     const info = ctx.poolInfo[i] ?? {}
     const gpuHours = (t.replicaS / 3600) * p.gpusPerReplica
-    return {
+    const pool: PoolReport = {
       name: p.name,
       kind: p.kind,
       gpu: info.gpu ?? p.gpu ?? null,
@@ -174,6 +176,10 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
       gpuHours,
       costUsd: (t.replicaS / 3600) * p.pricePerHourUsd,
     }
+    if (p.kind === 'llm' && p.prefixCache === true) {
+      pool.prefixCache = {hitTokens: t.prefixHitTokens, hitRate: t.inputTokens > 0 ? t.prefixHitTokens / t.inputTokens : 0, evictions: t.prefixEvictions}
+    }
+    return pool
   })
   const gpuHours = pools.reduce((s, p) => s + p.gpuHours, 0)
   const costUsd = pools.reduce((s, p) => s + p.costUsd, 0)

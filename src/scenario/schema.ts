@@ -24,6 +24,10 @@ export const LlmPoolSchema = z
     priceOverride: positive('Price per GPU-hour in USD instead of the GPU profile\'s price.').optional(),
     maxBatchSeqs: z.number().int().positive().optional().describe('Override the profile\'s max sequences per batch (vLLM max_num_seqs).'),
     maxBatchTokens: z.number().int().positive().optional().describe('Override the profile\'s max tokens per step (vLLM max_num_batched_tokens).'),
+    prefixCache: z
+      .boolean()
+      .optional()
+      .describe('Keep an agent chain\'s context in the replica\'s KV cache between its calls (vLLM automatic prefix caching): a next call on the same replica prefills only what its prompt adds. Default false.'),
     autoscaler: AutoscalerSchema.optional(),
     capacity: CapacitySchema.optional(),
   })

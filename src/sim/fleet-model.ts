@@ -2,6 +2,7 @@ import type {Rng} from '../engine/random.js'
 import {type EventHandler, Simulation} from '../engine/simulation.js'
 import {InputError} from '../errors.js'
 import {PRIORITIES, PRIORITY_RANK, type Task} from '../workload/types.js'
+import {PrefixCache} from './prefix-cache.js'
 import {LatencyRecorder, R_E2E_CHAIN_CALL, R_E2E_SOLO, R_TASK_E2E_CHAIN, R_TPOT, R_TTFT, R_WAIT} from './metrics.js'
 import {PriorityFifo} from './priority-fifo.js'
 import {type FleetModelConfig, type LlmPoolConfig, type PoolConfig, ReplicaState, type RoutingPolicy} from './types.js'
@@ -41,6 +42,7 @@ const POLICY_CODE: Record<RoutingPolicy, number> = {
   weighted: 2,
   'power-of-two': 3,
   score: 4,
+  'prefix-affinity': 5,
 }
 
 /** Per-pool totals kept during a run. */
@@ -56,6 +58,10 @@ export interface PoolTotals {
   replicaS: number
   /** Calls in flight × seconds, summed over the pool's replicas. */
   inFlightS: number
+  /** Prompt tokens served from the prefix cache instead of prefilled (LLM pools with prefixCache). */
+  prefixHitTokens: number
+  /** Cached contexts evicted (to make room for new calls) before their task's next call came. */
+  prefixEvictions: number
 }
 
 /**
@@ -93,6 +99,11 @@ export class FleetModel implements EventHandler {
   private readonly pKv: Float64Array
   private readonly pReplicaS: Float64Array
   private readonly pConc: Float64Array // calls in flight × seconds
+  private readonly pHit: Float64Array // prompt tokens served from the prefix cache
+  private readonly pEvict: Float64Array // cached contexts evicted
+  private readonly pCacheOn: Uint8Array
+  /** Agent-chain contexts kept on replicas (undefined when no pool caches prefixes). */
+  private readonly cache: PrefixCache | undefined
   private readonly isLlm: boolean
   private readonly policy: number
   private readonly rng: Rng
@@ -158,6 +169,8 @@ export class FleetModel implements EventHandler {
   private cDoneAt!: Float64Array
   private cService!: Float64Array
   private cDeadline!: Float64Array
+  private cShared!: Float64Array // prompt tokens shared with the task's previous call
+  private cHit!: Float64Array // of those, found in the replica's prefix cache
   private cReplica!: Int32Array
   private cFlags!: Uint8Array // F_RUNNING | F_DISPATCHED
 
@@ -261,6 +274,12 @@ export class FleetModel implements EventHandler {
     this.pKv = new Float64Array(np)
     this.pReplicaS = new Float64Array(np)
     this.pConc = new Float64Array(np)
+    this.pHit = new Float64Array(np)
+    this.pEvict = new Float64Array(np)
+    this.pCacheOn = new Uint8Array(this.pools.map((pool) => (pool.kind === 'llm' && pool.prefixCache === true ? 1 : 0)))
+    if (this.policy === 5 && !this.pCacheOn.includes(1)) {
+      throw new InputError({field: 'routing.policy'}, 'prefix-affinity routes by cached context: give at least one LLM pool prefixCache: true')
+    }
 
     let total = 0
     let seqTotal = 0
@@ -272,7 +291,8 @@ export class FleetModel implements EventHandler {
       // A pool that starts empty (scale to zero) still bounds what fits: a call too large for it is refused.
       if (p.kind === 'llm' && p.serving.kvCacheTokens > this.maxKvCap) this.maxKvCap = p.serving.kvCacheTokens
     }
-    this.useBuckets = this.policy === 1
+    // Least-outstanding, and prefix-affinity's fallback, keep replicas in buckets by outstanding calls.
+    this.useBuckets = this.policy === 1 || this.policy === 5
     this.bHead = new Int32Array(maxCap + 1).fill(-1)
     this.bTail = new Int32Array(maxCap + 1).fill(-1)
     this.bNext = new Int32Array(Math.max(1, total)).fill(-1)
@@ -319,6 +339,7 @@ export class FleetModel implements EventHandler {
       }
     }
     this.seqTop = seqOff
+    this.cache = this.pCacheOn.includes(1) ? new PrefixCache(1024, cap) : undefined
     this.cFree = new Int32Array(1024)
     this.tFree = new Int32Array(1024)
     this.growCalls(1024)
@@ -427,6 +448,7 @@ export class FleetModel implements EventHandler {
     const output = Math.max(1, call.outputTokens)
     this.cPrompt[c] = prompt
     this.cOutput[c] = output
+    this.cShared[c] = call.sharedPrefixTokens ?? 0
     if (prompt + output > this.maxKvCap) {
       this.dropCall(c, DROP_TOO_LARGE)
       return false
@@ -506,6 +528,8 @@ export class FleetModel implements EventHandler {
         return this.pickWeighted(c)
       case 3:
         return this.pickPowerOfTwo(c)
+      case 5:
+        return this.pickPrefixAffinity(c)
       default:
         return this.pickScore(c)
     }
@@ -555,6 +579,16 @@ export class FleetModel implements EventHandler {
     if (a < 0) return this.pickLeastOutstanding(c)
     if (b < 0) return a
     return this.rOut[b] < this.rOut[a] ? b : a
+  }
+
+  /**
+   * Prefix affinity (session-sticky routing, as LLM routers do to keep prefix-cache hits): the replica
+   * that holds the task's context when it can take the call now, else the least outstanding.
+   */
+  private pickPrefixAffinity(c: number): number {
+    const r = (this.cache as PrefixCache).replicaOf(this.cTask[c])
+    if (r >= 0 && this.canTake(r, c)) return r
+    return this.pickLeastOutstanding(c)
   }
 
   private pickLeastOutstanding(c: number): number {
@@ -719,6 +753,7 @@ export class FleetModel implements EventHandler {
 
   private retire(r: number): void {
     this.rState[r] = ReplicaState.GONE
+    if (this.cache !== undefined) this.cache.clearReplica(r)
     this.setLevel(r, 0)
     this.rGoneAt[r] = this.sim.now
     if (this.onReplicaGone) this.onReplicaGone(r, this.sim.now)
@@ -876,6 +911,7 @@ export class FleetModel implements EventHandler {
       if (key === 'bNext' || key === 'bPrev') g.fill(-1, old.length)
       self[key] = g
     }
+    if (this.cache !== undefined) this.cache.growReplicas(cap)
   }
 
   private growBuckets(size: number): void {
@@ -965,6 +1001,8 @@ export class FleetModel implements EventHandler {
     this.noteKv(r)
     this.rKvUsed[r] += this.cPrompt[c] + this.cOutput[c]
     this.cPrefillLeft[c] = this.cPrompt[c]
+    this.cHit[c] = 0
+    if (this.cache !== undefined) this.usePrefixCache(c, r, this.cache)
     this.cChunk[c] = 0
     this.cDoneAt[c] = Number.POSITIVE_INFINITY
     const cap = this.rCap[r]
@@ -983,6 +1021,25 @@ export class FleetModel implements EventHandler {
         // PH_PREFILL, PH_KICK, PH_BOUNDARY: the new sequence joins at the next boundary anyway.
         break
     }
+  }
+
+  /**
+   * Call c was admitted to replica r: take its task's cached context (a hit when it is on r and the
+   * pool caches prefixes; at least the prompt's last token is always computed), then evict idle
+   * contexts until what r reserves and what it keeps idle fit its KV cache.
+   */
+  private usePrefixCache(c: number, r: number, cache: PrefixCache): void {
+    const cached = cache.take(this.cTask[c], r)
+    const p = this.rPool[r]
+    if (cached > 0 && this.pCacheOn[p] === 1) {
+      const prompt = this.cPrompt[c]
+      let hit = this.cShared[c] < cached ? this.cShared[c] : cached
+      if (hit > prompt - 1) hit = prompt - 1
+      this.cHit[c] = hit
+      this.cPrefillLeft[c] = prompt - hit
+      this.pHit[p] += hit
+    }
+    this.pEvict[p] += cache.evictTo(r, this.rKvCap[r] - this.rKvUsed[r])
   }
 
   /** Cut the replica's decode-only run at the first step boundary at or after now. */
@@ -1171,6 +1228,9 @@ export class FleetModel implements EventHandler {
       const off = this.rSeqOff[r]
       const cap = this.rCap[r]
       let at = this.rPfHead[r]
+      // A prompt whose start came from the prefix cache attends to it: its cached and already
+      // prefilled tokens are read like a decoding sequence's context.
+      let cachedContext = 0
       for (let i = 0; i < n && budget > 0; i++) {
         const c = this.pfRing[off + at]
         if (++at === cap) at = 0
@@ -1179,10 +1239,11 @@ export class FleetModel implements EventHandler {
         this.cChunk[c] = chunk
         budget -= chunk
         prefill += chunk
+        if (this.cHit[c] > 0) cachedContext += this.cPrompt[c] - left
       }
       this.setLevel(r, 1)
       this.rPhase[r] = PH_PREFILL
-      this.sim.schedule(now + s.stepTimeS(prefill, B, this.rC[r]) * this.rSlow[r], EV_STEP, r, ++this.rGen[r])
+      this.sim.schedule(now + s.stepTimeS(prefill, B, this.rC[r] + cachedContext) * this.rSlow[r], EV_STEP, r, ++this.rGen[r])
     } else if (B > 0) {
       const k = this.rMinDone[r] - this.rStepsDone[r]
       this.setLevel(r, 1)
@@ -1208,12 +1269,15 @@ export class FleetModel implements EventHandler {
     // Recent performance, for the score policy only.
     if (this.policy === 4) this.notePerformance(c, r)
     const t = this.cTask[c]
+    const context = this.cPrompt[c] + this.cOutput[c]
     this.freeCall(c)
     const task = this.tObj[t] as Task
     const next = this.tNext[t]
     const chain = task.calls.length > 1
     this.latency.record(chain ? R_E2E_CHAIN_CALL : R_E2E_SOLO, cls, e2e)
     if (next < task.calls.length) {
+      // The context stays in the replica's cache (idle, evictable) for the task's next call.
+      if (this.pCacheOn[p] === 1 && this.rState[r] === ReplicaState.READY) (this.cache as PrefixCache).put(t, r, context)
       this.sim.schedule(now + task.calls[next].delayS, EV_CALL_ISSUE, t, 0)
       return
     }
@@ -1359,6 +1423,8 @@ export class FleetModel implements EventHandler {
       kvTokenS: this.pKv[p],
       replicaS: this.pReplicaS[p],
       inFlightS: this.pConc[p],
+      prefixHitTokens: this.pHit[p],
+      prefixEvictions: this.pEvict[p],
     }))
   }
 
@@ -1403,6 +1469,7 @@ export class FleetModel implements EventHandler {
   }
 
   private freeTask(t: number): void {
+    if (this.cache !== undefined) this.cache.forget(t)
     this.tObj[t] = undefined
     this.tFree[this.tFreeN++] = t
     this.tasksInSystem--
@@ -1434,6 +1501,8 @@ export class FleetModel implements EventHandler {
     this.cDoneAt = f64(this.cDoneAt)
     this.cService = f64(this.cService)
     this.cDeadline = f64(this.cDeadline)
+    this.cShared = f64(this.cShared)
+    this.cHit = f64(this.cHit)
     if (this.cFree.length < cap) this.cFree = growI32(this.cFree, cap)
     // New slots are pushed so that the lowest index is handed out first.
     for (let i = cap - 1; i >= old; i--) this.cFree[this.cFreeN++] = i
@@ -1448,6 +1517,7 @@ export class FleetModel implements EventHandler {
     for (let i = cap - 1; i >= old; i--) this.tFree[this.tFreeN++] = i
     this.tObj.length = cap
     this.tCap = cap
+    if (this.cache !== undefined) this.cache.growTasks(cap)
   }
 }
 

@@ -95,6 +95,7 @@ export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => S
       replicas: p.replicas,
       serving,
       profileId: profile.id,
+      prefixCache: p.prefixCache,
       gpusPerReplica: profile.gpusPerReplica,
       pricePerHourUsd: profile.pricePerHourUsd,
       coldStartS: profile.coldStartS,

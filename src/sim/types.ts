@@ -32,6 +32,12 @@ export interface LlmPoolConfig extends PoolCommon {
   serving: LlmReplicaModel
   /** Serving-profile id, reported as is. */
   profileId?: string
+  /**
+   * Keep an agent chain's context in the replica's KV cache between its calls (vLLM's automatic
+   * prefix caching, on by default in vLLM V1): a next call on the same replica prefills only what
+   * its prompt adds. Off by default.
+   */
+  prefixCache?: boolean
 }
 
 /** A pool of generic servers: each replica serves `slots` tasks at once, each for its serviceTimeS. */
@@ -42,7 +48,7 @@ export interface GenericPoolConfig extends PoolCommon {
 
 export type PoolConfig = LlmPoolConfig | GenericPoolConfig
 
-export const ROUTING_POLICIES = ['round-robin', 'least-outstanding', 'weighted', 'power-of-two', 'score'] as const
+export const ROUTING_POLICIES = ['round-robin', 'least-outstanding', 'weighted', 'power-of-two', 'score', 'prefix-affinity'] as const
 export type RoutingPolicy = (typeof ROUTING_POLICIES)[number]
 
 export interface ScoreWeights {
