@@ -35,7 +35,8 @@ export function replicaCapacity(profile: ServingProfile, w: WorkloadStats): Repl
   // Chunked prefill shares steps with decodes: charge the marginal cost of the prompt tokens.
   const chunk = Math.max(1, profile.maxBatchTokens - batch)
   const perChunk = Math.max(0, profile.stepTimeS(chunk, batch, ctx) - profile.stepTimeS(0, batch, ctx))
-  const prefillS = ((batch * P) / chunk) * perChunk
+  // Prompt tokens a call computes: less what the prefix cache holds (WorkloadStats.meanPrefixHitTokens).
+  const prefillS = ((batch * Math.max(1, P - w.meanPrefixHitTokens)) / chunk) * perChunk
   const cycleS = decodeS + prefillS
   const p95Chunks = Math.ceil(Math.max(1, w.p95InputTokens) / chunk)
   return {

@@ -39,6 +39,8 @@ export interface PoolManifestInput {
   config: ManifestConfig
   /** GPU memory per GPU, GiB (sizes the container's host memory request). */
   gpuMemoryGiB: number
+  /** The plan was simulated with prefix caching: the server is started with it (off by default in vLLM 0.6). */
+  prefixCache?: boolean
 }
 
 export function poolObjects(i: PoolManifestInput): ManifestObject[] {
@@ -82,7 +84,7 @@ export function poolObjects(i: PoolManifestInput): ManifestObject[] {
           },
           containers: [
             {
-              args: ['--model', i.model, '--tensor-parallel-size', gpus, '--port', String(port)],
+              args: ['--model', i.model, '--tensor-parallel-size', gpus, '--port', String(port), ...(i.prefixCache === true ? ['--enable-prefix-caching'] : [])],
               image: c.image ?? DEFAULT_IMAGE,
               name: 'server',
               ports: [{containerPort: port, name: 'http'}],

@@ -82,7 +82,7 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
   let simTimeMs = 0
   for (const target of request.phases) {
     const load = phaseLoad(request.workload, target.tasksPerDay, request.headroom, request.peakWindowS, fast ? seeds.slice(0, 1) : seeds)
-    await generateTasks(load)
+    await generateTasks(load, request.prefixCache && request.routing.policy === 'prefix-affinity')
     const ctx: SimContext = {request, load, catalog, counter}
     const caps = new Map<ResolvedProfile, ReplicaCapacity>()
     const baselines = baselineFiles

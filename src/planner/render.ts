@@ -224,6 +224,7 @@ export function planManifests(result: PlanResult, catalog: Catalog = loadCatalog
         autoscaler: pp.autoscale.settings,
         config: result.request.manifests,
         gpuMemoryGiB: gpu.memoryGiB.value,
+        prefixCache: result.request.prefixCache,
       })
     })
   }
@@ -394,7 +395,7 @@ function assumptions(result: PlanResult): string[] {
     `Explicit phase targets are taken as the value at the sizing quantile (p${Math.round(req.quantile * 100)}); with --history the forecast's p${Math.round(req.quantile * 100)} gives them.`,
     'Latency and throughput come from the serving profiles in models/ (roofline calibrated on published measurements; see docs/profiles.md); GPU prices from models/gpus.yaml unless overridden.',
     'Autoscaling is tuned in a fluid model (src/autoscale\'s HPA controller, the exact kube-controller-manager arithmetic, reading the HPA we write every 15 s; load = rate × simulated call latency over ready replicas; replicas ready one cold start after creation), then the chosen fleet is simulated over the whole forecast day with the same controllers in the discrete-event simulator. The simulator reports the fleet\'s in-flight requests, not each replica\'s: pools share them by throughput. Cold start = model load + engine start from the profile; node provisioning and image pull are not included.',
-    `Routing: every fleet (the baselines too) is simulated behind one ${req.routing.policy} router over all pools, with one priority queue (critical, high, normal, low)${Object.keys(req.queueDeadlines).length > 0 ? ` and queue deadlines ${Object.entries(req.queueDeadlines).map(([k, v]) => `${k} ${v} s`).join(', ')}` : ''}; the manifests do not configure the router.`,
+    `Routing: every fleet (the baselines too) is simulated behind one ${req.routing.policy} router over all pools, with one priority queue (critical, high, normal, low)${Object.keys(req.queueDeadlines).length > 0 ? ` and queue deadlines ${Object.entries(req.queueDeadlines).map(([k, v]) => `${k} ${v} s`).join(', ')}` : ''}${req.prefixCache ? '; replicas keep an agent chain\'s context between its calls (vLLM automatic prefix caching: the analytic pruning does not count the prefill it saves, so it may keep more candidates than needed, never fewer)' : ''}; the manifests do not configure the router.`,
     'Costs: the peak fleet all day is replicas × price × 24 h; the autoscaled cost integrates the replicas the HPA keeps in the fluid run, billing from creation.',
     'Manifests: one Deployment, HPA (or KEDA ScaledObject) and PodDisruptionBudget per pool; the HPA metric must be served by a custom-metrics adapter (e.g. prometheus-adapter exposing vLLM\'s running-requests gauge).',
   ]

@@ -81,6 +81,10 @@ export const PlanSpecSchema = z
     seeds: z.number().int().min(1).max(20).optional().describe('Seeds a fleet must pass on (default 3).'),
     peakWindowS: z.number().min(600).max(86_400).optional().describe('Simulated window around the daily peak, seconds (default 3600).'),
     routing: RoutingSchema.optional(),
+    prefixCache: z
+      .boolean()
+      .optional()
+      .describe('Simulate every fleet with vLLM\'s automatic prefix caching: an agent chain\'s context stays in its replica\'s KV cache between calls (default false; pair with routing policy prefix-affinity).'),
     queue: z.strictObject({deadlines: z.partialRecord(z.enum(['critical', 'high', 'normal', 'low']), z.number().positive()).optional()}).optional(),
     baselines: z.array(BaselineSchema).optional(),
     manifests: ManifestConfigSchema.optional(),
@@ -134,6 +138,7 @@ export interface ResolvedRequest {
   seeds: number
   peakWindowS: number
   routing: NonNullable<PlanSpec['routing']>
+  prefixCache: boolean
   queueDeadlines: Partial<Record<'critical' | 'high' | 'normal' | 'low', number>>
   baselines: Array<{phase: string; scenario: string; label?: string}>
   manifests: ManifestConfig
@@ -177,6 +182,7 @@ export function resolveRequest(spec: PlanSpec, baseDir: string): ResolvedRequest
     // Least outstanding requests: what LLM routers do; the seeds' score balancer herds load onto the
     // replica with the best recent latency (docs/planner.md measures what that costs).
     routing: spec.routing ?? {policy: 'least-outstanding'},
+    prefixCache: spec.prefixCache ?? false,
     queueDeadlines: spec.queue?.deadlines ?? {low: 600},
     baselines: (spec.baselines ?? []).map((b) => ({...b, scenario: resolve(baseDir, b.scenario)})),
     manifests: spec.manifests ?? {},

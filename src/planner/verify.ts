@@ -62,6 +62,7 @@ export async function simulateCandidate(c: Candidate, seed: number, ctx: SimCont
           tensorParallel: p.profile.tensorParallel,
           replicas: p.replicas,
           ...(p.taskTypes ? {taskTypes: p.taskTypes} : {}),
+          ...(ctx.request.prefixCache ? {prefixCache: true} : {}),
         }),
       ),
     },

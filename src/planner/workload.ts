@@ -42,6 +42,12 @@ export interface WorkloadStats {
   /** Squared coefficient of variation of output tokens (service-time variability). */
   outputCv2: number
   meanThinkS: number
+  /**
+   * Prompt tokens per call the replicas can take from the prefix cache instead of prefilling: the
+   * mean context a call shares with its task's previous call when the plan caches prefixes and
+   * routes by them (prefix-affinity), else 0.
+   */
+  meanPrefixHitTokens: number
 }
 
 const DAY_S = 86_400
@@ -92,15 +98,18 @@ export function phaseLoad(base: SyntheticWorkloadSpec, tasksPerDay: number, head
   return load
 }
 
-/** Generate (once) the window's tasks for each seed. */
-export async function generateTasks(load: PhaseLoad): Promise<void> {
+/**
+ * Generate (once) the window's tasks for each seed. `prefixHits`: the fleets will cache prefixes and
+ * route by them, so the analytic bounds may count shared context as not prefilled.
+ */
+export async function generateTasks(load: PhaseLoad, prefixHits = false): Promise<void> {
   for (const [seed, chunks] of load.tasksBySeed) {
     if (chunks.length > 0) continue
     const stream = createWorkload(load.windowSpec, {baseDir: process.cwd(), rng: new RandomStreams(seed), durationS: load.windowS})
     for await (const chunk of stream) chunks.push([...chunk])
   }
   const first = load.tasksBySeed.values().next().value ?? []
-  load.stats = measure(first, load.windowS)
+  load.stats = measure(first, load.windowS, prefixHits)
 }
 
 /** Replay stored chunks as a task stream. */
@@ -112,7 +121,8 @@ export function replay(chunks: readonly Task[][]): TaskStream {
   }
 }
 
-function measure(chunks: readonly Task[][], windowS: number): WorkloadStats {
+function measure(chunks: readonly Task[][], windowS: number, prefixHits: boolean): WorkloadStats {
+  let hitSum = 0
   let tasks = 0
   let calls = 0
   let inSum = 0
@@ -134,6 +144,8 @@ function measure(chunks: readonly Task[][], windowS: number): WorkloadStats {
         outSum += c.outputTokens
         outSq += c.outputTokens * c.outputTokens
         inputs.push(c.inputTokens)
+        // The simulator always computes a prompt's last token.
+        if (prefixHits) hitSum += Math.min(c.sharedPrefixTokens ?? 0, Math.max(0, c.inputTokens - 1))
         if (k > 0) {
           thinkSum += c.delayS
           thinkN++
@@ -157,5 +169,6 @@ function measure(chunks: readonly Task[][], windowS: number): WorkloadStats {
     meanOutputTokens: meanOut,
     outputCv2: meanOut > 0 ? Math.max(0, varOut) / (meanOut * meanOut) : 0,
     meanThinkS: thinkN > 0 ? thinkSum / thinkN : 0,
+    meanPrefixHitTokens: calls > 0 ? hitSum / calls : 0,
   }
 }
