@@ -5,7 +5,7 @@ import {createInterface} from 'node:readline/promises'
 import {Args, Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
-import {FleetcapError, InputError} from '../src/errors.js'
+import {FleetcapError, InputError, UnknownNameError} from '../src/errors.js'
 import {KubeClient} from '../src/k8s/client.js'
 import {systemClock} from '../src/k8s/clock.js'
 import {type ApplyResult, Executor, GateFailedError, type PhaseCheck, type ProgressEvent} from '../src/k8s/executor.js'
@@ -73,6 +73,9 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
   async run(): Promise<ApplyResult | {role: object}> {
     const {flags, args} = this
     const plan = loadPlan(args.plan)
+    // A phase the plan does not have is the user's typo: say so before printing or contacting anything.
+    const phaseNames = plan.document.spec.phases.map((p) => p.name)
+    if (flags.phase !== undefined && !phaseNames.includes(flags.phase)) throw new UnknownNameError('phase', flags.phase, phaseNames, {field: '--phase'})
     if (flags['print-rbac']) {
       const namespace = flags.namespace ?? 'default'
       this.say(requiredRoleYaml(plan, namespace).trimEnd())

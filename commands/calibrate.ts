@@ -8,6 +8,7 @@ import {replayPredictor} from '../src/calibrate/predict.js'
 import {simulatePredictor} from '../src/calibrate/simulate-predictor.js'
 import {type CalibratedProfile, sha256File, writeCalibratedProfile} from '../src/calibrate/profile-file.js'
 import {FleetcapCommand} from '../src/cli/base-command.js'
+import {checkOutputFile} from '../src/util/atomic-write.js'
 import {InputError} from '../src/errors.js'
 import {getServingProfile, resolveServingProfile} from '../src/fleet/profiles/catalog.js'
 import {readK6ExportLoad} from '../src/k6/export.js'
@@ -50,8 +51,9 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
     gpu: Flags.string({description: 'GPU of the serving profile (with --model).', dependsOn: ['model']}),
     tp: Flags.integer({description: 'Tensor-parallel degree (default: the smallest shipped that fits).', min: 1}),
     'engine-overheads': Flags.string({description: 'Replace the profile\'s CPU overheads with a named set from models/serving.yaml.'}),
-    replicas: Flags.integer({description: 'Replicas that served the load (requests are spread least-loaded).', default: 1, min: 1}),
+    replicas: Flags.integer({description: 'Replicas that served the load (requests are spread least-loaded).', default: 1, min: 1, max: 10_000}),
     'write-profile': Flags.string({description: 'Write the adjusted serving profile (YAML) here.'}),
+    force: Flags.boolean({description: 'Overwrite the --write-profile file if it exists.'}),
     predictor: Flags.option({
       options: ['simulate', 'replay'] as const,
       default: 'simulate',
@@ -62,6 +64,7 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
   async run(): Promise<CalibrateOutput> {
     const f = this.flags
     const file = (f['k6-summary'] ?? f['k6-json'])!
+    if (f['write-profile'] !== undefined) checkOutputFile(f['write-profile'], f.force, '--write-profile')
     if (f.profile === undefined && f.model === undefined) {
       throw new InputError({field: '--profile'}, 'say which serving profile served the load: --profile ID, or --model and --gpu', {hint: 'run `fleetcap profiles list`'})
     }

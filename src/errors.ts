@@ -60,6 +60,9 @@ export class InputError extends FleetcapError {
   }
 }
 
+/** Kinds of name that `fleetcap profiles list` lists. */
+const CATALOG_KINDS = new Set(['GPU', 'model', 'serving profile', 'engine overhead set'])
+
 /** An unknown name (GPU, model, profile, phase): the message lists what exists. */
 export class UnknownNameError extends FleetcapError {
   constructor(kind: string, name: string, known: readonly string[], location: InputLocation = {}) {
@@ -67,7 +70,7 @@ export class UnknownNameError extends FleetcapError {
     const list = known.length > 12 ? `${known.slice(0, 12).join(', ')}, … (${known.length} in all)` : known.join(', ')
     super(`${where ? `${where}: ` : ''}unknown ${kind} "${name}"; known: ${list}`, {
       exit: ExitCode.INPUT,
-      hint: `run \`fleetcap profiles list\` to see every ${kind}`,
+      hint: CATALOG_KINDS.has(kind) ? `run \`fleetcap profiles list\` to see every ${kind}` : undefined,
     })
   }
 }

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {FleetcapCommand} from '../../src/cli/base-command.js'
 import {BACKENDS, type BackendChoice, type BackendReport, durationSteps, type Forecast, initBackend, isoTime, loadSeries, MODEL_NAMES, type ModelChoice, parseMask, quantileKey, saveModel, train} from '../../src/forecast/index.js'
 import {seriesInputFromFlags} from '../../src/forecast/input-flags.js'
-import {writeFileAtomic} from '../../src/util/atomic-write.js'
+import {checkOutputFile, writeFileAtomic} from '../../src/util/atomic-write.js'
 
 export default class ForecastRun extends FleetcapCommand<typeof ForecastRun> {
   static override description = `Forecast load with quantiles (P50/P90/P99 by default) for every step of the horizon.
@@ -37,6 +37,7 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
     mask: Flags.string({description: 'Anomaly window FROM/TO to mask (fitted through, never scored); repeatable.', multiple: true}),
     gaps: Flags.string({description: 'Missing steps, NaN, duplicate or negative values: fill, drop (keep history after the last gap), or refuse.', options: ['fill', 'drop', 'refuse'], default: 'refuse'}),
     out: Flags.string({description: 'Write the forecast as CSV (timestamp, one column per quantile).'}),
+    force: Flags.boolean({description: 'Overwrite the --out file if it exists.'}),
     'save-model': Flags.string({description: 'Save the fitted model (metadata, and the network in TensorFlow.js format) into this directory.'}),
     backend: Flags.string({description: 'TensorFlow.js backend for the neural model.', options: [...BACKENDS], default: 'auto', env: 'FLEETCAP_TF_BACKEND'}),
     'auto-method': Flags.string({description: 'How auto picks: refit (refit each candidate before the last 3 windows) or calibration (one fit, rolling-origin errors; faster).', options: ['refit', 'calibration'], default: 'refit'}),
@@ -46,6 +47,7 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
 
   public async run(): Promise<Forecast & {backend?: BackendReport; saved?: string; input: {name: string; points: number; stepS: number; start: string; end: string}}> {
     const f = this.flags
+    if (f.out !== undefined) checkOutputFile(f.out, f.force)
     const masks = (f.mask ?? []).map((m) => parseMask(m))
     const input = seriesInputFromFlags(f, Date.now() / 1000)
     const {series, warnings} = await loadSeries(input, {gaps: f.gaps as 'fill' | 'drop' | 'refuse', masks})

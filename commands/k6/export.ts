@@ -7,6 +7,7 @@ import {parseHeaderFlags} from '../../src/k6/flags.js'
 import {type CallShape, constantLoad, type LoadProfile, loadFromTasks} from '../../src/k6/load.js'
 import {type K6ExportMeta, type LoadSlo, renderK6Script} from '../../src/k6/script.js'
 import {readPlanPhases, readSloFile} from '../../src/k6/slo.js'
+import {LIMITS} from '../../src/limits.js'
 import {tryParseDuration} from '../../src/util/duration.js'
 import {parseMappingFlag, readTrace, TRACE_FORMATS} from '../../src/workload/index.js'
 
@@ -108,6 +109,7 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
     }
     if (rateText !== undefined) {
       const rate = number('--rate', rateText)
+      if (rate > LIMITS.ratePerS) throw new InputError({field: '--rate'}, `more than ${LIMITS.ratePerS.toLocaleString('en-US')} requests per second (got ${rateText})`)
       if (durationS === undefined) throw new InputError({field: '--duration'}, 'a constant rate needs a test length (--duration)')
       let mix: CallShape[][]
       if (f.tokens !== undefined) mix = tokensFlag(f.tokens)

@@ -46,6 +46,7 @@ Exit codes: 0 ok, 2 unknown name, a model that does not fit, or a broken models/
     const {name} = this.args
     const price = parsePrice(this.flags.price)
     if (this.flags.model !== undefined || this.flags.gpu !== undefined) {
+      if (name !== undefined) throw new InputError({field: 'NAME'}, `give NAME ("${name}") or --model and --gpu, not both`)
       if (this.flags.model === undefined || this.flags.gpu === undefined) {
         throw new InputError({field: '--model/--gpu'}, 'give both --model and --gpu')
       }

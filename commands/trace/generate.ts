@@ -1,10 +1,10 @@
-import {existsSync} from 'node:fs'
 
 import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
 import {RandomStreams} from '../../src/engine/random.js'
 import {InputError} from '../../src/errors.js'
+import {checkOutputFile} from '../../src/util/atomic-write.js'
 import {tryParseDuration} from '../../src/util/duration.js'
 import {
   WorkloadSpecSchema,
@@ -64,9 +64,7 @@ Exit codes: 0 ok, 2 bad input (bad flag or spec, the output exists), 1 internal 
 
   public async run(): Promise<GenerateResult> {
     const f = this.flags
-    if (existsSync(f.out) && !f.force) {
-      throw new InputError({file: f.out}, 'the output file exists', {hint: 'choose another --out, or pass --force to replace it'})
-    }
+    checkOutputFile(f.out, f.force)
     const durationFlag = f.duration === undefined ? undefined : duration('--duration', f.duration)
     let spec: WorkloadSpec
     let baseDir = process.cwd()
@@ -99,6 +97,7 @@ Exit codes: 0 ok, 2 bad input (bad flag or spec, the output exists), 1 internal 
 function duration(name: string, text: string): number {
   const v = tryParseDuration(text)
   if (v === undefined) throw new InputError({field: name}, `not a duration (got "${text}"); write e.g. 90s, 15m, 2h, 1d`)
+  if (v <= 0) throw new InputError({field: name}, `must be more than 0 s (got "${text}")`)
   return v
 }
 

@@ -54,6 +54,12 @@ export abstract class FleetcapCommand<T extends typeof Command> extends Command 
       exit = err.exit
       message = err.message
       hint = err.hint
+    } else if (fileProblem(err) !== undefined) {
+      // A file or folder the user named that cannot be read or written (a folder given for a file,
+      // a file for a folder, no permission): their input, not our bug.
+      exit = ExitCode.INPUT
+      message = fileProblem(err) as string
+      hint = undefined
     } else if (err instanceof Errors.CLIError) {
       // oclif's own parse errors (unknown flag, missing argument): usage errors.
       exit = err.oclif?.exit === undefined || err.oclif.exit === 1 ? ExitCode.INPUT : err.oclif.exit
@@ -75,6 +81,27 @@ export abstract class FleetcapCommand<T extends typeof Command> extends Command 
   }
 }
 
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'a part of this path is a file, not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  ENAMETOOLONG: 'name too long',
+  ELOOP: 'too many symbolic links',
+}
+
+/** `PATH: what is wrong` for a Node file-system error on a path, else undefined. */
+export function fileProblem(err: unknown): string | undefined {
+  const e = err as {code?: unknown; path?: unknown; syscall?: unknown}
+  if (typeof e?.code !== 'string' || typeof e.path !== 'string') return undefined
+  const what = FILE_PROBLEMS[e.code]
+  if (what === undefined) return undefined
+  return `${e.path}: ${what}${typeof e.syscall === 'string' ? ` (${e.syscall})` : ''}`
+}
+
 /**
  * oclif's parse errors can span several lines ("The following errors occurred:\n  --a cannot …\nSee more
  * help with --help"): keep what was wrong, on one line, and drop the help pointer (the hint says it).
@@ -84,6 +111,8 @@ export function oneLine(message: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !/^See more help with/i.test(l))
-  if (lines.length > 1 && lines[0].endsWith(':')) return lines.slice(1).join('; ')
+  if (lines.length > 1 && /^The following errors occurred/i.test(lines[0])) return lines.slice(1).join('; ')
+  // "Missing 1 required arg:\nscenario  Scenario YAML file." → "Missing 1 required arg: scenario: Scenario YAML file."
+  if (lines.length > 1 && lines[0].endsWith(':')) return `${lines[0]} ${lines.slice(1).map((l) => l.replace(/\s{2,}/, ': ')).join('; ')}`
   return lines.join('; ')
 }

@@ -1,4 +1,3 @@
-import {createReadStream, existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 
 import {parse} from 'csv-parse'
@@ -6,23 +5,20 @@ import {parse as parseSync} from 'csv-parse/sync'
 
 import {InputError} from '../errors.js'
 import {formatLabels, queryRange, type RangeQuery} from '../prometheus/client.js'
+import {mustBeFile, streamUserFile} from '../util/read-input.js'
 import {readTrace} from '../workload/read-trace.js'
 import {rateSeries} from './rate.js'
 import {cleanObservations, type CleanOptions, type Cleaned, isoTime, type Observation, parseTimestamp} from './series.js'
 import type {Series} from './types.js'
 
-function mustExist(path: string): void {
-  if (!existsSync(path)) throw new InputError({file: path}, 'file not found')
-}
 
 /**
  * Read a `timestamp,value` CSV (a header row is detected and skipped; extra columns are ignored),
  * streamed row by row, then cleaned under the options' gap policy.
  */
 export async function loadSeriesCsv(path: string, options: Omit<CleanOptions, 'name'> & {name?: string} = {}): Promise<Cleaned> {
-  mustExist(path)
   const obs: Observation[] = []
-  const parser = createReadStream(path).pipe(parse({info: true, relax_column_count: true, skip_empty_lines: true, trim: true}))
+  const parser = streamUserFile(path, parse({info: true, relax_column_count: true, skip_empty_lines: true, trim: true}))
   let first = true
   try {
     for await (const rec of parser as AsyncIterable<{record: string[]; info: {lines: number}}>) {
@@ -54,8 +50,13 @@ export async function loadSeriesCsv(path: string, options: Omit<CleanOptions, 'n
  * trailing empty cells). Returns series with no timestamps (startS 0) at the given step (M4 hourly: 3600 s).
  */
 export async function readM4(path: string, options: {stepS?: number; limit?: number} = {}): Promise<Series[]> {
-  mustExist(path)
-  const rows = parseSync(await readFile(path, 'utf8'), {relax_column_count: true, skip_empty_lines: true}) as string[][]
+  mustBeFile(path)
+  let rows: string[][]
+  try {
+    rows = parseSync(await readFile(path, 'utf8'), {relax_column_count: true, skip_empty_lines: true}) as string[][]
+  } catch (error) {
+    throw new InputError({file: path, line: (error as {lines?: number}).lines}, `not a readable CSV: ${(error as Error).message}`)
+  }
   const out: Series[] = []
   for (let r = 1; r < rows.length; r++) {
     if (options.limit !== undefined && out.length >= options.limit) break
@@ -107,7 +108,7 @@ export async function loadSeries(input: SeriesInput, options: Omit<CleanOptions,
     case 'prometheus':
       return loadSeriesPrometheus(input, options)
     case 'trace': {
-      mustExist(input.path)
+      mustBeFile(input.path)
       const reader = readTrace(input.path)
       const rate = await rateSeries(reader.tasks(), {stepS: input.stepS, name: input.path, originS: () => reader.report().originS})
       // Zero counts are real (no arrivals), not gaps; cleaning applies the masks and the length check.

@@ -5,7 +5,7 @@ import {quantileSorted} from 'simple-statistics'
 import {z} from 'zod'
 
 import {FleetcapError, InputError} from '../errors.js'
-import {readInputFile} from '../util/read-input.js'
+import {mustBeFile, readInputFile} from '../util/read-input.js'
 import {LLM_LATENCY, TRACKING_THRESHOLDS} from './script.js'
 
 /**
@@ -189,6 +189,7 @@ function quantilesOf(values: number[]): Quantiles | undefined {
  * are not in this output, so the list is empty.
  */
 export async function readK6JsonOutput(path: string): Promise<K6Measurement> {
+  mustBeFile(path)
   const stream = createReadStream(path, {encoding: 'utf8'})
   const lines = createInterface({input: stream, crlfDelay: Infinity})
   const duration: number[] = []

@@ -8,7 +8,7 @@ import {z} from 'zod'
 
 import {failuresSchema} from '../autoscale/failures.js'
 import {MODELLED_METRICS, type ModelledMetric} from '../autoscale/metric-names.js'
-import {DurationSchema} from '../workload/spec.js'
+import {DurationSchema, PositiveDurationSchema} from '../workload/spec.js'
 
 const FileRef = z.strictObject({file: z.string().min(1).describe('Path of a YAML file, relative to the scenario file.')})
 const Manifest = (what: string) =>
@@ -18,7 +18,7 @@ const Manifest = (what: string) =>
 
 export const MetricsLagSchema = z
   .strictObject({
-    scrapeIntervalS: DurationSchema.optional().describe('Seconds between two samples of a metric (metrics-server / Prometheus); default 15.'),
+    scrapeIntervalS: PositiveDurationSchema.optional().describe('Seconds between two samples of a metric (metrics-server / Prometheus); default 15.'),
     reportDelayS: DurationSchema.optional().describe('Seconds from a sample to the controller seeing it (adapter, query); default 0.'),
     averagingWindowS: DurationSchema.optional().describe('Seconds of samples averaged by a read (like avg_over_time); default 0: latest sample.'),
   })
@@ -33,7 +33,7 @@ export const AutoscalerSchema = z
     thresholds: Manifest('A threshold table (see docs/autoscaling.md)').optional(),
     schedule: Manifest('A schedule of minimum replicas (windows, points), combined with hpa or thresholds').optional(),
     metrics: MetricsLagSchema.optional(),
-    syncPeriodS: DurationSchema.optional().describe('HPA sync period (--horizontal-pod-autoscaler-sync-period); default 15.'),
+    syncPeriodS: PositiveDurationSchema.optional().describe('HPA sync period (--horizontal-pod-autoscaler-sync-period); default 15.'),
     tolerance: z.number().min(0).max(1).optional().describe('HPA tolerance (--horizontal-pod-autoscaler-tolerance); default 0.1.'),
     metricAliases: z
       .record(z.string(), z.enum(modelled))

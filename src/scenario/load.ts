@@ -73,13 +73,18 @@ function located(file: string, line: number, col: number, field: string | undefi
   return err
 }
 
-/** For a failed union (a pool), report the branch the input meant: the one its `kind` names. */
+/**
+ * For a failed union, report the branch the input meant: for a pool, the one its `kind` names; else
+ * the branch with the fewest issues (a `{dist: lognormall}` token distribution is a misspelt
+ * parametric one, not a `{fromTrace}` missing its path), the later one on a tie.
+ */
 function pickIssue(issue: z.core.$ZodIssue, data: unknown): z.core.$ZodIssue {
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue
   const node = getAt(data, issue.path)
   const kind = node !== null && typeof node === 'object' ? (node as Record<string, unknown>).kind : undefined
   // Branch order in PoolSchema: generic first, then LLM.
-  const branch = kind === 'generic' ? issue.errors[0] : issue.errors[issue.errors.length - 1]
+  const fewest = issue.errors.reduce((best, b) => (b.length <= best.length ? b : best))
+  const branch = kind === 'generic' ? issue.errors[0] : kind === 'llm' ? issue.errors[issue.errors.length - 1] : fewest
   const inner = branch[0]
   if (!inner) return issue
   return pickIssue({...inner, path: [...issue.path, ...inner.path]} as z.core.$ZodIssue, data)

@@ -4,9 +4,10 @@
  */
 import {z} from 'zod'
 
+import {LIMITS} from '../limits.js'
 import {ROUTING_POLICIES} from '../sim/types.js'
 import {PRIORITIES} from '../workload/types.js'
-import {DurationSchema, WorkloadSpecSchema} from '../workload/spec.js'
+import {DurationSchema, PositiveDurationSchema, WorkloadSpecSchema} from '../workload/spec.js'
 import {AutoscalerSchema, CapacitySchema, FailuresSchema} from './autoscale-schema.js'
 
 const positive = (what: string) => z.number().positive().describe(what)
@@ -18,7 +19,7 @@ export const LlmPoolSchema = z
     gpu: z.string().min(1).describe('GPU type, e.g. A100-80GB, V100-32GB, H100-SXM (see `fleetcap profiles list`).'),
     model: z.string().min(1).describe('Model served, e.g. llama-3.1-8b.'),
     tensorParallel: z.number().int().min(1).max(64).optional().describe('GPUs per replica (tensor parallelism); default: the smallest that fits.'),
-    replicas: z.number().int().min(0).describe('Replicas ready at t = 0.'),
+    replicas: z.number().int().min(0).max(LIMITS.replicasPerPool).describe('Replicas ready at t = 0.'),
     weight: z.number().positive().optional().describe('Routing weight of each replica (weighted policy); default: its max batch size.'),
     taskTypes: z.array(z.string()).optional().describe('Task types this pool is specialised for (score policy: type match).'),
     priceOverride: positive('Price per GPU-hour in USD instead of the GPU profile\'s price.').optional(),
@@ -37,7 +38,7 @@ export const GenericPoolSchema = z
   .strictObject({
     name: z.string().min(1).describe('Pool name (unique in the fleet).'),
     kind: z.literal('generic').describe('"generic": servers for tasks with a service time (no tokens).'),
-    servers: z.number().int().min(0).describe('Replicas (servers) ready at t = 0.'),
+    servers: z.number().int().min(0).max(LIMITS.replicasPerPool).describe('Replicas (servers) ready at t = 0.'),
     slots: z.number().int().positive().optional().describe('Tasks one server serves at once (default 1).'),
     weight: z.number().positive().optional().describe('Routing weight of each server (weighted policy); default: its slots.'),
     taskTypes: z.array(z.string()).optional().describe('Task types this pool is specialised for (score policy).'),
@@ -96,8 +97,8 @@ export const ScenarioSchema = z
     name: z.string().min(1).describe('Scenario name, shown in reports.'),
     description: z.string().optional().describe('Free text.'),
     seed: z.number().int().min(0).max(0xffff_ffff).optional().describe('Seed of every random stream (default 1).'),
-    durationS: DurationSchema.optional().describe('Simulated time during which tasks arrive (seconds or e.g. "1d"); the run then drains.'),
-    duration: DurationSchema.optional().describe('Same as durationS.'),
+    durationS: PositiveDurationSchema.optional().describe('Simulated time during which tasks arrive (seconds or e.g. "1d"); the run then drains.'),
+    duration: PositiveDurationSchema.optional().describe('Same as durationS.'),
     workload: WorkloadSpecSchema,
     fleet: z
       .strictObject({pools: z.array(PoolSchema).min(1).describe('Pools of replicas.')})
@@ -108,7 +109,7 @@ export const ScenarioSchema = z
     failures: FailuresSchema.optional(),
     report: z
       .strictObject({
-        sampleIntervalS: DurationSchema.optional().describe('Time-series sampling interval (default: duration / 500, at least 1 s).'),
+        sampleIntervalS: PositiveDurationSchema.optional().describe('Time-series sampling interval (default: duration / 500, at least 1 s).'),
       })
       .optional(),
   })

@@ -30,6 +30,16 @@ export const MAPPING_FIELDS: readonly MappingField[] = [
   'prefixTokens',
 ]
 
+/**
+ * A header as an error message shows it: a binary file's first line is not echoed to the terminal
+ * raw (control and replacement characters become "?"), and a very long one is cut.
+ */
+function printableHeader(cells: readonly string[]): string {
+  // eslint-disable-next-line no-control-regex
+  const text = cells.join(', ').replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?')
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text
+}
+
 /** Short names accepted by `--map` besides the field names themselves. */
 const SHORT_NAMES: Record<string, MappingField> = {
   time: 'time',
@@ -121,7 +131,7 @@ export function resolveColumns(
       if (i < 0) {
         throw new InputError(
           {file, line: 1, column: wanted},
-          `no such column for ${field} (header has: ${trimmed.join(', ')})`,
+          `no such column for ${field} (header has: ${printableHeader(trimmed)})`,
           {hint: 'map the columns with --map time=COL,input=COL,output=COL'},
         )
       }
@@ -140,7 +150,7 @@ export function resolveColumns(
     }
   }
   if (index.time === undefined) {
-    throw new InputError({file, line: 1}, `no arrival-time column (header has: ${trimmed.join(', ')})`, {
+    throw new InputError({file, line: 1}, `no arrival-time column (header has: ${printableHeader(trimmed)})`, {
       hint: `name it one of ${HEADER_ALIASES.time.join(', ')}, or map it with --map time=COLUMN`,
     })
   }

@@ -10,6 +10,8 @@ import {createInterface} from 'node:readline'
 import {parse as csvParse} from 'csv-parse'
 
 import {FleetcapError, InputError} from '../errors.js'
+import {LIMITS} from '../limits.js'
+import {mustBeFile, streamUserFile} from '../util/read-input.js'
 import {
   FORMAT_PROFILES,
   MAPPING_FIELDS,
@@ -109,6 +111,8 @@ export function readTrace(path: string, options: TraceReadOptions = {}): TraceRe
 
 class StreamingTraceReader implements TraceReader {
   private last?: TraceReadReport
+  /** The fields the file's columns (or keys) give, once its header is read. */
+  private mapped?: Partial<ColumnMapping>
 
   constructor(
     readonly path: string,
@@ -134,6 +138,8 @@ class StreamingTraceReader implements TraceReader {
     const sink = new OrderedSink(parser, o.reorderWindowS ?? 0, o.chunkSize ?? 4096)
     if (jsonl) {
       parser.useKeys(requested === 'auto' ? 'mooncake' : requested)
+      this.mapped = parser.mapping
+      mustBeFile(this.path)
       const lines = createInterface({input: createReadStream(this.path), crlfDelay: Infinity})
       let line = 0
       for await (const text of lines) {
@@ -143,8 +149,10 @@ class StreamingTraceReader implements TraceReader {
         if (row !== undefined && sink.push(row)) yield sink.take()
       }
     } else {
-      const records = createReadStream(this.path).pipe(
-        csvParse({bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true, relax_quotes: true}),
+      // Either line ending, row by row: a CRLF file with one LF row (an edited Azure trace) still reads.
+      const records = streamUserFile(
+        this.path,
+        csvParse({bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true, relax_quotes: true, record_delimiter: ['\r\n', '\n']}),
       )
       let header = true
       try {
@@ -153,6 +161,7 @@ class StreamingTraceReader implements TraceReader {
             header = false
             const format = requested === 'auto' ? formatByHeader(item.record) : requested
             parser.useHeader(item.record, format)
+            this.mapped = parser.mapping
             continue
           }
           const row = parser.fromCsv(item.record, item.info.lines)
@@ -178,6 +187,7 @@ class StreamingTraceReader implements TraceReader {
     let current: Task | undefined
     let currentKey: string | undefined
     for await (const chunk of this.rows()) {
+      if (id === 0) this.mustSizeTasks()
       for (const row of chunk) {
         if (Number.isNaN(origin)) origin = row.originS
         const call: TaskCall = {inputTokens: row.inputTokens ?? 0, outputTokens: row.outputTokens ?? 0, delayS: row.delayS ?? 0}
@@ -208,6 +218,19 @@ class StreamingTraceReader implements TraceReader {
     }
     if (current !== undefined) out.push(current)
     if (out.length > 0) yield out
+    if (id === 0) {
+      const skipped = this.last?.rowsSkipped ?? 0
+      throw new InputError({file: this.path}, skipped > 0 ? `no tasks: all ${skipped} data rows were invalid and skipped` : 'no tasks: the file has no data rows')
+    }
+  }
+
+  /** Tasks need a size: prompt tokens (LLM calls) or a service time (generic work). */
+  private mustSizeTasks(): void {
+    const m = this.mapped
+    if (m === undefined || m.inputTokens !== undefined || m.serviceTimeS !== undefined) return
+    throw new InputError({file: this.path, line: 1}, 'no input-token column (input_tokens, prompt_tokens, ContextTokens, …) and no service_s column: the tasks would have no size', {
+      hint: 'name the column with --map input=COLUMN (or mapping: in the scenario)',
+    })
   }
 }
 
@@ -385,6 +408,7 @@ class RowParser {
     if (Number.isNaN(v)) return this.invalid('bad-number', line, field, `not a number (got "${text}")`)
     if (v < 0) return this.invalid('negative', line, field, `negative count (got "${text}")`)
     if (!Number.isInteger(v)) return this.invalid('bad-number', line, field, `not a whole number (got "${text}")`)
+    if (v > LIMITS.tokensPerCall) return this.invalid('bad-number', line, field, `more than ${LIMITS.tokensPerCall.toLocaleString('en-US')} (got "${text}")`)
     return v
   }
 

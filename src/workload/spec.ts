@@ -5,6 +5,7 @@
  */
 import {z} from 'zod'
 
+import {LIMITS} from '../limits.js'
 import {tryParseDuration} from '../util/duration.js'
 import {TRACE_FORMATS} from './formats.js'
 import {PRIORITIES} from './types.js'
@@ -23,32 +24,45 @@ export const DurationSchema = z
   })
   .describe('Seconds: a number, or a duration such as "90s", "15m", "2h", "1d".')
 
+/** A duration that must be more than zero (a length of time to simulate, an interval). */
+export const PositiveDurationSchema = DurationSchema.refine((s) => s > 0, {message: 'must be more than 0 s'})
+
 const clamp = {
   min: z.number().optional().describe('Draws below this are raised to it.'),
   max: z.number().optional().describe('Draws above this are lowered to it.'),
 }
 
+/** Clamps must leave room for a draw. */
+const clampOrder = {message: 'max must be at least min', path: ['max']}
+const clampOk = (d: {min?: number; max?: number}): boolean => d.min === undefined || d.max === undefined || d.max >= d.min
+
 const ConstantDist = z.strictObject({dist: z.literal('constant'), value: z.number().describe('The value every draw takes.')})
 const UniformDist = z
   .strictObject({dist: z.literal('uniform'), min: z.number().describe('Lower bound.'), max: z.number().describe('Upper bound.')})
   .refine((d) => d.max >= d.min, {message: 'max must be at least min', path: ['max']})
-const NormalDist = z.strictObject({
-  dist: z.literal('normal'),
-  mean: z.number().describe('Mean.'),
-  sd: z.number().nonnegative().describe('Standard deviation.'),
-  ...clamp,
-})
-const LognormalDist = z.strictObject({
-  dist: z.literal('lognormal'),
-  mean: z.number().positive().describe('Mean of the draws (not of their logarithm).'),
-  cv: z.number().nonnegative().describe('Coefficient of variation: standard deviation / mean of the draws.'),
-  ...clamp,
-})
-const ExponentialDist = z.strictObject({
-  dist: z.literal('exponential'),
-  mean: z.number().nonnegative().describe('Mean.'),
-  ...clamp,
-})
+const NormalDist = z
+  .strictObject({
+    dist: z.literal('normal'),
+    mean: z.number().describe('Mean.'),
+    sd: z.number().nonnegative().describe('Standard deviation.'),
+    ...clamp,
+  })
+  .refine(clampOk, clampOrder)
+const LognormalDist = z
+  .strictObject({
+    dist: z.literal('lognormal'),
+    mean: z.number().positive().describe('Mean of the draws (not of their logarithm).'),
+    cv: z.number().nonnegative().describe('Coefficient of variation: standard deviation / mean of the draws.'),
+    ...clamp,
+  })
+  .refine(clampOk, clampOrder)
+const ExponentialDist = z
+  .strictObject({
+    dist: z.literal('exponential'),
+    mean: z.number().nonnegative().describe('Mean.'),
+    ...clamp,
+  })
+  .refine(clampOk, clampOrder)
 
 /** A parametric distribution; a bare number is a constant. */
 export const NumericDistSchema = z
@@ -103,6 +117,7 @@ export const FromTraceDistSchema = z
       .describe('"empirical" (default) resamples the trace\'s values (jointly for input and output from the same trace); "lognormal" fits one.'),
     ...clamp,
   })
+  .refine(clampOk, clampOrder)
   .describe('Token counts fitted from a trace.')
 
 export const TokenDistSchema = z
@@ -210,9 +225,9 @@ export const TraceWorkloadSchema = z
 export const SyntheticWorkloadSchema = z
   .strictObject({
     kind: z.literal('synthetic'),
-    tasksPerDay: z.number().positive().optional().describe('Mean tasks per day (the seeds\' unit).'),
-    ratePerS: z.number().positive().optional().describe('Mean tasks per second (instead of tasksPerDay).'),
-    durationS: DurationSchema.optional().describe('Length of the workload (seconds or a duration); default: the scenario duration.'),
+    tasksPerDay: z.number().positive().max(LIMITS.tasksPerDay).optional().describe('Mean tasks per day (the seeds\' unit).'),
+    ratePerS: z.number().positive().max(LIMITS.ratePerS).optional().describe('Mean tasks per second (instead of tasksPerDay).'),
+    durationS: PositiveDurationSchema.optional().describe('Length of the workload (seconds or a duration); default: the scenario duration.'),
     shape: ShapeSchema.optional(),
     bursts: BurstsSchema.optional(),
     tokens: z

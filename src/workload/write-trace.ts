@@ -12,6 +12,7 @@ import {once} from 'node:events'
 import {finished} from 'node:stream/promises'
 
 import {InputError} from '../errors.js'
+import {trackTemp, untrackTemp} from '../util/temp-files.js'
 import type {TaskStream} from './types.js'
 
 export const TRACE_CSV_HEADER = 'arrival_s,input_tokens,output_tokens,task_type,priority,model,task_id,call_index,delay_s,service_s,deadline_s,prefix_tokens'
@@ -31,6 +32,7 @@ export async function writeTraceCsv(tasks: TaskStream, path: string): Promise<Wr
   }
   await mkdir(dirname(target), {recursive: true})
   const tmp = join(dirname(target), `.fleetcap-tmp-${basename(target)}-${randomBytes(6).toString('hex')}`)
+  trackTemp(tmp)
   const out = createWriteStream(tmp, {flags: 'wx'})
   let taskCount = 0
   let rows = 0
@@ -69,6 +71,8 @@ export async function writeTraceCsv(tasks: TaskStream, path: string): Promise<Wr
     out.destroy()
     await rm(tmp, {force: true})
     throw error
+  } finally {
+    untrackTemp(tmp)
   }
   return {path: target, tasks: taskCount, rows, lastArrivalS}
 }

@@ -172,6 +172,10 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
   if (!Number.isInteger(tp) || tp < 1 || tp > 64) {
     throw new InputError({field: 'tensorParallel'}, `tensor parallelism must be an integer from 1 to 64, got ${tp}`)
   }
+  // Tensor parallelism splits attention heads across GPUs; vLLM refuses a degree that does not divide them.
+  if (model.attentionHeads % tp !== 0) {
+    throw new InputError({field: 'tensorParallel'}, `${model.name} has ${model.attentionHeads} attention heads: tensor parallelism ${tp} does not divide them`)
+  }
   const derived = deriveLlm(model)
   const d = c.serving.defaults
   const entry = c.serving.profiles.find((p) => norm(p.model) === norm(model.name) && norm(p.gpu) === norm(gpu.name) && p.tensorParallel.includes(tp))

@@ -17,7 +17,7 @@ export async function getModel(name: string): Promise<ModelSpec> {
     case 'nbeats':
       return (await import('./nbeats.js')).nbeats
     default:
-      throw new UnknownNameError('model', name, [...MODEL_NAMES, 'auto'], {field: '--model'})
+      throw new UnknownNameError('forecast model', name, [...MODEL_NAMES, 'auto'], {field: '--model'})
   }
 }
 

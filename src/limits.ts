@@ -1,0 +1,17 @@
+/**
+ * Bounds on what a user may ask for: far above any real fleet or load, far below what would run for
+ * days or exhaust memory (a typo of 1e30 tasks a day must be refused at once, not hang). Each schema
+ * and flag parser that takes one of these says so in its error.
+ */
+export const LIMITS = {
+  /** Tasks per day of a workload or a plan phase (~116,000 tasks/s). */
+  tasksPerDay: 1e10,
+  /** Tasks (or requests) per second of a workload or a load test. */
+  ratePerS: 1e5,
+  /** Replicas of one pool. */
+  replicasPerPool: 100_000,
+  /** Tokens of one call's prompt or output (no served model has a context near this). */
+  tokensPerCall: 10_000_000,
+  /** Steps of a forecast horizon or window. */
+  forecastSteps: 1_000_000,
+} as const

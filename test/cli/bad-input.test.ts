@@ -1,0 +1,160 @@
+/**
+ * Bad input found by an adversarial pass over every command: each case is one clear line naming the
+ * file, line or field, exit 2, no stack, and nothing of the user's overwritten or left behind.
+ */
+import {spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import {fileProblem, oneLine} from '../../src/cli/base-command.js'
+import {InputError, UnknownNameError} from '../../src/errors.js'
+import {resolveServingProfile} from '../../src/fleet/profiles/index.js'
+import {loadSeriesCsv, readM4} from '../../src/forecast/index.js'
+import {parseScenario} from '../../src/scenario/load.js'
+import {checkOutputFile, writeFileAtomic, writeOutputDir} from '../../src/util/atomic-write.js'
+import {readTrace, WorkloadSpecSchema} from '../../src/workload/index.js'
+import {ROOT, runCli} from '../helpers/cli.js'
+
+const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-bad-input-'))
+const file = (name: string, text: string | Uint8Array): string => {
+  const p = join(tmp, name)
+  writeFileSync(p, text)
+  return p
+}
+const dir = (name: string): string => {
+  const p = join(tmp, name)
+  mkdirSync(p, {recursive: true})
+  return p
+}
+const scenario = readFileSync(join(ROOT, 'scenarios', 'seed-phase1-500-per-day.yaml'), 'utf8')
+const errorOf = (text: string): string => {
+  try {
+    parseScenario(text, 'x.yaml')
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError)
+    return (error as Error).message
+  }
+  throw new Error('no error')
+}
+
+describe('output paths the user owns', () => {
+  it('an existing file is refused without --force; a directory given for a file, and a file for a directory, are named', async () => {
+    const mine = file('mine.txt', 'keep')
+    expect(() => checkOutputFile(mine, false)).toThrow(/mine\.txt: the output file exists/)
+    expect(() => checkOutputFile(mine, true)).not.toThrow()
+    const folder = dir('folder')
+    expect(() => checkOutputFile(folder, true, '--write-profile')).toThrow(/folder: is a directory; give a file name/)
+    await expect(writeFileAtomic(folder, 'x')).rejects.toThrow(/folder: is a directory/)
+    await expect(writeOutputDir(mine, {'a.txt': 'x'})).rejects.toThrow(/mine\.txt: is a file; an output directory is needed here/)
+    expect(readFileSync(mine, 'utf8')).toBe('keep')
+    expect(readdirSync(tmp).filter((f) => f.startsWith('.fleetcap-tmp'))).toEqual([])
+  })
+
+  it('forecast run --out keeps an existing file and says to pass --force', () => {
+    const mine = file('forecast.csv', 'keep')
+    const series = file('series.csv', Array.from({length: 96}, (_, i) => `${1_700_000_000 + i * 3600},${10 + (i % 24)}`).join('\n'))
+    const r = runCli(['forecast', 'run', '--series', series, '--model', 'seasonal-naive', '--horizon', '6', '--out', mine])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^Error: .*forecast\.csv: the output file exists\nHint: choose another --out, or pass --force/)
+    expect(readFileSync(mine, 'utf8')).toBe('keep')
+    const forced = runCli(['forecast', 'run', '--series', series, '--model', 'seasonal-naive', '--horizon', '6', '--out', mine, '--force'])
+    expect(forced.code).toBe(0)
+    expect(readFileSync(mine, 'utf8')).toMatch(/^timestamp,/)
+  })
+
+  it('a trace generation stopped by a signal leaves no temporary file behind', async () => {
+    const out = dir('stopped')
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'trace', 'generate', '--rate', '100000', '--duration', '1d', '--input-tokens', '100', '--output-tokens', '20', '--out', join(out, 't.csv')])
+    // Wait until the temporary file exists, then interrupt.
+    for (let i = 0; i < 200 && readdirSync(out).length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(readdirSync(out).some((f) => f.startsWith('.fleetcap-tmp-t.csv'))).toBe(true)
+    child.kill('SIGTERM')
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)))
+    expect(signal).toBe('SIGTERM')
+    expect(readdirSync(out)).toEqual([])
+  }, 30_000)
+})
+
+describe('input files', () => {
+  it('a directory or an unreadable CSV given as a series is one input error, not a crash', async () => {
+    await expect(loadSeriesCsv(dir('series-dir'))).rejects.toThrow(/series-dir: is a directory, not a file/)
+    await expect(readM4(file('binary.csv', new Uint8Array([0x22, 0x41, 0x22, 0x42, 0x22, 0x00, 0xff, 0x0a])))).rejects.toBeInstanceOf(InputError)
+    const r = runCli(['plan', '--history', dir('history-dir')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/history-dir: is a directory, not a file/)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('a trace with no data rows, or no size column, cannot be simulated', async () => {
+    const read = async (path: string): Promise<void> => {
+      for await (const chunk of readTrace(path).tasks()) void chunk
+    }
+    await expect(read(file('header.csv', 'TIMESTAMP,ContextTokens,GeneratedTokens\n'))).rejects.toThrow(/header\.csv: no tasks: the file has no data rows/)
+    await expect(read(file('sizeless.csv', 'time,output_tokens\n1,10\n2,20\n'))).rejects.toThrow(/sizeless\.csv:1: no input-token column .* and no service_s column/)
+    await expect(read(file('huge.csv', 'time,input_tokens,output_tokens\n1,99999999999999999999999,10\n'))).rejects.toThrow(/huge\.csv:2: column "input_tokens": more than 10,000,000/)
+    // An Azure-style CRLF file with one LF row reads every row.
+    let rows = 0
+    for await (const chunk of readTrace(file('mixed.csv', 'time,input_tokens,output_tokens\r\n1,10,1\r\n2,20,2\n3,30,3\r\n')).tasks()) rows += chunk.length
+    expect(rows).toBe(3)
+  })
+})
+
+describe('values out of range', () => {
+  it('a rate or a replica count far beyond any fleet is refused at once', () => {
+    expect(WorkloadSpecSchema.safeParse({kind: 'synthetic', tasksPerDay: 1e300, tokens: {input: 100, output: 10}}).success).toBe(false)
+    expect(errorOf(scenario.replace(/replicas: 1\b/, 'replicas: 1000000000000'))).toMatch(/fleet\.pools\.0\.replicas: Too big/)
+    for (const args of [
+      ['plan', '--phases', '1e300', '--fast'],
+      ['k6', 'export', '--rate', '1e300', '--duration', '10s', '--tokens', '100:20', '--url', 'http://127.0.0.1:8000', '--model', 'm', '--out', join(tmp, 'k6')],
+    ]) {
+      const r = runCli(args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(/^Error: .*(Too big|more than 100,000)/)
+    }
+  })
+
+  it('a zero duration or interval, and clamps with max below min, are refused with their line', () => {
+    expect(errorOf(scenario.replace(/^duration: 1d$/m, 'duration: 0s'))).toMatch(/^x\.yaml:\d+:\d+: duration: must be more than 0 s/)
+    expect(errorOf(scenario.replace(/sampleIntervalS: \S+/, 'sampleIntervalS: 0'))).toMatch(/report\.sampleIntervalS: must be more than 0 s/)
+    expect(errorOf(scenario.replace(/input: \{dist: lognormal, mean: (\d+), cv: ([\d.]+), min: \d+, max: (\d+)\}/, 'input: {dist: lognormal, mean: $1, cv: $2, min: 9000, max: $3}'))).toMatch(
+      /workload\.tokens\.input\.max: max must be at least min/,
+    )
+  })
+
+  it('a misspelt distribution is blamed on its dist field, not on a fromTrace it never meant', () => {
+    expect(errorOf(scenario.replace(/input: \{dist: lognormal,/, 'input: {dist: lognormall,'))).toMatch(/workload\.tokens\.input\.dist: Invalid discriminator value/)
+  })
+})
+
+describe('names and arguments', () => {
+  it('an unknown plan phase is refused before anything is printed or contacted', () => {
+    const kc = file('kubeconfig', 'apiVersion: v1\nkind: Config\nclusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: gone, user: u}}]\ncurrent-context: c\n')
+    for (const extra of [['--print-rbac'], ['--yes']]) {
+      const r = runCli(['apply-to-cluster', join(ROOT, 'test', 'fixtures', 'plans', 'two-phase'), '--kubeconfig', kc, '--phase', 'phase-9', ...extra])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(/^Error: --phase: unknown phase "phase-9"; known: /)
+      expect(r.stdout).toBe('')
+    }
+  })
+
+  it('a profile named twice, a missing argument, and hints that fit the name', () => {
+    const both = runCli(['profiles', 'show', 'h100', '--model', 'llama-3.1-8b', '--gpu', 'a100'])
+    expect(both.code).toBe(2)
+    expect(both.stderr).toMatch(/NAME: give NAME \("h100"\) or --model and --gpu, not both/)
+    expect(oneLine('Missing 1 required arg:\nscenario  Scenario YAML file.\nSee more help with --help')).toBe('Missing 1 required arg: scenario: Scenario YAML file.')
+    expect(new UnknownNameError('GPU', 'x', ['A100-80GB']).hint).toMatch(/profiles list/)
+    expect(new UnknownNameError('phase', 'x', ['phase-1']).hint).toBeUndefined()
+    expect(fileProblem(Object.assign(new Error('x'), {code: 'EISDIR', path: '/tmp/d', syscall: 'open'}))).toBe('/tmp/d: is a directory, not a file (open)')
+    expect(fileProblem(new Error('plain'))).toBeUndefined()
+  })
+})
+
+describe('serving profiles', () => {
+  it('a tensor-parallel degree that does not divide the attention heads is refused, as vLLM refuses it', () => {
+    expect(() => resolveServingProfile({model: 'llama-3.1-70b', gpu: 'A100-80GB', tensorParallel: 3})).toThrow(/llama-3\.1-70b has 64 attention heads: tensor parallelism 3 does not divide them/)
+    expect(resolveServingProfile({model: 'llama-3.1-70b', gpu: 'A100-80GB', tensorParallel: 4}).tensorParallel).toBe(4)
+  })
+})
