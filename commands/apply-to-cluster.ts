@@ -137,6 +137,9 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
   private loadTestCheck(planDir: string, slo: PlanDocument['spec']['slo']): PhaseCheck {
     const f = this.flags
     if (!f['load-test-url']) throw new InputError({field: '--load-test-url'}, 'a load test needs the fleet\'s endpoint URL')
+    if (!URL.canParse(f['load-test-url']) || !/^https?:$/.test(new URL(f['load-test-url']).protocol)) {
+      throw new InputError({field: '--load-test-url'}, `not an http(s) URL (got "${f['load-test-url']}")`)
+    }
     const k6Binary = findK6({explicit: f.k6})
     const durationS = tryParseDuration(f['load-test-duration'])
     if (durationS === undefined || !(durationS > 0)) throw new InputError({field: '--load-test-duration'}, `not a positive duration (got "${f['load-test-duration']}")`)
@@ -155,11 +158,13 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
       return [[Number(m[1]), Number(m[2]), 0] as [number, number, number]]
     })
     const headers = f['load-test-header'] ? parseHeaderFlags(f['load-test-header']) : {}
+    // Checked now, before anything in the cluster changes; used once the phase's gates pass.
+    const fixedRate = f['load-test-rate'] === undefined ? undefined : positive('--load-test-rate', f['load-test-rate'])
     return {
       name: 'load test',
       run: async (phase, signal) => {
         let ratePerS: number
-        if (f['load-test-rate'] !== undefined) ratePerS = positive('--load-test-rate', f['load-test-rate'])
+        if (fixedRate !== undefined) ratePerS = fixedRate
         else if ('tasksPerDay' in phase.trigger) ratePerS = (phase.trigger.tasksPerDay / 86_400) * peak
         else throw new InputError({field: '--load-test-rate'}, `phase ${phase.name} is triggered by a date, not a load: give --load-test-rate`)
         const model = f['load-test-model'] ?? phase.pools[0].model

@@ -94,10 +94,10 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
         const c = p.search.closest
         this.note(`${p.name}: nothing meets the SLOs within the limits; closest ${c ? `${c.candidate.id}: ${'reason' in c.verdict ? c.verdict.reason : ''}` : 'none'}`)
       }
-      if (this.jsonEnabled()) this.logJson(summary)
       throw new FleetcapError(`no fleet meets the SLOs within the limits for ${result.phases.filter((x) => !x.search.chosen).map((x) => x.name).join(', ')}${f.out ? '; nothing written' : ''}`, {
         exit: ExitCode.SLO_NOT_MET,
         hint: 'relax the SLOs, raise the GPU limits or the budget, or add GPU types',
+        result: summary,
       })
     }
     if (f.out) {

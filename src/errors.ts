@@ -21,16 +21,20 @@ export interface ErrorOptions {
   hint?: string
   exit?: ExitCode
   cause?: unknown
+  /** What the command found although it failed (a plan's closest fleets): `result` beside `error` under --json. */
+  result?: unknown
 }
 
 export class FleetcapError extends Error {
   readonly hint?: string
   readonly exit: ExitCode
+  readonly result?: unknown
   constructor(message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : {cause: options.cause})
     this.name = new.target.name
     this.hint = options.hint
     this.exit = options.exit ?? ExitCode.INPUT
+    this.result = options.result
   }
 }
 

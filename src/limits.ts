@@ -12,6 +12,10 @@ export const LIMITS = {
   replicasPerPool: 100_000,
   /** Tokens of one call's prompt or output (no served model has a context near this). */
   tokensPerCall: 10_000_000,
+  /** Calls in one agent task. */
+  callsPerTask: 10_000,
+  /** Rate buckets of a trace inspection. */
+  rateBuckets: 10_000_000,
   /** Steps of a forecast horizon or window. */
   forecastSteps: 1_000_000,
 } as const

@@ -42,7 +42,7 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
     backend: Flags.string({description: 'TensorFlow.js backend for the neural model.', options: [...BACKENDS], default: 'auto', env: 'FLEETCAP_TF_BACKEND'}),
     'auto-method': Flags.string({description: 'How auto picks: refit (refit each candidate before the last 3 windows) or calibration (one fit, rolling-origin errors; faster).', options: ['refit', 'calibration'], default: 'refit'}),
     seed: Flags.integer({description: 'Seed of every random choice.', default: 1, min: 0}),
-    epochs: Flags.integer({description: 'Training epochs of the neural model.', min: 1}),
+    epochs: Flags.integer({description: 'Training epochs of the neural model.', min: 1, max: 10_000}),
   }
 
   public async run(): Promise<Forecast & {backend?: BackendReport; saved?: string; input: {name: string; points: number; stepS: number; start: string; end: string}}> {

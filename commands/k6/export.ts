@@ -4,7 +4,7 @@ import {FleetcapCommand} from '../../src/cli/base-command.js'
 import {InputError, UnknownNameError} from '../../src/errors.js'
 import {writeK6Export} from '../../src/k6/export.js'
 import {parseHeaderFlags} from '../../src/k6/flags.js'
-import {type CallShape, constantLoad, type LoadProfile, loadFromTasks} from '../../src/k6/load.js'
+import {type CallShape, constantLoad, type LoadProfile, loadFromTasks, peakRatePerS} from '../../src/k6/load.js'
 import {type K6ExportMeta, type LoadSlo, renderK6Script} from '../../src/k6/script.js'
 import {readPlanPhases, readSloFile} from '../../src/k6/slo.js'
 import {LIMITS} from '../../src/limits.js'
@@ -90,6 +90,7 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
 
   async run(): Promise<ExportResult> {
     const f = this.flags
+    if (f.model.trim() === '') throw new InputError({field: '--model'}, 'must name the model the endpoint serves')
     const number = (name: string, text: string): number => {
       const v = Number(text)
       if (!(Number.isFinite(v) && v > 0)) throw new InputError({field: name}, `must be a positive number (got "${text}")`)
@@ -109,7 +110,6 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
     }
     if (rateText !== undefined) {
       const rate = number('--rate', rateText)
-      if (rate > LIMITS.ratePerS) throw new InputError({field: '--rate'}, `more than ${LIMITS.ratePerS.toLocaleString('en-US')} requests per second (got ${rateText})`)
       if (durationS === undefined) throw new InputError({field: '--duration'}, 'a constant rate needs a test length (--duration)')
       let mix: CallShape[][]
       if (f.tokens !== undefined) mix = tokensFlag(f.tokens)
@@ -120,6 +120,12 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
       if (f.trace === undefined) throw new InputError({field: '--trace'}, 'give a trace to replay (--trace FILE) or a constant --rate')
       if (f.tokens !== undefined) throw new InputError({field: '--tokens'}, 'only with --rate: a trace replay sends the trace\'s tokens')
       load = await this.traceLoad({bucketS: durationFlag('--bucket', f.bucket)!, maxDurationS: durationS})
+    }
+    // However the rate came (--rate, a plan phase, a trace sped up or scaled), a load no fleet could be
+    // sent is a typo: k6 would plan ~rate × duration iterations.
+    if (peakRatePerS(load) > LIMITS.ratePerS) {
+      const field = rateText !== undefined ? '--rate' : '--speedup/--rate-scale'
+      throw new InputError({field}, `a peak of more than ${LIMITS.ratePerS.toLocaleString('en-US')} requests per second (got ${peakRatePerS(load).toPrecision(3)})`)
     }
     const slo: LoadSlo = f['slo-from'] ? await readSloFile(f['slo-from']) : planSlo
     const setS = (key: keyof LoadSlo, flag: string, text: string | undefined): void => {

@@ -148,5 +148,6 @@ function flagOf(path: string[]): string {
   const p = path.join('.')
   if (p.startsWith('shape.daily')) return p.endsWith('peakHour') ? '--peak-hour' : '--peak-to-trough'
   if (p.startsWith('shape.weekly')) return '--weekly'
-  return `--${p}`
+  const flags: Record<string, string> = {'tokens.input': '--input-tokens', 'tokens.output': '--output-tokens', ratePerS: '--rate', tasksPerDay: '--tasks-per-day', durationS: '--duration'}
+  return flags[p] ?? `--${p}`
 }

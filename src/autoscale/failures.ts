@@ -16,8 +16,8 @@ import {locationFor, parseWith, type YamlSource, YamlText} from './yaml-input.js
 const at = z.union([z.number().nonnegative(), z.array(z.number().nonnegative()).min(1)])
 const random = z
   .strictObject({
-    /** Mean seconds between failures (a Poisson process), from `fromS` to `untilS`. */
-    meanTimeBetweenS: z.number().positive(),
+    /** Mean seconds between failures (a Poisson process), from `fromS` to `untilS`; at least 1 s. */
+    meanTimeBetweenS: z.number().min(1, {message: 'must be at least 1 s'}),
     fromS: z.number().nonnegative().optional(),
     untilS: z.number().positive().optional(),
   })

@@ -5,6 +5,7 @@ import type {z} from 'zod'
 
 import {InputError, type InputLocation} from '../errors.js'
 import {joinPath} from '../util/yaml-path.js'
+import {reportedIssue} from '../util/zod-issue.js'
 
 /**
  * Reading a Kubernetes-style YAML object at the edge: YAML syntax errors and schema errors both
@@ -100,7 +101,7 @@ export function parseWith<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value)
   if (result.success) return result.data
-  const issue = result.error.issues[0]
+  const issue = reportedIssue(result.error.issues)
   const path = issue.path as PropertyKey[]
   let problem = issue.message
   let fieldPath = path

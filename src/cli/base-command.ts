@@ -71,7 +71,9 @@ export abstract class FleetcapCommand<T extends typeof Command> extends Command 
       hint = debug ? undefined : 'run again with --debug for the stack trace, and report it'
     }
     if (this.jsonEnabled()) {
-      this.logJson({error: {message, hint, exit}})
+      // One JSON document on stdout: the error, and what the command found despite it.
+      const result = err instanceof FleetcapError ? err.result : undefined
+      this.logJson({error: {message, hint, exit}, ...(result === undefined ? {} : {result})})
     } else {
       process.stderr.write(`Error: ${message}\n`)
       if (hint) process.stderr.write(`Hint: ${hint}\n`)

@@ -182,6 +182,9 @@ export function cleanObservations(raw: readonly Observation[], options: CleanOpt
     throw new InputError({file: options.name}, `only ${series.values.length} points after cleaning; at least ${minPoints} are needed`)
   }
   if (any) {
+    if (imputed.every((x) => x === 1)) {
+      throw new InputError({file: options.name}, 'no observed point is left: the gaps and --mask windows cover the whole series', {hint: 'narrow the --mask windows'})
+    }
     fillImputed(series.values, imputed, options.seasonalities ?? defaultSeasonalities(stepS))
     series.imputed = imputed
   }

@@ -97,6 +97,25 @@ function splitThreshold(metric: string, expressions: Record<string, boolean>): T
 }
 
 export function measurementFromSummary(json: unknown, file = 'summary'): K6Measurement {
+  return checkedMeasurement(measurementOf(json, file), file)
+}
+
+/** A latency quantile below zero is a corrupt file, not a measurement: refuse it rather than fit to it. */
+function checkedMeasurement(m: K6Measurement, file: string): K6Measurement {
+  for (const [name, q] of [
+    ['http_req_duration', m.latencyMs],
+    ['ttft', m.ttftMs],
+    ['tpot', m.tpotMs],
+  ] as const) {
+    if (q === undefined) continue
+    for (const [k, v] of Object.entries(q)) {
+      if (typeof v === 'number' && v < 0) throw new InputError({file, field: `${name}.${k}`}, `negative latency (${v} ms)`)
+    }
+  }
+  return m
+}
+
+function measurementOf(json: unknown, file: string): K6Measurement {
   const s = summarySchema.safeParse(json)
   if (s.success) {
     const m = s.data.metrics
@@ -216,9 +235,20 @@ export async function readK6JsonOutput(path: string): Promise<K6Measurement> {
       } catch {
         throw new InputError({file: path, line: lineNo}, 'not a JSON line (expected k6 --out json output)')
       }
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+        throw new InputError({file: path, line: lineNo}, 'not a k6 JSON object (expected k6 --out json output)')
+      }
+      // k6 also writes "Metric" definition lines; only "Point" lines are samples, and a broken one is refused.
+      if ((raw as {type?: unknown}).type !== 'Point') continue
       const p = pointSchema.safeParse(raw)
-      if (!p.success) continue
+      if (!p.success) {
+        const issue = p.error.issues[0]
+        throw new InputError({file: path, line: lineNo, field: issue.path.join('.')}, `not a k6 sample: ${issue.message}`)
+      }
       const {metric, data} = p.data
+      if (data.value < 0 && (metric === 'http_req_duration' || metric === 'ttft' || metric === 'tpot')) {
+        throw new InputError({file: path, line: lineNo, field: metric}, `negative latency (${data.value} ms)`)
+      }
       const llm = data.tags?.kind === 'llm'
       const t = Date.parse(data.time)
       if (Number.isFinite(t)) {

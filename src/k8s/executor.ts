@@ -94,9 +94,9 @@ export interface ApplyResult {
 export class GateFailedError extends FleetcapError {
   constructor(
     message: string,
-    readonly result: ApplyResult,
+    override readonly result: ApplyResult,
   ) {
-    super(message, {exit: ExitCode.GATE_FAILED, hint: 'the cluster is as it was before this phase; see the gate message for why'})
+    super(message, {exit: ExitCode.GATE_FAILED, hint: 'the cluster is as it was before this phase; see the gate message for why', result})
   }
 }
 

@@ -90,6 +90,13 @@ export function loadPlan(dir: string): LoadedPlan {
       })
       manifestsCanonical.push([rel, canonicalJson(parsedDocs)])
     }
+    if (objects.length === 0) throw new InputError({file: phaseShown}, 'the .yaml manifests here hold no Kubernetes objects')
+    // Each pool of the phase runs as a Deployment of its name: one edited away is caught here, not in the cluster.
+    for (const pool of phase.pools) {
+      if (!objects.some((o) => o.object.kind === 'Deployment' && o.object.metadata.name === pool.name)) {
+        throw new InputError({file: phaseShown}, `pool "${pool.name}" of phase ${phase.name} has no Deployment named "${pool.name}" in these manifests`)
+      }
+    }
     checkUnique(objects, phaseShown)
     return {...phase, index, objects}
   })

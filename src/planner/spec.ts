@@ -12,6 +12,7 @@ import {z} from 'zod'
 import {InputError} from '../errors.js'
 import {LIMITS} from '../limits.js'
 import {joinPath, lineOfPath} from '../util/yaml-path.js'
+import {reportedIssue} from '../util/zod-issue.js'
 import {RoutingSchema, SloSchema} from '../scenario/schema.js'
 import {SyntheticWorkloadSchema} from '../workload/spec.js'
 
@@ -49,7 +50,14 @@ export const ManifestConfigSchema = z
   .strictObject({
     image: z.string().min(1).optional().describe('Serving container image (default vllm/vllm-openai:v0.6.3).'),
     namespace: dnsLabel.optional().describe('Namespace of every object (default: none, the kubectl context\'s).'),
-    labels: z.record(z.string(), z.string()).optional().describe('Extra labels on every object.'),
+    labels: z
+      .record(
+        // Kubernetes label syntax: an optional DNS-subdomain prefix and a name of up to 63 characters; values likewise (or empty).
+        z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'not a Kubernetes label key (name, or prefix/name: letters, digits, "-", "_", ".")'),
+        z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'not a Kubernetes label value (up to 63 letters, digits, "-", "_", ".")'),
+      )
+      .optional()
+      .describe('Extra labels on every object.'),
     metric: z.string().min(1).optional().describe('Pods metric the HPA scales on (default vllm_num_requests_running).'),
     port: z.number().int().min(1).max(65535).optional().describe('Container port (default 8000).'),
     readinessPath: z.string().startsWith('/').optional().describe('Readiness probe HTTP path (default /health).'),
@@ -91,7 +99,15 @@ export const PlanSpecSchema = z
     manifests: ManifestConfigSchema.optional(),
     availability: AvailabilitySchema.optional(),
   })
+  .refine((s) => s.workload?.service === undefined, {message: 'the planner sizes LLM fleets: a workload with a service time (generic work) has no tokens to plan for', path: ['workload', 'service']})
+  .refine((s) => s.routing?.policy !== 'prefix-affinity' || s.prefixCache === true, {message: 'prefix-affinity routes by cached context: set prefixCache: true', path: ['routing', 'policy']})
+  .refine((s) => datesIncrease(s.phases ?? []), {message: 'phase dates must increase from one phase to the next', path: ['phases']})
   .describe('A capacity planning request.')
+
+function datesIncrease(phases: ReadonlyArray<{date?: string}>): boolean {
+  const dates = phases.map((p) => p.date).filter((d): d is string => d !== undefined)
+  return dates.every((d, i) => i === 0 || d > dates[i - 1])
+}
 
 export type PlanSpecInput = z.input<typeof PlanSpecSchema>
 export type PlanSpec = z.output<typeof PlanSpecSchema>
@@ -212,7 +228,7 @@ export function parsePlanSpec(text: string, file = 'plan spec'): PlanSpec {
   }
   const parsed = PlanSpecSchema.safeParse(doc.toJS() ?? {})
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
+    const issue = reportedIssue(parsed.error.issues)
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
     // An unknown key: point at the key itself.
     if (issue.code === 'unrecognized_keys') path.push(issue.keys[0])

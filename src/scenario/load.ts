@@ -5,6 +5,7 @@ import {type Document, isMap, isNode, isScalar, LineCounter, parseDocument} from
 import type {z} from 'zod'
 
 import {InputError} from '../errors.js'
+import {reportedIssue} from '../util/zod-issue.js'
 import {type Scenario, ScenarioSchema} from './schema.js'
 
 export interface LoadedScenario {
@@ -59,7 +60,7 @@ export function parseScenario(text: string, file = 'scenario'): Scenario {
   }
   const parsed = ScenarioSchema.safeParse(data)
   if (parsed.success) return parsed.data
-  const issue = pickIssue(parsed.error.issues[0], data)
+  const issue = pickIssue(reportedIssue(parsed.error.issues), data)
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
   // An unknown key: point at the key itself, not at its mapping.
   const pos = positionOf(doc, lines, issue.code === 'unrecognized_keys' ? [...path, issue.keys[0]] : path)

@@ -4,6 +4,8 @@
  */
 import * as hdr from 'hdr-histogram-js'
 
+import {InputError} from '../errors.js'
+import {LIMITS} from '../limits.js'
 import {readTrace, type SkipCount, type TraceReadOptions} from './read-trace.js'
 import type {TimeUnit} from './time.js'
 import type {ColumnMapping} from './types.js'
@@ -73,6 +75,9 @@ export async function inspectTrace(path: string, options: TraceReadOptions = {},
       last = t.arrivalS
       tasks++
       const b = Math.floor((t.arrivalS - first) / bucketS)
+      if (b >= LIMITS.rateBuckets) {
+        throw new InputError({field: '--bucket'}, `${bucketS} s buckets over this trace's span would be more than ${LIMITS.rateBuckets.toLocaleString('en-US')}; use a wider bucket`)
+      }
       while (buckets.length <= b) buckets.push(0)
       buckets[b]++
       calls.record(t.calls.length)

@@ -47,6 +47,11 @@ export interface TraceReadOptions {
   defaultPriority?: Priority
   /** Task type of rows that name none; default 'default'. */
   defaultTaskType?: string
+  /**
+   * tasks() refuses a file with neither an input-token nor a service-time column (a simulation needs
+   * a size for every task; inspecting arrivals does not).
+   */
+  requireSize?: boolean
 }
 
 export const SKIP_REASONS = [
@@ -227,7 +232,7 @@ class StreamingTraceReader implements TraceReader {
   /** Tasks need a size: prompt tokens (LLM calls) or a service time (generic work). */
   private mustSizeTasks(): void {
     const m = this.mapped
-    if (m === undefined || m.inputTokens !== undefined || m.serviceTimeS !== undefined) return
+    if (this.options.requireSize !== true || m === undefined || m.inputTokens !== undefined || m.serviceTimeS !== undefined) return
     throw new InputError({file: this.path, line: 1}, 'no input-token column (input_tokens, prompt_tokens, ContextTokens, …) and no service_s column: the tasks would have no size', {
       hint: 'name the column with --map input=COLUMN (or mapping: in the scenario)',
     })

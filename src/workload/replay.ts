@@ -30,7 +30,8 @@ export function traceReadOptions(spec: TraceWorkloadSpec, chunkSize?: number): T
 
 export async function* replayTrace(spec: TraceWorkloadSpec, ctx: ReplayContext): AsyncGenerator<readonly Task[]> {
   const path = resolve(ctx.baseDir, spec.path)
-  const options = traceReadOptions(spec, ctx.chunkSize)
+  // Replayed tasks are simulated: each needs a size (tokens or a service time).
+  const options = {...traceReadOptions(spec, ctx.chunkSize), requireSize: true}
   const durationS = spec.durationS ?? ctx.durationS
   if (spec.loop && durationS === undefined) {
     throw new FleetcapError('workload.loop: looping a trace needs durationS (in the workload or the scenario)')

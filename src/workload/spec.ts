@@ -75,6 +75,24 @@ export const NumericDistSchema = z
   )
 export type NumericDist = z.output<typeof NumericDistSchema>
 
+/** The largest value a distribution can draw (its clamp or bound; Infinity when unbounded). */
+export function distUpperBound(d: NumericDist): number {
+  if (typeof d === 'number') return d
+  switch (d.dist) {
+    case 'constant':
+      return d.value
+    case 'uniform':
+      return d.max
+    default:
+      return d.max ?? Number.POSITIVE_INFINITY
+  }
+}
+
+/** A distribution some of whose draws are at least `min` (all smaller ones are a typo or a sign error). */
+const reaches = (min: number, what: string) => [(d: NumericDist) => distUpperBound(d) >= min, {message: `every draw is below ${min}: ${what}`}] as const
+/** A distribution whose bounded draws stay at or below `max`. */
+const within = (max: number, what: string) => [(d: NumericDist) => !(Number.isFinite(distUpperBound(d)) && distUpperBound(d) > max), {message: `draws above ${max.toLocaleString('en-US')} ${what}`}] as const
+
 export const ColumnMappingSchema = z
   .strictObject({
     time: z.string().optional().describe('Column with the arrival time.'),
@@ -124,6 +142,10 @@ export const TokenDistSchema = z
   .union([NumericDistSchema, FromTraceDistSchema], {
     error: 'expected a number, {dist: constant|uniform|normal|lognormal|exponential, …} or {fromTrace: path}',
   })
+  .refine((d) => (typeof d === 'object' && 'fromTrace' in d) || distUpperBound(d) >= 0, {message: 'every draw is below 0: tokens cannot be negative'})
+  .refine((d) => (typeof d === 'object' && 'fromTrace' in d) || !(Number.isFinite(distUpperBound(d)) && distUpperBound(d) > LIMITS.tokensPerCall), {
+    message: `draws above ${LIMITS.tokensPerCall.toLocaleString('en-US')} tokens per call`,
+  })
   .describe(
   'Token count distribution: parametric (rounded to whole tokens, at least 0) or {fromTrace: path}.',
 )
@@ -171,11 +193,13 @@ export const BurstsSchema = z
       .array(
         z.strictObject({
           rateMultiplier: z.number().nonnegative().describe('Rate in this state relative to the mean rate.'),
-          meanDwellS: DurationSchema.describe('Mean time spent in this state (exponential), seconds or a duration.'),
+          meanDwellS: DurationSchema.describe('Mean time spent in this state (exponential), seconds or a duration; at least 0.01 s.'),
         }),
       )
       .min(1)
-      .refine((states) => states.every((s) => s.meanDwellS > 0), {message: 'every meanDwellS must be positive'})
+      // Shorter dwells switch state millions of times per simulated minute: a typo, not a workload.
+      .refine((states) => states.every((s) => s.meanDwellS >= 0.01), {message: 'every meanDwellS must be at least 0.01 s'})
+      .refine((states) => states.some((s) => s.rateMultiplier > 0), {message: 'at least one state needs a rateMultiplier above 0'})
       .describe('States of a Markov-modulated Poisson process; on leaving a state the next is chosen uniformly among the others.'),
     normalize: z
       .boolean()
@@ -186,13 +210,15 @@ export const BurstsSchema = z
 
 export const AgentSchema = z
   .strictObject({
-    callsPerTask: NumericDistSchema.describe('LLM calls per task (rounded, at least 1).'),
+    callsPerTask: NumericDistSchema.refine(...reaches(1, 'a task needs at least one call'))
+      .refine(...within(LIMITS.callsPerTask, 'calls per task'))
+      .describe(`LLM calls per task (rounded, at least 1, at most ${LIMITS.callsPerTask.toLocaleString('en-US')}).`),
     contextGrowthTokens: z
       .union([z.literal('carry'), NumericDistSchema])
       .optional()
       .describe('"carry" (default): each call\'s input is the previous call\'s input + output + stepInputTokens; a distribution: the previous input + a draw.'),
-    stepInputTokens: NumericDistSchema.optional().describe('With "carry": new tokens each later call adds (tool results, user turn); default 0.'),
-    thinkTimeS: NumericDistSchema.optional().describe('Tool or think time between a call\'s return and the next call, seconds; default 0.'),
+    stepInputTokens: NumericDistSchema.refine(...reaches(0, 'tokens cannot be negative')).optional().describe('With "carry": new tokens each later call adds (tool results, user turn); default 0.'),
+    thinkTimeS: NumericDistSchema.refine(...reaches(0, 'a time cannot be negative')).optional().describe('Tool or think time between a call\'s return and the next call, seconds; default 0.'),
     maxContextTokens: z.number().int().positive().optional().describe('Cap on a call\'s input tokens (the model\'s context window).'),
   })
   .describe('Agent tasks: each task is a chain of calls, the next issued when the previous returns.')

@@ -5,6 +5,7 @@
  * state machine: no closure or await per task, memory bounded by the chunk size.
  */
 import {FleetcapError} from '../errors.js'
+import {LIMITS} from '../limits.js'
 import type {RandomStreams, Rng} from '../engine/random.js'
 import {Sampler, tokens} from './dist.js'
 import type {SyntheticWorkloadSpec} from './spec.js'
@@ -329,7 +330,7 @@ export class SyntheticWorkload implements AsyncIterable<readonly Task[]> {
     const first: TaskCall = {inputTokens: Math.min(input, this.maxContext), outputTokens: output, delayS: 0}
     if (this.calls === undefined) return [first]
     const a = this.agentRng
-    const n = Math.max(1, Math.round(this.calls.sample(a)))
+    const n = Math.min(LIMITS.callsPerTask, Math.max(1, Math.round(this.calls.sample(a))))
     const calls = new Array<TaskCall>(n)
     calls[0] = first
     for (let k = 1; k < n; k++) {

@@ -87,6 +87,8 @@ async function fitTrace(path: string, d: Pick<TraceReadOptions, 'format' | 'mapp
   let outputs: Int32Array<ArrayBuffer> = new Int32Array(1024)
   let n = 0
   let seen = 0
+  let withInput = 0
+  let withOutput = 0
   for await (const chunk of reader.rows()) {
     for (const row of chunk) {
       seen++
@@ -103,9 +105,15 @@ async function fitTrace(path: string, d: Pick<TraceReadOptions, 'format' | 'mapp
       }
       inputs[slot] = row.inputTokens ?? 0
       outputs[slot] = row.outputTokens ?? 0
+      if (row.inputTokens !== undefined) withInput++
+      if (row.outputTokens !== undefined) withOutput++
     }
   }
   if (n === 0) throw new InputError({file: path}, 'no rows to fit token lengths from')
+  // A missing column would fit every length as 0: refuse it, naming what is missing.
+  if (withInput === 0 || withOutput === 0) {
+    throw new InputError({file: path, line: 1}, `no ${withInput === 0 ? 'input' : 'output'}-token column to fit token lengths from`, {hint: 'name the column with mapping: (input/output)'})
+  }
   return {inputs: inputs.subarray(0, n), outputs: outputs.subarray(0, n)}
 }
 

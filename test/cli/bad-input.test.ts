@@ -13,6 +13,8 @@ import {fileProblem, oneLine} from '../../src/cli/base-command.js'
 import {InputError, UnknownNameError} from '../../src/errors.js'
 import {resolveServingProfile} from '../../src/fleet/profiles/index.js'
 import {loadSeriesCsv, readM4} from '../../src/forecast/index.js'
+import {measurementFromSummary, readK6JsonOutput} from '../../src/k6/summary.js'
+import {parsePlanSpec} from '../../src/planner/spec.js'
 import {parseScenario} from '../../src/scenario/load.js'
 import {checkOutputFile, writeFileAtomic, writeOutputDir} from '../../src/util/atomic-write.js'
 import {readTrace, WorkloadSpecSchema} from '../../src/workload/index.js'
@@ -89,11 +91,14 @@ describe('input files', () => {
   })
 
   it('a trace with no data rows, or no size column, cannot be simulated', async () => {
-    const read = async (path: string): Promise<void> => {
-      for await (const chunk of readTrace(path).tasks()) void chunk
+    const read = async (path: string, requireSize = true): Promise<void> => {
+      for await (const chunk of readTrace(path, {requireSize}).tasks()) void chunk
     }
     await expect(read(file('header.csv', 'TIMESTAMP,ContextTokens,GeneratedTokens\n'))).rejects.toThrow(/header\.csv: no tasks: the file has no data rows/)
-    await expect(read(file('sizeless.csv', 'time,output_tokens\n1,10\n2,20\n'))).rejects.toThrow(/sizeless\.csv:1: no input-token column .* and no service_s column/)
+    const sizeless = file('sizeless.csv', 'time,output_tokens\n1,10\n2,20\n')
+    await expect(read(sizeless)).rejects.toThrow(/sizeless\.csv:1: no input-token column .* and no service_s column/)
+    // Reading arrivals alone (trace inspect, a rate series) needs no size.
+    await expect(read(sizeless, false)).resolves.toBeUndefined()
     await expect(read(file('huge.csv', 'time,input_tokens,output_tokens\n1,99999999999999999999999,10\n'))).rejects.toThrow(/huge\.csv:2: column "input_tokens": more than 10,000,000/)
     // An Azure-style CRLF file with one LF row reads every row.
     let rows = 0
@@ -109,6 +114,8 @@ describe('values out of range', () => {
     for (const args of [
       ['plan', '--phases', '1e300', '--fast'],
       ['k6', 'export', '--rate', '1e300', '--duration', '10s', '--tokens', '100:20', '--url', 'http://127.0.0.1:8000', '--model', 'm', '--out', join(tmp, 'k6')],
+      // However the rate comes: a trace sped up 1e300 times is the same typo.
+      ['k6', 'export', '--trace', join(ROOT, '..', 'shared', 'traces', 'AzureLLMInferenceTrace_conv.csv'), '--speedup', '1e300', '--url', 'http://127.0.0.1:8000', '--model', 'm', '--out', join(tmp, 'k6b')],
     ]) {
       const r = runCli(args)
       expect(r.code, args.join(' ')).toBe(2)
@@ -156,5 +163,64 @@ describe('serving profiles', () => {
   it('a tensor-parallel degree that does not divide the attention heads is refused, as vLLM refuses it', () => {
     expect(() => resolveServingProfile({model: 'llama-3.1-70b', gpu: 'A100-80GB', tensorParallel: 3})).toThrow(/llama-3\.1-70b has 64 attention heads: tensor parallelism 3 does not divide them/)
     expect(resolveServingProfile({model: 'llama-3.1-70b', gpu: 'A100-80GB', tensorParallel: 4}).tensorParallel).toBe(4)
+  })
+})
+
+describe('workload values that cannot be meant', () => {
+  const synthetic = (extra: Record<string, unknown>): string => {
+    const r = WorkloadSpecSchema.safeParse({kind: 'synthetic', ratePerS: 1, tokens: {input: 100, output: 10}, ...extra})
+    return r.success ? 'accepted' : `${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message}`
+  }
+
+  it('agent chains with no calls, too many calls, or negative times and tokens', () => {
+    expect(synthetic({agent: {callsPerTask: 0}})).toBe('agent.callsPerTask: every draw is below 1: a task needs at least one call')
+    expect(synthetic({agent: {callsPerTask: 1e9}})).toBe('agent.callsPerTask: draws above 10,000 calls per task')
+    expect(synthetic({agent: {callsPerTask: 3, thinkTimeS: -2}})).toBe('agent.thinkTimeS: every draw is below 0: a time cannot be negative')
+    expect(synthetic({agent: {callsPerTask: 3, stepInputTokens: {dist: 'uniform', min: -9, max: -1}}})).toMatch(/^agent\.stepInputTokens: every draw is below 0/)
+    expect(synthetic({tokens: {input: -100, output: 10}})).toBe('tokens.input: every draw is below 0: tokens cannot be negative')
+    // An unbounded distribution is fine (its draws are clamped), and so is a sensible chain.
+    expect(synthetic({agent: {callsPerTask: {dist: 'lognormal', mean: 4, cv: 0.5}, thinkTimeS: 2}})).toBe('accepted')
+  })
+
+  it('bursts that switch state millions of times a minute, or never send anything', () => {
+    expect(synthetic({bursts: {states: [{rateMultiplier: 1, meanDwellS: 1e-7}]}})).toBe('bursts.states: every meanDwellS must be at least 0.01 s')
+    expect(synthetic({bursts: {states: [{rateMultiplier: 0, meanDwellS: 60}, {rateMultiplier: 0, meanDwellS: 60}]}})).toBe('bursts.states: at least one state needs a rateMultiplier above 0')
+  })
+
+  it('a misspelt key is named, not reported as the key it meant missing', () => {
+    expect(errorOf(scenario.replace('tasksPerDay:', 'taskPerDay:'))).toMatch(/workload: unknown field "taskPerDay"/)
+  })
+})
+
+describe('plan requests', () => {
+  const base = 'apiVersion: fleetcap.dev/v1\nkind: PlanRequest\nphases: [{tasksPerDay: 500}]\n'
+  const planError = (extra: string): string => {
+    try {
+      parsePlanSpec(base + extra, 'p.yaml')
+    } catch (error) {
+      return (error as Error).message
+    }
+    return 'accepted'
+  }
+
+  it('refuses what the planner cannot honour, naming the field', () => {
+    expect(planError('workload: {kind: synthetic, ratePerS: 1, service: {distribution: exponential, meanS: 1}}\n')).toMatch(/^p\.yaml:\d+: workload\.service: the planner sizes LLM fleets/)
+    expect(planError('routing: {policy: prefix-affinity}\n')).toMatch(/routing\.policy: prefix-affinity routes by cached context: set prefixCache: true/)
+    expect(planError('routing: {policy: prefix-affinity}\nprefixCache: true\n')).toBe('accepted')
+    expect(planError('manifests: {labels: {"bad key!": "x y z"}}\n')).toMatch(/manifests\.labels/)
+    expect(planError('manifests: {labels: {team: ml-platform, app.example.com/tier: gpu}}\n')).toBe('accepted')
+    expect(parsePlanSpec.bind(null, 'apiVersion: fleetcap.dev/v1\nphases: [{tasksPerDay: 500, date: 2027-01-01}, {tasksPerDay: 5000, date: 2026-01-01}]\n')).toThrow(/phase dates must increase/)
+  })
+})
+
+describe('k6 measurements', () => {
+  it('refuses negative latencies and broken samples instead of fitting to them', async () => {
+    const summary = {metrics: {http_req_duration: {type: 'trend', contains: 'time', values: {avg: 10, med: -3, 'p(90)': 12, 'p(95)': 14, max: 20, min: 1}}}}
+    expect(() => measurementFromSummary(summary, 's.json')).toThrow(/s\.json: http_req_duration\.p50: negative latency \(-3 ms\)/)
+    const metricLine = JSON.stringify({type: 'Metric', metric: 'http_req_duration', data: {type: 'trend'}})
+    const point = (value: unknown): string => JSON.stringify({type: 'Point', metric: 'http_req_duration', data: {time: '2026-01-01T00:00:00Z', value, tags: {kind: 'llm'}}})
+    await expect(readK6JsonOutput(file('bad-value.json', [metricLine, point(12), point('fast')].join('\n')))).rejects.toThrow(/bad-value\.json:3: data\.value: not a k6 sample/)
+    await expect(readK6JsonOutput(file('negative.json', [metricLine, point(-1e9)].join('\n')))).rejects.toThrow(/negative\.json:2: http_req_duration: negative latency/)
+    await expect(readK6JsonOutput(file('array.json', '[1, 2]\n'))).rejects.toThrow(/array\.json:1: not a k6 JSON object/)
   })
 })

@@ -42,6 +42,12 @@ describe('fleetcap plan, end to end', () => {
     expect(r.stderr).toMatch(/closest a100-80gb-tp\d+x\d+: seed 1: TTFT p95 \(s\) [\d.]+ > 0\.05/)
     expect(r.stderr).toContain('nothing written')
     expect(() => readdirSync(out)).toThrow()
+    // Under --json: one document on stdout, the error and the plan that was searched.
+    const j = runCli(['plan', '--spec', 'examples/plan-impossible.yaml', '--fast', '--json'])
+    expect(j.code).toBe(3)
+    const doc = JSON.parse(j.stdout) as {error: {exit: number; message: string}; result: {plan: {kind: string}}}
+    expect(doc.error).toMatchObject({exit: 3, message: expect.stringMatching(/^no fleet meets the SLOs/)})
+    expect(doc.result.plan.kind).toBe('CapacityPlan')
   }, 60_000)
 
   it('bad input: one line naming the flag, exit 2', () => {
