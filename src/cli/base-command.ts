@@ -50,15 +50,16 @@ export abstract class FleetcapCommand<T extends typeof Command> extends Command 
     let exit: number
     let message: string
     let hint: string | undefined
+    const onPath = fileProblem(err)
     if (err instanceof FleetcapError) {
       exit = err.exit
       message = err.message
       hint = err.hint
-    } else if (fileProblem(err) !== undefined) {
+    } else if (onPath !== undefined) {
       // A file or folder the user named that cannot be read or written (a folder given for a file,
       // a file for a folder, no permission): their input, not our bug.
       exit = ExitCode.INPUT
-      message = fileProblem(err) as string
+      message = onPath
       hint = undefined
     } else if (err instanceof Errors.CLIError) {
       // oclif's own parse errors (unknown flag, missing argument): usage errors.
