@@ -53,8 +53,11 @@ describe('plan loader', () => {
     const reordered = Object.fromEntries(Object.entries(obj).reverse())
     writeFileSync(file, `# a comment\n${stringify(reordered, {indent: 4})}`)
     expect(loadPlan(dir).digest).toBe(a.digest)
-    writeFileSync(file, stringify({...obj, metadata: {...(obj.metadata as object), name: 'llama-8b-x'}}))
+    // Any change of content changes it (an annotation; renaming the Deployment away from its pool is refused).
+    writeFileSync(file, stringify({...obj, metadata: {...(obj.metadata as object), annotations: {note: 'edited'}}}))
     expect(loadPlan(dir).digest).not.toBe(a.digest)
+    writeFileSync(file, stringify({...obj, metadata: {...(obj.metadata as object), name: 'llama-8b-x'}}))
+    expect(() => loadPlan(dir)).toThrow(/pool "llama-8b" of phase phase-1 has no Deployment named "llama-8b"/)
   })
 
   it('refuses a plan of another schema version, naming file, line and field', () => {
