@@ -5,7 +5,7 @@ import type {z} from 'zod'
 
 import {InputError, type InputLocation} from '../errors.js'
 import {joinPath} from '../util/yaml-path.js'
-import {reportedIssue} from '../util/zod-issue.js'
+import {reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'
 
 /**
  * Reading a Kubernetes-style YAML object at the edge: YAML syntax errors and schema errors both
@@ -108,7 +108,7 @@ export function parseWith<S extends z.ZodType>(
   if (issue.code === 'unrecognized_keys') {
     const keys = (issue as {keys: string[]}).keys
     fieldPath = [...path, keys[0]]
-    problem = `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`
+    problem = unknownFieldMessage({...issue, keys})
   }
   throw new InputError(locationFor(fieldPath, where), problem)
 }

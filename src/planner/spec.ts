@@ -12,7 +12,7 @@ import {z} from 'zod'
 import {InputError} from '../errors.js'
 import {LIMITS} from '../limits.js'
 import {joinPath, lineOfPath} from '../util/yaml-path.js'
-import {reportedIssue} from '../util/zod-issue.js'
+import {reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'
 import {RoutingSchema, SloSchema} from '../scenario/schema.js'
 import {SyntheticWorkloadSchema} from '../workload/spec.js'
 
@@ -232,7 +232,7 @@ export function parsePlanSpec(text: string, file = 'plan spec'): PlanSpec {
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))
     // An unknown key: point at the key itself.
     if (issue.code === 'unrecognized_keys') path.push(issue.keys[0])
-    const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys[0]}"` : issue.message
+    const message = issue.code === 'unrecognized_keys' ? unknownFieldMessage(issue) : issue.message
     throw new InputError({file, line: lineOfPath(doc, lines, path), field: joinPath(undefined, path) || undefined}, message)
   }
   return parsed.data

@@ -5,7 +5,7 @@ import {type Document, isMap, isNode, isScalar, LineCounter, parseDocument} from
 import type {z} from 'zod'
 
 import {InputError} from '../errors.js'
-import {reportedIssue} from '../util/zod-issue.js'
+import {type ReportedIssue, reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'
 import {type Scenario, ScenarioSchema} from './schema.js'
 
 export interface LoadedScenario {
@@ -79,16 +79,16 @@ function located(file: string, line: number, col: number, field: string | undefi
  * the branch with the fewest issues (a `{dist: lognormall}` token distribution is a misspelt
  * parametric one, not a `{fromTrace}` missing its path), the later one on a tie.
  */
-function pickIssue(issue: z.core.$ZodIssue, data: unknown): z.core.$ZodIssue {
+function pickIssue(issue: ReportedIssue, data: unknown): ReportedIssue {
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue
   const node = getAt(data, issue.path)
   const kind = node !== null && typeof node === 'object' ? (node as Record<string, unknown>).kind : undefined
   // Branch order in PoolSchema: generic first, then LLM.
   const fewest = issue.errors.reduce((best, b) => (b.length <= best.length ? b : best))
   const branch = kind === 'generic' ? issue.errors[0] : kind === 'llm' ? issue.errors[issue.errors.length - 1] : fewest
-  const inner = branch[0]
-  if (!inner) return issue
-  return pickIssue({...inner, path: [...issue.path, ...inner.path]} as z.core.$ZodIssue, data)
+  if (branch.length === 0) return issue
+  const inner = reportedIssue(branch)
+  return pickIssue({...inner, path: [...issue.path, ...inner.path]} as ReportedIssue, data)
 }
 
 function getAt(data: unknown, path: readonly PropertyKey[]): unknown {
@@ -100,8 +100,8 @@ function getAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return cur
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+function describeIssue(issue: ReportedIssue): string {
+  if (issue.code === 'unrecognized_keys') return unknownFieldMessage(issue)
   if (issue.code === 'invalid_value' && issue.values.length > 0) {
     return `${issue.message.replace(/^Invalid input: /, '')}`
   }

@@ -188,7 +188,9 @@ describe('workload values that cannot be meant', () => {
   })
 
   it('a misspelt key is named, not reported as the key it meant missing', () => {
-    expect(errorOf(scenario.replace('tasksPerDay:', 'taskPerDay:'))).toMatch(/workload: unknown field "taskPerDay"/)
+    expect(errorOf(scenario.replace('tasksPerDay:', 'taskPerDay:'))).toMatch(/workload: unknown field "taskPerDay"$/)
+    // A required key misspelt: the key it stood for is known.
+    expect(errorOf(scenario.replace(/replicas: 1\b/, 'replica: 1'))).toMatch(/fleet\.pools\.0: unknown field "replica" \(did you mean "replicas"\?\)/)
   })
 })
 
