@@ -16,6 +16,14 @@ export const LIMITS = {
   callsPerTask: 10_000,
   /** Rate buckets of a trace inspection. */
   rateBuckets: 10_000_000,
+  /** Tasks per day of a plan phase: the planner keeps its peak window's tasks in memory, per seed. */
+  planTasksPerDay: 1e7,
+  /** Rows of a simulation's time series. */
+  seriesRows: 1_000_000,
+  /** Replay speed of a trace, either way. */
+  rateScale: 1e4,
+  /** Seconds from a trace's start (or the epoch) to any row: past the year 9999 is a corrupt time. */
+  traceTimeS: 253_402_300_799,
   /** Steps of a forecast horizon or window. */
   forecastSteps: 1_000_000,
 } as const

@@ -88,6 +88,7 @@ const FILE_PROBLEMS: Record<string, string> = {
   ENOENT: 'no such file or directory',
   EISDIR: 'is a directory, not a file',
   ENOTDIR: 'a part of this path is a file, not a directory',
+  EEXIST: 'a file is in the way of a directory here',
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   EROFS: 'read-only file system',

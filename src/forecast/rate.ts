@@ -1,4 +1,5 @@
 import {InputError} from '../errors.js'
+import {LIMITS} from '../limits.js'
 import type {TaskStream} from '../workload/types.js'
 import type {Series} from './types.js'
 
@@ -25,6 +26,9 @@ export async function rateSeries(tasks: TaskStream, options: {stepS: number; ori
       const bucket = Math.floor(t / stepS)
       if (Number.isNaN(first)) first = bucket
       const i = bucket - first
+      if (i >= LIMITS.forecastSteps) {
+        throw new InputError({file: options.name}, `the trace spans more than ${LIMITS.forecastSteps.toLocaleString('en-US')} steps of ${stepS} s`, {hint: 'use a longer --step, or check the trace for a far-off timestamp'})
+      }
       if (i >= counts.length) {
         const grown = new Float64Array(Math.max(counts.length * 2, i + 1))
         grown.set(counts)

@@ -8,6 +8,7 @@ import {forecast} from '../forecast/forecast.js'
 import {loadSeries, type SeriesInput} from '../forecast/io.js'
 import {quantileKey} from '../forecast/types.js'
 import {InputError} from '../errors.js'
+import {LIMITS} from '../limits.js'
 
 export interface HistoryOptions {
   /** Where the history comes from: a CSV series, a trace aggregated to a rate, or a Prometheus range query. */
@@ -38,6 +39,7 @@ export async function phasesFromHistory(o: HistoryOptions): Promise<ForecastPhas
   if (o.phaseEveryS < DAY_S) throw new InputError({field: '--phase-every'}, 'a phase must last at least one day')
   const horizon = Math.ceil(o.horizonS / stepS)
   if (horizon < Math.ceil(DAY_S / stepS)) throw new InputError({field: '--horizon'}, 'the horizon must cover at least one day')
+  if (horizon > LIMITS.forecastSteps) throw new InputError({field: '--horizon'}, `more than ${LIMITS.forecastSteps.toLocaleString('en-US')} steps of ${stepS} s`)
   const f = await forecast(series, {model: 'auto', horizon, quantiles: [o.quantile], seed: o.seed ?? 1})
   const q = f.quantiles[quantileKey(o.quantile)]
   // Tasks per calendar day (UTC) at the quantile.

@@ -24,7 +24,7 @@ const dnsLabel = z
 export const PhaseTargetSchema = z
   .strictObject({
     name: dnsLabel.optional().describe('Phase name (default phase-1, phase-2, …).'),
-    tasksPerDay: z.number().positive().max(LIMITS.tasksPerDay).describe('Tasks per day this phase must serve (at the sizing quantile).'),
+    tasksPerDay: z.number().positive().max(LIMITS.planTasksPerDay).describe('Tasks per day this phase must serve (at the sizing quantile).'),
     date: z.iso.date().optional().describe('Date the phase starts (its trigger); without it the trigger is the load.'),
   })
   .describe('One phase of the plan: a load target.')

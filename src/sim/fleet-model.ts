@@ -1,6 +1,7 @@
 import type {Rng} from '../engine/random.js'
 import {type EventHandler, Simulation} from '../engine/simulation.js'
 import {InputError} from '../errors.js'
+import {LIMITS} from '../limits.js'
 import {PRIORITIES, PRIORITY_RANK, type Task} from '../workload/types.js'
 import {PrefixCache} from './prefix-cache.js'
 import {LatencyRecorder, R_E2E_CHAIN_CALL, R_E2E_SOLO, R_TASK_E2E_CHAIN, R_TPOT, R_TTFT, R_WAIT} from './metrics.js'
@@ -1351,6 +1352,13 @@ export class FleetModel implements EventHandler {
   private writeSample(now: number): void {
     const dt = now - this.sPrevT
     if (dt <= 0) return
+    if (this.series.length >= LIMITS.seriesRows * this.seriesColumns.length) {
+      throw new InputError(
+        {field: 'report.sampleIntervalS'},
+        `the run reached ${now.toExponential(3)} s of simulated time: more than ${LIMITS.seriesRows.toLocaleString('en-US')} time-series samples of ${this.sampleIntervalS} s`,
+        {hint: 'give the scenario a duration, or a longer report.sampleIntervalS; check the trace for a far-off timestamp'},
+      )
+    }
     const row = this.series
     row.push(now, this.queue.size, this.inFlightCalls, this.tasksInSystem, this.sArrivals, this.sCompleted, this.sDropped, this.sCompleted / dt, this.sOutTokens / dt)
     for (let p = 0; p < this.pools.length; p++) {

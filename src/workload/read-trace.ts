@@ -335,6 +335,7 @@ class RowParser {
       return this.invalid('bad-time', line, 'time', `not a time of the file's kind (${this.unit}) (got "${timeText}")`)
     }
     if (timeS < 0) return this.invalid('bad-time', line, 'time', `negative time (got "${timeText}")`)
+    if (timeS > LIMITS.traceTimeS) return this.invalid('bad-time', line, 'time', `past the year 9999 (got "${timeText}")`)
     const row: OriginRow = {line, timeS, originS: 0}
     if (c[1] !== undefined) {
       const v = this.count(c[1], line, 'inputTokens')

@@ -4,7 +4,8 @@
  */
 import {resolve} from 'node:path'
 
-import {FleetcapError} from '../errors.js'
+import {FleetcapError, InputError} from '../errors.js'
+import {LIMITS} from '../limits.js'
 import {readTrace, type TraceReadOptions} from './read-trace.js'
 import type {TraceWorkloadSpec} from './spec.js'
 import type {Task} from './types.js'
@@ -53,6 +54,9 @@ export async function* replayTrace(spec: TraceWorkloadSpec, ctx: ReplayContext):
     }
     const perDay = ((tasks - 1) / (last - first)) * 86_400
     scale = spec.targetTasksPerDay / perDay
+    if (scale > LIMITS.rateScale || scale < 1 / LIMITS.rateScale) {
+      throw new InputError({field: 'workload.targetTasksPerDay'}, `would replay the trace ${scale.toPrecision(3)} times as fast as it ran (${perDay.toPrecision(3)} tasks/day); at most ${LIMITS.rateScale.toLocaleString('en-US')} times faster or slower`)
+    }
   }
   let id = 0
   let offset = 0

@@ -236,8 +236,13 @@ export const TraceWorkloadSchema = z
     kind: z.literal('trace'),
     path: z.string().describe('Trace file (CSV or JSONL); relative to the scenario file.'),
     ...TraceSource,
-    rateScale: z.number().positive().optional().describe('Replay speed: 2 plays the trace twice as fast (twice the rate).'),
-    targetTasksPerDay: z.number().positive().optional().describe('Scale the replay speed so the trace\'s mean rate becomes this many tasks per day.'),
+    rateScale: z
+      .number()
+      .min(1 / LIMITS.rateScale)
+      .max(LIMITS.rateScale)
+      .optional()
+      .describe('Replay speed: 2 plays the trace twice as fast (twice the rate).'),
+    targetTasksPerDay: z.number().positive().max(LIMITS.tasksPerDay).optional().describe('Scale the replay speed so the trace\'s mean rate becomes this many tasks per day.'),
     loop: z.boolean().optional().describe('Repeat the trace until durationS is filled (default false).'),
     durationS: DurationSchema.optional().describe('Stop arrivals at this time (seconds or a duration); default: the scenario duration, else the trace\'s end.'),
     defaultPriority: z.enum(PRIORITIES).optional().describe('Priority of rows that name none (default normal).'),

@@ -12,10 +12,14 @@ import {describe, expect, it} from 'vitest'
 import {fileProblem, oneLine} from '../../src/cli/base-command.js'
 import {InputError, UnknownNameError} from '../../src/errors.js'
 import {resolveServingProfile} from '../../src/fleet/profiles/index.js'
+import {RandomStreams} from '../../src/engine/random.js'
 import {loadSeriesCsv, readM4} from '../../src/forecast/index.js'
+import {rateSeries} from '../../src/forecast/rate.js'
 import {measurementFromSummary, readK6JsonOutput} from '../../src/k6/summary.js'
 import {parsePlanSpec} from '../../src/planner/spec.js'
 import {parseScenario} from '../../src/scenario/load.js'
+import {FleetModel} from '../../src/sim/fleet-model.js'
+import {runFleetModel} from '../../src/sim/run.js'
 import {checkOutputFile, writeFileAtomic, writeOutputDir} from '../../src/util/atomic-write.js'
 import {readTrace, WorkloadSpecSchema} from '../../src/workload/index.js'
 import {ROOT, runCli} from '../helpers/cli.js'
@@ -224,5 +228,42 @@ describe('k6 measurements', () => {
     await expect(readK6JsonOutput(file('bad-value.json', [metricLine, point(12), point('fast')].join('\n')))).rejects.toThrow(/bad-value\.json:3: data\.value: not a k6 sample/)
     await expect(readK6JsonOutput(file('negative.json', [metricLine, point(-1e9)].join('\n')))).rejects.toThrow(/negative\.json:2: http_req_duration: negative latency/)
     await expect(readK6JsonOutput(file('array.json', '[1, 2]\n'))).rejects.toThrow(/array\.json:1: not a k6 JSON object/)
+  })
+})
+
+describe('runs that would never end or never fit in memory', () => {
+  it('a trace time past the year 9999, or a replay sped up or slowed down beyond reason', async () => {
+    const far = file('far.csv', 'arrival_s,input_tokens,output_tokens\n0,100,20\n1e12,100,20\n')
+    await expect(
+      (async () => {
+        for await (const c of readTrace(far).tasks()) void c
+      })(),
+    ).rejects.toThrow(/far\.csv:3: column "arrival_s": past the year 9999/)
+    const trace = (extra: Record<string, unknown>): boolean => WorkloadSpecSchema.safeParse({kind: 'trace', path: 'x.csv', ...extra}).success
+    expect(trace({rateScale: 1e9})).toBe(false)
+    expect(trace({rateScale: 1e-300})).toBe(false)
+    expect(trace({rateScale: 60})).toBe(true)
+    expect(trace({targetTasksPerDay: 1e11})).toBe(false)
+  })
+
+  it('a rate series of more than a million steps is refused, naming the trace', async () => {
+    const long = file('long.csv', 'arrival_s,input_tokens,output_tokens\n0,100,20\n2000000,100,20\n')
+    await expect(rateSeries(readTrace(long).tasks(), {stepS: 1, name: long})).rejects.toThrow(/long\.csv: the trace spans more than 1,000,000 steps of 1 s/)
+  })
+
+  it('a simulation whose time series would outgrow memory stops with the field to change', async () => {
+    const model = new FleetModel(
+      {pools: [{kind: 'generic', name: 's', replicas: 1, slots: 1, gpusPerReplica: 1, pricePerHourUsd: 0}], routing: {policy: 'least-outstanding'}, queue: {}, durationS: Number.POSITIVE_INFINITY, sampleIntervalS: 1},
+      new RandomStreams(1).stream('routing'),
+    )
+    const task = {id: 0, arrivalS: 0, taskType: 'default', priority: 'normal' as const, calls: [], serviceTimeS: 2e6}
+    await expect(runFleetModel(model, (async function* () {
+      yield [task]
+    })())).rejects.toThrow(/report\.sampleIntervalS: .*more than 1,000,000 time-series samples of 1 s/)
+  })
+
+  it('a plan phase too large to hold its peak window in memory, and a file in the way of an output folder', () => {
+    expect(() => parsePlanSpec('phases: [{tasksPerDay: 2e9}]\n', 'p.yaml')).toThrow(/p\.yaml:1: phases\[0\]\.tasksPerDay: Too big: expected number to be <=10000000/)
+    expect(fileProblem(Object.assign(new Error('x'), {code: 'EEXIST', path: '/tmp/f', syscall: 'mkdir'}))).toBe('/tmp/f: a file is in the way of a directory here (mkdir)')
   })
 })
