@@ -322,6 +322,8 @@ class RowParser {
     const c = this.cells
     for (let k = 0; k < c.length; k++) {
       if (c[k] === MISSING) return this.invalid('missing-column', line, MAPPING_FIELDS[k], 'the row has no such column')
+      // A JSON object or list where a value belongs would read as "[object Object]".
+      if (c[k] !== null && typeof c[k] === 'object') return this.invalid('bad-json', line, MAPPING_FIELDS[k], `a value is needed, not ${Array.isArray(c[k]) ? 'a list' : 'an object'}`)
     }
     const timeText = cellText(c[0])
     if (timeText === '') return this.invalid('missing-value', line, 'time', 'empty time')

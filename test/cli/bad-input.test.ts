@@ -104,6 +104,12 @@ describe('input files', () => {
     // Reading arrivals alone (trace inspect, a rate series) needs no size.
     await expect(read(sizeless, false)).resolves.toBeUndefined()
     await expect(read(file('huge.csv', 'time,input_tokens,output_tokens\n1,99999999999999999999999,10\n'))).rejects.toThrow(/huge\.csv:2: column "input_tokens": more than 10,000,000/)
+    // A JSON object where a value belongs (Mooncake JSONL) is a bad row, not a model named "[object Object]".
+    await expect(read(file('obj.jsonl', '{"timestamp": 0, "input_length": 5, "output_length": 1, "model": {"name": "x"}}\n'), false)).resolves.toBeUndefined()
+    const mapped = async (): Promise<void> => {
+      for await (const c of readTrace(join(tmp, 'obj.jsonl'), {mapping: {time: 'timestamp', model: 'model'}}).tasks()) void c
+    }
+    await expect(mapped()).rejects.toThrow(/obj\.jsonl:1: column "model": a value is needed, not an object/)
     // An Azure-style CRLF file with one LF row reads every row.
     let rows = 0
     for await (const chunk of readTrace(file('mixed.csv', 'time,input_tokens,output_tokens\r\n1,10,1\r\n2,20,2\n3,30,3\r\n')).tasks()) rows += chunk.length
