@@ -1,8 +1,9 @@
-import {resolve} from 'node:path'
+import {join, resolve} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {backtest, type BackendChoice, initBackend, loadSeriesCsv, readM4, train} from '../src/forecast/index.js'
 import {CLASSICAL_MODELS} from '../src/forecast/types.js'
+import {dataDir} from '../src/fleet/profiles/paths.js'
 
 /**
  * Forecasting benchmark: (1) a backtest of every M4 hourly series (last 48 points held out) with the
@@ -11,7 +12,7 @@ import {CLASSICAL_MODELS} from '../src/forecast/types.js'
  * bench/run.ts calls `runForecastBench`; `node dist/bench/forecast.js` runs it alone.
  */
 export interface ForecastBenchOptions {
-  /** Folder with m4_hourly_train.csv and nab_nyc_taxi_30min.csv (default ../shared/traces). */
+  /** Folder with m4_hourly_train.csv and nab_nyc_taxi_30min.csv (default the vendored data/traces). */
   traces?: string
   backend?: BackendChoice
   /** Limit the M4 series (default all 414). */
@@ -25,7 +26,7 @@ export interface ForecastBenchResult {
 }
 
 export async function runForecastBench(options: ForecastBenchOptions = {}): Promise<ForecastBenchResult> {
-  const traces = options.traces ?? resolve(process.cwd(), '..', 'shared', 'traces')
+  const traces = options.traces ?? join(dataDir(), 'traces')
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`))
 
   const m4 = await readM4(resolve(traces, 'm4_hourly_train.csv'), {limit: options.m4Limit})

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 backend="${1:-tensorflow-gpu}"
-taxi="${FLEETCAP_TAXI:-../shared/traces/nab_nyc_taxi_30min.csv}"
+taxi="${FLEETCAP_TAXI:-data/traces/nab_nyc_taxi_30min.csv}"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || echo "gpu-check: no nvidia-smi on PATH"
 # FLEETCAP_SKIP_INSTALL=1 keeps the installed node_modules (e.g. a shared one).
 [ "${FLEETCAP_SKIP_INSTALL:-0}" = 1 ] || fleetcap_npm_ci

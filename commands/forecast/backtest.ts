@@ -9,15 +9,15 @@ export default class ForecastBacktest extends FleetcapCommand<typeof ForecastBac
   static override description = `Backtest forecasting models: hold out the end of each series, forecast it, and print MASE, sMAPE,
 pinball loss and interval coverage per model, and the best model (lowest MASE).
 
-Input: the M4 competition's wide CSV (--m4, e.g. ../shared/traces/m4_hourly_train.csv), or one series
+Input: the M4 competition's wide CSV (--m4, e.g. data/traces/m4_hourly_train.csv), or one series
 (--series CSV, --prometheus, --trace) with --origins rolling windows.
 
 Exit codes: 0 ok, 2 bad input, 4 Prometheus unreachable, 1 internal error.`
 
   static override examples = [
-    '<%= config.bin %> forecast backtest --m4 ../shared/traces/m4_hourly_train.csv --holdout 48',
-    '<%= config.bin %> forecast backtest --series ../shared/traces/nab_nyc_taxi_30min.csv --holdout 1d --origins 28 --models seasonal-naive,ets,linear,auto',
-    '<%= config.bin %> forecast backtest --m4 ../shared/traces/m4_hourly_train.csv --limit 20 --models seasonal-naive,nbeats --backend wasm --json',
+    '<%= config.bin %> forecast backtest --m4 data/traces/m4_hourly_train.csv --holdout 48',
+    '<%= config.bin %> forecast backtest --series data/traces/nab_nyc_taxi_30min.csv --holdout 1d --origins 28 --models seasonal-naive,ets,linear,auto',
+    '<%= config.bin %> forecast backtest --m4 data/traces/m4_hourly_train.csv --limit 20 --models seasonal-naive,nbeats --backend wasm --json',
   ]
 
   static override flags = {

@@ -16,9 +16,9 @@ values follow --gaps (refuse by default); known anomalies can be masked (--mask,
 Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unreachable, 1 internal error.`
 
   static override examples = [
-    '<%= config.bin %> forecast run --series ../shared/traces/nab_nyc_taxi_30min.csv --horizon 2d --out forecast.csv',
+    '<%= config.bin %> forecast run --series data/traces/nab_nyc_taxi_30min.csv --horizon 2d --out forecast.csv',
     '<%= config.bin %> forecast run --series load.csv --model ets --quantiles 0.5,0.9,0.99 --gaps fill --json',
-    '<%= config.bin %> forecast run --series ../shared/traces/nab_nyc_taxi_30min.csv --model nbeats --horizon 1d --backend wasm --save-model models/forecast/taxi',
+    '<%= config.bin %> forecast run --series data/traces/nab_nyc_taxi_30min.csv --model nbeats --horizon 1d --backend wasm --save-model models/forecast/taxi',
     '<%= config.bin %> forecast run --prometheus http://127.0.0.1:9090 --query "sum(rate(requests_total[5m]))" --since 14d --step 5m --horizon 1d',
   ]
 

@@ -47,9 +47,9 @@ Thresholds come from --slo-from (a scenario's or plan's slo block) and the --e2e
 Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out directory fleetcap did not write); 1 internal error.`
 
   static override examples = [
-    '<%= config.bin %> k6 export --trace ../shared/traces/AzureLLMInferenceTrace_conv.csv --url http://127.0.0.1:8000 --model llama-3.1-8b --speedup 60 --duration 1m --e2e-p95 20s --out out/azure-load',
-    '<%= config.bin %> k6 export --rate 120 --duration 5m --trace ../shared/traces/AzureLLMInferenceTrace_conv.csv --slo-from scenarios/seed-phase2-5000-per-day.yaml --url http://vllm:8000 --model llama-3.1-70b --out out/peak',
-    '<%= config.bin %> k6 export --plan out/plan/plan.yaml --phase phase-2 --peak-factor 3 --duration 5m --trace ../shared/traces/AzureLLMInferenceTrace_conv.csv --url http://vllm:8000 --model llama-3.1-8b --out out/phase-2-load',
+    '<%= config.bin %> k6 export --trace data/traces/AzureLLMInferenceTrace_conv.csv --url http://127.0.0.1:8000 --model llama-3.1-8b --speedup 60 --duration 1m --e2e-p95 20s --out out/azure-load',
+    '<%= config.bin %> k6 export --rate 120 --duration 5m --trace data/traces/AzureLLMInferenceTrace_conv.csv --slo-from scenarios/seed-phase2-5000-per-day.yaml --url http://vllm:8000 --model llama-3.1-70b --out out/peak',
+    '<%= config.bin %> k6 export --plan out/plan/plan.yaml --phase phase-2 --peak-factor 3 --duration 5m --trace data/traces/AzureLLMInferenceTrace_conv.csv --url http://vllm:8000 --model llama-3.1-8b --out out/phase-2-load',
     '<%= config.bin %> k6 export --rate 10 --duration 30s --tokens 512:128,2048:256 --url http://127.0.0.1:8000 --model m --api completions --out out/smoke',
   ]
 

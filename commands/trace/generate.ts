@@ -41,7 +41,7 @@ Exit codes: 0 ok, 2 bad input (bad flag or spec, the output exists), 1 internal 
 
   static override examples = [
     '<%= config.bin %> trace generate --tasks-per-day 5000 --duration 1d --shape daily --input-tokens 1000 --output-tokens 200 --out day.csv',
-    '<%= config.bin %> trace generate --rate 2 --duration 1h --tokens-from ../shared/traces/AzureLLMInferenceTrace_conv.csv --seed 7 --out hour.csv',
+    '<%= config.bin %> trace generate --rate 2 --duration 1h --tokens-from data/traces/AzureLLMInferenceTrace_conv.csv --seed 7 --out hour.csv',
     '<%= config.bin %> trace generate --spec scenarios/agents.yaml --duration 2h --out agents.csv --force',
   ]
 

@@ -16,7 +16,7 @@ aliases or --map.
 Exit codes: 0 ok, 2 bad input (unreadable file, bad row: the message names file, line and column), 1 internal error.`
 
   static override examples = [
-    '<%= config.bin %> trace inspect ../shared/traces/AzureLLMInferenceTrace_conv.csv',
+    '<%= config.bin %> trace inspect data/traces/AzureLLMInferenceTrace_conv.csv',
     '<%= config.bin %> trace inspect requests.csv --map time=ts,input=prompt,output=completion --bucket 5m',
     '<%= config.bin %> trace inspect messy.csv --skip-invalid --reorder-window 30 --json',
   ]

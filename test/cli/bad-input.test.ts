@@ -125,7 +125,7 @@ describe('values out of range', () => {
       ['plan', '--phases', '1e300', '--fast'],
       ['k6', 'export', '--rate', '1e300', '--duration', '10s', '--tokens', '100:20', '--url', 'http://127.0.0.1:8000', '--model', 'm', '--out', join(tmp, 'k6')],
       // However the rate comes: a trace sped up 1e300 times is the same typo.
-      ['k6', 'export', '--trace', join(ROOT, '..', 'shared', 'traces', 'AzureLLMInferenceTrace_conv.csv'), '--speedup', '1e300', '--url', 'http://127.0.0.1:8000', '--model', 'm', '--out', join(tmp, 'k6b')],
+      ['k6', 'export', '--trace', join(ROOT, 'data', 'traces', 'AzureLLMInferenceTrace_conv.csv'), '--speedup', '1e300', '--url', 'http://127.0.0.1:8000', '--model', 'm', '--out', join(tmp, 'k6b')],
     ]) {
       const r = runCli(args)
       expect(r.code, args.join(' ')).toBe(2)

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {runCli, sharedPath} from '../helpers/cli.js'
+import {runCli, dataPath} from '../helpers/cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetcap-fc-cli-'))
 /** Ten days of hourly load with a daily cycle; row `nanAt` (0-based) has an empty value. */
@@ -96,7 +96,7 @@ describe('fleetcap forecast run', () => {
 
 describe('fleetcap forecast backtest', () => {
   it('prints MASE, sMAPE, pinball and coverage per model and the best', () => {
-    const r = runCli(['forecast', 'backtest', '--m4', sharedPath('traces', 'm4_hourly_train.csv'), '--limit', '3', '--models', 'seasonal-naive,ets'])
+    const r = runCli(['forecast', 'backtest', '--m4', dataPath('traces', 'm4_hourly_train.csv'), '--limit', '3', '--models', 'seasonal-naive,ets'])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/3 series, 1 window\(s\) of 48 steps held out/)
     expect(r.stdout).toMatch(/MASE\s+sMAPE%\s+pinball\s+cov\[P5,P95\]/)

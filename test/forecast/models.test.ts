@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {RandomStreams} from '../../src/engine/random.js'
 import {backtest, forecast, loadSeriesCsv, mase, maseScale, parseMask, pinball, type Series, smape} from '../../src/forecast/index.js'
 import {nelderMead} from '../../src/util/nelder-mead.js'
-import {sharedPath} from '../helpers/cli.js'
+import {dataPath} from '../helpers/cli.js'
 
 /** Hourly series: level + trend + daily and weekly cycles + seeded Gaussian noise. */
 function synthetic(n: number, opts: {trend?: number; noise?: number; seed?: number; weekly?: number} = {}): Series {
@@ -126,7 +126,7 @@ describe('models', () => {
 describe('NAB NYC taxi backtest', () => {
   it('the best model beats seasonal naive on MASE, with the NAB anomaly windows masked', async () => {
     const masks = ['2014-10-30T15:30/2014-11-03T22:30', '2014-11-25T12:00/2014-11-29T19:00', '2014-12-23T11:30/2014-12-27T18:30', '2014-12-29T21:30/2015-01-03T04:30', '2015-01-24T20:30/2015-01-29T03:30'].map((m) => parseMask(m))
-    const {series} = await loadSeriesCsv(sharedPath('traces', 'nab_nyc_taxi_30min.csv'), {masks})
+    const {series} = await loadSeriesCsv(dataPath('traces', 'nab_nyc_taxi_30min.csv'), {masks})
     const r = await backtest([series], {models: ['seasonal-naive', 'ets', 'auto'], holdout: 48, origins: 10})
     const naive = r.scores.find((s) => s.model === 'seasonal-naive')!
     const best = r.scores.find((s) => s.model === r.best)!

@@ -3,10 +3,12 @@ import {existsSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-/** The repository root, and ../shared beside it (real traces and calibration data). */
+/** The repository root, and the public data vendored in it (data/README.md: real traces and calibration data). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-export const SHARED = resolve(ROOT, '..', 'shared')
-export const sharedPath = (...parts: string[]): string => join(SHARED, ...parts)
+export const DATA = join(ROOT, 'data')
+export const dataPath = (...parts: string[]): string => join(DATA, ...parts)
+/** @deprecated The data now lives in the repository: use `dataPath` (kept so branches written against the old name merge). */
+export const sharedPath = dataPath
 
 export interface CliResult {
   code: number

@@ -4,9 +4,9 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {ROOT, runCli, sharedPath} from '../helpers/cli.js'
+import {ROOT, runCli, dataPath} from '../helpers/cli.js'
 
-const AZURE = sharedPath('traces', 'AzureLLMInferenceTrace_conv.csv')
+const AZURE = dataPath('traces', 'AzureLLMInferenceTrace_conv.csv')
 const base = ['k6', 'export', '--url', 'http://127.0.0.1:8000', '--model', 'llama-3.1-8b']
 const tmp = () => mkdtempSync(join(tmpdir(), 'fleetcap-k6-export-'))
 

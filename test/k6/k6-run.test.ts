@@ -15,7 +15,7 @@ import {runLoadGate} from '../../src/k6/run.js'
 import {type LoadSlo, renderK6Script} from '../../src/k6/script.js'
 import {type FakeOpenAiServer, startFakeOpenAi} from '../../src/testing/fake-openai.js'
 import {readTrace, type TaskStream} from '../../src/workload/index.js'
-import {sharedPath} from '../helpers/cli.js'
+import {dataPath} from '../helpers/cli.js'
 
 /**
  * Generated scripts run for real: k6 v1.8.1 (scripts/test-deps/k6.sh builds it) against the fake
@@ -42,7 +42,7 @@ const TRACE_PROFILE: ReplicaLimits = {...PROFILE, stepTimeS: (prefill, decodeSeq
 
 /** The Azure LLM conversation trace, read by the workload reader. */
 function azureTasks(): TaskStream {
-  return readTrace(sharedPath('traces', 'AzureLLMInferenceTrace_conv.csv')).tasks()
+  return readTrace(dataPath('traces', 'AzureLLMInferenceTrace_conv.csv')).tasks()
 }
 
 async function exportFor(load: LoadProfile, server: {url: string}, slo: LoadSlo, extra: {maxVUs?: number; stream?: boolean; expectedLatencyS?: number} = {}): Promise<string> {

@@ -8,9 +8,9 @@ import {
   loadCatalog,
   loadSplitwiseMedians,
 } from '../../src/fleet/profiles/index.js'
-import {sharedPath} from '../helpers/cli.js'
+import {dataPath} from '../helpers/cli.js'
 
-const CSV = sharedPath('calibration', 'splitwise_perf_model.csv')
+const CSV = dataPath('calibration', 'splitwise_perf_model.csv')
 
 describe('calibration against the Splitwise measurements', () => {
   const catalog = loadCatalog()

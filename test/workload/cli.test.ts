@@ -4,11 +4,11 @@ import {join} from 'node:path'
 
 import {beforeAll, describe, expect, it} from 'vitest'
 
-import {ROOT, runCli, sharedPath} from '../helpers/cli.js'
+import {ROOT, runCli, dataPath} from '../helpers/cli.js'
 
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'traces', name)
 const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-cli-'))
-const azure = sharedPath('traces', 'AzureLLMInferenceTrace_conv.csv')
+const azure = dataPath('traces', 'AzureLLMInferenceTrace_conv.csv')
 
 /** One line of error, an optional hint, and never a stack trace. */
 function expectOneLineError(stderr: string, pattern: RegExp): void {
@@ -36,7 +36,7 @@ describe('fleetcap trace inspect', () => {
   })
 
   it('--json returns the inspection object', () => {
-    const r = runCli(['trace', 'inspect', sharedPath('traces', 'mooncake_conversation_trace.jsonl'), '--json', '--bucket', '600'])
+    const r = runCli(['trace', 'inspect', dataPath('traces', 'mooncake_conversation_trace.jsonl'), '--json', '--bucket', '600'])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.stdout)
     expect(j).toMatchObject({format: 'mooncake', timeUnit: 'relative-ms', rows: 12_031, tasks: 12_031, rowsSkipped: 0, bucketS: 600})

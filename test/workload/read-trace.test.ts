@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 
 import {InputError} from '../../src/errors.js'
 import {readTrace, type Task, type TraceReadOptions, type TraceRow} from '../../src/workload/index.js'
-import {ROOT, sharedPath} from '../helpers/cli.js'
+import {ROOT, dataPath} from '../helpers/cli.js'
 
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'traces', name)
 const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-read-'))
@@ -51,7 +51,7 @@ function median(xs: number[]): number {
 
 describe('real public traces', () => {
   it('reads the Azure conversation trace as it is (7 fractional digits, no trailing newline)', async () => {
-    const {tasks, report} = await allTasks(sharedPath('traces', 'AzureLLMInferenceTrace_conv.csv'), {chunkSize: 1000})
+    const {tasks, report} = await allTasks(dataPath('traces', 'AzureLLMInferenceTrace_conv.csv'), {chunkSize: 1000})
     expect(report.format).toBe('azure')
     expect(report.timeUnit).toBe('iso')
     expect(tasks).toHaveLength(19_366)
@@ -77,7 +77,7 @@ describe('real public traces', () => {
   })
 
   it('reads the Mooncake JSONL trace (relative milliseconds, shared timestamps)', async () => {
-    const {tasks, report} = await allTasks(sharedPath('traces', 'mooncake_conversation_trace.jsonl'))
+    const {tasks, report} = await allTasks(dataPath('traces', 'mooncake_conversation_trace.jsonl'))
     expect(report.format).toBe('mooncake')
     expect(report.timeUnit).toBe('relative-ms')
     expect(tasks).toHaveLength(12_031)
@@ -91,7 +91,7 @@ describe('real public traces', () => {
   })
 
   it('streams in chunks of the requested size', async () => {
-    const {rows, chunks} = await allRows(sharedPath('traces', 'AzureLLMInferenceTrace_conv.csv'), {chunkSize: 4096})
+    const {rows, chunks} = await allRows(dataPath('traces', 'AzureLLMInferenceTrace_conv.csv'), {chunkSize: 4096})
     expect(rows).toHaveLength(19_366)
     expect(chunks).toBe(Math.ceil(19_366 / 4096))
   })

@@ -15,7 +15,7 @@ import {
   type TaskStream,
   type WorkloadSpecInput,
 } from '../../src/workload/index.js'
-import {ROOT, sharedPath} from '../helpers/cli.js'
+import {ROOT, dataPath} from '../helpers/cli.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-rt-'))
 
@@ -91,7 +91,7 @@ describe('writeTraceCsv → readTrace round trip', () => {
 })
 
 describe('trace replay workloads', () => {
-  const azure = sharedPath('traces', 'AzureLLMInferenceTrace_conv.csv')
+  const azure = dataPath('traces', 'AzureLLMInferenceTrace_conv.csv')
 
   it('replays the trace as it is', async () => {
     const tasks = await collect(workload({kind: 'trace', path: azure}))
@@ -113,7 +113,7 @@ describe('trace replay workloads', () => {
   })
 
   it('loop repeats the trace to fill the duration and cuts at it, ids continuing', async () => {
-    const mooncake = sharedPath('traces', 'mooncake_conversation_trace.jsonl')
+    const mooncake = dataPath('traces', 'mooncake_conversation_trace.jsonl')
     const tasks = await collect(workload({kind: 'trace', path: mooncake, loop: true}, 1, 3 * 3600))
     // One pass lasts 3,537 s, so 3 h holds three whole passes and the start of a fourth.
     expect(tasks.length).toBeGreaterThan(3 * 12_031)

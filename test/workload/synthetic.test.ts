@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {RandomStreams} from '../../src/engine/random.js'
 import {createWorkload, WorkloadSpecSchema, type Task, type WorkloadSpecInput} from '../../src/workload/index.js'
 import {readTrace} from '../../src/workload/index.js'
-import {ROOT, sharedPath} from '../helpers/cli.js'
+import {ROOT, dataPath} from '../helpers/cli.js'
 
 const DAY = 86_400
 const TOKENS = {input: 1000, output: 200}
@@ -155,7 +155,7 @@ describe('tokens, mixes, deadlines', () => {
   })
 
   it('tokens fitted from the Azure trace resample its (input, output) pairs', async () => {
-    const azure = sharedPath('traces', 'AzureLLMInferenceTrace_conv.csv')
+    const azure = dataPath('traces', 'AzureLLMInferenceTrace_conv.csv')
     const pairs = new Set<string>()
     let logSum = 0
     let n = 0

@@ -1,5 +1,5 @@
 /**
- * `npm run calibrate`: refit the roofline factors against ../shared/calibration and write them into
+ * `npm run calibrate`: refit the roofline factors against data/calibration and write them into
  * models/serving.yaml (the `calibration` section, comments elsewhere kept) and the error table of
  * docs/profiles.md (between its markers). Both writes are atomic.
  *
@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
   const servingPath = join(modelsDir(), 'serving.yaml')
   const doc = parseDocument(readFileSync(servingPath, 'utf8'))
   doc.setIn(['calibration'], doc.createNode({
-    data: 'splitwise_perf_model.csv (Mutinifni/splitwise-sim data/perf_model.csv at 8f99e7d, MIT; ../shared/calibration/README.md): medians of repeats per configuration',
+    data: 'splitwise_perf_model.csv (Mutinifni/splitwise-sim data/perf_model.csv at 8f99e7d, MIT; data/calibration/README.md): medians of repeats per configuration',
     excluded: EXCLUSIONS_DOC,
     method: 'per measured GPU, one set of factors for all TPs, fitted on llama-2-70b (TP 2/4/8) prompt_time and token_time; every 4th configuration held out; bloom-176b TP8 compared only (a held-out model)',
     gpus: result.gpus,

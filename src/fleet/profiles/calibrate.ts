@@ -1,6 +1,6 @@
 /**
  * Calibration of the roofline's de-rating factors and overheads against the Splitwise measurements
- * (../shared/calibration/splitwise_perf_model.csv, Mutinifni/splitwise-sim data/perf_model.csv,
+ * (data/calibration/splitwise_perf_model.csv, Mutinifni/splitwise-sim data/perf_model.csv,
  * MIT): medians of repeats per configuration, a deterministic held-out quarter, a least-squares fit
  * of log(predicted/measured) by Nelder–Mead, both the max and the sum forms, the better one kept.
  */
@@ -93,7 +93,7 @@ export function loadSplitwiseMedians(csvPath: string): MeasuredConfig[] {
  */
 export function exclusionReason(c: MeasuredConfig): string | undefined {
   if (c.tp === 2 && c.batch === 64 && c.prompt === 512) {
-    return 'TP2 batch 64 prompt 512: prompt_time below the batch-32 row although twice the tokens (anomaly noted in ../shared/calibration/README.md)'
+    return 'TP2 batch 64 prompt 512: prompt_time below the batch-32 row although twice the tokens (anomaly noted in data/calibration/README.md)'
   }
   return undefined
 }

@@ -1,6 +1,6 @@
 /** Where the package's data lives, found the same way from src/ (vitest) and dist/src/ (built CLI). */
 import {existsSync, readFileSync} from 'node:fs'
-import {dirname, join, resolve} from 'node:path'
+import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 let cachedRoot: string | undefined
@@ -23,5 +23,8 @@ export function packageRoot(): string {
 
 export const modelsDir = (): string => join(packageRoot(), 'models')
 
-/** ../shared/calibration beside the repository (a symlink in worktrees). */
-export const calibrationDir = (): string => resolve(packageRoot(), '..', 'shared', 'calibration')
+/** The public data vendored in the repository (data/README.md: sources and licenses). */
+export const dataDir = (): string => join(packageRoot(), 'data')
+
+/** The calibration measurements (data/calibration/README.md). */
+export const calibrationDir = (): string => join(dataDir(), 'calibration')
