@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, one after another, each printing its figures and ratios.
-#   bash bench/all.sh [--quick] [--only sim|autoscale|planner|forecast|k8s]
+#   bash bench/all.sh [--quick] [--only startup|sim|autoscale|planner|forecast|k8s]
 # The k8s case needs the local control plane's binaries (scripts/k8s/build.sh, cached after one build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,7 @@ done
 want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 section() { printf '\n=== %s ===\n' "$1"; }
 
+if want startup; then section "CLI start (fleetcap --version, a 64-request simulate)"; node dist/bench/startup.js; fi
 if want sim; then section "simulator (M/M/c vs SimPy, Azure trace, 10M requests)"; node dist/bench/run.js $quick; fi
 if want autoscale; then section "autoscaling overhead"; node dist/bench/autoscale.js $quick; fi
 if want planner; then section "planner"; node dist/bench/planner.js; fi

@@ -1,5 +1,4 @@
 import {Args, Flags} from '@oclif/core'
-import cliProgress from 'cli-progress'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {ExitCode, InputError} from '../src/errors.js'
@@ -43,7 +42,9 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     const {scenario: file} = this.args
     const loaded = await loadScenarioFile(file)
     if (this.flags.trace !== undefined && this.flags.trace.trim() === '') throw new InputError({field: '--trace'}, 'empty path')
-    const bar = process.stderr.isTTY && !this.jsonEnabled() ? new cliProgress.SingleBar({stream: process.stderr, format: 'simulating [{bar}] {percentage}% | {eta_formatted} left', hideCursor: true, clearOnComplete: true}, cliProgress.Presets.shades_classic) : undefined
+    // cli-progress is imported only when a bar is drawn (a terminal, no --json).
+    const cliProgress = process.stderr.isTTY && !this.jsonEnabled() ? (await import('cli-progress')).default : undefined
+    const bar = cliProgress ? new cliProgress.SingleBar({stream: process.stderr, format: 'simulating [{bar}] {percentage}% | {eta_formatted} left', hideCursor: true, clearOnComplete: true}, cliProgress.Presets.shades_classic) : undefined
     bar?.start(100, 0)
     let result
     try {

@@ -1,7 +1,7 @@
 import {createRequire} from 'node:module'
 import {dirname} from 'node:path'
 
-import * as tf from '@tensorflow/tfjs'
+import type * as Tf from '@tensorflow/tfjs'
 
 import {InputError} from '../errors.js'
 
@@ -34,6 +34,16 @@ export interface BackendReport {
 
 let current: BackendReport | undefined
 
+/**
+ * TensorFlow.js, imported on first use: loading it costs ~0.25 CPU-s, which every `forecast` run with
+ * a classical model (and every other command that reaches this module) would otherwise pay.
+ */
+export async function tfjs(): Promise<typeof Tf> {
+  tfModule ??= await import('@tensorflow/tfjs')
+  return tfModule
+}
+let tfModule: typeof Tf | undefined
+
 /** The backend chosen by `initBackend`, if any. */
 export function backendReport(): BackendReport | undefined {
   return current
@@ -43,6 +53,7 @@ async function tryNative(pkg: string): Promise<void> {
   // A variable specifier: the optional package may not be installed, and TypeScript must not need its types.
   const specifier: string = pkg
   await import(specifier)
+  const tf = await tfjs()
   if (!(tf.engine().registryFactory as Record<string, unknown>).tensorflow) {
     throw new Error(`${pkg} loaded but registered no "tensorflow" backend (a second copy of @tensorflow/tfjs?)`)
   }
@@ -54,6 +65,7 @@ async function tryWasm(): Promise<void> {
   // The .wasm binaries ship in the package's dist folder; Node reads them from disk by path.
   const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')
   wasm.setWasmPaths(`${dirname(entry)}/`)
+  const tf = await tfjs()
   if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed')
 }
 
@@ -66,7 +78,7 @@ async function attempt(backend: Exclude<BackendChoice, 'auto'>): Promise<void> {
     case 'wasm':
       return tryWasm()
     case 'cpu':
-      if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") failed')
+      if (!(await (await tfjs()).setBackend('cpu'))) throw new Error('tf.setBackend("cpu") failed')
   }
 }
 
@@ -85,6 +97,7 @@ export async function initBackend(requested: BackendChoice = 'auto'): Promise<Ba
   if (!(BACKENDS as readonly string[]).includes(requested)) {
     throw new InputError({field: '--backend'}, `unknown backend "${requested}"; known: ${BACKENDS.join(', ')}`)
   }
+  const tf = await tfjs()
   tf.enableProdMode()
   const order: Exclude<BackendChoice, 'auto'>[] = requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested]
   const attempts: BackendAttempt[] = []

@@ -2,12 +2,12 @@ import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import * as tf from '@tensorflow/tfjs'
+import type * as Tf from '@tensorflow/tfjs'
 import {z} from 'zod'
 
 import {InputError} from '../errors.js'
 import {writeOutputDir} from '../util/atomic-write.js'
-import {initBackend} from './backend.js'
+import {initBackend, tfjs} from './backend.js'
 import {forecast, type Trained} from './forecast.js'
 import type {NbeatsConfig} from './models/nbeats.js'
 import {isoTime} from './series.js'
@@ -126,8 +126,9 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   const modelJsonPath = join(dir, 'model.json')
   const weightsPath = join(dir, 'weights.bin')
   for (const p of [modelJsonPath, weightsPath]) if (!existsSync(p)) throw new InputError({file: p}, 'file of the saved network missing')
-  const modelJson = JSON.parse(await readFile(modelJsonPath, 'utf8')) as {modelTopology: object; weightsManifest: {weights: tf.io.WeightsManifestEntry[]}[]}
+  const modelJson = JSON.parse(await readFile(modelJsonPath, 'utf8')) as {modelTopology: object; weightsManifest: {weights: Tf.io.WeightsManifestEntry[]}[]}
   const weights = await readFile(weightsPath)
+  const tf = await tfjs()
   const network = await tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: modelJson.modelTopology,

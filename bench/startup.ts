@@ -1,0 +1,91 @@
+/**
+ * What a start of the CLI costs: CPU seconds (user + system) and peak memory of `fleetcap --version`
+ * and of a 64-request `simulate` (bench/fixtures/simulate-64.yaml), each spawned as a user would run
+ * it, median of the runs. Targets (issue 14): --version ≤ 0.25 CPU-s; the small simulate ≤ 0.6 CPU-s
+ * and ≤ 120 MiB. Printed with their ratio to the target, never asserted.
+ *
+ *   node dist/bench/startup.js [--runs 5]
+ *
+ * Needs `npm run build` first (dist/ and oclif.manifest.json). CPU and memory come from GNU time
+ * (/usr/bin/time); without it, bash's `times` gives the CPU seconds and memory is not reported.
+ */
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const GNU_TIME = '/usr/bin/time'
+
+export interface StartupRow {
+  case: string
+  cpuS: number
+  maxRssMiB: number | undefined
+  targetCpuS: number
+  targetMiB: number | undefined
+}
+
+interface Sample {
+  cpuS: number
+  maxRssMiB: number | undefined
+}
+
+/** One spawned run of `node bin/run.js ...args`: its CPU seconds and peak resident memory. */
+function measure(args: string[]): Sample {
+  const node = [process.execPath, join(ROOT, 'bin', 'run.js'), ...args]
+  if (existsSync(GNU_TIME)) {
+    const r = spawnSync(GNU_TIME, ['-f', 'fleetcap-bench %U %S %M', ...node], {cwd: ROOT, encoding: 'utf8'})
+    if (r.status !== 0) throw new Error(`fleetcap ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`)
+    const m = /fleetcap-bench ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr)
+    if (!m) throw new Error(`no figures from ${GNU_TIME}: ${r.stderr.slice(-300)}`)
+    return {cpuS: Number(m[1]) + Number(m[2]), maxRssMiB: Number(m[3]) / 1024}
+  }
+  const quoted = node.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')
+  const r = spawnSync('bash', ['-c', `${quoted} >/dev/null || exit $?; times`], {cwd: ROOT, encoding: 'utf8'})
+  if (r.status !== 0) throw new Error(`fleetcap ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`)
+  // `times` prints the shell's own times, then its children's: "0m0.190s 0m0.030s".
+  const child = r.stdout.trim().split('\n').at(-1) ?? ''
+  const secs = [...child.matchAll(/(\d+)m([\d.]+)s/g)].map((x) => Number(x[1]) * 60 + Number(x[2]))
+  return {cpuS: secs[0] + secs[1], maxRssMiB: undefined}
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+export function runStartupBench(runs = 5): StartupRow[] {
+  if (!existsSync(join(ROOT, 'oclif.manifest.json'))) throw new Error('oclif.manifest.json is missing: run `npm run build` first')
+  const out = mkdtempSync(join(tmpdir(), 'fleetcap-startup-'))
+  try {
+    const cases: [string, string[], number, number | undefined][] = [
+      ['fleetcap --version', ['--version'], 0.25, undefined],
+      ['simulate, 64 requests', ['simulate', join(ROOT, 'bench', 'fixtures', 'simulate-64.yaml'), '--out', out], 0.6, 120],
+    ]
+    return cases.map(([name, args, targetCpuS, targetMiB]) => {
+      const samples = Array.from({length: runs}, () => measure(args))
+      const rss = samples.map((s) => s.maxRssMiB).filter((x): x is number => x !== undefined)
+      return {case: name, cpuS: median(samples.map((s) => s.cpuS)), maxRssMiB: rss.length > 0 ? median(rss) : undefined, targetCpuS, targetMiB}
+    })
+  } finally {
+    rmSync(out, {recursive: true, force: true})
+  }
+}
+
+export function renderStartup(rows: StartupRow[], runs: number): string {
+  const lines = [`CLI start (median of ${runs} spawned runs; Node ${process.versions.node})`, 'case                      CPU s  target  ratio   max RSS MiB  target']
+  for (const r of rows) {
+    const mib = r.maxRssMiB === undefined ? '   n/a' : r.maxRssMiB.toFixed(0).padStart(6)
+    const ratio = (r.cpuS / r.targetCpuS).toFixed(2)
+    lines.push(`${r.case.padEnd(24)} ${r.cpuS.toFixed(3).padStart(6)}  ${r.targetCpuS.toFixed(2).padStart(6)}  ${ratio.padStart(5)}   ${mib.padStart(11)}  ${r.targetMiB === undefined ? '' : String(r.targetMiB).padStart(6)}`)
+  }
+  return lines.join('\n')
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf('--runs')
+  const runs = i >= 0 ? Number(process.argv[i + 1]) : 5
+  if (!Number.isInteger(runs) || runs < 1) {
+    process.stderr.write('startup bench: --runs needs a positive integer\n')
+    process.exit(2)
+  }
+  process.stdout.write(`${renderStartup(runStartupBench(runs), runs)}\n`)
+}
