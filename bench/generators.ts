@@ -13,7 +13,7 @@ export function mmcTasks(rng: Rng, service: Rng, lambda: number, mu: number, cou
       const noCalls: Task['calls'] = []
       while (id < count) {
         const n = Math.min(chunk, count - id)
-        const out: Task[] = new Array(n)
+        const out: Task[] = new Array<Task>(n)
         for (let i = 0; i < n; i++) {
           t += rng.exponential(lambda)
           out[i] = {id: id++, arrivalS: t, taskType: 'default', priority: 'normal', calls: noCalls, serviceTimeS: service.exponential(mu)}
@@ -31,7 +31,7 @@ export function llmTasks(rng: Rng, tokens: Rng, lambda: number, count: number, c
       let id = 0
       while (id < count) {
         const n = Math.min(chunk, count - id)
-        const out: Task[] = new Array(n)
+        const out: Task[] = new Array<Task>(n)
         for (let i = 0; i < n; i++) {
           t += rng.exponential(lambda)
           // Lognormal prompt/output around the Azure conversation trace's medians (1,020 / 129 tokens).

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Run fleetcap's whole test suite the way CI does: provision Node 24 and the dependencies, build,
-# run vitest, and end with the runner's counts as a plain line "N passed, N failed".
+# lint, run vitest, and end with the runner's counts as a plain line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 fleetcap_npm_ci
 npm run build --silent
+# Lint first: a floating promise or a loose comparison fails in a minute, before the long suites.
+npm run lint --silent
 for setup in scripts/test-deps/*.sh; do
   [ -e "$setup" ] || continue
   bash "$setup"

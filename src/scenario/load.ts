@@ -2,7 +2,6 @@ import {readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 
 import {type Document, isMap, isNode, isScalar, LineCounter, parseDocument} from 'yaml'
-import type {z} from 'zod'
 
 import {InputError} from '../errors.js'
 import {type ReportedIssue, reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'

@@ -49,7 +49,7 @@ describe('scenario files', () => {
   })
 
   it('reports the generic branch for a generic pool', () => {
-    const text = base.replace(/    - name: a[\s\S]*$/, '    - {name: g, kind: generic, servers: two}\n')
+    const text = base.replace(/ {4}- name: a[\s\S]*$/, '    - {name: g, kind: generic, servers: two}\n')
     expect(errorOf(text)).toMatch(/^x\.yaml:9:\d+: fleet\.pools\.0\.servers: /)
   })
 

@@ -30,7 +30,7 @@ function fitWindow(values: Float64Array, end: number, seasons: readonly number[]
   const seasonal = new Float64Array(len)
   let slope = 0
   let intercept = 0
-  const pairs: [number, number][] = new Array(len)
+  const pairs: [number, number][] = new Array<[number, number]>(len)
   for (let round = 0; round < (seasons.length > 0 ? BACKFIT_ROUNDS : 1); round++) {
     for (let i = 0; i < len; i++) pairs[i] = [start + i, values[start + i] - seasonal[i]]
     const line = linearRegression(pairs)
