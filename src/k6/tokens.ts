@@ -6,7 +6,7 @@
  * cheaper than the trace's were) followed by n − 1 copies of " the". With the byte-pair tokenizers
  * of Llama, Mistral, Qwen and GPT models " the" is a single token, so a real server counts n plus a
  * few (the first word may take several, a chat template adds its own); the fake server
- * (src/testing/fake-openai.ts) counts whitespace-separated words, exactly n. The same function text is embedded in the generated script.
+ * (test/doubles/fake-openai.ts) counts whitespace-separated words, exactly n. The same function text is embedded in the generated script.
  */
 export function syntheticPrompt(tokens: number, iteration: number): string {
   if (tokens <= 0) return ''

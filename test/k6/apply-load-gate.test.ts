@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {findK6} from '../../src/k6/binary.js'
 import {STATE_CONFIGMAP} from '../../src/k8s/state.js'
 import {ROOT, runCli} from '../helpers/cli.js'
+import {optionalDependency} from '../helpers/deps.js'
 import {ControlPlane} from '../k8s/control-plane.js'
 import {writeTestPlan} from '../k8s/plan-builder.js'
 
@@ -14,12 +15,7 @@ import {writeTestPlan} from '../k8s/plan-builder.js'
  * apply-to-cluster --load-test end to end: a real control plane (scripts/k8s/control-plane.sh),
  * the real k6, and the fake OpenAI server standing in for the fleet's endpoint.
  */
-let k6: string | undefined
-try {
-  k6 = findK6()
-} catch {
-  k6 = undefined
-}
+const k6 = optionalDependency('k6', () => findK6(), 'scripts/test-deps/k6.sh')
 
 const A100 = 'NVIDIA-A100-SXM4-80GB'
 

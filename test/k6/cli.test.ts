@@ -15,13 +15,9 @@ import {constantLoad} from '../../src/k6/load.js'
 import {renderK6Script} from '../../src/k6/script.js'
 import {resolveServingProfile} from '../../src/fleet/profiles/catalog.js'
 import {ROOT, runCli} from '../helpers/cli.js'
+import {optionalDependency} from '../helpers/deps.js'
 
-let k6: string | undefined
-try {
-  k6 = findK6()
-} catch {
-  k6 = undefined
-}
+const k6 = optionalDependency('k6', () => findK6(), 'scripts/test-deps/k6.sh')
 
 async function exportDir(url: string, model: string): Promise<string> {
   const dir = join(mkdtempSync(join(tmpdir(), 'fleetcap-k6-cli-')), 'load')

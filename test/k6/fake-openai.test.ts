@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {ReplicaLimits} from '../../src/calibrate/batching-replica.js'
-import {arrivalsPerSecond, type FakeOpenAiServer, startFakeOpenAi} from '../../src/testing/fake-openai.js'
+import {arrivalsPerSecond, type FakeOpenAiServer, startFakeOpenAi} from '../doubles/fake-openai.js'
 
 /** 20 ms a step, whatever the batch: TTFT and each later token take one step. */
 const PROFILE: ReplicaLimits = {stepTimeS: () => 0.02, maxBatchSeqs: 8, maxBatchTokens: 512, kvCacheTokens: 100_000}

@@ -13,21 +13,16 @@ import {readK6ExportLoad, writeK6Export} from '../../src/k6/export.js'
 import {constantLoad, type LoadProfile, loadFromTasks} from '../../src/k6/load.js'
 import {runLoadGate} from '../../src/k6/run.js'
 import {type LoadSlo, renderK6Script} from '../../src/k6/script.js'
-import {type FakeOpenAiServer, startFakeOpenAi} from '../../src/testing/fake-openai.js'
+import {type FakeOpenAiServer, startFakeOpenAi} from '../doubles/fake-openai.js'
 import {readTrace, type TaskStream} from '../../src/workload/index.js'
 import {dataPath} from '../helpers/cli.js'
+import {optionalDependency} from '../helpers/deps.js'
 
 /**
  * Generated scripts run for real: k6 v1.8.1 (scripts/test-deps/k6.sh builds it) against the fake
  * OpenAI server on loopback. Durations are a few seconds each; the whole file takes about a minute.
  */
-let k6: string | undefined
-try {
-  k6 = findK6()
-} catch {
-  k6 = undefined
-  process.stderr.write('k6 tests skipped: no k6 binary (run scripts/test-deps/k6.sh)\n')
-}
+const k6 = optionalDependency('k6', () => findK6(), 'scripts/test-deps/k6.sh')
 
 /** Test cost model, not a real GPU: 8 ms a step + 30 µs per prompt token + 0.3 ms per decoding sequence. */
 const PROFILE: ReplicaLimits = {

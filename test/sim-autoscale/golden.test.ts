@@ -5,12 +5,13 @@
  * UPDATE_GOLDEN=1 and review the diff. Also: the same seed gives byte-identical report.json and
  * timeseries.csv.
  */
-import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
 import {ROOT} from '../helpers/cli.js'
+import {expectGolden} from '../helpers/golden.js'
 import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} from '../../src/report/render.js'
 import {loadScenarioFile} from '../../src/scenario/load.js'
 import {simulate} from '../../src/sim/simulate.js'
@@ -44,11 +45,7 @@ describe('autoscaling and failure scenarios (golden)', () => {
       const r = roundedReport(report)
       const got = `${JSON.stringify({tasks: {arrived: r.tasks.arrived, completed: r.tasks.completed, failed: r.tasks.failed}, ttftS: r.latency.overall.ttftS, cost: r.cost, autoscaling: r.autoscaling}, null, 2)}\n`
       const path = join(GOLDEN, file.replace(/\.yaml$/, '.json'))
-      if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-        mkdirSync(GOLDEN, {recursive: true})
-        writeFileSync(path, got)
-      }
-      expect(got).toBe(readFileSync(path, 'utf8'))
+      expectGolden(path, got)
       const again = await once()
       expect(renderReportJson(again.report)).toBe(renderReportJson(report))
       expect(renderTimeSeriesCsv(again.timeSeries.columns, again.timeSeries.rows)).toBe(renderTimeSeriesCsv(timeSeries.columns, timeSeries.rows))

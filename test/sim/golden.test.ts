@@ -2,12 +2,13 @@
  * Golden tests: every shipped scenario runs as it is, and its report summary matches the committed
  * one in test/golden/. After an intended change, refresh with UPDATE_GOLDEN=1 and review the diff.
  */
-import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
 import {ROOT} from '../helpers/cli.js'
+import {expectGolden} from '../helpers/golden.js'
 import {renderReportJson, roundedReport} from '../../src/report/render.js'
 import type {SimulationReport} from '../../src/report/report.js'
 import {loadScenarioFile} from '../../src/scenario/load.js'
@@ -56,11 +57,7 @@ describe('shipped scenarios (golden)', () => {
       expect(report.tasks.completed + report.tasks.failed).toBe(report.tasks.arrived)
       const got = `${JSON.stringify(summary(report), null, 2)}\n`
       const path = join(GOLDEN, file.replace(/\.yaml$/, '.json'))
-      if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-        mkdirSync(GOLDEN, {recursive: true})
-        writeFileSync(path, got)
-      }
-      expect(got).toBe(readFileSync(path, 'utf8'))
+      expectGolden(path, got)
       // The report itself renders deterministically.
       expect(renderReportJson(report)).toBe(renderReportJson((await simulate(loaded.scenario, {baseDir: loaded.baseDir})).report))
     })

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Start fleetcap's fake OpenAI-compatible server (src/testing/fake-openai.ts) on 127.0.0.1, with a
+// Start fleetcap's fake OpenAI-compatible server (test/doubles/fake-openai.ts) on 127.0.0.1, with a
 // serving profile from models/ as its latency model. Needs `npm run build` first. Ctrl-C stops it.
 //   node tools/fake-openai/serve.mjs --model llama-3.1-8b --gpu A100-80GB [--tp 1] [--replicas 1]
 //        [--scale 1.0] [--error-rate 0] [--seed 1] [--port 0] [--served-model fake-model]
@@ -18,9 +18,10 @@ const {values} = parseArgs({
     'served-model': {type: 'string'},
   },
 })
-const dist = new URL('../../dist/src/', import.meta.url)
-const {resolveServingProfile} = await import(new URL('fleet/profiles/catalog.js', dist).href)
-const {startFakeOpenAi} = await import(new URL('testing/fake-openai.js', dist).href)
+const dist = new URL('../../dist/', import.meta.url)
+const {resolveServingProfile} = await import(new URL('src/fleet/profiles/catalog.js', dist).href)
+// A test double: compiled into dist/test/doubles/, which the package does not ship (package.json "files").
+const {startFakeOpenAi} = await import(new URL('test/doubles/fake-openai.js', dist).href)
 const profile = resolveServingProfile({model: values.model, gpu: values.gpu, tensorParallel: values.tp === undefined ? undefined : Number(values.tp)})
 const server = await startFakeOpenAi({
   profile,

@@ -2,9 +2,9 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {AddressInfo} from 'node:net'
 import {performance} from 'node:perf_hooks'
 
-import {RandomStreams, type Rng} from '../engine/random.js'
-import {BatchingReplica, type ReplicaLimits} from '../calibrate/batching-replica.js'
-import {countPromptTokens} from '../k6/tokens.js'
+import {RandomStreams, type Rng} from '../../src/engine/random.js'
+import {BatchingReplica, type ReplicaLimits} from '../../src/calibrate/batching-replica.js'
+import {countPromptTokens} from '../../src/k6/tokens.js'
 
 /**
  * A small OpenAI-compatible completions server for tests and demos: /v1/completions and
