@@ -5,7 +5,7 @@
 import {z} from 'zod'
 
 import {LIMITS} from '../limits.js'
-import {ROUTING_POLICIES} from '../sim/types.js'
+import {ROUTING_POLICIES} from './routing.js'
 import {PRIORITIES} from '../workload/types.js'
 import {DurationSchema, PositiveDurationSchema, WorkloadSpecSchema} from '../workload/spec.js'
 import {AutoscalerSchema, CapacitySchema, FailuresSchema} from './autoscale-schema.js'

@@ -5,7 +5,6 @@
 import {type ScalingEvent} from '../autoscale/scaling-stats.js'
 import {expandFailures} from '../autoscale/failures.js'
 import {InputError} from '../errors.js'
-import type {SimulationReport} from '../report/report.js'
 import type {AutoscalingConfig} from './autoscale-config.js'
 import {PoolRuntime, type PoolAutoscalingReport} from './autoscaling.js'
 import {FailureInjector, type FailureReport} from './failures.js'
@@ -20,6 +19,13 @@ export interface AutoscalingReport {
   /** Calls sent again after their replica was lost or cut off, and calls lost (their tasks failed). */
   callsRetried: number
   callsLost: number
+}
+
+/** The parts of a simulation report that node billing rewrites. */
+export interface CostedReport {
+  pools: {name: string; gpuHours: number; costUsd: number; replicas: number}[]
+  cost: {gpuHours: number; costUsd: number; costPer1000TasksUsd: number | null}
+  tasks: {completed: number}
 }
 
 export class ClusterRuntime {
@@ -68,8 +74,11 @@ export class ClusterRuntime {
     this.injector?.attach(model)
   }
 
-  /** The autoscaling section of the report; pool GPU-hours and cost become the node-billed figures. */
-  report(report: SimulationReport, endS: number): AutoscalingReport {
+  /**
+   * The autoscaling section of the report; pool GPU-hours and cost become the node-billed figures.
+   * Typed by the fields it rewrites, not by report/'s SimulationReport: the sim does not import report/.
+   */
+  report(report: CostedReport, endS: number): AutoscalingReport {
     const pools = this.pools.map((p) => p.report(endS))
     for (const pr of pools) {
       const pool = report.pools.find((p) => p.name === pr.name)

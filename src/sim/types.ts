@@ -1,4 +1,5 @@
 import type {StepCostModel} from '../fleet/types.js'
+import type {RoutingPolicy} from '../scenario/routing.js'
 import type {Priority} from '../workload/types.js'
 
 /** What the simulator needs of a served model on a replica: the step cost and the batch limits. */
@@ -48,8 +49,8 @@ export interface GenericPoolConfig extends PoolCommon {
 
 export type PoolConfig = LlmPoolConfig | GenericPoolConfig
 
-export const ROUTING_POLICIES = ['round-robin', 'least-outstanding', 'weighted', 'power-of-two', 'score', 'prefix-affinity'] as const
-export type RoutingPolicy = (typeof ROUTING_POLICIES)[number]
+// The policies are the scenario's vocabulary (scenario/ never imports sim/); re-exported for the sim's readers.
+export {ROUTING_POLICIES, type RoutingPolicy} from '../scenario/routing.js'
 
 export interface ScoreWeights {
   /** Weight of the type match: 1 when the replica's pool lists the task's type, ½ for a pool with no list, 0 otherwise. */
