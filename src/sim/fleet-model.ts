@@ -139,6 +139,7 @@ export class FleetModel implements EventHandler {
   private rGen: Int32Array
   private rRunStart: Float64Array
   private rRunK: Float64Array
+  private rRunBooked: Float64Array // steps of the current decode run whose tokens a sample has counted
   private rB: Int32Array // decoding sequences
   private rC: Float64Array // their total context tokens
   private rStepsDone: Float64Array // decode steps since the replica started
@@ -320,6 +321,7 @@ export class FleetModel implements EventHandler {
     this.rGen = new Int32Array(cap)
     this.rRunStart = new Float64Array(cap)
     this.rRunK = new Float64Array(cap)
+    this.rRunBooked = new Float64Array(cap)
     this.rB = new Int32Array(cap)
     this.rC = new Float64Array(cap)
     this.rStepsDone = new Float64Array(cap)
@@ -1115,7 +1117,8 @@ export class FleetModel implements EventHandler {
       this.rStepsDone[r] += k
       this.rC[r] += this.rB[r] * k
       this.outputTokens += this.rB[r] * k
-      this.sOutTokens += this.rB[r] * k
+      // Samples inside the run counted the tokens of the steps done by then.
+      this.sOutTokens += this.rB[r] * (k - this.rRunBooked[r])
     } else if (phase === PH_PREFILL) {
       const now = this.sim.now
       this.rStepsDone[r] += 1
@@ -1251,6 +1254,7 @@ export class FleetModel implements EventHandler {
       this.rPhase[r] = PH_DECODE
       this.rRunStart[r] = now
       this.rRunK[r] = k
+      this.rRunBooked[r] = 0
       this.sim.schedule(now + s.decodeRunTimeS(k, B, this.rC[r]) * this.rSlow[r], EV_STEP, r, ++this.rGen[r])
     } else {
       this.setLevel(r, 0)
@@ -1336,6 +1340,10 @@ export class FleetModel implements EventHandler {
 
   private sample(): void {
     const now = this.sim.now
+    // A sample due after the run's last work (nothing left to arrive, run or issue, the arrival window
+    // over) is not written: finish() closes the books at the run's end, not at the next sample time.
+    const windowEnd = Number.isFinite(this.durationS) ? this.durationS : 0
+    if (!this.moreArrivals && this.tasksInSystem === 0 && this.sim.queue.size === 0 && now > windowEnd) return
     this.pruneExpired()
     this.writeSample(now)
     // Controllers (autoscalers) look at the fleet here and may add or drain replicas.
@@ -1359,6 +1367,7 @@ export class FleetModel implements EventHandler {
         {hint: 'give the scenario a duration, or a longer report.sampleIntervalS; check the trace for a far-off timestamp'},
       )
     }
+    if (this.isLlm) for (let r = 0; r < this.nRep; r++) if (this.rPhase[r] === PH_DECODE) this.bookRunTokens(r, now)
     const row = this.series
     row.push(now, this.queue.size, this.inFlightCalls, this.tasksInSystem, this.sArrivals, this.sCompleted, this.sDropped, this.sCompleted / dt, this.sOutTokens / dt)
     for (let p = 0; p < this.pools.length; p++) {
@@ -1393,9 +1402,29 @@ export class FleetModel implements EventHandler {
     this.sPrevT = now
   }
 
+  /** Count, in this sample, the tokens of the steps of r's decode run done by `now` (not when the run ends). */
+  private bookRunTokens(r: number, now: number): void {
+    const serving = (this.pools[this.rPool[r]] as LlmPoolConfig).serving
+    const elapsed = now - this.rRunStart[r]
+    const B = this.rB[r]
+    const C = this.rC[r]
+    // Largest j in [booked, k] with decodeRunTimeS(j) ≤ elapsed.
+    let lo = this.rRunBooked[r]
+    let hi = this.rRunK[r]
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2)
+      if (serving.decodeRunTimeS(mid, B, C) * this.rSlow[r] <= elapsed) lo = mid
+      else hi = mid - 1
+    }
+    this.sOutTokens += B * (lo - this.rRunBooked[r])
+    this.rRunBooked[r] = lo
+  }
+
   /** Close the books at the end of the run: time-weighted accumulators up to `end`. */
   finish(end: number): void {
-    this.sim.now = Math.max(this.sim.now, end)
+    // The run ends at `end` (its last work, or the arrival window's end): an idle sample or controller
+    // wake-up after it must not stretch the replicas' billed time.
+    this.sim.now = end
     this.noteQueueDepth()
     // Calls still queued can never be served (no replica is or will be able to take them).
     const q = this.queue
@@ -1541,7 +1570,7 @@ function rankOf(p: Task['priority']): number {
 /** Per-replica arrays, grown together when replicas are added at runtime. */
 const REPLICA_ARRAYS = [
   'rPool', 'rState', 'rCap', 'rOut', 'rKvCap', 'rKvUsed', 'rWeight', 'rSwrr', 'rEwma', 'rLevel', 'rLevelSince', 'rKvSince',
-  'rBornAt', 'rGoneAt', 'rBusyS', 'rSlow', 'rDispSum', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rPfHead', 'rPfN',
+  'rBornAt', 'rGoneAt', 'rBusyS', 'rSlow', 'rDispSum', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rRunBooked', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rPfHead', 'rPfN',
   'bNext', 'bPrev',
 ] as const
 
