@@ -107,6 +107,10 @@ export function renderSummary(report: SimulationReport): string {
       `; queue depth peak ${num(report.queue.peakDepth)}, mean ${report.queue.meanDepth.toFixed(2)}`,
   )
   for (const p of report.pools) {
+    if (p.preemptions === undefined || p.preemptions.count === 0) continue
+    out.push(`Preemptions, pool ${p.name}: ${num(p.preemptions.count)} sequences evicted from a full KV cache, ${num(Math.round(p.preemptions.recomputedTokens))} tokens computed again`)
+  }
+  for (const p of report.pools) {
     if (p.prefixCache === undefined) continue
     const pc = p.prefixCache
     out.push(`Prefix cache, pool ${p.name}: ${pct(pc.hitRate)} of prompt tokens served from cache (${num(Math.round(pc.hitTokens))} of ${num(p.inputTokens)}); ${num(pc.evictions)} cached contexts evicted before their next call`)

@@ -51,6 +51,8 @@ export interface PoolReport {
   outputTokens: number
   /** Only for a pool with prefixCache: prompt tokens served from the cache, their share of all prompt tokens, and evictions. */
   prefixCache?: {hitTokens: number; hitRate: number; evictions: number}
+  /** Only for an LLM pool: sequences preempted (paged KV cache full) and the KV tokens they had to compute again. */
+  preemptions?: {count: number; recomputedTokens: number}
   gpuHours: number
   costUsd: number
 }
@@ -176,6 +178,7 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
       gpuHours,
       costUsd: (t.replicaS / 3600) * p.pricePerHourUsd,
     }
+    if (p.kind === 'llm') pool.preemptions = {count: t.preemptions, recomputedTokens: t.recomputedTokens}
     if (p.kind === 'llm' && p.prefixCache === true) {
       pool.prefixCache = {hitTokens: t.prefixHitTokens, hitRate: t.inputTokens > 0 ? t.prefixHitTokens / t.inputTokens : 0, evictions: t.prefixEvictions}
     }
