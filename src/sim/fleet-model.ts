@@ -37,6 +37,9 @@ export const DROP_TOO_LARGE = 2
 export const DROP_UNSERVED = 3
 /** In flight on a replica that failed (or a pool cut off), with no retry left. */
 export const DROP_LOST = 4
+/** Rejected because the fleet is overloaded: its queue reached LIMITS.queuedCalls waiting calls. */
+export const DROP_OVERLOAD = 5
+const DROP_REASONS = 6
 
 const CLASSES = PRIORITIES.length
 const POLICY_CODE: Record<RoutingPolicy, number> = {
@@ -231,12 +234,14 @@ export class FleetModel implements EventHandler {
   callsCompleted = 0
   inputTokens = 0
   outputTokens = 0
-  readonly drops = new Float64Array(5 * CLASSES) // [reason * CLASSES + class]
+  readonly drops = new Float64Array(DROP_REASONS * CLASSES) // [reason * CLASSES + class]
   readonly tasksByClass = new Float64Array(CLASSES)
   readonly failedByClass = new Float64Array(CLASSES)
   private inFlightCalls = 0
   private tasksInSystem = 0
   peakQueueDepth = 0
+  /** When the queue first reached LIMITS.queuedCalls (−1: never; the fleet kept up). */
+  overloadedAtS = -1
   private queueDepthArea = 0
   private queueDepthSince = 0
   /** Time of the last arrival, step, completion or issue (samples excluded): the run's real end. */
@@ -474,6 +479,10 @@ export class FleetModel implements EventHandler {
       this.dropCall(c, DROP_QUEUE_FULL)
       return
     }
+    if (this.queue.size >= LIMITS.queuedCalls) {
+      this.overload(c)
+      return
+    }
     this.noteQueueDepth()
     this.queue.push(cls, c)
     if (this.queue.size > this.peakQueueDepth) this.peakQueueDepth = this.queue.size
@@ -539,6 +548,12 @@ export class FleetModel implements EventHandler {
         this.dropCall(q.shift(cls), DROP_DEADLINE)
       }
     }
+  }
+
+  /** The queue is at its bound: reject call c (its task fails) and remember when overload began. */
+  private overload(c: number): void {
+    if (this.overloadedAtS < 0) this.overloadedAtS = this.sim.now
+    this.dropCall(c, DROP_OVERLOAD)
   }
 
   private dropCall(c: number, reason: number): void {
