@@ -27,9 +27,9 @@ export const LIMITS = {
   /**
    * Calls waiting in a simulated fleet's central queue. An overloaded fleet's queue grows without
    * bound; past this many waiting calls an arrival is rejected and the run reported as overloaded
-   * (a normal what-if), so that memory stays bounded (~100 MB of waiting calls).
+   * (a normal what-if), so that memory stays bounded (a few hundred MB at most).
    */
-  queuedCalls: 250_000,
+  queuedCalls: 100_000,
   /** Steps of a forecast horizon or window. */
   forecastSteps: 1_000_000,
 } as const
