@@ -83,10 +83,10 @@ export interface PoolTotals {
  * its own, so priority and deadlines act on everything that waits.
  *
  * LLM replicas batch at iteration level (as vLLM does). A call is admitted when the batch has a free
- * sequence slot and the KV cache can hold its prompt plus all its output tokens: the reservation is
- * made up front, so a batch never runs out of KV cache and nothing is preempted (vLLM instead admits
- * on the prompt and preempts when the cache fills; reserving is simpler and never optimistic about
- * capacity). Each step decodes one token for every running sequence and, with chunked prefill, spends
+ * sequence slot and the KV cache has room: with paged allocation (the default) for its prompt's
+ * blocks, more blocks being taken as it decodes and the newest sequence preempted (recompute) when
+ * the cache is full (kv-blocks.ts); with `reserve`, for its prompt plus all its output up front, so
+ * nothing is ever preempted. Each step decodes one token for every running sequence and, with chunked prefill, spends
  * the rest of maxBatchTokens on waiting prompts in admission order. Steps with prefill are simulated one
  * by one; decode-only stretches are one event that jumps straight to the next completion using the
  * cost model's closed-form decodeRunTimeS. Work that arrives during such a run cuts it at the next step
