@@ -24,6 +24,12 @@ export const LIMITS = {
   rateScale: 1e4,
   /** Seconds from a trace's start (or the epoch) to any row: past the year 9999 is a corrupt time. */
   traceTimeS: 253_402_300_799,
+  /**
+   * Calls waiting in a simulated fleet's central queue. An overloaded fleet's queue grows without
+   * bound; past this many waiting calls an arrival is rejected and the run reported as overloaded
+   * (a normal what-if), so that memory stays bounded (a few hundred MB at most).
+   */
+  queuedCalls: 100_000,
   /** Steps of a forecast horizon or window. */
   forecastSteps: 1_000_000,
 } as const

@@ -83,8 +83,16 @@ export function renderSummary(report: SimulationReport): string {
   out.push(
     `Tasks: ${num(t.arrived)} arrived, ${num(t.completed)} completed, ${num(t.failed)} failed (error rate ${pct(t.errorRate)}: ` +
       `${num(t.droppedDeadline)} past deadline, ${num(t.rejectedQueueFull)} queue full, ${num(t.rejectedTooLarge)} too large` +
-      `${t.unserved > 0 ? `, ${num(t.unserved)} never served` : ''}${t.lostOnFailure > 0 ? `, ${num(t.lostOnFailure)} lost to failures` : ''})`,
+      `${t.unserved > 0 ? `, ${num(t.unserved)} never served` : ''}${t.lostOnFailure > 0 ? `, ${num(t.lostOnFailure)} lost to failures` : ''}` +
+      `${t.rejectedOverload > 0 ? `, ${num(t.rejectedOverload)} rejected: overloaded` : ''})`,
   )
+  const ov = report.overload
+  if (ov !== undefined) {
+    out.push(
+      `OVERLOADED: the fleet cannot keep up. Its queue reached ${num(ov.queueLimit)} waiting calls at ${num(Math.round(ov.firstAtS))} s; ` +
+        `${num(ov.rejectedTasks)} tasks (${pct(ov.rejectedShare)} of arrivals) were rejected after that. Add replicas, or size the fleet with \`fleetcap plan\`.`,
+    )
+  }
   out.push('')
   const o: LatencyBlock = report.latency.overall
   const rows = [
@@ -106,6 +114,10 @@ export function renderSummary(report: SimulationReport): string {
       (th.outputTokensPerS > 0 ? `, ${num(Math.round(th.outputTokensPerS))} output tokens/s` : '') +
       `; queue depth peak ${num(report.queue.peakDepth)}, mean ${report.queue.meanDepth.toFixed(2)}`,
   )
+  for (const p of report.pools) {
+    if (p.preemptions === undefined || p.preemptions.count === 0) continue
+    out.push(`Preemptions, pool ${p.name}: ${num(p.preemptions.count)} sequences evicted from a full KV cache, ${num(Math.round(p.preemptions.recomputedTokens))} tokens computed again`)
+  }
   for (const p of report.pools) {
     if (p.prefixCache === undefined) continue
     const pc = p.prefixCache

@@ -3,7 +3,8 @@
  * order. report.json is this object rendered by renderReportJson (rounded numbers, no wall-clock
  * time, no absolute paths), so the same scenario and seed give the same bytes.
  */
-import {DROP_DEADLINE, DROP_LOST, DROP_QUEUE_FULL, DROP_TOO_LARGE, DROP_UNSERVED, type FleetModel} from '../sim/fleet-model.js'
+import {LIMITS} from '../limits.js'
+import {DROP_DEADLINE, DROP_LOST, DROP_OVERLOAD, DROP_QUEUE_FULL, DROP_TOO_LARGE, DROP_UNSERVED, type FleetModel} from '../sim/fleet-model.js'
 import {M_E2E, M_TASK_E2E, M_TPOT, M_TTFT, M_WAIT, type QuantileSummary} from '../sim/metrics.js'
 import {PRIORITIES, type Priority} from '../workload/types.js'
 
@@ -29,6 +30,8 @@ export interface ClassCounts {
   unserved: number
   /** Lost on a failed replica with no retry left. */
   lostOnFailure: number
+  /** Rejected because the fleet was overloaded (its queue at the simulator's bound). */
+  rejectedOverload: number
 }
 
 export interface PoolReport {
@@ -51,6 +54,8 @@ export interface PoolReport {
   outputTokens: number
   /** Only for a pool with prefixCache: prompt tokens served from the cache, their share of all prompt tokens, and evictions. */
   prefixCache?: {hitTokens: number; hitRate: number; evictions: number}
+  /** Only for an LLM pool: sequences preempted (paged KV cache full) and the KV tokens they had to compute again. */
+  preemptions?: {count: number; recomputedTokens: number}
   gpuHours: number
   costUsd: number
 }
@@ -92,6 +97,11 @@ export interface SimulationReport {
   pools: PoolReport[]
   cost: {gpuHours: number; costUsd: number; costPer1000TasksUsd: number | null}
   slo: {pass: boolean; checks: SloCheck[]}
+  /**
+   * Only when the fleet could not keep up: its queue reached the simulator's bound (LIMITS.queuedCalls
+   * waiting calls) at firstAtS, and every task arriving to a full queue after that was rejected.
+   */
+  overload?: {queueLimit: number; firstAtS: number; rejectedTasks: number; rejectedShare: number}
   /** Pools with an autoscaler, capacity or failures: replicas over time, scaling events, failures. */
   autoscaling?: import('../sim/cluster-runtime.js').AutoscalingReport
 }
@@ -138,6 +148,7 @@ function classCounts(model: FleetModel, cls: number): ClassCounts {
     rejectedTooLarge: sum(DROP_TOO_LARGE),
     unserved: sum(DROP_UNSERVED),
     lostOnFailure: sum(DROP_LOST),
+    rejectedOverload: sum(DROP_OVERLOAD),
   }
 }
 
@@ -176,6 +187,7 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
       gpuHours,
       costUsd: (t.replicaS / 3600) * p.pricePerHourUsd,
     }
+    if (p.kind === 'llm') pool.preemptions = {count: t.preemptions, recomputedTokens: t.recomputedTokens}
     if (p.kind === 'llm' && p.prefixCache === true) {
       pool.prefixCache = {hitTokens: t.prefixHitTokens, hitRate: t.inputTokens > 0 ? t.prefixHitTokens / t.inputTokens : 0, evictions: t.prefixEvictions}
     }
@@ -202,6 +214,10 @@ export function buildReport(model: FleetModel, ctx: ReportContext): SimulationRe
     pools,
     cost: {gpuHours, costUsd, costPer1000TasksUsd: model.tasksCompleted > 0 ? (costUsd / model.tasksCompleted) * 1000 : null},
     slo: checkSlo(ctx.slo ?? {}, overall, errorRate, (m) => model.latency.attainment(m)),
+  }
+  if (model.overloadedAtS >= 0) {
+    const rejectedTasks = overallCounts.rejectedOverload
+    report.overload = {queueLimit: LIMITS.queuedCalls, firstAtS: model.overloadedAtS, rejectedTasks, rejectedShare: model.tasksArrived > 0 ? rejectedTasks / model.tasksArrived : 0}
   }
   return report
 }

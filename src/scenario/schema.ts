@@ -6,11 +6,24 @@ import {z} from 'zod'
 
 import {LIMITS} from '../limits.js'
 import {ROUTING_POLICIES} from './routing.js'
+import {KV_ALLOCATIONS} from './scheduler.js'
 import {PRIORITIES} from '../workload/types.js'
 import {DurationSchema, PositiveDurationSchema, WorkloadSpecSchema} from '../workload/spec.js'
 import {AutoscalerSchema, CapacitySchema, FailuresSchema} from './autoscale-schema.js'
 
 const positive = (what: string) => z.number().positive().describe(what)
+
+export const PoolSchedulerSchema = z
+  .strictObject({
+    kvAllocation: z
+      .enum(KV_ALLOCATIONS)
+      .optional()
+      .describe('"paged" (default, as vLLM and TensorRT-LLM run): KV blocks taken as a call grows; when the cache is full the newest sequence is preempted and recomputed. "reserve": a call\'s prompt and whole output reserved at admission (never preempts, admits fewer).'),
+    blockTokens: z.number().int().min(1).max(4096).optional().describe('Tokens per KV block (vLLM block_size; default 16).'),
+    maxNumSeqs: z.number().int().positive().optional().describe('Most sequences in one batch (vLLM max_num_seqs); default the serving profile\'s.'),
+    maxNumBatchedTokens: z.number().int().positive().optional().describe('Most tokens one step processes, decode and prefill chunks together (vLLM max_num_batched_tokens); default the serving profile\'s.'),
+  })
+  .describe('The replicas\' scheduler (vLLM V1\'s settings); the profile\'s values where left out.')
 
 export const LlmPoolSchema = z
   .strictObject({
@@ -25,6 +38,7 @@ export const LlmPoolSchema = z
     priceOverride: positive('Price per GPU-hour in USD instead of the GPU profile\'s price.').optional(),
     maxBatchSeqs: z.number().int().positive().optional().describe('Override the profile\'s max sequences per batch (vLLM max_num_seqs).'),
     maxBatchTokens: z.number().int().positive().optional().describe('Override the profile\'s max tokens per step (vLLM max_num_batched_tokens).'),
+    scheduler: PoolSchedulerSchema.optional(),
     prefixCache: z
       .boolean()
       .optional()

@@ -3,6 +3,8 @@ import {type EventHandler, Simulation} from '../engine/simulation.js'
 import {InputError} from '../errors.js'
 import {LIMITS} from '../limits.js'
 import {PRIORITIES, PRIORITY_RANK, type Task} from '../workload/types.js'
+import {heapArgMax, heapPop, heapPush, heapRemoveAt, ringAt} from './batch-queues.js'
+import {blocksFor, DEFAULT_SCHEDULER, PagedKvIndex} from './kv-blocks.js'
 import {PrefixCache} from './prefix-cache.js'
 import {LatencyRecorder, R_E2E_CHAIN_CALL, R_E2E_SOLO, R_TASK_E2E_CHAIN, R_TPOT, R_TTFT, R_WAIT} from './metrics.js'
 import {PriorityFifo} from './priority-fifo.js'
@@ -35,6 +37,9 @@ export const DROP_TOO_LARGE = 2
 export const DROP_UNSERVED = 3
 /** In flight on a replica that failed (or a pool cut off), with no retry left. */
 export const DROP_LOST = 4
+/** Rejected because the fleet is overloaded: its queue reached LIMITS.queuedCalls waiting calls. */
+export const DROP_OVERLOAD = 5
+const DROP_REASONS = 6
 
 const CLASSES = PRIORITIES.length
 const POLICY_CODE: Record<RoutingPolicy, number> = {
@@ -63,6 +68,10 @@ export interface PoolTotals {
   prefixHitTokens: number
   /** Cached contexts evicted (to make room for new calls) before their task's next call came. */
   prefixEvictions: number
+  /** Sequences preempted because the paged KV cache was full (recompute). */
+  preemptions: number
+  /** KV tokens thrown away by those preemptions (computed again on resume). */
+  recomputedTokens: number
 }
 
 /**
@@ -74,10 +83,10 @@ export interface PoolTotals {
  * its own, so priority and deadlines act on everything that waits.
  *
  * LLM replicas batch at iteration level (as vLLM does). A call is admitted when the batch has a free
- * sequence slot and the KV cache can hold its prompt plus all its output tokens: the reservation is
- * made up front, so a batch never runs out of KV cache and nothing is preempted (vLLM instead admits
- * on the prompt and preempts when the cache fills; reserving is simpler and never optimistic about
- * capacity). Each step decodes one token for every running sequence and, with chunked prefill, spends
+ * sequence slot and the KV cache has room: with paged allocation (the default) for its prompt's
+ * blocks, more blocks being taken as it decodes and the newest sequence preempted (recompute) when
+ * the cache is full (kv-blocks.ts); with `reserve`, for its prompt plus all its output up front, so
+ * nothing is ever preempted. Each step decodes one token for every running sequence and, with chunked prefill, spends
  * the rest of maxBatchTokens on waiting prompts in admission order. Steps with prefill are simulated one
  * by one; decode-only stretches are one event that jumps straight to the next completion using the
  * cost model's closed-form decodeRunTimeS. Work that arrives during such a run cuts it at the next step
@@ -102,6 +111,9 @@ export class FleetModel implements EventHandler {
   private readonly pConc: Float64Array // calls in flight × seconds
   private readonly pHit: Float64Array // prompt tokens served from the prefix cache
   private readonly pEvict: Float64Array // cached contexts evicted
+  private readonly pPreempt: Float64Array // sequences preempted (paged KV full)
+  private readonly pRecomputed: Float64Array // KV tokens those preemptions threw away
+  private readonly sPreempt: Float64Array // preemptions since the last sample
   private readonly pCacheOn: Uint8Array
   /** Agent-chain contexts kept on replicas (undefined when no pool caches prefixes). */
   private readonly cache: PrefixCache | undefined
@@ -139,6 +151,17 @@ export class FleetModel implements EventHandler {
   private rGen: Int32Array
   private rRunStart: Float64Array
   private rRunK: Float64Array
+  private rRunBooked: Float64Array // steps of the current decode run whose tokens a sample has counted
+  // Paged KV (kvAllocation: paged): block size, blocks taken at the current decode run's start,
+  // and a deque of preempted sequences (at rSeqOff in preRing) waiting to be prefilled again.
+  private rPaged: Uint8Array
+  private rBlockTokens: Int32Array
+  private rRunBlocks: Float64Array
+  private rPreHead: Int32Array
+  private rPreN: Int32Array
+  private preRing: Int32Array
+  private readonly pagedKv = new PagedKvIndex()
+  private admitCount = 0
   private rB: Int32Array // decoding sequences
   private rC: Float64Array // their total context tokens
   private rStepsDone: Float64Array // decode steps since the replica started
@@ -172,6 +195,10 @@ export class FleetModel implements EventHandler {
   private cDeadline!: Float64Array
   private cShared!: Float64Array // prompt tokens shared with the task's previous call
   private cHit!: Float64Array // of those, found in the replica's prefix cache
+  private cCtx!: Float64Array // tokens its prefill computes: the prompt, or prompt + generated when preempted
+  private cGen!: Float64Array // output tokens generated so far (as of its last prefill's end)
+  private cJoin!: Float64Array // replica step count when it joined the decoding batch
+  private cAdmit!: Float64Array // admission order on its replica (the newest is preempted first)
   private cReplica!: Int32Array
   private cFlags!: Uint8Array // F_RUNNING | F_DISPATCHED
 
@@ -207,12 +234,14 @@ export class FleetModel implements EventHandler {
   callsCompleted = 0
   inputTokens = 0
   outputTokens = 0
-  readonly drops = new Float64Array(5 * CLASSES) // [reason * CLASSES + class]
+  readonly drops = new Float64Array(DROP_REASONS * CLASSES) // [reason * CLASSES + class]
   readonly tasksByClass = new Float64Array(CLASSES)
   readonly failedByClass = new Float64Array(CLASSES)
   private inFlightCalls = 0
   private tasksInSystem = 0
   peakQueueDepth = 0
+  /** When the queue first reached LIMITS.queuedCalls (−1: never; the fleet kept up). */
+  overloadedAtS = -1
   private queueDepthArea = 0
   private queueDepthSince = 0
   /** Time of the last arrival, step, completion or issue (samples excluded): the run's real end. */
@@ -277,6 +306,9 @@ export class FleetModel implements EventHandler {
     this.pConc = new Float64Array(np)
     this.pHit = new Float64Array(np)
     this.pEvict = new Float64Array(np)
+    this.pPreempt = new Float64Array(np)
+    this.pRecomputed = new Float64Array(np)
+    this.sPreempt = new Float64Array(np)
     this.pCacheOn = new Uint8Array(this.pools.map((pool) => (pool.kind === 'llm' && pool.prefixCache === true ? 1 : 0)))
     if (this.policy === 5 && !this.pCacheOn.includes(1)) {
       throw new InputError({field: 'routing.policy'}, 'prefix-affinity routes by cached context: give at least one LLM pool prefixCache: true')
@@ -290,7 +322,7 @@ export class FleetModel implements EventHandler {
       if (p.kind === 'llm') seqTotal += p.replicas * p.serving.maxBatchSeqs
       maxCap = Math.max(maxCap, p.kind === 'llm' ? p.serving.maxBatchSeqs : p.slots)
       // A pool that starts empty (scale to zero) still bounds what fits: a call too large for it is refused.
-      if (p.kind === 'llm' && p.serving.kvCacheTokens > this.maxKvCap) this.maxKvCap = p.serving.kvCacheTokens
+      if (p.kind === 'llm') this.maxKvCap = Math.max(this.maxKvCap, kvCapacityTokens(p))
     }
     // Least-outstanding, and prefix-affinity's fallback, keep replicas in buckets by outstanding calls.
     this.useBuckets = this.policy === 1 || this.policy === 5
@@ -320,6 +352,12 @@ export class FleetModel implements EventHandler {
     this.rGen = new Int32Array(cap)
     this.rRunStart = new Float64Array(cap)
     this.rRunK = new Float64Array(cap)
+    this.rRunBooked = new Float64Array(cap)
+    this.rPaged = new Uint8Array(cap)
+    this.rBlockTokens = new Int32Array(cap)
+    this.rRunBlocks = new Float64Array(cap)
+    this.rPreHead = new Int32Array(cap)
+    this.rPreN = new Int32Array(cap)
     this.rB = new Int32Array(cap)
     this.rC = new Float64Array(cap)
     this.rStepsDone = new Float64Array(cap)
@@ -329,6 +367,7 @@ export class FleetModel implements EventHandler {
     this.rPfN = new Int32Array(cap)
     this.pfRing = new Int32Array(Math.max(1, seqTotal))
     this.decodeHeap = new Int32Array(Math.max(1, seqTotal))
+    this.preRing = new Int32Array(Math.max(1, seqTotal))
     let seqOff = 0
     for (let p = 0; p < this.pools.length; p++) {
       const pool = this.pools[p]
@@ -347,7 +386,10 @@ export class FleetModel implements EventHandler {
     this.growTasks(1024)
 
     this.seriesColumns = ['time_s', 'queue_depth', 'in_flight', 'tasks_in_system', 'arrivals', 'completed', 'dropped', 'throughput_per_s', 'output_tokens_per_s']
-    for (const p of this.pools) this.seriesColumns.push(`busy_${p.name}`, `utilization_${p.name}`, `kv_occupancy_${p.name}`)
+    for (const p of this.pools) {
+      this.seriesColumns.push(`busy_${p.name}`, `utilization_${p.name}`, `kv_occupancy_${p.name}`)
+      if (this.isLlm) this.seriesColumns.push(`preemptions_${p.name}`)
+    }
     if (this.extraSeries) this.seriesColumns.push(...this.extraSeries.columns)
     this.sPoolBusyPrev = new Float64Array(this.pools.length)
     if (this.sampleIntervalS > 0) this.sim.schedule(this.sampleIntervalS, EV_SAMPLE, 0, 0)
@@ -362,9 +404,13 @@ export class FleetModel implements EventHandler {
       if (!(s.maxBatchSeqs >= 1 && s.kvCacheTokens > 0 && s.maxBatchTokens >= 1)) {
         throw new InputError({field: `fleet.pools.${pool.name}`}, 'serving profile needs maxBatchSeqs ≥ 1, kvCacheTokens > 0, maxBatchTokens ≥ 1')
       }
+      const sched = schedulerOf(pool)
       this.rCap[r] = s.maxBatchSeqs
-      this.rKvCap[r] = s.kvCacheTokens
-      if (s.kvCacheTokens > this.maxKvCap) this.maxKvCap = s.kvCacheTokens
+      this.rKvCap[r] = kvCapacityTokens(pool)
+      if (this.rKvCap[r] > this.maxKvCap) this.maxKvCap = this.rKvCap[r]
+      this.rPaged[r] = sched.kvAllocation === 'paged' ? 1 : 0
+      this.rBlockTokens[r] = sched.blockTokens
+      if (this.rPaged[r] === 1) this.pagedKv.init(r, sched.blockTokens)
     } else {
       if (!(pool.slots >= 1)) throw new InputError({field: `fleet.pools.${pool.name}.slots`}, 'must be at least 1')
       this.rCap[r] = pool.slots
@@ -431,6 +477,10 @@ export class FleetModel implements EventHandler {
     }
     if (this.queue.size >= this.maxDepth) {
       this.dropCall(c, DROP_QUEUE_FULL)
+      return
+    }
+    if (this.queue.size >= LIMITS.queuedCalls) {
+      this.overload(c)
       return
     }
     this.noteQueueDepth()
@@ -500,6 +550,12 @@ export class FleetModel implements EventHandler {
     }
   }
 
+  /** The queue is at its bound: reject call c (its task fails) and remember when overload began. */
+  private overload(c: number): void {
+    if (this.overloadedAtS < 0) this.overloadedAtS = this.sim.now
+    this.dropCall(c, DROP_OVERLOAD)
+  }
+
   private dropCall(c: number, reason: number): void {
     const cls = this.cPrio[c]
     this.drops[reason * CLASSES + cls]++
@@ -515,7 +571,20 @@ export class FleetModel implements EventHandler {
   // ------------------------------------------------------------------ routing
 
   private canTake(r: number, c: number): boolean {
-    return this.rState[r] === ReplicaState.READY && this.pBlocked[this.rPool[r]] === 0 && this.rOut[r] < this.rCap[r] && this.rKvUsed[r] + this.cPrompt[c] + this.cOutput[c] <= this.rKvCap[r]
+    if (this.rState[r] !== ReplicaState.READY || this.pBlocked[this.rPool[r]] !== 0 || this.rOut[r] >= this.rCap[r]) return false
+    if (this.rPaged[r] === 1) return this.pagedHasRoom(r, c)
+    return this.rKvUsed[r] + this.cPrompt[c] + this.cOutput[c] <= this.rKvCap[r]
+  }
+
+  /**
+   * Paged admission (vLLM V1's order): no preempted call waits on r, and the prompt's blocks fit
+   * beside the blocks the running sequences take in the next step; the whole call must fit r's cache.
+   */
+  private pagedHasRoom(r: number, c: number): boolean {
+    if (this.rPreN[r] > 0 || this.cPrompt[c] + this.cOutput[c] > this.rKvCap[r]) return false
+    const bs = this.rBlockTokens[r]
+    const next = this.pagedKv.newBlocks(r, this.rStepsDone[r], 1, this.rB[r]) * bs
+    return this.rKvUsed[r] + this.blockTokensOf(r, this.cPrompt[c]) + next <= this.rKvCap[r]
   }
 
   /** The replica the policy picks among those that can take call c now, or -1. */
@@ -710,6 +779,9 @@ export class FleetModel implements EventHandler {
         const h = new Int32Array(size)
         h.set(this.decodeHeap)
         this.decodeHeap = h
+        const q = new Int32Array(size)
+        q.set(this.preRing)
+        this.preRing = q
       }
       this.seqTop = need
       if (pool.serving.maxBatchSeqs >= this.bHead.length) this.growBuckets(pool.serving.maxBatchSeqs + 1)
@@ -747,6 +819,9 @@ export class FleetModel implements EventHandler {
     this.rPhase[r] = PH_IDLE
     this.rPfN[r] = 0
     this.rPfHead[r] = 0
+    this.rPreN[r] = 0
+    this.rPreHead[r] = 0
+    if (this.rPaged[r] === 1) this.pagedKv.clear(r)
     this.rB[r] = 0
     this.rC[r] = 0
     this.rMinDone[r] = Number.POSITIVE_INFINITY
@@ -996,20 +1071,25 @@ export class FleetModel implements EventHandler {
     }
   }
 
-  /** Put LLM call c into replica r's batch: reserve its KV, queue its prompt, wake the replica. */
+  /** Put LLM call c into replica r's batch: allocate (or reserve) its KV, queue its prompt, wake the replica. */
   private admitSequence(c: number, r: number): void {
     const now = this.sim.now
-    this.noteKv(r)
-    this.rKvUsed[r] += this.cPrompt[c] + this.cOutput[c]
+    this.cCtx[c] = this.cPrompt[c]
+    this.cGen[c] = 0
     this.cPrefillLeft[c] = this.cPrompt[c]
     this.cHit[c] = 0
-    if (this.cache !== undefined) this.usePrefixCache(c, r, this.cache)
     this.cChunk[c] = 0
     this.cDoneAt[c] = Number.POSITIVE_INFINITY
-    const cap = this.rCap[r]
-    let at = this.rPfHead[r] + this.rPfN[r]++
-    if (at >= cap) at -= cap
-    this.pfRing[this.rSeqOff[r] + at] = c
+    if (this.rPaged[r] === 1) {
+      // Paged: blocks for the prompt now, one more per block of output as it is generated.
+      this.enqueuePrefill(c, r)
+    } else {
+      this.noteKv(r)
+      this.rKvUsed[r] += this.cPrompt[c] + this.cOutput[c]
+      const at = ringAt(this.rPfHead[r], this.rPfN[r]++, this.rCap[r])
+      this.pfRing[this.rSeqOff[r] + at] = c
+    }
+    if (this.cache !== undefined) this.usePrefixCache(c, r, this.cache)
     switch (this.rPhase[r]) {
       case PH_IDLE:
         this.rPhase[r] = PH_KICK
@@ -1059,6 +1139,13 @@ export class FleetModel implements EventHandler {
     }
     if (lo === this.rRunK[r]) return
     this.rRunK[r] = lo
+    if (this.rPaged[r] === 1) {
+      // The run's blocks were taken at its start: give back those of the steps it no longer makes.
+      const keep = this.pagedKv.newBlocks(r, this.rStepsDone[r], lo, B)
+      this.noteKv(r)
+      this.rKvUsed[r] -= (this.rRunBlocks[r] - keep) * this.rBlockTokens[r]
+      this.rRunBlocks[r] = keep
+    }
     // max(): runStart + T(j) can round to a hair before now although T(j) ≥ now − runStart.
     const at = this.rRunStart[r] + serving.decodeRunTimeS(lo, B, C) * this.rSlow[r]
     this.sim.schedule(at > this.sim.now ? at : this.sim.now, EV_STEP, r, ++this.rGen[r])
@@ -1115,7 +1202,8 @@ export class FleetModel implements EventHandler {
       this.rStepsDone[r] += k
       this.rC[r] += this.rB[r] * k
       this.outputTokens += this.rB[r] * k
-      this.sOutTokens += this.rB[r] * k
+      // Samples inside the run counted the tokens of the steps done by then.
+      this.sOutTokens += this.rB[r] * (k - this.rRunBooked[r])
     } else if (phase === PH_PREFILL) {
       const now = this.sim.now
       this.rStepsDone[r] += 1
@@ -1134,13 +1222,15 @@ export class FleetModel implements EventHandler {
         if ((this.cPrefillLeft[c] -= chunk) > 0) break
         this.rPfHead[r] = head + 1 === cap ? 0 : head + 1
         this.rPfN[r]--
-        // Prompt finished: this step emitted the first token.
-        this.cFirst[c] = now
+        // Prompt finished: this step emitted a token (the first, unless a preempted call was recomputed).
+        if (this.cGen[c]++ === 0) this.cFirst[c] = now
         this.outputTokens++
         this.sOutTokens++
-        this.cDoneAt[c] = done + this.cOutput[c] - 1
-        this.heapPush(r, c)
-        this.rC[r] += this.cPrompt[c] + 1
+        this.cJoin[c] = done
+        this.cDoneAt[c] = done + this.cOutput[c] - this.cGen[c]
+        this.rB[r] = heapPush(this.decodeHeap, off, this.rB[r], c, this.cDoneAt)
+        if (this.rPaged[r] === 1) this.pagedKv.add(r, this.cCtx[c], done)
+        this.rC[r] += this.cCtx[c] + 1
       }
       this.rMinDone[r] = this.rB[r] > 0 ? this.cDoneAt[this.decodeHeap[off]] : Number.POSITIVE_INFINITY
     }
@@ -1157,9 +1247,15 @@ export class FleetModel implements EventHandler {
     while (this.rB[r] > 0) {
       const c = this.decodeHeap[off]
       if (this.cDoneAt[c] > done) break
-      this.heapPop(r)
+      this.rB[r] = heapPop(this.decodeHeap, off, this.rB[r], this.cDoneAt)
       this.rC[r] -= this.cPrompt[c] + this.cOutput[c]
-      this.rKvUsed[r] -= this.cPrompt[c] + this.cOutput[c]
+      if (this.rPaged[r] === 1) {
+        // Its KV holds its context at the last decode step: what it was prefilled with, one per step.
+        this.pagedKv.remove(r, this.cCtx[c], this.cJoin[c])
+        this.rKvUsed[r] -= this.blockTokensOf(r, this.cCtx[c] + done - this.cJoin[c])
+      } else {
+        this.rKvUsed[r] -= this.cPrompt[c] + this.cOutput[c]
+      }
       this.bookCall(c, r)
       this.addOutstanding(r, -1)
       this.completeCall(c, r)
@@ -1167,57 +1263,13 @@ export class FleetModel implements EventHandler {
     this.rMinDone[r] = this.rB[r] > 0 ? this.cDoneAt[this.decodeHeap[off]] : Number.POSITIVE_INFINITY
   }
 
-  /** Add decoding sequence c to replica r's heap (size rB[r]), keyed by (doneAt, slot). */
-  private heapPush(r: number, c: number): void {
-    const H = this.decodeHeap
-    const off = this.rSeqOff[r]
-    const D = this.cDoneAt
-    const d = D[c]
-    let i = this.rB[r]++
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      const pc = H[off + p]
-      const pd = D[pc]
-      if (pd < d || (pd === d && pc < c)) break
-      H[off + i] = pc
-      i = p
-    }
-    H[off + i] = c
-  }
-
-  /** Remove the top of replica r's heap. */
-  private heapPop(r: number): void {
-    const H = this.decodeHeap
-    const off = this.rSeqOff[r]
-    const D = this.cDoneAt
-    const n = --this.rB[r]
-    if (n === 0) return
-    const c = H[off + n]
-    const d = D[c]
-    let i = 0
-    const half = n >> 1
-    while (i < half) {
-      let k = 2 * i + 1
-      let kc = H[off + k]
-      if (k + 1 < n) {
-        const rc = H[off + k + 1]
-        if (D[rc] < D[kc] || (D[rc] === D[kc] && rc < kc)) {
-          k++
-          kc = rc
-        }
-      }
-      const kd = D[kc]
-      if (d < kd || (d === kd && c < kc)) break
-      H[off + i] = kc
-      i = k
-    }
-    H[off + i] = c
-  }
-
   /** Start the replica's next step: a prefill step if prompts wait, else a decode run, else idle. */
   private startStep(r: number, pool: LlmPoolConfig): void {
     const now = this.sim.now
     const s = pool.serving
+    // Paged KV: make room for the next step's new blocks (preempting), then take back preempted calls.
+    let stepBlocks = 0
+    if (this.rPaged[r] === 1) stepBlocks = this.makeRoomForStep(r)
     const n = this.rPfN[r]
     const B = this.rB[r]
     if (n > 0) {
@@ -1240,22 +1292,129 @@ export class FleetModel implements EventHandler {
         this.cChunk[c] = chunk
         budget -= chunk
         prefill += chunk
-        if (this.cHit[c] > 0) cachedContext += this.cPrompt[c] - left
+        if (this.cHit[c] > 0) cachedContext += this.cCtx[c] - left
       }
+      if (stepBlocks > 0) this.allocBlocks(r, stepBlocks)
       this.setLevel(r, 1)
       this.rPhase[r] = PH_PREFILL
       this.sim.schedule(now + s.stepTimeS(prefill, B, this.rC[r] + cachedContext) * this.rSlow[r], EV_STEP, r, ++this.rGen[r])
     } else if (B > 0) {
-      const k = this.rMinDone[r] - this.rStepsDone[r]
+      let k = this.rMinDone[r] - this.rStepsDone[r]
+      if (this.rPaged[r] === 1) {
+        // Run only as far as the free blocks last: the boundary there preempts.
+        const bs = this.rBlockTokens[r]
+        const free = (this.rKvCap[r] - this.rKvUsed[r]) / bs
+        k = this.pagedKv.stepsThatFit(r, this.rStepsDone[r], k, free, B)
+        const blocks = this.pagedKv.newBlocks(r, this.rStepsDone[r], k, B)
+        this.rRunBlocks[r] = blocks
+        if (blocks > 0) this.allocBlocks(r, blocks)
+      }
       this.setLevel(r, 1)
       this.rPhase[r] = PH_DECODE
       this.rRunStart[r] = now
       this.rRunK[r] = k
+      this.rRunBooked[r] = 0
       this.sim.schedule(now + s.decodeRunTimeS(k, B, this.rC[r]) * this.rSlow[r], EV_STEP, r, ++this.rGen[r])
     } else {
       this.setLevel(r, 0)
       this.rPhase[r] = PH_IDLE
     }
+  }
+
+  // ------------------------------------------------------------------ paged KV and preemption
+
+  /** Tokens of the blocks that hold `tokens` tokens on replica r. */
+  private blockTokensOf(r: number, tokens: number): number {
+    const bs = this.rBlockTokens[r]
+    return blocksFor(tokens, bs) * bs
+  }
+
+  private allocBlocks(r: number, blocks: number): void {
+    this.noteKv(r)
+    this.rKvUsed[r] += blocks * this.rBlockTokens[r]
+  }
+
+  /**
+   * Before a step of paged replica r: preempt the newest admitted sequences until the decoding
+   * sequences' new blocks for the step fit (vLLM V1: running requests are served first, by preempting
+   * the last one), then, if none was preempted, take back preempted calls (oldest first) while their
+   * recompute fits. Returns the blocks the step's decoding takes (allocated by the caller).
+   */
+  private makeRoomForStep(r: number): number {
+    const bs = this.rBlockTokens[r]
+    const done = this.rStepsDone[r]
+    let need = this.pagedKv.newBlocks(r, done, 1, this.rB[r])
+    let preempted = false
+    while (need * bs > this.rKvCap[r] - this.rKvUsed[r] && this.preemptNewest(r)) {
+      preempted = true
+      need = this.pagedKv.newBlocks(r, done, 1, this.rB[r])
+    }
+    // As vLLM, no call is taken back in a step that preempted, unless nothing else is left to run.
+    if (!preempted || (this.rB[r] === 0 && this.rPfN[r] === 0)) {
+      while (this.rPreN[r] > 0) {
+        const c = this.preRing[this.rSeqOff[r] + this.rPreHead[r]]
+        if (this.blockTokensOf(r, this.cCtx[c]) + need * bs > this.rKvCap[r] - this.rKvUsed[r]) break
+        this.rPreHead[r] = ringAt(this.rPreHead[r], 1, this.rCap[r])
+        this.rPreN[r]--
+        this.enqueuePrefill(c, r)
+      }
+    }
+    return need
+  }
+
+  /** Give call c (admitted, or preempted and taken back) its prompt's blocks and queue its prefill. */
+  private enqueuePrefill(c: number, r: number): void {
+    this.allocBlocks(r, blocksFor(this.cCtx[c], this.rBlockTokens[r]))
+    this.cAdmit[c] = ++this.admitCount
+    const at = ringAt(this.rPfHead[r], this.rPfN[r]++, this.rCap[r])
+    this.pfRing[this.rSeqOff[r] + at] = c
+  }
+
+  /**
+   * Preempt (recompute) the newest admitted sequence holding blocks on replica r: its blocks are
+   * freed and it waits at the front of the replica's preempted queue to be prefilled again with its
+   * prompt and the tokens it generated. False when no sequence holds blocks.
+   */
+  private preemptNewest(r: number): boolean {
+    const off = this.rSeqOff[r]
+    const cap = this.rCap[r]
+    const nPf = this.rPfN[r]
+    const tail = nPf > 0 ? this.pfRing[off + ringAt(this.rPfHead[r], nPf - 1, cap)] : -1
+    const hi = this.rB[r] > 0 ? heapArgMax(this.decodeHeap, off, this.rB[r], this.cAdmit) : -1
+    const dc = hi >= 0 ? this.decodeHeap[off + hi] : -1
+    if (tail < 0 && dc < 0) return false
+    let c: number
+    let lost: number
+    if (dc >= 0 && (tail < 0 || this.cAdmit[dc] > this.cAdmit[tail])) {
+      c = dc
+      const steps = this.rStepsDone[r] - this.cJoin[c]
+      lost = this.cCtx[c] + steps // tokens in its KV
+      this.rB[r] = heapRemoveAt(this.decodeHeap, off, this.rB[r], hi, this.cDoneAt)
+      this.rMinDone[r] = this.rB[r] > 0 ? this.cDoneAt[this.decodeHeap[off]] : Number.POSITIVE_INFINITY
+      this.pagedKv.remove(r, this.cCtx[c], this.cJoin[c])
+      this.rC[r] -= lost + 1
+      this.noteKv(r)
+      this.rKvUsed[r] -= this.blockTokensOf(r, lost)
+      this.cGen[c] += steps
+      this.cCtx[c] = this.cPrompt[c] + this.cGen[c]
+    } else {
+      c = tail
+      lost = this.cCtx[c] - this.cPrefillLeft[c]
+      this.rPfN[r]--
+      this.noteKv(r)
+      this.rKvUsed[r] -= this.blockTokensOf(r, this.cCtx[c])
+    }
+    this.cPrefillLeft[c] = this.cCtx[c]
+    this.cHit[c] = 0
+    this.cChunk[c] = 0
+    this.rPreHead[r] = ringAt(this.rPreHead[r], cap - 1, cap)
+    this.rPreN[r]++
+    this.preRing[off + this.rPreHead[r]] = c
+    const p = this.rPool[r]
+    this.pPreempt[p]++
+    this.pRecomputed[p] += lost
+    this.sPreempt[p]++
+    return true
   }
 
   private completeCall(c: number, r: number): void {
@@ -1336,6 +1495,10 @@ export class FleetModel implements EventHandler {
 
   private sample(): void {
     const now = this.sim.now
+    // A sample due after the run's last work (nothing left to arrive, run or issue, the arrival window
+    // over) is not written: finish() closes the books at the run's end, not at the next sample time.
+    const windowEnd = Number.isFinite(this.durationS) ? this.durationS : 0
+    if (!this.moreArrivals && this.tasksInSystem === 0 && this.sim.queue.size === 0 && now > windowEnd) return
     this.pruneExpired()
     this.writeSample(now)
     // Controllers (autoscalers) look at the fleet here and may add or drain replicas.
@@ -1359,6 +1522,7 @@ export class FleetModel implements EventHandler {
         {hint: 'give the scenario a duration, or a longer report.sampleIntervalS; check the trace for a far-off timestamp'},
       )
     }
+    if (this.isLlm) for (let r = 0; r < this.nRep; r++) if (this.rPhase[r] === PH_DECODE) this.bookRunTokens(r, now)
     const row = this.series
     row.push(now, this.queue.size, this.inFlightCalls, this.tasksInSystem, this.sArrivals, this.sCompleted, this.sDropped, this.sCompleted / dt, this.sOutTokens / dt)
     for (let p = 0; p < this.pools.length; p++) {
@@ -1384,6 +1548,10 @@ export class FleetModel implements EventHandler {
       const util = reps > 0 ? (busyTotal - this.sPoolBusyPrev[p]) / (reps * dt) : 0
       this.sPoolBusyPrev[p] = busyTotal
       row.push(busyNow, util, this.isLlm && kvCap > 0 ? kv / kvCap : 0)
+      if (this.isLlm) {
+        row.push(this.sPreempt[p])
+        this.sPreempt[p] = 0
+      }
     }
     if (this.extraSeries) this.extraSeries.write(now, row)
     this.sArrivals = 0
@@ -1393,9 +1561,29 @@ export class FleetModel implements EventHandler {
     this.sPrevT = now
   }
 
+  /** Count, in this sample, the tokens of the steps of r's decode run done by `now` (not when the run ends). */
+  private bookRunTokens(r: number, now: number): void {
+    const serving = (this.pools[this.rPool[r]] as LlmPoolConfig).serving
+    const elapsed = now - this.rRunStart[r]
+    const B = this.rB[r]
+    const C = this.rC[r]
+    // Largest j in [booked, k] with decodeRunTimeS(j) ≤ elapsed.
+    let lo = this.rRunBooked[r]
+    let hi = this.rRunK[r]
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2)
+      if (serving.decodeRunTimeS(mid, B, C) * this.rSlow[r] <= elapsed) lo = mid
+      else hi = mid - 1
+    }
+    this.sOutTokens += B * (lo - this.rRunBooked[r])
+    this.rRunBooked[r] = lo
+  }
+
   /** Close the books at the end of the run: time-weighted accumulators up to `end`. */
   finish(end: number): void {
-    this.sim.now = Math.max(this.sim.now, end)
+    // The run ends at `end` (its last work, or the arrival window's end): an idle sample or controller
+    // wake-up after it must not stretch the replicas' billed time.
+    this.sim.now = end
     this.noteQueueDepth()
     // Calls still queued can never be served (no replica is or will be able to take them).
     const q = this.queue
@@ -1433,6 +1621,8 @@ export class FleetModel implements EventHandler {
       inFlightS: this.pConc[p],
       prefixHitTokens: this.pHit[p],
       prefixEvictions: this.pEvict[p],
+      preemptions: this.pPreempt[p],
+      recomputedTokens: this.pRecomputed[p],
     }))
   }
 
@@ -1511,6 +1701,10 @@ export class FleetModel implements EventHandler {
     this.cDeadline = f64(this.cDeadline)
     this.cShared = f64(this.cShared)
     this.cHit = f64(this.cHit)
+    this.cCtx = f64(this.cCtx)
+    this.cGen = f64(this.cGen)
+    this.cJoin = f64(this.cJoin)
+    this.cAdmit = f64(this.cAdmit)
     if (this.cFree.length < cap) this.cFree = growI32(this.cFree, cap)
     // New slots are pushed so that the lowest index is handed out first.
     for (let i = cap - 1; i >= old; i--) this.cFree[this.cFreeN++] = i
@@ -1538,10 +1732,27 @@ function rankOf(p: Task['priority']): number {
   throw new InputError({field: 'priority'}, `unknown priority "${String(p)}"`)
 }
 
+/** The scheduler settings of an LLM pool, defaults filled in. */
+function schedulerOf(pool: LlmPoolConfig): {kvAllocation: 'paged' | 'reserve'; blockTokens: number} {
+  const s = pool.scheduler
+  const blockTokens = s?.blockTokens ?? DEFAULT_SCHEDULER.blockTokens
+  if (!(Number.isInteger(blockTokens) && blockTokens >= 1 && blockTokens <= 4096)) {
+    throw new InputError({field: `fleet.pools.${pool.name}.scheduler.blockTokens`}, 'must be an integer from 1 to 4096')
+  }
+  return {kvAllocation: s?.kvAllocation ?? DEFAULT_SCHEDULER.kvAllocation, blockTokens}
+}
+
+/** KV tokens one replica of the pool can hold: whole blocks only when paged. */
+function kvCapacityTokens(pool: LlmPoolConfig): number {
+  const s = schedulerOf(pool)
+  const kv = pool.serving.kvCacheTokens
+  return s.kvAllocation === 'paged' ? Math.floor(kv / s.blockTokens) * s.blockTokens : kv
+}
+
 /** Per-replica arrays, grown together when replicas are added at runtime. */
 const REPLICA_ARRAYS = [
   'rPool', 'rState', 'rCap', 'rOut', 'rKvCap', 'rKvUsed', 'rWeight', 'rSwrr', 'rEwma', 'rLevel', 'rLevelSince', 'rKvSince',
-  'rBornAt', 'rGoneAt', 'rBusyS', 'rSlow', 'rDispSum', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rPfHead', 'rPfN',
+  'rBornAt', 'rGoneAt', 'rBusyS', 'rSlow', 'rDispSum', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rRunBooked', 'rPaged', 'rBlockTokens', 'rRunBlocks', 'rPreHead', 'rPreN', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rPfHead', 'rPfN',
   'bNext', 'bPrev',
 ] as const
 

@@ -82,11 +82,20 @@ export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => S
       throw new InputError({field: `fleet.pools.${i}`}, `pool "${p.name}": ${error.message}`, {hint: error.hint})
     }
     let serving: LlmReplicaModel = profile
-    if (p.maxBatchSeqs !== undefined || p.maxBatchTokens !== undefined) {
+    const sched = p.scheduler
+    if (sched?.maxNumSeqs !== undefined && p.maxBatchSeqs !== undefined) {
+      throw new InputError({field: `fleet.pools.${i}.scheduler.maxNumSeqs`}, `pool "${p.name}": give maxNumSeqs or maxBatchSeqs, not both`)
+    }
+    if (sched?.maxNumBatchedTokens !== undefined && p.maxBatchTokens !== undefined) {
+      throw new InputError({field: `fleet.pools.${i}.scheduler.maxNumBatchedTokens`}, `pool "${p.name}": give maxNumBatchedTokens or maxBatchTokens, not both`)
+    }
+    const maxSeqs = sched?.maxNumSeqs ?? p.maxBatchSeqs
+    const maxTokens = sched?.maxNumBatchedTokens ?? p.maxBatchTokens
+    if (maxSeqs !== undefined || maxTokens !== undefined) {
       // Same cost model, other batch limits: a prototype-linked view keeps the methods' `this`.
       serving = Object.assign(Object.create(profile) as LlmReplicaModel, {
-        maxBatchSeqs: p.maxBatchSeqs ?? profile.maxBatchSeqs,
-        maxBatchTokens: p.maxBatchTokens ?? profile.maxBatchTokens,
+        maxBatchSeqs: maxSeqs ?? profile.maxBatchSeqs,
+        maxBatchTokens: maxTokens ?? profile.maxBatchTokens,
       })
     }
     pools.push({
@@ -96,6 +105,7 @@ export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => S
       serving,
       profileId: profile.id,
       prefixCache: p.prefixCache,
+      scheduler: sched === undefined ? undefined : {kvAllocation: sched.kvAllocation, blockTokens: sched.blockTokens},
       gpusPerReplica: profile.gpusPerReplica,
       pricePerHourUsd: profile.pricePerHourUsd,
       coldStartS: profile.coldStartS,

@@ -1,5 +1,6 @@
 import type {StepCostModel} from '../fleet/types.js'
 import type {RoutingPolicy} from '../scenario/routing.js'
+import type {SchedulerSettings} from './kv-blocks.js'
 import type {Priority} from '../workload/types.js'
 
 /** What the simulator needs of a served model on a replica: the step cost and the batch limits. */
@@ -39,6 +40,8 @@ export interface LlmPoolConfig extends PoolCommon {
    * its prompt adds. Off by default.
    */
   prefixCache?: boolean
+  /** How replicas allocate KV cache (default: paged, blocks of 16 tokens, as vLLM). */
+  scheduler?: Partial<SchedulerSettings>
 }
 
 /** A pool of generic servers: each replica serves `slots` tasks at once, each for its serviceTimeS. */

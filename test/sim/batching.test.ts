@@ -4,14 +4,15 @@ import {RandomStreams} from '../../src/engine/random.js'
 import {FleetModel} from '../../src/sim/fleet-model.js'
 import {M_E2E, M_TPOT, M_TTFT, M_WAIT} from '../../src/sim/metrics.js'
 import {runFleetModel} from '../../src/sim/run.js'
+import type {KvAllocation} from '../../src/sim/kv-blocks.js'
 import type {LlmReplicaModel} from '../../src/sim/types.js'
 import type {Task} from '../../src/workload/types.js'
 import {linearCost, listTasks, poissonTasks} from './helpers.js'
 
-function llmFleet(serving: LlmReplicaModel, replicas = 1, sampleIntervalS = 0): FleetModel {
+function llmFleet(serving: LlmReplicaModel, replicas = 1, sampleIntervalS = 0, kvAllocation: KvAllocation = 'paged'): FleetModel {
   return new FleetModel(
     {
-      pools: [{kind: 'llm', name: 'gpu', replicas, serving, gpusPerReplica: 1, pricePerHourUsd: 2}],
+      pools: [{kind: 'llm', name: 'gpu', replicas, serving, gpusPerReplica: 1, pricePerHourUsd: 2, scheduler: {kvAllocation}}],
       routing: {policy: 'least-outstanding'},
       queue: {},
       durationS: Number.POSITIVE_INFINITY,
@@ -48,9 +49,9 @@ describe('continuous batching', () => {
     expect(model.outputTokens).toBe(40)
   })
 
-  it('the KV-cache budget caps concurrency: the second pair waits for the first', async () => {
+  it('reserve mode: the KV-cache budget caps concurrency: the second pair waits for the first', async () => {
     const cost = linearCost({a: 0.01, b: 0.0001, d: 0.001, e: 0, kv: 220, seqs: 8, tokens: 2048})
-    const model = llmFleet(cost, 1, 0.001)
+    const model = llmFleet(cost, 1, 0.001, 'reserve')
     await runFleetModel(model, listTasks([0, 1, 2, 3].map((i) => req(i, 0, 100, 10))))
     const pair = 0.01 + 0.0001 * 200 + 9 * (0.01 + 0.001 * 2)
     const e2e = model.latency.summary(M_E2E)!

@@ -82,3 +82,37 @@ describe('simulate()', () => {
     expect(renderSummary(report)).toMatch(/SLO: (PASS|FAIL)/)
   })
 })
+
+describe('simulate(): a pool\'s scheduler settings', () => {
+  const yaml = (scheduler: string, extra = ''): string => `
+apiVersion: fleetcap.dev/v1
+kind: Scenario
+name: sched
+seed: 5
+durationS: 120
+workload: {kind: synthetic, ratePerS: 6, tokens: {input: 600, output: 400}}
+fleet:
+  pools:
+    - {name: gpu, gpu: A100-80GB, model: test-model, replicas: 1${extra}, scheduler: ${scheduler}}
+report: {sampleIntervalS: 10}
+`
+  const small = (gpu: string): ServingProfile => ({...profile(gpu, 1), kvCacheTokens: 8000})
+  const go = (scheduler: string, extra = '') => simulate(parseScenario(yaml(scheduler, extra), 'sched.yaml'), {resolveProfile: (p) => small(p.gpu)})
+
+  it('paged (default) preempts on a small cache and says so; reserve does not; the limits apply', async () => {
+    const paged = await go('{blockTokens: 16, maxNumSeqs: 24}')
+    const reserve = await go('{kvAllocation: reserve}')
+    expect(paged.report.pools[0].preemptions!.count).toBeGreaterThan(0)
+    expect(reserve.report.pools[0].preemptions!.count).toBe(0)
+    expect(renderSummary(paged.report)).toMatch(/Preemptions, pool gpu: [\d,]+ sequences evicted/)
+    expect(paged.timeSeries.columns).toContain('preemptions_gpu')
+    const inFlight = paged.timeSeries.columns.indexOf('in_flight')
+    const cols = paged.timeSeries.columns.length
+    for (let i = inFlight; i < paged.timeSeries.rows.length; i += cols) expect(paged.timeSeries.rows[i]).toBeLessThanOrEqual(24)
+    expect(renderReportJson((await go('{blockTokens: 16, maxNumSeqs: 24}')).report)).toBe(renderReportJson(paged.report))
+  })
+
+  it('refuses a limit given twice (maxBatchSeqs beside scheduler.maxNumSeqs)', async () => {
+    await expect(go('{maxNumSeqs: 8}', ', maxBatchSeqs: 8')).rejects.toThrow(/maxNumSeqs or maxBatchSeqs/)
+  })
+})
