@@ -94,6 +94,8 @@ export interface SimulationReport {
   slo: {pass: boolean; checks: SloCheck[]}
   /** Pools with an autoscaler, capacity or failures: replicas over time, scaling events, failures. */
   autoscaling?: import('../sim/cluster-runtime.js').AutoscalingReport
+  /** The headline figures re-run at the LLM pools' uncertainty-band edges (simulate --band edges). */
+  band?: import('./band.js').ReportBand
 }
 
 export interface ReportContext {
