@@ -7,6 +7,7 @@ import {phasesFromHistory} from '../src/planner/forecast-input.js'
 import {makePlan, type PlanResult} from '../src/planner/plan.js'
 import {tryParseDuration} from '../src/util/duration.js'
 import {planDocument, writePlan} from '../src/planner/render.js'
+import {type PhaseRiskStatus, riskStatus} from '../src/planner/render-risk.js'
 import {loadPlanSpecFile, type PlanSpec, PlanSpecSchema, resolveRequest, SEED_WORKLOAD} from '../src/planner/spec.js'
 
 export default class Plan extends FleetcapCommand<typeof Plan> {
@@ -184,7 +185,8 @@ function withFlags(spec: PlanSpec, f: Plan['flags']): unknown {
   return out
 }
 
-/** The command's JSON result: the plan document plus the run's figures. */
+/** The command's JSON result: the plan document, each phase's risk (typed) and the run's figures. */
 function summarize(result: PlanResult): Record<string, unknown> {
-  return {plan: planDocument(result), stats: result.stats}
+  const risk: Array<PhaseRiskStatus & {phase: string}> = result.phases.map((p) => ({phase: p.name, ...riskStatus(p)}))
+  return {plan: planDocument(result), risk, stats: result.stats}
 }

@@ -19,7 +19,18 @@ export function riskMethod(mode: PlanResult['request']['risk']): string {
     : 'every fleet sized and verified with the serving profiles\' step times as fitted'
 }
 
-export function riskStatus(p: PhasePlan): Record<string, unknown> {
+/** A phase's risk as plan.yaml status.phases[].risk and the --json result's `risk` give it. */
+export interface PhaseRiskStatus {
+  mode: PhasePlan['risk']['mode']
+  pools: Array<{pool: string; profile: string; status: 'measured' | 'transferred' | 'roofline'; statusBasis: string; band: {fast: number; slow: number; coverage: number; basis: string}; sizedWithStepTimes: number}>
+  band: {method: string; edges: Array<{edge: 'fast' | 'nominal' | 'slow'; ttftP95S: number | null; taskP95S: number | null; utilization: number; errorRate: number; sloMet: boolean}>}
+  costPerDayUsd: number | null
+  other: {mode: PhasePlan['risk']['mode']; fleet: string | null; costPerDayUsd: number | null}
+  marginCostPerDayUsd: number | null
+  measureBeforeBuying?: Array<{pool: string; status: string; commands: string[]}>
+}
+
+export function riskStatus(p: PhasePlan): PhaseRiskStatus {
   const k = p.risk
   return {
     mode: k.mode,

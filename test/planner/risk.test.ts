@@ -11,6 +11,7 @@ import {marginCost} from '../../src/planner/render-risk.js'
 import {planFiles, writePlan} from '../../src/planner/render.js'
 import {nominalProfile} from '../../src/planner/risk.js'
 import {parsePlanSpec, resolveRequest} from '../../src/planner/spec.js'
+import {runCli} from '../helpers/cli.js'
 
 const catalog = loadCatalog()
 const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-risk-'))
@@ -129,4 +130,21 @@ describe('plan --risk', () => {
     const again = await plan('pessimistic')
     expect(planFiles(again, catalog)).toEqual(planFiles(pessimistic, catalog))
   }, 300_000)
+
+  it('the CLI takes --risk, and --json gives each phase\'s risk typed (--fast: the band is analytic)', () => {
+    const r = runCli(['plan', '--phases', '5000', '--gpu', 'V100-32GB', '--gpu', 'A100-80GB', '--seeds', '1', '--fast', '--risk', 'nominal', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const j = JSON.parse(r.stdout)
+    expect(j.plan.status.risk.mode).toBe('nominal')
+    expect(j.risk[0].mode).toBe('nominal')
+    expect(j.risk[0].other.mode).toBe('pessimistic')
+    expect(j.risk[0].marginCostPerDayUsd).toBeGreaterThanOrEqual(0)
+    const [f, n, sl] = j.risk[0].band.edges
+    expect([f.edge, n.edge, sl.edge]).toEqual(['fast', 'nominal', 'slow'])
+    expect(sl.ttftP95S).toBeGreaterThanOrEqual(n.ttftP95S)
+    expect(n.ttftP95S).toBeGreaterThanOrEqual(f.ttftP95S)
+    expect(j.risk[0].band.method).toMatch(/analytic/)
+    const bad = runCli(['plan', '--phases', '5000', '--fast', '--risk', 'reckless'])
+    expect(bad.code).toBe(2)
+  }, 120_000)
 })
