@@ -103,6 +103,7 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
   // Every fleet is sized and verified at the risk mode's step times; the other mode is planned beside it.
   const offers = offersAtRisk(nominalOffers, request.risk)
   const otherRisk: RiskMode = request.risk === 'pessimistic' ? 'nominal' : 'pessimistic'
+  const compareOffers = restrictTo(offers, request.compareGpus, catalog)
   if (offers.length === 0) {
     throw new InputError({field: 'gpus'}, `${request.model} fits none of the offered GPUs at TP ${request.tensorParallel.join('/')}: ${unfit.map((u) => `${u.gpu} tp${u.tensorParallel}`).join(', ')}`)
   }
@@ -176,14 +177,14 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
     const other = await searchPhase(offersAtRisk(nominalOffers, otherRisk), [], ctx, searchOptions)
     phase.risk = await phaseRisk(phase, other.chosen, ctx, seeds[0], fast, request)
     for (const precision of request.comparePrecisions) {
-      const po = offersAtPrecision(offersAtRisk(nominalOffers, request.risk), precision, catalog)
+      const po = offersAtPrecision(compareOffers, precision, catalog)
       const gpus = [...new Set(po.offers.map((o) => o.gpu))]
       if (po.offers.length === 0) {
         phase.precisions.push({precision, gpus, fleet: null, costPerDayUsd: null, note: noOffersNote(po)})
         continue
       }
       // The request's own precision on the same GPUs is the choice above: not planned twice.
-      const same = precision === request.precision && po.excluded.length === 0
+      const same = precision === request.precision && po.excluded.length === 0 && compareOffers.length === offers.length
       const chosen = same ? search.chosen : (await searchPhase(po.offers, [], ctx, searchOptions)).chosen
       phase.precisions.push({precision, gpus, fleet: chosen?.candidate.id ?? null, costPerDayUsd: chosen ? chosen.candidate.costPerHourUsd * 24 : null, ...(chosen ? {} : {note: 'nothing meets the SLOs within the limits'})})
     }
@@ -223,6 +224,22 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
       simulatedHours: counter.simulatedS / 3600,
     },
   }
+}
+
+/** The offers on the listed GPUs (names or aliases); every offer without a list. */
+function restrictTo(offers: readonly Offer[], gpus: readonly string[] | undefined, catalog: Catalog): Offer[] {
+  if (gpus === undefined) return [...offers]
+  const names = gpus.map((g, i) => {
+    try {
+      return getGpu(g, catalog).name
+    } catch (error) {
+      if (error instanceof FleetcapError) throw new InputError({field: `compare.gpus[${i}]`}, error.message)
+      throw error
+    }
+  })
+  const out = offers.filter((o) => names.includes(o.gpu))
+  if (out.length === 0) throw new InputError({field: 'compare.gpus'}, `none of ${names.join(', ')} is offered to this plan (gpus:) where ${offers[0]?.profile.model ?? 'the model'} fits`)
+  return out
 }
 
 function readBaseline(file: string): string {

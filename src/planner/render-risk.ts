@@ -89,7 +89,7 @@ export function riskSummary(L: string[], result: PlanResult): void {
   if (compared.length > 0) {
     const precisions = [...new Set(compared.flatMap((p) => p.precisions.map((x) => x.precision)))]
     L.push('### By precision', '')
-    L.push(`Each phase planned again at each precision of \`compare.precision\`, on the offered GPUs that serve it, under the same risk mode.`, '')
+    L.push(`Each phase planned again at each precision of \`compare.precision\`, on ${req.compareGpus ? `${req.compareGpus.join(', ')} (\`compare.gpus\`)` : 'the offered GPUs'} where that precision is served, under the same risk mode.`, '')
     L.push(`| phase | ${precisions.join(' | ')} |`, `| --- | ${precisions.map(() => '---').join(' | ')} |`)
     for (const p of compared) {
       const cell = (prec: string): string => {

@@ -107,7 +107,10 @@ export const PlanSpecSchema = z
       .describe('pessimistic: size and verify every fleet with its serving profiles\' step times at the slow edge of their uncertainty band; nominal: as fitted (default pessimistic).'),
     precision: PrecisionSchema.optional().describe('Weight and KV precision the fleets serve at (default fp16).'),
     compare: z
-      .strictObject({precision: z.array(PrecisionSchema).min(1).max(6).optional().describe('Plan each phase again at each precision, on the offered GPUs that support it.')})
+      .strictObject({
+        precision: z.array(PrecisionSchema).min(1).max(6).optional().describe('Plan each phase again at each precision, on the offered GPUs that support it.'),
+        gpus: z.array(z.string().min(1)).min(1).optional().describe('Restrict the comparison to these offered GPUs (e.g. [H100-SXM]: fp16 against fp8 on H100).'),
+      })
       .optional()
       .describe('Extra plans PLAN.md shows beside the choice.'),
   })
@@ -176,6 +179,8 @@ export interface ResolvedRequest {
   precision: Precision
   /** Precisions to plan each phase at beside the choice (PLAN.md). */
   comparePrecisions: Precision[]
+  /** GPUs the precision comparison is restricted to (default: every offered GPU). */
+  compareGpus?: string[]
 }
 
 /** The availability floor every fleet is held to (src/planner/availability.ts enforces it). */
@@ -225,6 +230,7 @@ export function resolveRequest(spec: PlanSpec, baseDir: string): ResolvedRequest
     risk: spec.risk ?? 'pessimistic',
     precision: spec.precision ?? 'fp16',
     comparePrecisions: [...new Set(spec.compare?.precision ?? [])],
+    ...(spec.compare?.gpus ? {compareGpus: spec.compare.gpus} : {}),
   }
 }
 
