@@ -7,6 +7,7 @@ import {phasesFromHistory} from '../src/planner/forecast-input.js'
 import {makePlan, type PlanResult} from '../src/planner/plan.js'
 import {tryParseDuration} from '../src/util/duration.js'
 import {planDocument, writePlan} from '../src/planner/render.js'
+import {type PhaseRiskStatus, riskStatus} from '../src/planner/render-risk.js'
 import {loadPlanSpecFile, type PlanSpec, PlanSpecSchema, resolveRequest, SEED_WORKLOAD} from '../src/planner/spec.js'
 
 export default class Plan extends FleetcapCommand<typeof Plan> {
@@ -25,6 +26,7 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
     '<%= config.bin %> plan --history tasks-per-hour.csv --horizon 4w --phase-every 1w --quantile 0.9 --out out/plan',
     '<%= config.bin %> plan --phases 5000 --gpu A100-80GB=64 --gpu V100-32GB --ttft-p95 3 --json',
     '<%= config.bin %> plan --spec examples/plan-seeds.yaml --min-replicas 3 --survive one-replica-loss --out out/ha-plan',
+    '<%= config.bin %> plan --spec examples/plan-seeds.yaml --risk nominal --out out/nominal-plan',
   ]
 
   static override flags = {
@@ -56,6 +58,7 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
     keda: Flags.boolean({description: 'Write KEDA ScaledObjects instead of HPAs.'}),
     'min-replicas': Flags.integer({description: 'Availability: fewest replicas a fleet may have in total, HPA floor included (default 2).', min: 1}),
     survive: Flags.string({description: 'Availability: one-replica-loss = the SLOs must hold at the peak with the largest replica lost (N+1; default); none = no such check.', options: ['none', 'one-replica-loss']}),
+    risk: Flags.string({description: 'pessimistic: size and verify every fleet with its serving profiles\' step times at the slow edge of their uncertainty band (default); nominal: as fitted. The other mode is planned too and PLAN.md shows the margin.', options: ['nominal', 'pessimistic']}),
     fast: Flags.boolean({description: 'Analytic only: no simulation (under a second).'}),
     out: Flags.string({description: 'Write plan.yaml, manifests/ and PLAN.md into this directory.'}),
   }
@@ -171,6 +174,7 @@ function withFlags(spec: PlanSpec, f: Plan['flags']): unknown {
   if (f.metric !== undefined) m.metric = f.metric
   if (f.keda) m.keda = true
   if (Object.keys(m).length > 0) out.manifests = m
+  if (f.risk !== undefined) out.risk = f.risk
   if (f['min-replicas'] !== undefined || f.survive !== undefined) {
     out.availability = {
       ...spec.availability,
@@ -181,7 +185,8 @@ function withFlags(spec: PlanSpec, f: Plan['flags']): unknown {
   return out
 }
 
-/** The command's JSON result: the plan document plus the run's figures. */
+/** The command's JSON result: the plan document, each phase's risk (typed) and the run's figures. */
 function summarize(result: PlanResult): Record<string, unknown> {
-  return {plan: planDocument(result), stats: result.stats}
+  const risk: Array<PhaseRiskStatus & {phase: string}> = result.phases.map((p) => ({phase: p.name, ...riskStatus(p)}))
+  return {plan: planDocument(result), risk, stats: result.stats}
 }

@@ -5,7 +5,7 @@ import {ExitCode, InputError} from '../src/errors.js'
 import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} from '../src/report/render.js'
 import type {SimulationReport} from '../src/report/report.js'
 import {loadScenarioFile} from '../src/scenario/load.js'
-import {simulate} from '../src/sim/simulate.js'
+import {type BandMode, simulateWithBand} from '../src/sim/band.js'
 import {writeOutputDir} from '../src/util/atomic-write.js'
 
 export default class Simulate extends FleetcapCommand<typeof Simulate> {
@@ -14,6 +14,8 @@ export default class Simulate extends FleetcapCommand<typeof Simulate> {
   static override description = `Runs the discrete-event simulator on SCENARIO (YAML: workload, fleet, routing, queue, SLOs, duration, seed) and prints a summary: latency quantiles (queue wait, TTFT, TPOT, end-to-end) per priority, throughput, utilization per pool, cost, and SLO PASS/FAIL. The same scenario and seed always give the same report.
 
 A pool may carry an autoscaler (a Kubernetes HPA, a KEDA ScaledObject or a threshold table, with an optional schedule of minimum replicas) and a capacity block (GPU nodes, quota, node provisioning, image pull, model load); the scenario may inject failures (replica or node loss, partition, degraded GPU). The report then has an autoscaling section: replicas over time, every scaling event with its reason, failures with time to recover, GPU-hours and cost from provisioning (docs/simulate-autoscaling.md).
+
+Every predicted figure carries its band: with --band edges (the default) the scenario is run twice more, same seed and arrivals, with every LLM pool's step times at its serving profile's fast and slow edges; the summary and report.json (band) give each headline figure at both edges and what each pool's profile rests on (measured, transferred, roofline). --band none skips the two extra runs.
 
 --out DIR writes report.json (deterministic), timeseries.csv (queue depth, in-flight, throughput, utilization and KV occupancy per pool over time) and summary.txt. A progress bar shows on stderr for a terminal (not with --json).
 
@@ -36,6 +38,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     seed: Flags.integer({description: 'Seed instead of the scenario\'s.', min: 0, max: 0xffff_ffff}),
     out: Flags.string({description: 'Write report.json, timeseries.csv and summary.txt into this directory.'}),
     'check-slo': Flags.boolean({description: `Exit ${ExitCode.SLO_NOT_MET} when an SLO is not met.`}),
+    band: Flags.string({description: 'edges: run twice more with every LLM pool\'s step times at its profile\'s uncertainty-band edges and report the band of the headline figures; none: the nominal run only.', options: ['none', 'edges'], default: 'edges'}),
   }
 
   async run(): Promise<SimulationReport> {
@@ -48,7 +51,8 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     bar?.start(100, 0)
     let result
     try {
-      result = await simulate(loaded.scenario, {
+      result = await simulateWithBand(loaded.scenario, {
+        band: this.flags.band as BandMode,
         baseDir: loaded.baseDir,
         scenarioFile: loaded.file,
         seed: this.flags.seed,

@@ -1,2 +1,3 @@
 export * from './types.js'
 export * from './profiles/index.js'
+export * from './step-scale.js'

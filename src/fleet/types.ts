@@ -60,4 +60,12 @@ export interface ServingProfile extends StepCostModel {
   coldStartS: number
   /** Price of one replica per hour (GPU price × GPUs per replica). */
   pricePerHourUsd: number
+  /**
+   * Uncertainty of the step times: multipliers at the band's edges (slow ≥ 1 pessimistic, fast ≤ 1
+   * optimistic), the nominal fraction of measurements the band covers, and what it rests on.
+   */
+  band: {slow: number; fast: number; coverage: number; basis: string}
+  /** What stands behind the step times: this GPU and model measured, factors carried over, or roofline only. */
+  status: 'measured' | 'transferred' | 'roofline'
+  statusBasis: string
 }

@@ -12,13 +12,17 @@ import {FleetcapError, InputError} from '../errors.js'
 import {canonicalJson, sha256Hex} from '../plan/canonical.js'
 import {parseScenario} from '../scenario/load.js'
 import {type AutoscalePlan, tuneAutoscaler} from './autoscaler.js'
-import {buildOffers, type Candidate, type CandidatePool, capacityOf, makeCandidate, type Offer, poolName, type Unfit} from './candidates.js'
+import {analyticChecks, buildOffers, type Candidate, type CandidatePool, capacityOf, makeCandidate, type Offer, poolName, type Unfit} from './candidates.js'
+import {scaleStepTimes} from '../fleet/step-scale.js'
 import {type HpaDayResult, simulateHpaDay} from './hpa-sim.js'
 import {metricName} from './manifests.js'
 import {type Evaluated, type PhaseSearch, searchPhase} from './search.js'
 import type {ResolvedRequest} from './spec.js'
 import type {SeedOutcome, SimContext} from './verify.js'
 import {dailyMultiplier, generateTasks, type PhaseLoad, phaseLoad} from './workload.js'
+import {noOffersNote, offersAtPrecision} from './precision.js'
+import {atRisk, type BandRun, measureCommands, offersAtRisk, phaseBand, type PoolBasis, poolBasis, type RiskMode} from './risk.js'
+import type {Precision} from './spec.js'
 
 export interface PlanOptions {
   /** Analytic only: no simulation. */
@@ -47,6 +51,31 @@ export interface PhasePlan {
   worst?: SeedOutcome
   /** The chosen fleet with its autoscalers, simulated over the whole forecast day (not with --fast). */
   hpaDay?: HpaDayResult
+  /** What the choice rests on and what sizing to the risk mode cost. */
+  risk: PhaseRisk
+  /** The phase planned again at each precision of `compare.precision`. */
+  precisions: PrecisionPlan[]
+}
+
+export interface PhaseRisk {
+  mode: RiskMode
+  /** The chosen fleet at band.fast, nominal and band.slow: simulated on the first seed, or analytic with --fast. */
+  band: BandRun[]
+  bandMethod: 'simulated' | 'analytic'
+  pools: PoolBasis[]
+  /** Peak-size cost per day of this plan's choice and of the choice under the other risk mode (planned too). */
+  costPerDayUsd: number | null
+  other: {mode: RiskMode; fleet: string | null; costPerDayUsd: number | null}
+  /** Pools resting on transferred or roofline profiles: the commands that measure one replica before buying. */
+  measure: Array<{pool: string; status: string; commands: string[]}>
+}
+
+export interface PrecisionPlan {
+  precision: Precision
+  gpus: string[]
+  fleet: string | null
+  costPerDayUsd: number | null
+  note?: string
 }
 
 export interface PlanResult {
@@ -70,7 +99,11 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
   const catalog = options.catalog ?? loadCatalog()
   const fast = options.fast ?? false
   const seeds = Array.from({length: request.seeds}, (_, i) => i + 1)
-  const {offers, unfit} = buildOffers(request.model, request.gpus, request.tensorParallel, catalog)
+  const {offers: nominalOffers, unfit} = buildOffers(request.model, request.gpus, request.tensorParallel, catalog)
+  // Every fleet is sized and verified at the risk mode's step times; the other mode is planned beside it.
+  const offers = offersAtRisk(nominalOffers, request.risk)
+  const otherRisk: RiskMode = request.risk === 'pessimistic' ? 'nominal' : 'pessimistic'
+  const compareOffers = restrictTo(offers, request.compareGpus, catalog)
   if (offers.length === 0) {
     throw new InputError({field: 'gpus'}, `${request.model} fits none of the offered GPUs at TP ${request.tensorParallel.join('/')}: ${unfit.map((u) => `${u.gpu} tp${u.tensorParallel}`).join(', ')}`)
   }
@@ -90,11 +123,20 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
       .map((b) => baselineCandidate(b, request, catalog, caps, load))
     options.onProgress?.(`${target.name}: ${target.tasksPerDay} tasks/day, peak ${load.stats.callRatePerS.toFixed(2)} calls/s (sized with ${Math.round(request.headroom * 100)} % headroom)`)
     const ts = performance.now()
-    const search = await searchPhase(offers, baselines, ctx, {seeds: fast ? seeds.slice(0, 1) : seeds, fast, budgetPerDayUsd: request.budgetPerDayUsd, availability: request.availability})
+    const searchOptions = {seeds: fast ? seeds.slice(0, 1) : seeds, fast, budgetPerDayUsd: request.budgetPerDayUsd, availability: request.availability}
+    const search = await searchPhase(offers, baselines, ctx, searchOptions)
     simTimeMs += performance.now() - ts
     pruned += search.pruned
     simulatedCandidates += [...search.evaluated, ...search.baselines].filter((e) => e.verdict.status === 'passed' || e.verdict.status === 'failed').length
-    const phase: PhasePlan = {name: target.name, tasksPerDay: target.tasksPerDay, ...(target.date ? {date: target.date} : {}), load, search}
+    const phase: PhasePlan = {
+      name: target.name,
+      tasksPerDay: target.tasksPerDay,
+      ...(target.date ? {date: target.date} : {}),
+      load,
+      search,
+      risk: {mode: request.risk, band: [], bandMethod: fast ? 'analytic' : 'simulated', pools: [], costPerDayUsd: null, other: {mode: otherRisk, fleet: null, costPerDayUsd: null}, measure: []},
+      precisions: [],
+    }
     if (search.chosen) {
       phase.worst = worstOutcome(search.chosen)
       phase.pools = search.chosen.candidate.pools.map((pool) => planPool(pool, search.chosen as Evaluated, phase, offers, request, caps, !fast))
@@ -131,6 +173,22 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
         counter.simulatedS += DAY_S
       }
     }
+    const tr = performance.now()
+    const other = await searchPhase(offersAtRisk(nominalOffers, otherRisk), [], ctx, searchOptions)
+    phase.risk = await phaseRisk(phase, other.chosen, ctx, seeds[0], fast, request)
+    for (const precision of request.comparePrecisions) {
+      const po = offersAtPrecision(compareOffers, precision, catalog)
+      const gpus = [...new Set(po.offers.map((o) => o.gpu))]
+      if (po.offers.length === 0) {
+        phase.precisions.push({precision, gpus, fleet: null, costPerDayUsd: null, note: noOffersNote(po)})
+        continue
+      }
+      // The request's own precision on the same GPUs is the choice above: not planned twice.
+      const same = precision === request.precision && po.excluded.length === 0 && compareOffers.length === offers.length
+      const chosen = same ? search.chosen : (await searchPhase(po.offers, [], ctx, searchOptions)).chosen
+      phase.precisions.push({precision, gpus, fleet: chosen?.candidate.id ?? null, costPerDayUsd: chosen ? chosen.candidate.costPerHourUsd * 24 : null, ...(chosen ? {} : {note: 'nothing meets the SLOs within the limits'})})
+    }
+    simTimeMs += performance.now() - tr
     options.onProgress?.(
       search.chosen
         ? `${target.name}: ${search.chosen.candidate.id} at $${(search.chosen.candidate.costPerHourUsd * 24).toFixed(0)}/day (${search.pruned} pruned, ${search.simulated} simulations)`
@@ -168,6 +226,22 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
   }
 }
 
+/** The offers on the listed GPUs (names or aliases); every offer without a list. */
+function restrictTo(offers: readonly Offer[], gpus: readonly string[] | undefined, catalog: Catalog): Offer[] {
+  if (gpus === undefined) return [...offers]
+  const names = gpus.map((g, i) => {
+    try {
+      return getGpu(g, catalog).name
+    } catch (error) {
+      if (error instanceof FleetcapError) throw new InputError({field: `compare.gpus[${i}]`}, error.message)
+      throw error
+    }
+  })
+  const out = offers.filter((o) => names.includes(o.gpu))
+  if (out.length === 0) throw new InputError({field: 'compare.gpus'}, `none of ${names.join(', ')} is offered to this plan (gpus:) where ${offers[0]?.profile.model ?? 'the model'} fits`)
+  return out
+}
+
 function readBaseline(file: string): string {
   try {
     return readFileSync(file, 'utf8')
@@ -184,7 +258,8 @@ function baselineCandidate(b: {scenario: string; label?: string; text: string}, 
     if (p.kind === 'generic') throw new InputError({file: b.scenario, field: `fleet.pools[${i}]`}, 'a baseline fleet must be LLM pools')
     let profile
     try {
-      profile = resolveServingProfile({model: request.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: p.priceOverride, catalog})
+      // Judged at the same risk as fleetcap's own candidates.
+      profile = atRisk(resolveServingProfile({model: request.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: p.priceOverride, catalog}), request.risk)
     } catch (error) {
       if (error instanceof FleetcapError) throw new InputError({file: b.scenario, field: `fleet.pools[${i}]`}, error.message)
       throw error
@@ -212,6 +287,41 @@ export function applyReplicaFloor(pools: PoolPlan[], minReplicas: number): void 
       pp.autoscale.notes.push(`minReplicas raised from ${before[i]} to ${pp.autoscale.settings.minReplicas}: the availability policy asks for at least ${minReplicas} replicas in total at every size`)
     }
   }
+}
+
+/** The chosen fleet's band, what its pools rest on, and the choice under the other risk mode. */
+async function phaseRisk(phase: PhasePlan, other: Evaluated | undefined, ctx: SimContext, seed: number, fast: boolean, request: ResolvedRequest): Promise<PhaseRisk> {
+  const c = phase.search.chosen
+  const otherCost = other ? other.candidate.costPerHourUsd * 24 : null
+  const base: PhaseRisk = {mode: request.risk, band: [], bandMethod: fast ? 'analytic' : 'simulated', pools: [], costPerDayUsd: null, other: {mode: request.risk === 'pessimistic' ? 'nominal' : 'pessimistic', fleet: other?.candidate.id ?? null, costPerDayUsd: otherCost}, measure: []}
+  if (!c) return base
+  const band = fast ? analyticBand(c.candidate, ctx) : await phaseBand(c.candidate, ctx, seed)
+  const w = ctx.load.stats
+  const outcomes = c.verdict.status === 'passed' || c.verdict.status === 'failed' ? c.verdict.outcomes : []
+  const measure = c.candidate.pools
+    .filter((p) => p.profile.status !== 'measured')
+    .map((p) => {
+      const share = outcomes.length > 0 ? Math.max(...outcomes.map((o) => o.callShare[p.name] ?? 0)) : 1 / c.candidate.pools.length
+      // Measured near what one replica is estimated to carry (at least its share of the peak): step
+      // times at the batch sizes the plan relies on, not a near-idle replica's.
+      const capacity = capacityOf(atRisk(p.profile, 'nominal'), new Map(), w).callsPerS
+      return {pool: p.name, status: p.profile.status, commands: measureCommands(phase.name, p, Math.max((w.callRatePerS * share) / p.replicas, 0.8 * capacity), w, request)}
+    })
+  return {...base, band, pools: c.candidate.pools.map(poolBasis), costPerDayUsd: c.candidate.costPerHourUsd * 24, measure}
+}
+
+/** --fast: the band from the analytic estimate of the chosen fleet at each edge. */
+function analyticBand(c: Candidate, ctx: SimContext): BandRun[] {
+  const caps = new Map<ResolvedProfile, ReplicaCapacity>()
+  return (['fast', 'nominal', 'slow'] as const).map((edge) => {
+    const pools = c.pools.map((p) => {
+      const nominal = atRisk(p.profile, 'nominal')
+      return {...p, profile: edge === 'nominal' ? nominal : scaleStepTimes(nominal, nominal.band[edge])}
+    })
+    const e = makeCandidate(pools, caps, ctx.load.stats)
+    const a = analyticChecks(e.estimate, ctx.request.slo)
+    return {edge, ttftP95S: e.estimate.ttftP95S, taskP95S: e.estimate.taskE2eP95S, utilization: e.estimate.utilization, errorRate: e.estimate.utilization < 1 ? 0 : 1, sloMet: a.pass}
+  })
 }
 
 function worstOutcome(e: Evaluated): SeedOutcome | undefined {

@@ -13,6 +13,7 @@ import {describePolicy} from './availability.js'
 import {type Candidate, fmt} from './candidates.js'
 import {poolObjects} from './manifests.js'
 import type {PhasePlan, PlanResult} from './plan.js'
+import {riskMethod, riskSection, riskStatus, riskSummary} from './render-risk.js'
 import {type AvailabilityVerdict, type Evaluated, p95Of} from './search.js'
 import {round} from './verify.js'
 
@@ -69,6 +70,7 @@ export function planDocument(result: PlanResult): PlanDocument {
       quantile: req.quantile,
       headroom: req.headroom,
       availability: {minReplicas: req.availability.minReplicas, survive: req.availability.survive},
+      risk: {mode: req.risk, method: riskMethod(req.risk), precision: req.precision},
       phases: result.phases.map((p) => phaseStatus(p, result)),
     },
   }
@@ -144,6 +146,8 @@ function phaseStatus(p: PhasePlan, result: PlanResult): Record<string, unknown> 
     pareto: p.search.pareto.map((e) => ({fleet: e.candidate.id, costPerDayUsd: usd(costPerDay(e.candidate)), ttftP95S: r(p95Of(e)), sloMet: passed(e)})),
     rejected: rejectedCheaper(p).map((e) => ({fleet: e.candidate.id, costPerDayUsd: usd(costPerDay(e.candidate)), reason: reasonOf(e)})),
     counts: {candidates: p.search.evaluated.length, pruned: p.search.pruned, simulations: p.search.simulated},
+    risk: riskStatus(p),
+    ...(p.precisions.length > 0 ? {precisions: p.precisions.map((x) => ({precision: x.precision, gpus: x.gpus, fleet: x.fleet, costPerDayUsd: x.costPerDayUsd === null ? null : usd(x.costPerDayUsd), ...(x.note ? {note: x.note} : {})}))} : {}),
   }
 }
 
@@ -268,6 +272,7 @@ export function renderPlanMd(result: PlanResult): string {
     result.fast
       ? 'Method: **analytic only** (`--fast`): capacity bounds and an Erlang-C queue over batch slots; no fleet below was simulated.'
       : `Method: every fleet below was simulated over the ${req.peakWindowS / 3600} h around the daily peak on seeds ${result.seeds.join(', ')}; a fleet passes only if it meets every SLO on every seed.`,
+    req.risk === 'pessimistic' ? 'Risk **pessimistic**: every figure below is at the slow edge of each serving profile\'s uncertainty band unless a table says otherwise (see "Uncertainty, risk and margin").' : 'Risk **nominal**: every figure below is at the serving profiles\' step times as fitted (see "Uncertainty, risk and margin" for the band).',
     '',
     `Inputs digest: \`${result.digest}\``,
     '',
@@ -287,6 +292,7 @@ export function renderPlanMd(result: PlanResult): string {
     )
   }
   L.push('')
+  riskSummary(L, result)
   L.push('## The seeds\' fleets beside fleetcap\'s', '')
   const withBaselines = result.phases.filter((p) => p.search.baselines.length > 0)
   if (withBaselines.length === 0) L.push('No baseline fleets were given (`baselines:` in the request, or `--baseline PHASE=SCENARIO.yaml`).', '')
@@ -374,6 +380,7 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
     for (const e of p.search.pareto) L.push(`| ${e.candidate.id} | ${money(costPerDay(e.candidate))} | ${s(p95Of(e))} | ${passed(e) ? 'yes' : 'no'} |`)
     L.push('')
   }
+  riskSection(L, p, result)
   const rej = rejectedCheaper(p)
   if (rej.length > 0) {
     L.push('### Why cheaper fleets were rejected', '', '| fleet | $/day | reason |', '| --- | --- | --- |')

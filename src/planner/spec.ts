@@ -73,6 +73,9 @@ export const AvailabilitySchema = z
   })
   .describe('Availability floor: no single pod failure, node drain or rollout may take the service down.')
 
+export const PrecisionSchema = z.enum(['fp16', 'bf16', 'fp8', 'int8', 'int4'])
+export type Precision = z.output<typeof PrecisionSchema>
+
 export const PlanSpecSchema = z
   .strictObject({
     apiVersion: z.literal('fleetcap.dev/v1').optional(),
@@ -98,6 +101,18 @@ export const PlanSpecSchema = z
     baselines: z.array(BaselineSchema).optional(),
     manifests: ManifestConfigSchema.optional(),
     availability: AvailabilitySchema.optional(),
+    risk: z
+      .enum(['nominal', 'pessimistic'])
+      .optional()
+      .describe('pessimistic: size and verify every fleet with its serving profiles\' step times at the slow edge of their uncertainty band; nominal: as fitted (default pessimistic).'),
+    precision: PrecisionSchema.optional().describe('Weight and KV precision the fleets serve at (default fp16).'),
+    compare: z
+      .strictObject({
+        precision: z.array(PrecisionSchema).min(1).max(6).optional().describe('Plan each phase again at each precision, on the offered GPUs that support it.'),
+        gpus: z.array(z.string().min(1)).min(1).optional().describe('Restrict the comparison to these offered GPUs (e.g. [H100-SXM]: fp16 against fp8 on H100).'),
+      })
+      .optional()
+      .describe('Extra plans PLAN.md shows beside the choice.'),
   })
   .refine((s) => s.workload?.service === undefined, {message: 'the planner sizes LLM fleets: a workload with a service time (generic work) has no tokens to plan for', path: ['workload', 'service']})
   .refine((s) => s.routing?.policy !== 'prefix-affinity' || s.prefixCache === true, {message: 'prefix-affinity routes by cached context: set prefixCache: true', path: ['routing', 'policy']})
@@ -160,6 +175,12 @@ export interface ResolvedRequest {
   baselines: Array<{phase: string; scenario: string; label?: string}>
   manifests: ManifestConfig
   availability: AvailabilityPolicy
+  risk: 'nominal' | 'pessimistic'
+  precision: Precision
+  /** Precisions to plan each phase at beside the choice (PLAN.md). */
+  comparePrecisions: Precision[]
+  /** GPUs the precision comparison is restricted to (default: every offered GPU). */
+  compareGpus?: string[]
 }
 
 /** The availability floor every fleet is held to (src/planner/availability.ts enforces it). */
@@ -205,6 +226,11 @@ export function resolveRequest(spec: PlanSpec, baseDir: string): ResolvedRequest
     manifests: spec.manifests ?? {},
     // Two replicas that survive losing one: a pod failure, node drain or rollout never takes the service down.
     availability: {minReplicas: spec.availability?.minReplicas ?? 2, survive: spec.availability?.survive ?? 'one-replica-loss'},
+    // Buy for the slow edge of what the profiles know: an unmeasured GPU is not taken at its best guess.
+    risk: spec.risk ?? 'pessimistic',
+    precision: spec.precision ?? 'fp16',
+    comparePrecisions: [...new Set(spec.compare?.precision ?? [])],
+    ...(spec.compare?.gpus ? {compareGpus: spec.compare.gpus} : {}),
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import {PRIORITIES} from '../workload/types.js'
 import {renderAutoscalingSummary} from './autoscaling-render.js'
+import type {BandFigure, ReportBand} from './band.js'
 import type {LatencyBlock, SimulationReport} from './report.js'
 import type {QuantileSummary} from '../sim/metrics.js'
 
@@ -161,6 +162,38 @@ export function renderSummary(report: SimulationReport): string {
     )
     out.push(`SLO: ${report.slo.pass ? 'PASS' : 'FAIL'}`)
   }
+  if (report.band !== undefined) out.push('', ...renderBand(report.band))
   if (report.autoscaling !== undefined) out.push(...renderAutoscalingSummary(report.autoscaling))
   return `${out.join('\n')}\n`
+}
+
+function bandValue(f: BandFigure, x: number | null): string {
+  if (x === null) return '-'
+  if (f.unit === 's') return sec(x)
+  if (f.unit === 'fraction') return pct(x)
+  if (f.unit === 'USD') return usd(x)
+  if (f.unit === 'GPU-h') return x.toFixed(1)
+  return x >= 100 ? num(Math.round(x)) : x.toFixed(3)
+}
+
+/** The band block: each headline figure at the nominal step times and at both edges, then what each pool's band rests on. */
+export function renderBand(band: ReportBand): string[] {
+  const out: string[] = []
+  out.push(`Band (${pct(band.coverage)} nominal coverage): every LLM pool re-run at its step-time band's edges, same seed and arrivals`)
+  const rows = band.figures
+    .filter((f) => f.nominal !== null)
+    .map((f) => {
+      const lo = f.atFast === null || f.atSlow === null ? null : Math.min(f.atFast, f.atSlow)
+      const hi = f.atFast === null || f.atSlow === null ? null : Math.max(f.atFast, f.atSlow)
+      return [f.figure, bandValue(f, f.nominal), lo === null ? '-' : `${bandValue(f, lo)} – ${bandValue(f, hi)}`, bandValue(f, f.atFast), bandValue(f, f.atSlow)]
+    })
+  if (band.slo) {
+    const v = (x: boolean) => (x ? 'PASS' : 'FAIL')
+    rows.push(['SLO', v(band.slo.nominal), band.slo.atFast === band.slo.atSlow ? v(band.slo.atSlow) : 'PASS – FAIL', v(band.slo.atFast), v(band.slo.atSlow)])
+  }
+  out.push(...table(['figure', 'nominal', 'band', 'fast edge', 'slow edge'], rows))
+  for (const p of band.pools) {
+    out.push(`  ${p.pool} (${p.profile ?? '-'}): ${p.status}, step times ×${p.fast.toFixed(2)}–×${p.slow.toFixed(2)} (${pct(p.coverage)}: ${p.basis}); ${p.statusBasis}`)
+  }
+  return out
 }

@@ -104,6 +104,8 @@ export interface SimulationReport {
   overload?: {queueLimit: number; firstAtS: number; rejectedTasks: number; rejectedShare: number}
   /** Pools with an autoscaler, capacity or failures: replicas over time, scaling events, failures. */
   autoscaling?: import('../sim/cluster-runtime.js').AutoscalingReport
+  /** The headline figures re-run at the LLM pools' uncertainty-band edges (simulate --band edges). */
+  band?: import('./band.js').ReportBand
 }
 
 export interface ReportContext {

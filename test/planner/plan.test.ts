@@ -52,6 +52,22 @@ describe('a plan for the seeds\' three phases', () => {
     expect(readFileSync(join(dir, 'PLAN.md'), 'utf8')).toContain('## The seeds\' fleets beside fleetcap\'s')
   })
 
+  it('PLAN.md shows every phase\'s band, the profile status behind each pool, and fp16 against fp8 on H100', () => {
+    const md = renderPlanMd(seedsPlan)
+    for (const p of seedsPlan.phases) {
+      expect(p.risk.band.map((b) => b.edge)).toEqual(['fast', 'nominal', 'slow'])
+      const row = md.split('\n').find((l) => l.startsWith(`| ${p.name} | ${p.search.chosen?.candidate.id} |`))
+      expect(row).toMatch(/\| [\d.]+ s \([\d.]+ s – [\d.]+ s\) \|/)
+      for (const b of p.risk.pools) expect(md).toContain(`**${b.pool}** (${b.profile}): **${b.status}** — ${b.statusBasis}`)
+      expect(p.precisions.map((x) => [x.precision, x.gpus])).toEqual([
+        ['fp16', ['H100-SXM']],
+        ['fp8', []],
+      ])
+      expect(p.precisions[0].fleet).toMatch(/^h100-sxm-tp\d+x\d+$/)
+    }
+    expect(md).toContain('| phase | fp16 | fp8 |')
+  })
+
   it('each chosen fleet meets the SLOs when simulated again, on every seed', async () => {
     for (const phase of seedsPlan.phases) {
       const chosen = phase.search.chosen

@@ -86,9 +86,18 @@ describe('catalog', () => {
     expect(resolveServingProfile({model: 'llama-3.1-70b', gpu: 'a100'}).tensorParallel).toBe(4)
     expect(resolveServingProfile({model: 'llama-3.1-8b', gpu: 'h100'}).tensorParallel).toBe(1)
     const derived = resolveServingProfile({model: 'llama-3.1-8b', gpu: 'a100', tensorParallel: 2})
-    expect(derived.status).toBe('derived, uncalibrated')
-    expect(resolveServingProfile({model: 'llama-2-70b', gpu: 'h100', tensorParallel: 4}).status).toBe('calibrated')
-    expect(resolveServingProfile({model: 'llama-3.1-8b', gpu: 'v100'}).status).toBe('roofline')
+    // Status says what stands behind the step times (interim reading of serving.yaml, src/fleet/profiles/catalog.ts).
+    expect(derived.status).toBe('transferred')
+    expect(resolveServingProfile({model: 'llama-2-70b', gpu: 'h100', tensorParallel: 4}).status).toBe('measured')
+    expect(resolveServingProfile({model: 'llama-3.1-8b', gpu: 'h200'}).status).toBe('transferred')
+    const v100 = resolveServingProfile({model: 'llama-3.1-8b', gpu: 'v100'})
+    expect(v100.status).toBe('roofline')
+    // The band widens from measured to transferred to roofline and brackets 1.
+    const measured = resolveServingProfile({model: 'llama-2-70b', gpu: 'h100', tensorParallel: 4}).band
+    expect(measured.fast).toBeLessThan(1)
+    expect(measured.slow).toBeGreaterThan(1)
+    expect(derived.band.slow).toBeGreaterThan(measured.slow)
+    expect(v100.band.slow).toBeGreaterThan(derived.band.slow)
   })
 
   it('applies a price override per GPU-hour', () => {

@@ -10,7 +10,7 @@ import {parse as parseYaml} from 'yaml'
 import type {z} from 'zod'
 
 import {InputError, UnknownNameError} from '../../errors.js'
-import type {GpuProfile} from '../types.js'
+import type {GpuProfile, ServingProfile} from '../types.js'
 import {deriveLlm, type LlmDerived} from './llm.js'
 import {modelsDir} from './paths.js'
 import {RooflineCost, RooflineServingProfile} from './roofline.js'
@@ -116,11 +116,10 @@ export function gpuCalibration(gpu: string, catalog: Catalog = loadCatalog()): G
 /** The model's weights (plus a step's activations and KV) do not fit the GPUs at this TP. */
 export class DoesNotFitError extends InputError {}
 
-export type ProfileStatus = 'calibrated' | 'roofline' | 'derived, uncalibrated'
+export type ProfileStatus = ServingProfile['status']
 
 /** A serving profile plus what it was built from: for `profiles show` and reports. */
 export interface ResolvedProfile extends RooflineServingProfile {
-  readonly status: ProfileStatus
   readonly details: ProfileDetails
 }
 
@@ -214,15 +213,9 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
       `${model.name} does not fit ${gpu.name} at TP ${tp}: ${gib(weightsPerGpu)} GiB of weights + ${gib(act)} GiB of activations per GPU leave room for ${Math.max(0, kvCacheTokens)} KV tokens of ${gib(usable)} GiB usable (${util} of ${gpu.memoryGiB.value} GiB); need at least ${maxBatchTokens} (max batched tokens); try a larger --tp`,
     )
   }
-  const fitted = cal.fittedOn !== undefined
-  const status: ProfileStatus = entry ? (fitted ? 'calibrated' : 'roofline') : 'derived, uncalibrated'
-  const statusNote =
-    status === 'calibrated'
-      ? `shipped in serving.yaml; factors fitted on ${gpu.name} measurements (${cal.fittedOn})`
-      : status === 'roofline'
-        ? `shipped in serving.yaml; no ${gpu.name} measurements: ${cal.method}`
-        : `not in serving.yaml: derived from the roofline with ${gpu.name}'s factors (${cal.method})`
-  const note = statusNote + overheadNote
+  const {status, statusBasis, band} = interimUncertainty(model.name, gpu.name, cal)
+  const shipped = entry ? 'shipped in serving.yaml' : 'not in serving.yaml: derived'
+  const note = `${status}: ${statusBasis} (${shipped})${overheadNote}`
   const perGpuUsd = opts.pricePerGpuHourUsd ?? gpu.pricePerHourUsd.value
   const coldStartS = derived.weightBytes / (d.modelLoadGBs.value * 1e9) + d.engineInitS.value
   const profile = new RooflineServingProfile({
@@ -236,6 +229,9 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
     coldStartS,
     pricePerHourUsd: perGpuUsd * tp,
     cost,
+    band,
+    status,
+    statusBasis,
   })
   const details: ProfileDetails = {
     status,
@@ -253,7 +249,45 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
       source: opts.pricePerGpuHourUsd === undefined ? gpu.pricePerHourUsd.source : 'price override',
     },
   }
-  return Object.assign(profile, {status, details}) as ResolvedProfile
+  return Object.assign(profile, {details}) as ResolvedProfile
+}
+
+/**
+ * INTERIM, until profiles are calibrated per (GPU, engine, precision) on the public data: status and
+ * uncertainty band from what models/serving.yaml holds today (Splitwise fits of A100-80GB and H100-SXM
+ * on llama-2-70b, BLOOM-176B compared). The band is ± the p90 absolute step-time error q, read as
+ * measured/predicted ∈ [1/(1+q), 1/(1−q)] (errors are (predicted − measured)/measured), covering
+ * nominally 90 % of the rows q was taken from:
+ * - measured (this GPU and model have Splitwise rows): q = the GPU's held-out p90 (serving.yaml
+ *   calibration.gpus[].heldOut, every 4th configuration held out of the fit);
+ * - transferred (factors fitted on another model of this GPU, or on a GPU of the same architecture):
+ *   q = 32.55 %, the p90 error of pretending a measured GPU was unmeasured — H100-SXM's 150 Splitwise
+ *   rows predicted with A100-80GB's factors (A100-80GB with H100-SXM's: 24.71 %; the larger is kept);
+ * - roofline (another architecture's efficiencies on this GPU's peaks): q = 44.01 %, the largest
+ *   error of that cross-GPU check — nothing of this GPU was measured, so the coverage is unchecked.
+ * Figures measured with compare() of src/fleet/profiles/calibrate.ts on data/calibration/
+ * splitwise_perf_model.csv (the helper script is quoted in docs/simulator.md, "Error bands").
+ */
+export function interimUncertainty(model: string, gpu: string, cal: GpuCalibration): Pick<ServingProfile, 'status' | 'statusBasis' | 'band'> {
+  const splitwiseModels = ['llama-2-70b', 'bloom-176b']
+  const arch = (name: string): string => (/^(H100|H200|GH200)/i.test(name) ? 'hopper' : /^(A100|A40|A10)/i.test(name) ? 'ampere' : /^(L4|L40)/i.test(name) ? 'ada' : name)
+  const band = (q: number, basis: string): ServingProfile['band'] => ({slow: 1 / (1 - q), fast: 1 / (1 + q), coverage: 0.9, basis: `interim: ${basis}`})
+  const transfer = band(0.3255, 'p90 error of A100-80GB factors on H100-SXM measurements (a measured GPU treated as unmeasured)')
+  if (cal.fittedOn !== undefined && cal.heldOut !== undefined) {
+    if (splitwiseModels.includes(model)) {
+      return {status: 'measured', statusBasis: `fitted on ${gpu} Splitwise measurements (${cal.fittedOn})`, band: band(cal.heldOut.p90AbsPct / 100, `p90 of ${cal.heldOut.rows} held-out ${gpu} step times, ${cal.heldOut.p90AbsPct} %`)}
+    }
+    return {status: 'transferred', statusBasis: `factors fitted on llama-2-70b measurements of ${gpu}, carried to ${model}`, band: transfer}
+  }
+  const from = /with the (\S+) fit carried over/.exec(cal.method)?.[1]
+  if (from !== undefined && arch(from) === arch(gpu)) {
+    return {status: 'transferred', statusBasis: `no ${gpu} measurements: ${from}'s fitted factors on ${gpu}'s peaks (same architecture)`, band: transfer}
+  }
+  return {
+    status: 'roofline',
+    statusBasis: `no ${gpu} measurements: ${from ?? 'another GPU'}'s efficiencies applied to ${gpu}'s peaks (another architecture)`,
+    band: band(0.4401, 'largest error of the A100-80GB/H100-SXM cross-check (44.01 %); coverage not checked on this GPU'),
+  }
 }
 
 /**

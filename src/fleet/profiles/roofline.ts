@@ -203,6 +203,9 @@ export interface RooflineProfileInit {
   coldStartS: number
   pricePerHourUsd: number
   cost: RooflineCost
+  band: ServingProfile['band']
+  status: ServingProfile['status']
+  statusBasis: string
 }
 
 /** A ServingProfile backed by the roofline cost model. Pure and allocation-free on the hot path. */
@@ -218,6 +221,9 @@ export class RooflineServingProfile implements ServingProfile {
   readonly coldStartS: number
   readonly pricePerHourUsd: number
   readonly cost: RooflineCost
+  readonly band: ServingProfile['band']
+  readonly status: ServingProfile['status']
+  readonly statusBasis: string
 
   constructor(init: RooflineProfileInit) {
     this.id = init.id
@@ -231,6 +237,9 @@ export class RooflineServingProfile implements ServingProfile {
     this.coldStartS = init.coldStartS
     this.pricePerHourUsd = init.pricePerHourUsd
     this.cost = init.cost
+    this.band = init.band
+    this.status = init.status
+    this.statusBasis = init.statusBasis
   }
 
   /**
