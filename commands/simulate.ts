@@ -5,7 +5,7 @@ import {ExitCode, InputError} from '../src/errors.js'
 import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} from '../src/report/render.js'
 import type {SimulationReport} from '../src/report/report.js'
 import {loadScenarioFile} from '../src/scenario/load.js'
-import {type BandMode, simulateWithBand} from '../src/sim/band.js'
+import {type BandMode, simulateWithBand} from '../src/report/banded-run.js'
 import {writeOutputDir} from '../src/util/atomic-write.js'
 
 export default class Simulate extends FleetcapCommand<typeof Simulate> {

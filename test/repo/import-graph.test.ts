@@ -34,7 +34,7 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   forecast: ['engine', 'prometheus', 'workload', 'util'],
   scenario: ['engine', 'workload', 'fleet', 'autoscale', 'util'],
   sim: ['engine', 'workload', 'fleet', 'autoscale', 'scenario', 'util'],
-  report: ['sim', 'workload', 'util'],
+  report: ['engine', 'workload', 'fleet', 'scenario', 'sim', 'util'],
   calibrate: ['engine', 'workload', 'fleet', 'k6', 'scenario', 'sim', 'report', 'util'],
   planner: ['engine', 'workload', 'fleet', 'autoscale', 'forecast', 'k8s', 'plan', 'scenario', 'sim', 'report', 'util'],
 }

@@ -7,9 +7,9 @@ import {InputError} from '../errors.js'
 import {loadCatalog} from '../fleet/profiles/index.js'
 import {scaleStepTimes} from '../fleet/step-scale.js'
 import type {ServingProfile} from '../fleet/types.js'
-import {type PoolBand, reportBand} from '../report/band.js'
+import {type PoolBand, reportBand} from './band.js'
 import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
-import {catalogResolver, simulate, type SimulateOptions, type SimulationResult} from './simulate.js'
+import {catalogResolver, simulate, type SimulateOptions, type SimulationResult} from '../sim/simulate.js'
 
 export type BandMode = 'none' | 'edges'
 
