@@ -4,7 +4,7 @@ import {InputError} from '../errors.js'
 import {LIMITS} from '../limits.js'
 import {PRIORITIES, PRIORITY_RANK, type Task} from '../workload/types.js'
 import {heapArgMax, heapPop, heapPush, heapRemoveAt, ringAt} from './batch-queues.js'
-import {blocksFor, DEFAULT_SCHEDULER, PagedKvIndex} from './kv-blocks.js'
+import {kvCapacityTokens, KvManager} from './kv-manager.js'
 import {PrefixCache} from './prefix-cache.js'
 import {LatencyRecorder, R_E2E_CHAIN_CALL, R_E2E_SOLO, R_TASK_E2E_CHAIN, R_TPOT, R_TTFT, R_WAIT} from './metrics.js'
 import {PriorityFifo} from './priority-fifo.js'
@@ -106,7 +106,6 @@ export class FleetModel implements EventHandler {
   private readonly pIn: Float64Array
   private readonly pOut: Float64Array
   private readonly pBusy: Float64Array
-  private readonly pKv: Float64Array
   private readonly pReplicaS: Float64Array
   private readonly pConc: Float64Array // calls in flight × seconds
   private readonly pHit: Float64Array // prompt tokens served from the prefix cache
@@ -131,14 +130,11 @@ export class FleetModel implements EventHandler {
   private rState: Uint8Array
   private rCap: Int32Array // max concurrent calls (maxBatchSeqs or slots)
   private rOut: Int32Array // calls assigned (running or about to be admitted)
-  private rKvCap: Float64Array
-  private rKvUsed: Float64Array
   private rWeight: Float64Array
   private rSwrr: Float64Array // smooth weighted round-robin current weights
   private rEwma: Float64Array
   private rLevel: Float64Array // busy level now (0..1)
   private rLevelSince: Float64Array
-  private rKvSince: Float64Array
   private rBornAt: Float64Array
   private rGoneAt: Float64Array
   private rBusyS: Float64Array // busy seconds integrated up to rLevelSince (per-replica utilization)
@@ -154,13 +150,11 @@ export class FleetModel implements EventHandler {
   private rRunBooked: Float64Array // steps of the current decode run whose tokens a sample has counted
   // Paged KV (kvAllocation: paged): block size, blocks taken at the current decode run's start,
   // and a deque of preempted sequences (at rSeqOff in preRing) waiting to be prefilled again.
-  private rPaged: Uint8Array
-  private rBlockTokens: Int32Array
-  private rRunBlocks: Float64Array
   private rPreHead: Int32Array
   private rPreN: Int32Array
   private preRing: Int32Array
-  private readonly pagedKv = new PagedKvIndex()
+  /** Every replica's KV cache: capacity, tokens held, paged blocks. */
+  private readonly kv: KvManager
   private admitCount = 0
   private rB: Int32Array // decoding sequences
   private rC: Float64Array // their total context tokens
@@ -301,7 +295,6 @@ export class FleetModel implements EventHandler {
     this.pIn = new Float64Array(np)
     this.pOut = new Float64Array(np)
     this.pBusy = new Float64Array(np)
-    this.pKv = new Float64Array(np)
     this.pReplicaS = new Float64Array(np)
     this.pConc = new Float64Array(np)
     this.pHit = new Float64Array(np)
@@ -335,14 +328,12 @@ export class FleetModel implements EventHandler {
     this.rState = new Uint8Array(cap)
     this.rCap = new Int32Array(cap)
     this.rOut = new Int32Array(cap)
-    this.rKvCap = new Float64Array(cap)
-    this.rKvUsed = new Float64Array(cap)
+    this.kv = new KvManager(cap, np)
     this.rWeight = new Float64Array(cap)
     this.rSwrr = new Float64Array(cap)
     this.rEwma = new Float64Array(cap)
     this.rLevel = new Float64Array(cap)
     this.rLevelSince = new Float64Array(cap)
-    this.rKvSince = new Float64Array(cap)
     this.rBornAt = new Float64Array(cap)
     this.rGoneAt = new Float64Array(cap).fill(Number.POSITIVE_INFINITY)
     this.rBusyS = new Float64Array(cap)
@@ -353,9 +344,6 @@ export class FleetModel implements EventHandler {
     this.rRunStart = new Float64Array(cap)
     this.rRunK = new Float64Array(cap)
     this.rRunBooked = new Float64Array(cap)
-    this.rPaged = new Uint8Array(cap)
-    this.rBlockTokens = new Int32Array(cap)
-    this.rRunBlocks = new Float64Array(cap)
     this.rPreHead = new Int32Array(cap)
     this.rPreN = new Int32Array(cap)
     this.rB = new Int32Array(cap)
@@ -404,24 +392,19 @@ export class FleetModel implements EventHandler {
       if (!(s.maxBatchSeqs >= 1 && s.kvCacheTokens > 0 && s.maxBatchTokens >= 1)) {
         throw new InputError({field: `fleet.pools.${pool.name}`}, 'serving profile needs maxBatchSeqs ≥ 1, kvCacheTokens > 0, maxBatchTokens ≥ 1')
       }
-      const sched = schedulerOf(pool)
       this.rCap[r] = s.maxBatchSeqs
-      this.rKvCap[r] = kvCapacityTokens(pool)
-      if (this.rKvCap[r] > this.maxKvCap) this.maxKvCap = this.rKvCap[r]
-      this.rPaged[r] = sched.kvAllocation === 'paged' ? 1 : 0
-      this.rBlockTokens[r] = sched.blockTokens
-      if (this.rPaged[r] === 1) this.pagedKv.init(r, sched.blockTokens)
+      this.kv.initReplica(r, pool, this.sim.now)
+      if (this.kv.cap[r] > this.maxKvCap) this.maxKvCap = this.kv.cap[r]
     } else {
       if (!(pool.slots >= 1)) throw new InputError({field: `fleet.pools.${pool.name}.slots`}, 'must be at least 1')
       this.rCap[r] = pool.slots
-      this.rKvCap[r] = Number.POSITIVE_INFINITY
+      this.kv.initReplica(r, undefined, this.sim.now)
     }
     this.rWeight[r] = pool.weight ?? this.rCap[r]
     this.rSeqOff[r] = seqOff
     this.rMinDone[r] = Number.POSITIVE_INFINITY
     this.rBornAt[r] = this.sim.now
     this.rLevelSince[r] = this.sim.now
-    this.rKvSince[r] = this.sim.now
   }
 
   // ------------------------------------------------------------------ arrivals and calls
@@ -572,8 +555,9 @@ export class FleetModel implements EventHandler {
 
   private canTake(r: number, c: number): boolean {
     if (this.rState[r] !== ReplicaState.READY || this.pBlocked[this.rPool[r]] !== 0 || this.rOut[r] >= this.rCap[r]) return false
-    if (this.rPaged[r] === 1) return this.pagedHasRoom(r, c)
-    return this.rKvUsed[r] + this.cPrompt[c] + this.cOutput[c] <= this.rKvCap[r]
+    const kv = this.kv
+    if (kv.paged[r] === 1) return this.pagedHasRoom(r, c)
+    return kv.used[r] + this.cPrompt[c] + this.cOutput[c] <= kv.cap[r]
   }
 
   /**
@@ -581,10 +565,9 @@ export class FleetModel implements EventHandler {
    * beside the blocks the running sequences take in the next step; the whole call must fit r's cache.
    */
   private pagedHasRoom(r: number, c: number): boolean {
-    if (this.rPreN[r] > 0 || this.cPrompt[c] + this.cOutput[c] > this.rKvCap[r]) return false
-    const bs = this.rBlockTokens[r]
-    const next = this.pagedKv.newBlocks(r, this.rStepsDone[r], 1, this.rB[r]) * bs
-    return this.rKvUsed[r] + this.blockTokensOf(r, this.cPrompt[c]) + next <= this.rKvCap[r]
+    const kv = this.kv
+    if (this.rPreN[r] > 0 || this.cPrompt[c] + this.cOutput[c] > kv.cap[r]) return false
+    return kv.blockTokensOf(r, this.cPrompt[c]) + kv.nextStepTokens(r, this.rStepsDone[r], this.rB[r]) <= kv.free(r)
   }
 
   /** The replica the policy picks among those that can take call c now, or -1. */
@@ -813,15 +796,13 @@ export class FleetModel implements EventHandler {
 
   /** Empty an LLM replica's batch: its KV, prefill ring and decode state; its pending step event is void. */
   private clearBatch(r: number): void {
-    this.noteKv(r)
-    this.rKvUsed[r] = 0
+    this.kv.clear(r, this.rPool[r], this.sim.now)
     this.rGen[r]++
     this.rPhase[r] = PH_IDLE
     this.rPfN[r] = 0
     this.rPfHead[r] = 0
     this.rPreN[r] = 0
     this.rPreHead[r] = 0
-    if (this.rPaged[r] === 1) this.pagedKv.clear(r)
     this.rB[r] = 0
     this.rC[r] = 0
     this.rMinDone[r] = Number.POSITIVE_INFINITY
@@ -876,7 +857,7 @@ export class FleetModel implements EventHandler {
 
   /** Fraction of replica r's KV cache reserved now (0 for generic replicas). */
   replicaKvFraction(r: number): number {
-    return this.isLlm ? this.rKvUsed[r] / this.rKvCap[r] : 0
+    return this.isLlm ? this.kv.used[r] / this.kv.cap[r] : 0
   }
 
   /** Calls waiting in the central queue in priority class `cls` (PRIORITY_RANK). */
@@ -987,6 +968,7 @@ export class FleetModel implements EventHandler {
       if (key === 'bNext' || key === 'bPrev') g.fill(-1, old.length)
       self[key] = g
     }
+    this.kv.grow(cap)
     if (this.cache !== undefined) this.cache.growReplicas(cap)
   }
 
@@ -1080,12 +1062,11 @@ export class FleetModel implements EventHandler {
     this.cHit[c] = 0
     this.cChunk[c] = 0
     this.cDoneAt[c] = Number.POSITIVE_INFINITY
-    if (this.rPaged[r] === 1) {
+    if (this.kv.paged[r] === 1) {
       // Paged: blocks for the prompt now, one more per block of output as it is generated.
       this.enqueuePrefill(c, r)
     } else {
-      this.noteKv(r)
-      this.rKvUsed[r] += this.cPrompt[c] + this.cOutput[c]
+      this.kv.take(r, this.rPool[r], now, this.cPrompt[c] + this.cOutput[c])
       const at = ringAt(this.rPfHead[r], this.rPfN[r]++, this.rCap[r])
       this.pfRing[this.rSeqOff[r] + at] = c
     }
@@ -1120,7 +1101,7 @@ export class FleetModel implements EventHandler {
       this.cPrefillLeft[c] = prompt - hit
       this.pHit[p] += hit
     }
-    this.pEvict[p] += cache.evictTo(r, this.rKvCap[r] - this.rKvUsed[r])
+    this.pEvict[p] += cache.evictTo(r, this.kv.free(r))
   }
 
   /** Cut the replica's decode-only run at the first step boundary at or after now. */
@@ -1139,13 +1120,8 @@ export class FleetModel implements EventHandler {
     }
     if (lo === this.rRunK[r]) return
     this.rRunK[r] = lo
-    if (this.rPaged[r] === 1) {
-      // The run's blocks were taken at its start: give back those of the steps it no longer makes.
-      const keep = this.pagedKv.newBlocks(r, this.rStepsDone[r], lo, B)
-      this.noteKv(r)
-      this.rKvUsed[r] -= (this.rRunBlocks[r] - keep) * this.rBlockTokens[r]
-      this.rRunBlocks[r] = keep
-    }
+    // Paged: the run's blocks were taken at its start; give back those of the steps it no longer makes.
+    if (this.kv.paged[r] === 1) this.kv.cutRun(r, this.rPool[r], this.sim.now, this.rStepsDone[r], lo, B)
     // max(): runStart + T(j) can round to a hair before now although T(j) ≥ now − runStart.
     const at = this.rRunStart[r] + serving.decodeRunTimeS(lo, B, C) * this.rSlow[r]
     this.sim.schedule(at > this.sim.now ? at : this.sim.now, EV_STEP, r, ++this.rGen[r])
@@ -1229,7 +1205,7 @@ export class FleetModel implements EventHandler {
         this.cJoin[c] = done
         this.cDoneAt[c] = done + this.cOutput[c] - this.cGen[c]
         this.rB[r] = heapPush(this.decodeHeap, off, this.rB[r], c, this.cDoneAt)
-        if (this.rPaged[r] === 1) this.pagedKv.add(r, this.cCtx[c], done)
+        if (this.kv.paged[r] === 1) this.kv.index.add(r, this.cCtx[c], done)
         this.rC[r] += this.cCtx[c] + 1
       }
       this.rMinDone[r] = this.rB[r] > 0 ? this.cDoneAt[this.decodeHeap[off]] : Number.POSITIVE_INFINITY
@@ -1243,18 +1219,20 @@ export class FleetModel implements EventHandler {
   private completeFinished(r: number): void {
     const off = this.rSeqOff[r]
     const done = this.rStepsDone[r]
-    this.noteKv(r)
+    const kv = this.kv
+    const p = this.rPool[r]
+    const now = this.sim.now
     while (this.rB[r] > 0) {
       const c = this.decodeHeap[off]
       if (this.cDoneAt[c] > done) break
       this.rB[r] = heapPop(this.decodeHeap, off, this.rB[r], this.cDoneAt)
       this.rC[r] -= this.cPrompt[c] + this.cOutput[c]
-      if (this.rPaged[r] === 1) {
+      if (kv.paged[r] === 1) {
         // Its KV holds its context at the last decode step: what it was prefilled with, one per step.
-        this.pagedKv.remove(r, this.cCtx[c], this.cJoin[c])
-        this.rKvUsed[r] -= this.blockTokensOf(r, this.cCtx[c] + done - this.cJoin[c])
+        kv.index.remove(r, this.cCtx[c], this.cJoin[c])
+        kv.give(r, p, now, kv.blockTokensOf(r, this.cCtx[c] + done - this.cJoin[c]))
       } else {
-        this.rKvUsed[r] -= this.cPrompt[c] + this.cOutput[c]
+        kv.give(r, p, now, this.cPrompt[c] + this.cOutput[c])
       }
       this.bookCall(c, r)
       this.addOutstanding(r, -1)
@@ -1268,8 +1246,8 @@ export class FleetModel implements EventHandler {
     const now = this.sim.now
     const s = pool.serving
     // Paged KV: make room for the next step's new blocks (preempting), then take back preempted calls.
-    let stepBlocks = 0
-    if (this.rPaged[r] === 1) stepBlocks = this.makeRoomForStep(r)
+    let stepTokens = 0
+    if (this.kv.paged[r] === 1) stepTokens = this.makeRoomForStep(r)
     const n = this.rPfN[r]
     const B = this.rB[r]
     if (n > 0) {
@@ -1294,21 +1272,14 @@ export class FleetModel implements EventHandler {
         prefill += chunk
         if (this.cHit[c] > 0) cachedContext += this.cCtx[c] - left
       }
-      if (stepBlocks > 0) this.allocBlocks(r, stepBlocks)
+      if (stepTokens > 0) this.kv.take(r, this.rPool[r], now, stepTokens)
       this.setLevel(r, 1)
       this.rPhase[r] = PH_PREFILL
       this.sim.schedule(now + s.stepTimeS(prefill, B, this.rC[r] + cachedContext) * this.rSlow[r], EV_STEP, r, ++this.rGen[r])
     } else if (B > 0) {
       let k = this.rMinDone[r] - this.rStepsDone[r]
-      if (this.rPaged[r] === 1) {
-        // Run only as far as the free blocks last: the boundary there preempts.
-        const bs = this.rBlockTokens[r]
-        const free = (this.rKvCap[r] - this.rKvUsed[r]) / bs
-        k = this.pagedKv.stepsThatFit(r, this.rStepsDone[r], k, free, B)
-        const blocks = this.pagedKv.newBlocks(r, this.rStepsDone[r], k, B)
-        this.rRunBlocks[r] = blocks
-        if (blocks > 0) this.allocBlocks(r, blocks)
-      }
+      // Paged: run only as far as the free blocks last; the boundary there preempts.
+      if (this.kv.paged[r] === 1) k = this.kv.startRun(r, this.rPool[r], now, this.rStepsDone[r], k, B)
       this.setLevel(r, 1)
       this.rPhase[r] = PH_DECODE
       this.rRunStart[r] = now
@@ -1323,17 +1294,6 @@ export class FleetModel implements EventHandler {
 
   // ------------------------------------------------------------------ paged KV and preemption
 
-  /** Tokens of the blocks that hold `tokens` tokens on replica r. */
-  private blockTokensOf(r: number, tokens: number): number {
-    const bs = this.rBlockTokens[r]
-    return blocksFor(tokens, bs) * bs
-  }
-
-  private allocBlocks(r: number, blocks: number): void {
-    this.noteKv(r)
-    this.rKvUsed[r] += blocks * this.rBlockTokens[r]
-  }
-
   /**
    * Before a step of paged replica r: preempt the newest admitted sequences until the decoding
    * sequences' new blocks for the step fit (vLLM V1: running requests are served first, by preempting
@@ -1341,19 +1301,19 @@ export class FleetModel implements EventHandler {
    * recompute fits. Returns the blocks the step's decoding takes (allocated by the caller).
    */
   private makeRoomForStep(r: number): number {
-    const bs = this.rBlockTokens[r]
+    const kv = this.kv
     const done = this.rStepsDone[r]
-    let need = this.pagedKv.newBlocks(r, done, 1, this.rB[r])
+    let need = kv.nextStepTokens(r, done, this.rB[r])
     let preempted = false
-    while (need * bs > this.rKvCap[r] - this.rKvUsed[r] && this.preemptNewest(r)) {
+    while (need > kv.free(r) && this.preemptNewest(r)) {
       preempted = true
-      need = this.pagedKv.newBlocks(r, done, 1, this.rB[r])
+      need = kv.nextStepTokens(r, done, this.rB[r])
     }
     // As vLLM, no call is taken back in a step that preempted, unless nothing else is left to run.
     if (!preempted || (this.rB[r] === 0 && this.rPfN[r] === 0)) {
       while (this.rPreN[r] > 0) {
         const c = this.preRing[this.rSeqOff[r] + this.rPreHead[r]]
-        if (this.blockTokensOf(r, this.cCtx[c]) + need * bs > this.rKvCap[r] - this.rKvUsed[r]) break
+        if (kv.blockTokensOf(r, this.cCtx[c]) + need > kv.free(r)) break
         this.rPreHead[r] = ringAt(this.rPreHead[r], 1, this.rCap[r])
         this.rPreN[r]--
         this.enqueuePrefill(c, r)
@@ -1364,7 +1324,7 @@ export class FleetModel implements EventHandler {
 
   /** Give call c (admitted, or preempted and taken back) its prompt's blocks and queue its prefill. */
   private enqueuePrefill(c: number, r: number): void {
-    this.allocBlocks(r, blocksFor(this.cCtx[c], this.rBlockTokens[r]))
+    this.kv.take(r, this.rPool[r], this.sim.now, this.kv.blockTokensOf(r, this.cCtx[c]))
     this.cAdmit[c] = ++this.admitCount
     const at = ringAt(this.rPfHead[r], this.rPfN[r]++, this.rCap[r])
     this.pfRing[this.rSeqOff[r] + at] = c
@@ -1391,18 +1351,16 @@ export class FleetModel implements EventHandler {
       lost = this.cCtx[c] + steps // tokens in its KV
       this.rB[r] = heapRemoveAt(this.decodeHeap, off, this.rB[r], hi, this.cDoneAt)
       this.rMinDone[r] = this.rB[r] > 0 ? this.cDoneAt[this.decodeHeap[off]] : Number.POSITIVE_INFINITY
-      this.pagedKv.remove(r, this.cCtx[c], this.cJoin[c])
+      this.kv.index.remove(r, this.cCtx[c], this.cJoin[c])
       this.rC[r] -= lost + 1
-      this.noteKv(r)
-      this.rKvUsed[r] -= this.blockTokensOf(r, lost)
+      this.kv.give(r, this.rPool[r], this.sim.now, this.kv.blockTokensOf(r, lost))
       this.cGen[c] += steps
       this.cCtx[c] = this.cPrompt[c] + this.cGen[c]
     } else {
       c = tail
       lost = this.cCtx[c] - this.cPrefillLeft[c]
       this.rPfN[r]--
-      this.noteKv(r)
-      this.rKvUsed[r] -= this.blockTokensOf(r, this.cCtx[c])
+      this.kv.give(r, this.rPool[r], this.sim.now, this.kv.blockTokensOf(r, this.cCtx[c]))
     }
     this.cPrefillLeft[c] = this.cCtx[c]
     this.cHit[c] = 0
@@ -1477,11 +1435,6 @@ export class FleetModel implements EventHandler {
     this.rLevelSince[r] = now
   }
 
-  private noteKv(r: number): void {
-    const now = this.sim.now
-    this.pKv[this.rPool[r]] += this.rKvUsed[r] * (now - this.rKvSince[r])
-    this.rKvSince[r] = now
-  }
 
   /** Called by the driver when the workload has no more tasks. */
   endOfArrivals(): void {
@@ -1541,8 +1494,8 @@ export class FleetModel implements EventHandler {
           unbooked += this.unbookedS(r) / this.rCap[r]
         }
         if (this.rState[r] !== ReplicaState.GONE) reps++
-        kv += this.rKvUsed[r]
-        kvCap += this.rKvCap[r]
+        kv += this.kv.used[r]
+        kvCap += this.kv.cap[r]
       }
       const busyTotal = this.pBusy[p] + unbooked
       const util = reps > 0 ? (busyTotal - this.sPoolBusyPrev[p]) / (reps * dt) : 0
@@ -1591,7 +1544,7 @@ export class FleetModel implements EventHandler {
     if (this.sampleIntervalS > 0) this.writeSample(this.sim.now)
     for (let r = 0; r < this.nRep; r++) {
       this.setLevel(r, this.rLevel[r])
-      if (this.isLlm) this.noteKv(r)
+      if (this.isLlm) this.kv.note(r, this.rPool[r], this.sim.now)
       // Calls still running (a run cut at its duration): book their time so far.
       const p = this.rPool[r]
       const unbooked = this.unbookedS(r)
@@ -1616,7 +1569,7 @@ export class FleetModel implements EventHandler {
       inputTokens: this.pIn[p],
       outputTokens: this.pOut[p],
       busyReplicaS: this.pBusy[p],
-      kvTokenS: this.pKv[p],
+      kvTokenS: this.kv.poolTokenS[p],
       replicaS: this.pReplicaS[p],
       inFlightS: this.pConc[p],
       prefixHitTokens: this.pHit[p],
@@ -1654,7 +1607,7 @@ export class FleetModel implements EventHandler {
 
   kvCapacityOf(p: number): number {
     let s = 0
-    for (let r = 0; r < this.nRep; r++) if (this.rPool[r] === p) s += this.rKvCap[r]
+    for (let r = 0; r < this.nRep; r++) if (this.rPool[r] === p) s += this.kv.cap[r]
     return s
   }
 
@@ -1732,27 +1685,10 @@ function rankOf(p: Task['priority']): number {
   throw new InputError({field: 'priority'}, `unknown priority "${String(p)}"`)
 }
 
-/** The scheduler settings of an LLM pool, defaults filled in. */
-function schedulerOf(pool: LlmPoolConfig): {kvAllocation: 'paged' | 'reserve'; blockTokens: number} {
-  const s = pool.scheduler
-  const blockTokens = s?.blockTokens ?? DEFAULT_SCHEDULER.blockTokens
-  if (!(Number.isInteger(blockTokens) && blockTokens >= 1 && blockTokens <= 4096)) {
-    throw new InputError({field: `fleet.pools.${pool.name}.scheduler.blockTokens`}, 'must be an integer from 1 to 4096')
-  }
-  return {kvAllocation: s?.kvAllocation ?? DEFAULT_SCHEDULER.kvAllocation, blockTokens}
-}
-
-/** KV tokens one replica of the pool can hold: whole blocks only when paged. */
-function kvCapacityTokens(pool: LlmPoolConfig): number {
-  const s = schedulerOf(pool)
-  const kv = pool.serving.kvCacheTokens
-  return s.kvAllocation === 'paged' ? Math.floor(kv / s.blockTokens) * s.blockTokens : kv
-}
-
 /** Per-replica arrays, grown together when replicas are added at runtime. */
 const REPLICA_ARRAYS = [
-  'rPool', 'rState', 'rCap', 'rOut', 'rKvCap', 'rKvUsed', 'rWeight', 'rSwrr', 'rEwma', 'rLevel', 'rLevelSince', 'rKvSince',
-  'rBornAt', 'rGoneAt', 'rBusyS', 'rSlow', 'rDispSum', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rRunBooked', 'rPaged', 'rBlockTokens', 'rRunBlocks', 'rPreHead', 'rPreN', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rPfHead', 'rPfN',
+  'rPool', 'rState', 'rCap', 'rOut', 'rWeight', 'rSwrr', 'rEwma', 'rLevel', 'rLevelSince',
+  'rBornAt', 'rGoneAt', 'rBusyS', 'rSlow', 'rDispSum', 'rPhase', 'rGen', 'rRunStart', 'rRunK', 'rRunBooked', 'rPreHead', 'rPreN', 'rB', 'rC', 'rStepsDone', 'rMinDone', 'rSeqOff', 'rPfHead', 'rPfN',
   'bNext', 'bPrev',
 ] as const
 
