@@ -225,8 +225,9 @@ describe.skipIf(k6 === undefined)('generated k6 scripts against the fake OpenAI 
     process.stderr.write(`calibration (test cost model): true factor 1.3, fitted ${slow.stepScale.toFixed(3)} (control run fitted ${control.stepScale.toFixed(3)}), ratio ${ratio.toFixed(3)}, RMS log error ${slow.before.toFixed(3)} -> ${slow.after.toFixed(3)}\n`)
     // Contention only makes a server slower: the slow server never fits below its true factor's reach.
     expect(slow.stepScale).toBeGreaterThan(1.2)
-    expect(ratio).toBeGreaterThan(1.2)
-    expect(ratio).toBeLessThan(1.4)
+    // 1.3 within 12 %: the contention a control run measures is not exactly the slow run's.
+    expect(ratio).toBeGreaterThan(1.15)
+    expect(ratio).toBeLessThan(1.45)
     expect(slow.before).toBeGreaterThan(0.15)
     expect(slow.after).toBeLessThan(slow.before / 3)
   })
