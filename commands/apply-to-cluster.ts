@@ -16,8 +16,8 @@ import {tryParseDuration} from '../src/util/duration.js'
 import {formatGateStatus} from '../src/k8s/gates.js'
 import {formatChange} from '../src/k8s/objects.js'
 import {requiredRole, requiredRoleYaml} from '../src/k8s/rbac.js'
-import {loadPlan} from '../src/plan/load.js'
-import type {PlanDocument} from '../src/plan/schema.js'
+import {type LoadedPlan, loadPlan} from '../src/plan/load.js'
+import {readPhaseWorkloadTasks} from '../src/plan/workload.js'
 
 export default class ApplyToCluster extends FleetcapCommand<typeof ApplyToCluster> {
   static override summary = 'Apply one phase of a capacity plan to a Kubernetes cluster, gated, with rollback.'
@@ -63,8 +63,8 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
     'load-test-header': Flags.string({description: 'request header "Name: value" (repeatable)', multiple: true, dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
     'load-test-duration': Flags.string({description: 'length of the load test (a duration)', default: '60s', helpGroup: 'LOAD TEST'}),
     'load-test-rate': Flags.string({description: 'requests per second (default: the phase\'s tasks per day / 86,400 × --load-test-peak-factor)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
-    'load-test-peak-factor': Flags.string({description: 'peak-to-mean ratio applied to the phase\'s daily load', default: '1', helpGroup: 'LOAD TEST'}),
-    'load-test-tokens': Flags.string({description: 'token mix, INPUT:OUTPUT pairs, comma-separated', default: '1024:256', helpGroup: 'LOAD TEST'}),
+    'load-test-peak-factor': Flags.string({description: 'peak-to-mean ratio applied to the daily load of a phase that records no verified workload (default 1)', helpGroup: 'LOAD TEST'}),
+    'load-test-tokens': Flags.string({description: 'token mix of a phase that records no verified workload, INPUT:OUTPUT pairs, comma-separated (default 1024:256)', helpGroup: 'LOAD TEST'}),
     'load-test-error-rate-max': Flags.string({description: 'largest share of failed requests, when the plan\'s slo sets no errorRateMax', default: '0.01', helpGroup: 'LOAD TEST'}),
     'load-test-out': Flags.string({description: 'directory for the k6 script and summary (default: <plan>/load-tests/<phase>)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
     k6: Flags.string({description: 'k6 binary (default: $FLEETCAP_K6, the fleetcap cache, PATH)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
@@ -106,7 +106,7 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
       gpuPendingGraceMs: flags['gpu-pending-grace'] * 1000,
       lockWaitMs: flags['lock-wait'] * 1000,
       signal: controller.signal,
-      afterGates: flags['load-test'] && changes && !flags.rollback ? this.loadTestCheck(plan.dir, plan.document.spec.slo) : undefined,
+      afterGates: flags['load-test'] && changes && !flags.rollback ? this.loadTestCheck(plan) : undefined,
       onProgress: (e: ProgressEvent) => {
         if (e.type === 'step') this.note(e.message)
         else if (e.type === 'object') this.note(`  ${e.ref.kind}/${e.ref.name}: ${e.action}`)
@@ -134,7 +134,9 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
   }
 
   /** The load gate: k6 at the phase's planned load (src/k6), thresholds from the plan's SLO. */
-  private loadTestCheck(planDir: string, slo: PlanDocument['spec']['slo']): PhaseCheck {
+  private loadTestCheck(plan: LoadedPlan): PhaseCheck {
+    const planDir = plan.dir
+    const slo = plan.document.spec.slo
     const f = this.flags
     if (!f['load-test-url']) throw new InputError({field: '--load-test-url'}, 'a load test needs the fleet\'s endpoint URL')
     if (!URL.canParse(f['load-test-url']) || !/^https?:$/.test(new URL(f['load-test-url']).protocol)) {
@@ -148,11 +150,18 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
       if (!(Number.isFinite(v) && v > 0)) throw new InputError({field: name}, `must be a positive number (got "${text}")`)
       return v
     }
-    const peak = positive('--load-test-peak-factor', f['load-test-peak-factor'])
+    // A plan that records the workload its phases were verified on is replayed as recorded.
+    const recorded = plan.document.spec.phases.some((p) => p.workload !== undefined)
+    for (const flag of ['load-test-peak-factor', 'load-test-tokens'] as const) {
+      if (recorded && f[flag] !== undefined) throw new InputError({field: `--${flag}`}, 'the plan records the workload its phases were verified on (calls per task, peak, token mix), and the load test replays it; drop the flag, or pass --load-test-rate for a constant rate')
+    }
+    // Read (and checked against plan.yaml's SHA-256) now, before anything in the cluster changes.
+    const recordedTasks = new Map(plan.document.spec.phases.flatMap((p) => (p.workload ? [[p.name, readPhaseWorkloadTasks(planDir, p.workload)] as const] : [])))
+    const peak = positive('--load-test-peak-factor', f['load-test-peak-factor'] ?? '1')
     // The plan's own error budget wins; the flag is the default for plans that set none.
     const errorRateMax = slo.errorRateMax ?? Number(f['load-test-error-rate-max'])
     if (!(errorRateMax >= 0 && errorRateMax <= 1)) throw new InputError({field: '--load-test-error-rate-max'}, `must be a share from 0 to 1 (got "${f['load-test-error-rate-max']}")`)
-    const tasks = f['load-test-tokens'].split(',').map((pair) => {
+    const tasks = (f['load-test-tokens'] ?? '1024:256').split(',').map((pair) => {
       const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(pair)
       if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InputError({field: '--load-test-tokens'}, `"${pair}" is not INPUT:OUTPUT with positive token counts`)
       return [[Number(m[1]), Number(m[2]), 0] as [number, number, number]]
@@ -164,18 +173,22 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
       name: 'load test',
       run: async (phase, signal) => {
         let ratePerS: number
-        if (fixedRate !== undefined) ratePerS = fixedRate
+        const verified = fixedRate === undefined ? phase.workload : undefined
+        if (verified) ratePerS = verified.tasksPerS
+        else if (fixedRate !== undefined) ratePerS = fixedRate
         else if ('tasksPerDay' in phase.trigger) ratePerS = (phase.trigger.tasksPerDay / 86_400) * peak
         else throw new InputError({field: '--load-test-rate'}, `phase ${phase.name} is triggered by a date, not a load: give --load-test-rate`)
         const model = f['load-test-model'] ?? phase.pools[0].model
         const dir = f['load-test-out'] ?? join(planDir, 'load-tests', phase.name)
-        this.note(`load test: ${ratePerS.toFixed(2)} requests/s for ${durationS} s against ${f['load-test-url']} (model ${model}); k6 script in ${dir}`)
+        if (verified) this.note(`load test: the workload phase ${phase.name} was verified on: ${verified.tasksPerS} tasks/s × ${verified.callsPerTask} calls = ${verified.callsPerS} calls/s, prompts ${verified.meanInputTokens}, outputs ${verified.meanOutputTokens} tokens (mean)`)
+        this.note(`load test: ${ratePerS.toFixed(2)} ${verified ? 'tasks' : 'requests'}/s for ${durationS} s against ${f['load-test-url']} (model ${model}); k6 script in ${dir}`)
         const r = await runPhaseLoadGate({
           dir,
           endpoint: {url: f['load-test-url']!, model, api: f['load-test-api'], stream: true, headers, requestTimeoutS: 60},
           ratePerS,
           durationS,
-          tasks,
+          tasks: verified ? recordedTasks.get(phase.name)! : tasks,
+          ...(verified ? {verified} : {}),
           slo: {e2eP95S: slo.p95S, e2eP99S: slo.p99S, ttftP95S: slo.ttftP95S, ttftP99S: slo.ttftP99S, tpotP95S: slo.tpotP95S, errorRateMax},
           k6Binary,
           signal,

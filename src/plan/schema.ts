@@ -35,6 +35,8 @@ export const PoolSchema = z
     minReplicas: z.int().nonnegative(),
     maxReplicas: z.int().positive(),
     expected: ExpectedSchema,
+    /** How the pool rolls out: replace-one needs no spare GPUs; surge-one needs surgeGpus free. */
+    rollout: z.strictObject({strategy: z.enum(['replace-one', 'surge-one']), surgeGpus: z.int().nonnegative()}).optional(),
   })
   .refine((p) => p.minReplicas <= p.maxReplicas, {message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas']})
 
