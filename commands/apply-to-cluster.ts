@@ -1,4 +1,3 @@
-import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline/promises'
 
@@ -8,7 +7,8 @@ import {FleetcapCommand} from '../src/cli/base-command.js'
 import {FleetcapError, InputError, UnknownNameError} from '../src/errors.js'
 import {KubeClient} from '../src/k8s/client.js'
 import {systemClock} from '../src/k8s/clock.js'
-import {type ApplyResult, Executor, GateFailedError, type PhaseCheck, type ProgressEvent} from '../src/k8s/executor.js'
+import {AllAppliedError, type ApplyResult, Executor, GateFailedError, type PhaseCheck, type ProgressEvent} from '../src/k8s/executor.js'
+import {holderIdentity} from '../src/k8s/lock.js'
 import {findK6} from '../src/k6/binary.js'
 import {parseHeaderFlags} from '../src/k6/flags.js'
 import {runPhaseLoadGate} from '../src/k6/index.js'
@@ -26,7 +26,9 @@ export default class ApplyToCluster extends FleetcapCommand<typeof ApplyToCluste
 
 With --load-test, k6 then runs at the phase's planned load (its trigger's tasks per day / 86,400 × --load-test-peak-factor, or --load-test-rate) against --load-test-url, with the plan's SLO (p95S, p99S, TTFT and TPOT objectives, errorRateMax, else --load-test-error-rate-max) as thresholds; a failed threshold, an unreachable endpoint or a k6 failure fails the phase like a gate, and it is rolled back. The k6 script and summary stay in --load-test-out (default <plan>/load-tests/<phase>/), and the measurement (summary file and SHA-256, latency, error rate, failed thresholds) is kept with the phase's apply record in the cluster. k6 is found as \`fleetcap k6 run\` finds it (docs/k6.md).
 
-Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a different plan in the namespace, or a refused change (no --yes); 4 cluster unreachable or credentials refused; 5 a gate or the load test failed, or the run was interrupted, and the phase was rolled back.`
+API errors after the first contact (connection refused or reset, HTTP 5xx, 429 with Retry-After) are retried with exponential backoff and jitter for up to --retry-for seconds, during apply, gates and rollback, so an API server restart is ridden out. A run that crashed leaves its Lease: a re-run on the same host takes it over at once when the holder's process is gone (elsewhere the lease expires in 15 s).
+
+Exit codes: 0 applied, or nothing to do (every phase already applied); 2 bad input (plan, flags, namespace name), a field conflict, a different plan in the namespace, or a refused change (no --yes); 4 cluster unreachable (past --retry-for), credentials or permissions refused, or the apply lock lost to another run (the phase is applied but not recorded: re-run); 5 a gate or the load test failed, or the run was interrupted, and the phase was rolled back, or an earlier run's rollback was interrupted (finish it with --rollback).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> out/plan --dry-run',
@@ -55,6 +57,7 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
     'print-rbac': Flags.boolean({description: 'print the least-privilege Role this plan needs in --namespace, and exit'}),
     timeout: Flags.integer({description: 'seconds to wait for the gates', default: 600, min: 1}),
     'gpu-pending-grace': Flags.integer({description: 'seconds a pod may stay Pending for lack of GPUs before the gate fails', default: 60, min: 0}),
+    'retry-for': Flags.integer({description: 'seconds of API errors in a row (connection refused/reset, 5xx, 429) to ride out with backoff before giving up', default: 60, min: 0}),
     'lock-wait': Flags.integer({description: 'seconds to wait when another apply holds the lock (0: fail at once)', default: 0, min: 0}),
     'load-test': Flags.boolean({description: 'after the gates, run k6 at the phase\'s planned load; failed thresholds fail the phase (rolled back)', helpGroup: 'LOAD TEST'}),
     'load-test-url': Flags.string({description: 'base URL of the fleet\'s OpenAI-compatible endpoint', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
@@ -70,7 +73,7 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
     k6: Flags.string({description: 'k6 binary (default: $FLEETCAP_K6, the fleetcap cache, PATH)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
   }
 
-  async run(): Promise<ApplyResult | {role: object}> {
+  async run(): Promise<ApplyResult | {role: object} | {nothingToDo: true; message: string}> {
     const {flags, args} = this
     const plan = loadPlan(args.plan)
     // A phase the plan does not have is the user's typo: say so before printing or contacting anything.
@@ -81,7 +84,12 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
       this.say(requiredRoleYaml(plan, namespace).trimEnd())
       return {role: requiredRole(plan, namespace)}
     }
-    const client = KubeClient.load({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace})
+    // A namespace the API server would refuse is the user's typo: say so before connecting.
+    if (flags.namespace !== undefined && !(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.namespace) && flags.namespace.length <= 63)) {
+      throw new InputError({field: '--namespace'}, `"${flags.namespace}" is not a namespace name (lowercase letters, digits and "-", at most 63, starting and ending with a letter or digit)`)
+    }
+    const client = KubeClient.load({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace, retry: {budgetMs: flags['retry-for'] * 1000}})
+    client.onRetry = (e) => this.note(`  API: ${e.what}: ${e.reason}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt}, ${Math.round(e.elapsedMs / 1000)} of ${Math.round(e.budgetMs / 1000)} s)`)
     const t = client.target
     const changes = !flags['dry-run'] && !flags.diff
     const verb = flags.rollback ? 'roll back the last phase of' : changes ? `apply ${flags.phase ? `phase ${flags.phase}` : 'the next phase'} of` : 'compare'
@@ -89,8 +97,11 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
     if (changes) await this.confirm(`${verb} plan ${plan.document.metadata.name} on cluster ${t.cluster} (context ${t.context}, namespace ${t.namespace})?`)
 
     const controller = new AbortController()
+    let current: Executor | undefined
     const onSignal = (sig: NodeJS.Signals): void => {
-      if (controller.signal.aborted) return this.note(`${sig}: already stopping, rolling back; please wait`)
+      if (controller.signal.aborted) {
+        return this.note(`${sig}: already stopping, rolling back; please wait${current?.rollingBack ? `. If this process is killed now, the namespace is left part-way through the rollback; finish it with: ${current.finishRollbackCommand()}` : ''}`)
+      }
       this.note(`${sig}: stopping; rolling back what this run changed`)
       controller.abort(new FleetcapError(`interrupted by ${sig}`))
     }
@@ -101,7 +112,7 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
       client,
       plan,
       clock: systemClock,
-      holder: `${hostname()}/pid-${process.pid}`,
+      holder: holderIdentity(),
       timeoutMs: flags.timeout * 1000,
       gpuPendingGraceMs: flags['gpu-pending-grace'] * 1000,
       lockWaitMs: flags['lock-wait'] * 1000,
@@ -117,6 +128,7 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
         }
       },
     })
+    current = executor
     try {
       const result = flags.rollback
         ? await executor.rollback()
@@ -125,6 +137,10 @@ Exit codes: 0 applied (or nothing to do); 2 bad input, a field conflict, a diffe
       return result
     } catch (error) {
       if (error instanceof GateFailedError) this.report(error.result, false)
+      if (error instanceof AllAppliedError) {
+        this.say(error.message)
+        return {nothingToDo: true, message: error.message}
+      }
       throw error
     } finally {
       process.off('SIGINT', onSignal)

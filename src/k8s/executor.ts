@@ -3,7 +3,7 @@ import {findPhase, type LoadedPhase, type LoadedPlan} from '../plan/load.js'
 import {ApiError, describe, type ClusterTarget, type KubeClient, type KubeObject, type ObjectRef, refOf, type RequestCounts} from './client.js'
 import type {Clock} from './clock.js'
 import {type GateResult, type GateStatus, type GateTarget, waitForGates} from './gates.js'
-import {ApplyLock} from './lock.js'
+import {ApplyLock, LockLostError} from './lock.js'
 import {diffFields, type FieldChange, intent} from './objects.js'
 import {type ExecutorState, type PhaseRecord, type SnapshotEntry, StateStore} from './state.js'
 
@@ -91,6 +91,13 @@ export interface ApplyResult {
 }
 
 /** A gate failed or the run was interrupted; what the phase changed was rolled back. */
+/** Nothing to do: every phase of the plan is applied (exit 0, as --help says). */
+export class AllAppliedError extends FleetcapError {
+  constructor(plan: string) {
+    super(`every phase of plan ${plan} is applied: nothing to do`, {exit: ExitCode.OK, hint: 'pass --phase NAME to re-apply one, or --rollback'})
+  }
+}
+
 export class GateFailedError extends FleetcapError {
   constructor(
     message: string,
@@ -133,6 +140,14 @@ export class Executor {
   private readonly started: number
   /** Set once this run starts changing objects; until then an interrupt needs no rollback. */
   private touched = false
+  /** True while a rollback restores objects (a second signal then gets the command that finishes it). */
+  rollingBack = false
+
+  /** The command that finishes an interrupted rollback of this plan in this namespace. */
+  finishRollbackCommand(): string {
+    const t = this.o.client.target
+    return `fleetcap apply-to-cluster ${this.o.plan.dir} --rollback --yes --context ${t.context} --namespace ${t.namespace}`
+  }
 
   constructor(private readonly o: ExecutorOptions) {
     this.state = new StateStore(o.client, o.client.target.namespace)
@@ -173,10 +188,15 @@ export class Executor {
       const state = await this.state.read(this.o.signal)
       const record = state?.pending ?? state?.applied.at(-1)
       if (!state || !record) throw new FleetcapError(`nothing to roll back: no phase of any plan was applied in namespace ${this.ns}`)
-      this.step(`rolling back phase ${record.phase}${state.pending ? ' (unfinished)' : ''}`)
+      this.step(`rolling back phase ${record.phase}${state.pending ? (state.pending.rollback ? ' (finishing an interrupted rollback)' : ' (unfinished)') : ''}`)
+      // Recorded as pending with its rollback first, so a kill now is finished by the same command.
+      state.pending = {...record, rollback: {startedAt: this.isoNow(), reason: '--rollback', holder: this.o.holder}}
+      if (state.applied.at(-1) === record) state.applied.pop()
+      await this.state.write(state)
+      this.rollingBack = true
       const objects = await this.restore(record)
-      if (state.pending) state.pending = undefined
-      else state.applied.pop()
+      this.rollingBack = false
+      state.pending = undefined
       await this.state.write(state)
       return this.result(record.phase, 'rollback', objects, true)
     } finally {
@@ -195,6 +215,13 @@ export class Executor {
     const state = await this.state.read(signal)
     this.checkPlan(state, request.forcePlan ?? false)
     const phase = this.resolvePhase(request.phase, state)
+    if (state?.pending?.rollback) {
+      const p = state.pending
+      throw new FleetcapError(
+        `phase ${p.phase} was being rolled back when that run stopped (rollback started ${p.rollback!.startedAt} by ${p.rollback!.holder}, after: ${p.rollback!.reason}); the namespace is part-way between phase ${p.phase} and the snapshot taken before it (${p.startedAt})`,
+        {exit: ExitCode.GATE_FAILED, hint: `finish the rollback first: ${this.finishRollbackCommand()}`},
+      )
+    }
     if (state?.pending && state.pending.phase !== phase.name) {
       throw new FleetcapError(`an apply of phase ${state.pending.phase} did not finish (started ${state.pending.startedAt} by ${state.pending.holder})`, {
         hint: `re-run with --phase ${state.pending.phase} to finish it, or --rollback to undo it`,
@@ -246,7 +273,7 @@ export class Executor {
     if (!gate.passed) {
       if (record) {
         this.step(`gate failed: ${gate.failure}; rolling back`)
-        await this.restoreAndForget(next, record)
+        await this.restoreAndForget(next, record, `gate failed: ${gate.failure}`)
       }
       const result = {...this.result(phase.name, 'apply', objects, Boolean(record)), gates}
       throw new GateFailedError(`phase ${phase.name}: ${gate.failure}${record ? '; rolled back' : ''}`, result)
@@ -263,7 +290,7 @@ export class Executor {
       if (!check.passed) {
         if (record) {
           this.step(`${name} failed: ${check.reason}; rolling back`)
-          await this.restoreAndForget(next, record)
+          await this.restoreAndForget(next, record, `${name} failed: ${check.reason}`)
         }
         const result = {...this.result(phase.name, 'apply', objects, Boolean(record)), gates, check}
         throw new GateFailedError(`phase ${phase.name}: ${name} failed: ${check.reason}${record ? '; rolled back' : ''}`, result)
@@ -276,9 +303,9 @@ export class Executor {
       else next.applied.push(done)
     }
     if (lock.wasLost) {
-      throw new FleetcapError(`the apply lock (Lease ${this.ns}/fleetcap-apply-lock) was taken by another run during this one; phase ${phase.name} is applied but not recorded`, {
-        hint: 'check what the other run did, then re-run this command to record the phase',
-      })
+      throw new LockLostError(`the apply lock (Lease ${this.ns}/fleetcap-apply-lock) was taken by another run during this one; phase ${phase.name} is applied but not recorded`,
+        'check what the other run did, then re-run this command to record the phase',
+      )
     }
     const digestChanged = state?.planDigest !== plan.digest
     next.pending = undefined
@@ -296,7 +323,7 @@ export class Executor {
       // The API server went away mid-apply: try once to restore; if it is still away, the pending
       // record (with the snapshot taken before anything changed) lets a re-run finish or undo it.
       try {
-        await this.restoreAndForget(state, record)
+        await this.restoreAndForget(state, record, error.message)
       } catch {
         return new UnreachableError(`${error.message}; phase ${phase} is partly applied and could not be rolled back`, {
           hint: `the cluster keeps the pre-apply snapshot; once it is reachable re-run the same command to finish phase ${phase}, or run with --rollback to undo it`,
@@ -306,14 +333,19 @@ export class Executor {
       return new UnreachableError(`${error.message}; the phase was rolled back`, {hint: 'check the cluster and re-run', cause: error})
     }
     this.step(interrupted ? 'interrupted: rolling back' : `failed: ${(error as Error).message}; rolling back`)
-    await this.restoreAndForget(state, record)
+    await this.restoreAndForget(state, record, interrupted ? 'interrupted' : (error as Error).message)
     if (interrupted) return new GateFailedError(`phase ${phase}: interrupted; rolled back to the state before the phase`, this.result(phase, 'apply', objects, true))
     if (error instanceof FleetcapError) return new FleetcapError(`${error.message}; rolled back`, {exit: error.exit, hint: error.hint, cause: error})
     return error
   }
 
-  private async restoreAndForget(state: ExecutorState, record: PhaseRecord): Promise<void> {
+  private async restoreAndForget(state: ExecutorState, record: PhaseRecord, reason = 'the phase failed'): Promise<void> {
+    // Recorded first: if this run is killed mid-rollback, the next one knows exactly where it stopped.
+    state.pending = {...record, rollback: {startedAt: this.isoNow(), reason, holder: this.o.holder}}
+    await this.state.write(state)
+    this.rollingBack = true
     await this.restore(record)
+    this.rollingBack = false
     state.pending = undefined
     await this.state.write(state)
   }
@@ -378,6 +410,7 @@ export class Executor {
       clock: this.o.clock,
       signal: this.o.signal,
       onWait: (holder, since) => this.step(`waiting for the apply lock held by ${holder} since ${since}`),
+      onTakeover: (holder) => this.step(`the apply lock's holder ${holder} is no longer running on this host: taking the lock over`),
     })
   }
 
@@ -400,7 +433,7 @@ export class Executor {
     if (state?.pending) return findPhase(plan, state.pending.phase)
     const applied = new Set(state?.planDigest === plan.digest ? state.applied.map((r) => r.phase) : [])
     const next = plan.phases.find((p) => !applied.has(p.name))
-    if (!next) throw new FleetcapError(`every phase of plan ${plan.document.metadata.name} is applied`, {hint: 'pass --phase NAME to re-apply one, or --rollback'})
+    if (!next) throw new AllAppliedError(plan.document.metadata.name)
     return next
   }
 

@@ -27,6 +27,8 @@ const PhaseRecordSchema = z.object({
   snapshot: z.array(SnapshotEntrySchema),
   /** What the check after the gates recorded (apply-to-cluster --load-test: the k6 measurement). */
   check: z.looseObject({name: z.string()}).optional(),
+  /** Set while the phase is being rolled back: a run killed then leaves it, and the next run says so. */
+  rollback: z.object({startedAt: z.string(), reason: z.string(), holder: z.string()}).optional(),
 })
 const StateSchema = z.object({
   version: z.literal(1),
