@@ -54,6 +54,7 @@ Exit codes: 0 applied, or nothing to do (every phase already applied); 2 bad inp
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (required when not run from a terminal)'}),
     force: Flags.boolean({description: 'apply although the namespace holds the history of a different plan'}),
     'force-conflicts': Flags.boolean({description: 'take over fields that other field managers own'}),
+    prune: Flags.boolean({description: 'after the gates pass, delete what fleetcap applied in this namespace that the phase no longer contains (its ApplySet: objects labelled applyset.kubernetes.io/part-of by fleetcap; nothing else is touched); --dry-run/--diff show it'}),
     'print-rbac': Flags.boolean({description: 'print the least-privilege Role this plan needs in --namespace, and exit'}),
     timeout: Flags.integer({description: 'seconds to wait for the gates', default: 600, min: 1}),
     'gpu-pending-grace': Flags.integer({description: 'seconds a pod may stay Pending for lack of GPUs before the gate fails', default: 60, min: 0}),
@@ -132,7 +133,7 @@ Exit codes: 0 applied, or nothing to do (every phase already applied); 2 bad inp
     try {
       const result = flags.rollback
         ? await executor.rollback()
-        : await executor.apply({phase: flags.phase, mode: flags.diff ? 'diff' : flags['dry-run'] ? 'dry-run' : 'apply', forceConflicts: flags['force-conflicts'], forcePlan: flags.force})
+        : await executor.apply({phase: flags.phase, mode: flags.diff ? 'diff' : flags['dry-run'] ? 'dry-run' : 'apply', forceConflicts: flags['force-conflicts'], forcePlan: flags.force, prune: flags.prune})
       this.report(result, flags.diff)
       return result
     } catch (error) {
@@ -219,7 +220,14 @@ Exit codes: 0 applied, or nothing to do (every phase already applied); 2 bad inp
     this.say(`Phase ${r.phase} of plan ${r.plan.name} (${r.plan.digest.slice(0, 19)}…), ${what}:`)
     for (const o of r.objects) {
       const hpa = o.replicasOwnedBy ? ` (spec.replicas left to ${o.replicasOwnedBy})` : ''
-      this.say(`  ${o.ref.kind}/${o.ref.name}: ${o.action}${o.changes.length > 0 && o.action !== 'create' ? `, ${o.changes.length} field(s)` : ''}${hpa}`)
+      if (o.action === 'orphan') {
+        this.say(`  ${o.ref.kind}/${o.ref.name}: not in phase ${r.phase}, left running (--prune deletes it)`)
+        continue
+      }
+      // After a failed apply the list is what the phase did and the rollback undid, not what remains.
+      const undone: Record<string, string> = {create: 'created, then deleted by the rollback', update: 'updated, then restored by the rollback', prune: 'pruned, then restored by the rollback'}
+      const action = r.mode === 'apply' && r.rolledBack ? (undone[o.action] ?? o.action) : o.action === 'prune' ? 'prune (delete: not in this phase)' : o.action
+      this.say(`  ${o.ref.kind}/${o.ref.name}: ${action}${o.changes.length > 0 && o.action !== 'create' ? `, ${o.changes.length} field(s)` : ''}${hpa}`)
       if (diff && o.action !== 'unchanged') for (const c of o.changes) this.say(`      ${formatChange(c)}`)
     }
     if (r.mode !== 'rollback' && r.changed === 0) this.say('  no changes')

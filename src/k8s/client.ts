@@ -413,7 +413,8 @@ function resolveKubeconfigPath(explicit: string | undefined): string {
 
 /**
  * Whether a failed call may be sent again, and why: a refused connection was never received (any
- * method); a reset, a timeout or a 500/502/504 may have been applied, so only idempotent methods
+ * method); so does a stream an HTTP/2 GOAWAY turned away; a reset, a timeout or a 500/502/504 may have
+ * been applied, so only idempotent methods
  * repeat; 429 and 503 say the server did not act on it, and may say when to come back.
  */
 export function retryable(error: unknown, method: string): {reason: string; afterMs?: number} | undefined {
@@ -425,6 +426,8 @@ export function retryable(error: unknown, method: string): {reason: string; afte
   }
   if (!(error instanceof UnreachableError)) return undefined
   if (/connection refused/.test(error.message)) return {reason: 'connection refused'}
+  // HTTP/2 GOAWAY: a server shutting down refuses the streams it did not take up; they never ran.
+  if (/GOAWAY/.test(error.message)) return {reason: 'server going away (GOAWAY)'}
   if (IDEMPOTENT.has(method) && /connection reset|other side closed|no answer within|socket|network/.test(error.message)) return {reason: /no answer/.test(error.message) ? 'timed out' : 'connection reset'}
   return undefined
 }

@@ -3,9 +3,10 @@ import {findPhase, type LoadedPhase, type LoadedPlan} from '../plan/load.js'
 import {ApiError, describe, type ClusterTarget, type KubeClient, type KubeObject, type ObjectRef, refOf, type RequestCounts} from './client.js'
 import type {Clock} from './clock.js'
 import {type GateResult, type GateStatus, type GateTarget, waitForGates} from './gates.js'
+import {APPLYSET_PART_OF, applySetId, PRUNABLE} from './applyset.js'
 import {ApplyLock, LockLostError} from './lock.js'
 import {diffFields, type FieldChange, intent} from './objects.js'
-import {type ExecutorState, type PhaseRecord, type SnapshotEntry, StateStore} from './state.js'
+import {type ExecutorState, type PhaseRecord, type SnapshotEntry, STATE_CONFIGMAP, StateStore} from './state.js'
 
 export const FIELD_MANAGER = 'fleetcap'
 /** Co-owns spec.replicas while fleetcap hands it over to an HPA, so dropping it from our apply does not reset it. */
@@ -57,6 +58,8 @@ export interface ApplyRequest {
   forceConflicts?: boolean
   /** Apply although the cluster's history is of a different plan digest. */
   forcePlan?: boolean
+  /** Delete what fleetcap applied here that the phase no longer contains (its ApplySet), after the gates pass. */
+  prune?: boolean
 }
 
 export type ProgressEvent =
@@ -64,7 +67,8 @@ export type ProgressEvent =
   | {type: 'object'; ref: ObjectRef; action: ObjectAction}
   | {type: 'gate'; status: GateStatus}
 
-export type ObjectAction = 'create' | 'update' | 'unchanged' | 'delete' | 'restore'
+/** prune: deleted because the phase no longer contains it (--prune); orphan: the same, kept (no --prune). */
+export type ObjectAction = 'create' | 'update' | 'unchanged' | 'delete' | 'restore' | 'prune' | 'orphan'
 
 export interface ObjectResult {
   ref: ObjectRef
@@ -165,9 +169,10 @@ export class Executor {
       const state = await this.state.read(this.o.signal)
       const phase = this.resolvePhase(request.phase, state)
       const prepared = await this.prepare(phase)
-      const objects = await this.preflight(prepared, request.forceConflicts ?? false)
+      const objects = await this.preflight(prepared, request.forceConflicts ?? false, await this.orphans(prepared), request.prune ?? false)
       return this.result(phase.name, request.mode, objects, false)
     }
+    await this.ensureNamespace()
     const lock = await this.lock().catch((error: unknown) => {
       throw this.interruptedBeforeChanges(error)
     })
@@ -178,6 +183,18 @@ export class Executor {
     } finally {
       await lock.release().catch(() => undefined)
     }
+  }
+
+  /**
+   * A plan that creates its namespace (manifests.createNamespace) needs it before the Lease and the
+   * state, which live in it: create just that Namespace first (server-side apply, idempotent).
+   */
+  private async ensureNamespace(): Promise<void> {
+    const ns = this.o.plan.phases.flatMap((p) => p.objects.map((o) => o.object)).find((o) => o.kind === 'Namespace' && o.metadata.name === this.ns)
+    if (!ns) return
+    if (await this.o.client.get({apiVersion: 'v1', kind: 'Namespace', name: this.ns}, this.o.signal)) return
+    this.step(`creating Namespace ${this.ns} (the plan asks for it) before taking the apply lock in it`)
+    await this.o.client.apply(structuredClone(ns) as KubeObject, {manager: FIELD_MANAGER, signal: this.o.signal})
   }
 
   /** Undo the last applied phase (or an unfinished one) from its snapshot. */
@@ -229,15 +246,17 @@ export class Executor {
     }
     const prepared = await this.prepare(phase)
     // Dry-run everything first: a conflict or an invalid object stops us before anything changes.
-    const objects = await this.preflight(prepared, request.forceConflicts ?? false)
-    const changed = objects.some((r) => r.action !== 'unchanged')
+    const orphans = await this.orphans(prepared)
+    const pruned = request.prune ? orphans : []
+    const objects = await this.preflight(prepared, request.forceConflicts ?? false, orphans, request.prune ?? false)
+    const changed = objects.some((r) => r.action !== 'unchanged' && r.action !== 'orphan')
     const last = state?.applied.at(-1)
     const reapply = !state?.pending && last?.phase === phase.name
 
     let record: PhaseRecord | undefined = state?.pending
     if (record) this.step(`resuming the unfinished apply of ${phase.name} (snapshot from ${record.startedAt})`)
     else if (changed || !reapply) {
-      record = {phase: phase.name, planDigest: plan.digest, startedAt: this.isoNow(), holder: this.o.holder, snapshot: await this.snapshot(prepared)}
+      record = {phase: phase.name, planDigest: plan.digest, startedAt: this.isoNow(), holder: this.o.holder, snapshot: await this.snapshot([...prepared, ...pruned.map((o) => ({object: o, source: 'pruned'}))])}
     }
     const next: ExecutorState = state ?? {version: 1, plan: plan.document.metadata.name, planDigest: plan.digest, applied: []}
     if (record && changed) {
@@ -297,6 +316,18 @@ export class Executor {
       }
       this.step(`${name} passed: ${check.reason}`)
     }
+    if (pruned.length > 0) {
+      // After the gates: the new pools serve before the old ones go. The snapshot holds them, so a
+      // rollback (now or with --rollback later) puts them back.
+      try {
+        for (const o of pruned) {
+          await this.o.client.delete(refOf(o))
+          this.o.onProgress?.({type: 'object', ref: refOf(o), action: 'prune'})
+        }
+      } catch (error) {
+        throw await this.failed(error, next, record, phase.name, objects)
+      }
+    }
     if (record) {
       const done: PhaseRecord = {...record, appliedAt: this.isoNow(), planDigest: plan.digest, ...(check?.record ? {check: {name: check.name, ...check.record}} : {})}
       if (reapply && last) next.applied[next.applied.length - 1] = {...done, snapshot: last.snapshot, startedAt: last.startedAt}
@@ -343,6 +374,7 @@ export class Executor {
     // Recorded first: if this run is killed mid-rollback, the next one knows exactly where it stopped.
     state.pending = {...record, rollback: {startedAt: this.isoNow(), reason, holder: this.o.holder}}
     await this.state.write(state)
+    this.step(`rollback recorded in ConfigMap ${STATE_CONFIGMAP}; restoring ${record.snapshot.length} object(s)`)
     this.rollingBack = true
     await this.restore(record)
     this.rollingBack = false
@@ -356,7 +388,10 @@ export class Executor {
     const results: ObjectResult[] = []
     const entries = [...record.snapshot].sort((a, b) => rank(b.ref.kind) - rank(a.ref.kind))
     for (const entry of entries) {
-      if (entry.before === null) {
+      if (entry.before === null && entry.ref.kind === 'Namespace') {
+        // Deleting a namespace would take fleetcap's own state and lock with it, and anyone's objects.
+        results.push({ref: entry.ref, action: 'unchanged', changes: []})
+      } else if (entry.before === null) {
         const gone = await client.delete(entry.ref)
         results.push({ref: entry.ref, action: gone ? 'delete' : 'unchanged', changes: []})
       } else {
@@ -449,6 +484,8 @@ export class Executor {
           })
         }
         copy.metadata.namespace = this.ns
+        // ApplySet membership: what --prune may delete later is exactly what fleetcap applied here.
+        copy.metadata.labels = {...copy.metadata.labels, [APPLYSET_PART_OF]: applySetId(STATE_CONFIGMAP, this.ns)}
       }
       prepared.push({object: copy, source})
     }
@@ -473,8 +510,31 @@ export class Executor {
   }
 
   /** Server-side dry run of every object; what would change against the live objects. */
-  private async preflight(prepared: Prepared[], force: boolean): Promise<ObjectResult[]> {
+  /**
+   * Objects of this namespace's ApplySet (labelled part-of by an earlier apply) that the phase no
+   * longer contains: pruned with --prune, else reported as left running. Unlabelled objects, and
+   * kinds the cluster does not serve, are never touched.
+   */
+  private async orphans(prepared: Prepared[]): Promise<KubeObject[]> {
+    const wanted = new Set(prepared.map((p) => `${p.object.kind}/${p.object.metadata.name}`))
+    const out: KubeObject[] = []
+    for (const k of PRUNABLE) {
+      let list: {items: KubeObject[]}
+      try {
+        list = await this.o.client.list(k.apiVersion, k.kind, this.ns, {labelSelector: `${APPLYSET_PART_OF}=${applySetId(STATE_CONFIGMAP, this.ns)}`}, this.o.signal)
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) continue
+        if (error instanceof InputError && /does not serve|serves no kind/.test(error.message)) continue
+        throw error
+      }
+      for (const o of list.items) if (!wanted.has(`${k.kind}/${o.metadata.name}`)) out.push({...o, apiVersion: k.apiVersion, kind: k.kind})
+    }
+    return out
+  }
+
+  private async preflight(prepared: Prepared[], force: boolean, orphans: KubeObject[] = [], prune = false): Promise<ObjectResult[]> {
     const results: ObjectResult[] = []
+    for (const o of orphans) results.push({ref: refOf(o), action: prune ? 'prune' : 'orphan', changes: []})
     for (const p of prepared) {
       const ref = refOf(p.object)
       const live = await this.o.client.get(ref, this.o.signal)
@@ -559,7 +619,7 @@ export class Executor {
       phase,
       mode,
       objects,
-      changed: objects.filter((o) => o.action !== 'unchanged').length,
+      changed: objects.filter((o) => o.action !== 'unchanged' && o.action !== 'orphan').length,
       rolledBack,
       requests: structuredClone(this.o.client.counts),
       elapsedMs: this.o.clock.now() - this.started,

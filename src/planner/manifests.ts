@@ -264,3 +264,19 @@ export function phaseWorkloadRecord(
   recorded.set(p, r)
   return r
 }
+
+/**
+ * PLAN.md lines naming the pools a phase no longer has (a GPU type change replaces a pool): they keep
+ * running, and billing, unless `apply-to-cluster --prune` deletes them once the phase's gates pass.
+ */
+export function droppedPoolsNote(phases: ReadonlyArray<{name: string; pools: readonly string[]}>): string[] {
+  const out: string[] = []
+  for (let k = 1; k < phases.length; k++) {
+    const now = new Set(phases[k].pools.map((p) => p.split(' ')[0]))
+    const gone = phases[k - 1].pools.filter((p) => !now.has(p.split(' ')[0]))
+    if (gone.length > 0) {
+      out.push(`${phases[k].name} no longer contains ${gone.join(', ')}: \`fleetcap apply-to-cluster PLAN --phase ${phases[k].name} --prune\` deletes ${gone.length === 1 ? 'it' : 'them'} after the phase's gates pass (\`--dry-run --prune\` shows what goes); without --prune ${gone.length === 1 ? 'it keeps' : 'they keep'} running and billing.`)
+    }
+  }
+  return out
+}

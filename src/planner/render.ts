@@ -11,7 +11,7 @@ import {PLAN_API_VERSION, PLAN_KIND, type PlanDocument} from '../plan/schema.js'
 import {writeOutputDir} from '../util/atomic-write.js'
 import {describePolicy} from './availability.js'
 import {type Candidate, fmt} from './candidates.js'
-import {namespaceObject, phaseWorkloadRecord, poolObjects, rolloutBudget, rolloutNote} from './manifests.js'
+import {droppedPoolsNote, namespaceObject, phaseWorkloadRecord, poolObjects, rolloutBudget, rolloutNote} from './manifests.js'
 import type {PhaseWorkload} from '../plan/workload.js'
 import type {PhasePlan, PlanResult} from './plan.js'
 import {type AvailabilityVerdict, type Evaluated, p95Of} from './search.js'
@@ -302,6 +302,9 @@ export function renderPlanMd(result: PlanResult): string {
     )
   }
   L.push('')
+  // Pools a phase drops (e.g. a GPU type change) keep running unless the apply prunes them.
+  const dropped = droppedPoolsNote(result.phases.map((p) => ({name: p.name, pools: (p.pools ?? []).map((pp) => `${pp.pool.name} (${pp.pool.profile.gpu})`)})))
+  if (dropped.length > 0) L.push(...dropped, '')
   L.push('## The seeds\' fleets beside fleetcap\'s', '')
   const withBaselines = result.phases.filter((p) => p.search.baselines.length > 0)
   if (withBaselines.length === 0) L.push('No baseline fleets were given (`baselines:` in the request, or `--baseline PHASE=SCENARIO.yaml`).', '')

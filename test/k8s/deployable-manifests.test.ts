@@ -3,6 +3,7 @@ import {describe, expect, it} from 'vitest'
 
 import {loadCatalog} from '../../src/fleet/profiles/index.js'
 import {makePlan} from '../../src/planner/plan.js'
+import {droppedPoolsNote} from '../../src/planner/manifests.js'
 import {planDocument, planFiles} from '../../src/planner/render.js'
 import {parsePlanSpec, resolveRequest} from '../../src/planner/spec.js'
 import {ROOT} from '../helpers/cli.js'
@@ -65,5 +66,16 @@ describe('deployable manifests', () => {
   it('refuses an engine argument with a line break and a createNamespace without a namespace, naming the field', () => {
     expect(() => parsePlanSpec("phases: [{tasksPerDay: 5}]\nmanifests: {engineArgs: [\"--x\\n--y\"]}\n")).toThrow(/manifests\.engineArgs/)
     expect(() => parsePlanSpec('phases: [{tasksPerDay: 5}]\nmanifests: {createNamespace: true}\n')).toThrow(/createNamespace/)
+  })
+
+  it('PLAN.md names the pools a phase drops and the --prune that removes them', () => {
+    const lines = droppedPoolsNote([
+      {name: 'phase-1', pools: ['a100-tp4 (A100-80GB)']},
+      {name: 'phase-2', pools: ['h100-tp2 (H100-SXM)']},
+      {name: 'phase-3', pools: ['h100-tp2 (H100-SXM)', 'l4 (L4)']},
+    ])
+    expect(lines).toEqual([
+      'phase-2 no longer contains a100-tp4 (A100-80GB): `fleetcap apply-to-cluster PLAN --phase phase-2 --prune` deletes it after the phase\'s gates pass (`--dry-run --prune` shows what goes); without --prune it keeps running and billing.',
+    ])
   })
 })

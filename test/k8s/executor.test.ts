@@ -221,6 +221,8 @@ describe('apply-to-cluster against a real control plane', () => {
 
   it('API server restarted mid-apply: a clear error, then a safe re-run finishes the phase', async () => {
     const client = await cp.namespace('restart')
+    // An outage longer than the retry budget (drills.test.ts rides out a short one).
+    client.retry = {...client.retry, budgetMs: 1_000}
     const before = await namespaceState(client)
     let stopped = false
     const onProgress = (e: ProgressEvent): void => {
