@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -79,4 +79,14 @@ describe.runIf(requireK6)('a plan phase replayed by k6 (real k6, fake server)', 
     // Every call the server answered is one k6 counted.
     expect(server.stats.completed).toBe(calls)
   }, 240_000)
+
+  it('apply-to-cluster --load-test replays the recorded workload: a token mix or peak factor that would override it is refused before anything changes', () => {
+    const kubeconfig = join(planDir, '..', 'kubeconfig')
+    writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n')
+    for (const flag of ['--load-test-tokens', '--load-test-peak-factor']) {
+      const r = runCli(['apply-to-cluster', planDir, '--kubeconfig', kubeconfig, '--yes', '--load-test', '--load-test-url', server.url, flag, flag.endsWith('tokens') ? '1024:256' : '1.6'])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain(`${flag}: the plan records the workload its phases were verified on`)
+    }
+  })
 })

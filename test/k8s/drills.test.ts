@@ -234,4 +234,22 @@ describe('apply drills on a real control plane', () => {
     expect(await client.get({apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'prune', name: 'a100-pool'})).not.toBeNull()
     expect(await client.get({apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'prune', name: 'h100-pool'})).toBeNull()
   }, 180_000)
+
+  it('a plan that creates its namespace: the Namespace is made before the lock, and a rollback never deletes it', async () => {
+    const {mkdtempSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const dir = join(mkdtempSync(join(tmpdir(), 'fleetcap-drill-')), 'nsplan')
+    const ns: ManifestObject = {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'made-by-plan', labels: {'app.kubernetes.io/managed-by': 'fleetcap'}}}
+    const e = {p50S: 1, p95S: 2, p99S: 3, utilization: 0.5, costPerDayUsd: 1}
+    const pool = (await import('../../src/k8s/manifests.js')).poolManifests({pool: 'p', gpuProduct: A100, gpusPerReplica: 1, image: 'registry.k8s.io/pause:3.10', minReplicas: 1, maxReplicas: 1, autoscale: false})
+    await writePlanDir(dir, {apiVersion: 'fleetcap.dev/v1', kind: 'CapacityPlan', metadata: {name: 'nsplan', createdFrom: `sha256:${'ef'.repeat(32)}`}, spec: {slo: {p95S: 5}, phases: [{name: 'phase-1', trigger: {tasksPerDay: 10}, pools: [{name: 'p', gpu: A100, model: 'm', tensorParallel: 1, minReplicas: 1, maxReplicas: 1, expected: e}], manifests: 'manifests/phase-1/'}]}}, {'phase-1': [ns, ...pool]})
+    const client = cp.client('made-by-plan')
+    const steps: string[] = []
+    const r = await executor(client, loadPlan(dir), {timeoutMs: 120_000, onProgress: (ev) => ev.type === 'step' && steps.push(ev.message)}).apply({mode: 'apply'})
+    expect(steps[0]).toBe('creating Namespace made-by-plan (the plan asks for it) before taking the apply lock in it')
+    expect(r.gates?.passed).toBe(true)
+    await executor(client, loadPlan(dir)).rollback()
+    expect(await client.get({apiVersion: 'v1', kind: 'Namespace', name: 'made-by-plan'})).not.toBeNull()
+    expect(await client.get({apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'made-by-plan', name: 'p'})).toBeNull()
+  }, 180_000)
 })
