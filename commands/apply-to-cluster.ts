@@ -24,7 +24,7 @@ export default class ApplyToCluster extends FleetcapCommand<typeof ApplyToCluste
 
   static override description = `Applies the manifests of one phase (default: the next one) with server-side apply (field manager "fleetcap"), then waits for the gates: Deployments rolled out, pods Ready, HPAs accepted, no pod Pending for lack of GPUs. A failed gate or an interrupt (Ctrl-C, SIGTERM) restores the objects as they were before the phase. History, the plan digest and the pre-apply snapshots are kept in the cluster (ConfigMap fleetcap-state), and a Lease (fleetcap-apply-lock) stops two applies at once. Objects an HPA scales never get spec.replicas from fleetcap.
 
-With --load-test, k6 then runs at the phase's planned load (its trigger's tasks per day / 86,400 × --load-test-peak-factor, or --load-test-rate) against --load-test-url, with the plan's SLO (p95S, p99S, TTFT and TPOT objectives, errorRateMax, else --load-test-error-rate-max) as thresholds; a failed threshold, an unreachable endpoint or a k6 failure fails the phase like a gate, and it is rolled back. The k6 script and summary stay in --load-test-out (default <plan>/load-tests/<phase>/), and the measurement (summary file and SHA-256, latency, error rate, failed thresholds) is kept with the phase's apply record in the cluster. k6 is found as \`fleetcap k6 run\` finds it (docs/k6.md).
+With --load-test, k6 then replays the workload the phase was verified on (plan.yaml's spec.phases[].workload and workload/<phase>.json: the peak shape, calls per task with think times, the token mix; a plan without one gets its trigger's tasks per day / 86,400 × --load-test-peak-factor requests of --load-test-tokens; --load-test-rate sets a constant rate) against --load-test-url, with the plan's SLO (p95S, p99S, TTFT and TPOT objectives, errorRateMax, else --load-test-error-rate-max) as thresholds; a failed threshold, an unreachable endpoint or a k6 failure fails the phase like a gate, and it is rolled back. The k6 script and summary stay in --load-test-out (default <plan>/load-tests/<phase>/), and the measurement (summary file and SHA-256, latency, error rate, failed thresholds) is kept with the phase's apply record in the cluster. k6 is found as \`fleetcap k6 run\` finds it (docs/k6.md).
 
 API errors after the first contact (connection refused or reset, HTTP 5xx, 429 with Retry-After) are retried with exponential backoff and jitter for up to --retry-for seconds, during apply, gates and rollback, so an API server restart is ridden out. A run that crashed leaves its Lease: a re-run on the same host takes it over at once when the holder's process is gone (elsewhere the lease expires in 15 s).
 
@@ -36,7 +36,8 @@ Exit codes: 0 applied, or nothing to do (every phase already applied); 2 bad inp
     '<%= config.bin %> <%= command.id %> out/plan --context prod --namespace llm --yes',
     '<%= config.bin %> <%= command.id %> out/plan --rollback --yes',
     '<%= config.bin %> <%= command.id %> out/plan --print-rbac --namespace llm',
-    '<%= config.bin %> <%= command.id %> out/plan --yes --load-test --load-test-url http://llm.example:8000 --load-test-peak-factor 3 --load-test-tokens 1024:256,4096:512',
+    '<%= config.bin %> <%= command.id %> out/plan --yes --load-test --load-test-url http://llm.example:8000 --load-test-duration 2m',
+    '<%= config.bin %> <%= command.id %> out/plan --phase phase-2 --dry-run --prune',
   ]
 
   static override args = {
