@@ -90,3 +90,21 @@ describe.runIf(requireK6)('a plan phase replayed by k6 (real k6, fake server)', 
     }
   })
 })
+
+describe('the load of a recorded workload (no k6 needed)', () => {
+  it('apply-to-cluster\'s load gate writes the recorded shape at the verified task rate, with the recorded tasks', async () => {
+    const {exportPhaseLoadTest} = await import('../../src/k6/index.js')
+    const shape = {bucketS: 60, tasksPerS: [1, 2, 3, 2, 1, 3]}
+    const verified = {shape, tasksPerS: 2, callsPerS: 8}
+    const tasks: Array<Array<[number, number, number]>> = [[[100, 10, 0], [200, 20, 1.5]], [[50, 5, 0]]]
+    const dir = join(mkdtempSync(join(tmpdir(), 'fleetcap-verified-')), 'load')
+    await exportPhaseLoadTest({dir, endpoint: {url: 'http://127.0.0.1:9', model: 'm', api: 'chat', stream: false, headers: {}, requestTimeoutS: 10}, ratePerS: 2, durationS: 30, tasks, slo: {}, verified})
+    const meta = JSON.parse(readFileSync(join(dir, 'load-meta.json'), 'utf8')) as {executor: string; expectedIterations: number; stages: unknown[]; origin: Record<string, number>}
+    expect(meta.executor).toBe('ramping-arrival-rate')
+    // Six buckets merged into three 10 s stages (1.5, 2.5, 2 tasks/s): the window's mean, 2 tasks/s.
+    expect(meta.stages).toHaveLength(3)
+    expect(meta.expectedIterations).toBeCloseTo(60, 6)
+    expect(meta.origin.plannedCallsPerS).toBe(8)
+    expect(JSON.parse(readFileSync(join(dir, 'requests.json'), 'utf8')).tasks).toEqual(tasks)
+  })
+})
