@@ -1,10 +1,13 @@
+import {dirname} from 'node:path'
+
 import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
 import {InputError, UnknownNameError} from '../../src/errors.js'
 import {writeK6Export} from '../../src/k6/export.js'
 import {parseHeaderFlags} from '../../src/k6/flags.js'
-import {type CallShape, constantLoad, type LoadProfile, loadFromTasks, peakRatePerS} from '../../src/k6/load.js'
+import {type CallShape, constantLoad, type LoadProfile, loadFromTasks, peakRatePerS, verifiedLoad} from '../../src/k6/load.js'
+import {readPhaseWorkloadTasks} from '../../src/plan/workload.js'
 import {type K6ExportMeta, type LoadSlo, renderK6Script} from '../../src/k6/script.js'
 import {readPlanPhases, readSloFile} from '../../src/k6/slo.js'
 import {LIMITS} from '../../src/limits.js'
@@ -38,7 +41,7 @@ export default class K6Export extends FleetcapCommand<typeof K6Export> {
 
   static override description = `Writes a k6 script (load.js, an ES module type-checked against the k6 package's types), its data file (requests.json: the token mix) and load-meta.json into --out.
 
-From --trace: one ramping-arrival-rate stage per --bucket of the trace, at the trace's arrival rate times --rate-scale, played --speedup times faster, cut at --duration (test time). With --rate: a constant-arrival-rate scenario at that rate for --duration, with the token mix of --trace or --tokens. With --plan and --phase: the same at the phase's planned load (its trigger's tasks per day / 86,400, times --peak-factor), with the plan's SLOs as thresholds.
+From --trace: one ramping-arrival-rate stage per --bucket of the trace, at the trace's arrival rate times --rate-scale, played --speedup times faster, cut at --duration (test time). With --rate: a constant-arrival-rate scenario at that rate for --duration, with the token mix of --trace or --tokens. With --plan and --phase: the workload the phase was verified on, as plan.yaml records it (spec.phases[].workload and workload/<phase>.json): the peak window's arrival shape at the sized load (compressed in time into --duration, rates kept), each iteration one recorded task with its calls chained by their think times and their prompt and output lengths; the plan's SLOs as thresholds. A plan written before fleetcap recorded workloads gets its trigger's tasks per day / 86,400 × --peak-factor single requests of --tokens or --trace, with a warning.
 
 Each request asks for the trace's output length (max_tokens, with ignore_eos for vLLM) and carries a prompt of the trace's input length, built as words: a unique first word, then " the" repeated (one token each in Llama, Mistral, Qwen and GPT vocabularies, so a real server counts about the trace's tokens plus two or three; the fake server counts exactly). Streaming (the default) records TTFT (time to the first byte of the stream) and time per output token as the k6 Trends ttft and tpot.
 
@@ -49,7 +52,7 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
   static override examples = [
     '<%= config.bin %> k6 export --trace data/traces/AzureLLMInferenceTrace_conv.csv --url http://127.0.0.1:8000 --model llama-3.1-8b --speedup 60 --duration 1m --e2e-p95 20s --out out/azure-load',
     '<%= config.bin %> k6 export --rate 120 --duration 5m --trace data/traces/AzureLLMInferenceTrace_conv.csv --slo-from scenarios/seed-phase2-5000-per-day.yaml --url http://vllm:8000 --model llama-3.1-70b --out out/peak',
-    '<%= config.bin %> k6 export --plan out/plan/plan.yaml --phase phase-2 --peak-factor 3 --duration 5m --trace data/traces/AzureLLMInferenceTrace_conv.csv --url http://vllm:8000 --model llama-3.1-8b --out out/phase-2-load',
+    '<%= config.bin %> k6 export --plan out/plan/plan.yaml --phase phase-2 --duration 5m --url http://vllm:8000 --model llama-3.1-8b --out out/phase-2-load',
     '<%= config.bin %> k6 export --rate 10 --duration 30s --tokens 512:128,2048:256 --url http://127.0.0.1:8000 --model m --api completions --out out/smoke',
   ]
 
@@ -73,7 +76,7 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
     rate: Flags.string({description: 'Constant arrival rate in requests per second (a plan phase\'s peak) instead of the trace\'s shape.', exclusive: ['plan']}),
     plan: Flags.string({description: 'Plan YAML: a constant rate at --phase\'s planned load (tasks per day / 86,400 × --peak-factor), thresholds from its slo.', dependsOn: ['phase']}),
     phase: Flags.string({description: 'Phase of --plan to test.', dependsOn: ['plan']}),
-    'peak-factor': Flags.string({description: 'Peak-to-mean ratio applied to a plan phase\'s daily load.', default: '1'}),
+    'peak-factor': Flags.string({description: 'Peak-to-mean ratio applied to the daily load of a plan phase that records no verified workload (default 1).'}),
     tokens: Flags.string({description: 'Token mix for --rate without --trace: INPUT:OUTPUT pairs, comma-separated.'}),
     'slo-from': Flags.string({description: 'Take thresholds from the slo block of this scenario or plan YAML.'}),
     'e2e-p95': Flags.string({description: 'Threshold: request latency p95 below this (a duration).'}),
@@ -97,7 +100,7 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
       return v
     }
     const durationS = durationFlag('--duration', f.duration)
-    let load: LoadProfile
+    let load: LoadProfile | undefined
     let planSlo: LoadSlo = {}
     let rateText = f.rate
     if (f.plan !== undefined) {
@@ -105,10 +108,23 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
       const phase = phases.find((p) => p.name === f.phase)
       if (!phase) throw new UnknownNameError('phase', f.phase!, phases.map((p) => p.name), {file: f.plan})
       if (!Number.isFinite(phase.tasksPerDay)) throw new InputError({file: f.plan, field: `phase ${phase.name}`}, 'is triggered by a date, not a load: give --rate')
-      rateText = String((phase.tasksPerDay / 86_400) * number('--peak-factor', f['peak-factor']))
       planSlo = await readSloFile(f.plan)
+      if (phase.workload !== undefined) {
+        // The plan records the workload the phase was verified on: replay exactly that.
+        if (f['peak-factor'] !== undefined) throw new InputError({field: '--peak-factor'}, `phase ${phase.name} records the peak it was verified at (${phase.workload.callsPerS} calls/s); --peak-factor applies only to plans without a recorded workload`)
+        if (f.tokens !== undefined || f.trace !== undefined) throw new InputError({field: f.tokens === undefined ? '--trace' : '--tokens'}, `phase ${phase.name} records the token mix it was verified on; drop ${f.tokens === undefined ? '--trace' : '--tokens'} (or use --rate without --plan)`)
+        if (durationS === undefined) throw new InputError({field: '--duration'}, 'a plan phase\'s load test needs a test length (--duration)')
+        const tasks = readPhaseWorkloadTasks(dirname(f.plan), phase.workload)
+        load = verifiedLoad(phase.workload, tasks, durationS, {plan: f.plan, phase: phase.name})
+        rateText = undefined
+      } else {
+        this.note(`${f.plan}: phase ${phase.name} records no verified workload (a plan written before fleetcap recorded one): sending tasks/day ÷ 86,400 × --peak-factor single requests of --tokens/--trace; re-run \`fleetcap plan\` to replay the planned calls per task, peak and token mix`)
+        rateText = String((phase.tasksPerDay / 86_400) * number('--peak-factor', f['peak-factor'] ?? '1'))
+      }
     }
-    if (rateText !== undefined) {
+    if (load !== undefined) {
+      // The plan's verified workload (above).
+    } else if (rateText !== undefined) {
       const rate = number('--rate', rateText)
       if (durationS === undefined) throw new InputError({field: '--duration'}, 'a constant rate needs a test length (--duration)')
       let mix: CallShape[][]
@@ -124,7 +140,7 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
     // However the rate came (--rate, a plan phase, a trace sped up or scaled), a load no fleet could be
     // sent is a typo: k6 would plan ~rate × duration iterations.
     if (peakRatePerS(load) > LIMITS.ratePerS) {
-      const field = rateText !== undefined ? '--rate' : '--speedup/--rate-scale'
+      const field = f.plan !== undefined ? '--plan' : rateText !== undefined ? '--rate' : '--speedup/--rate-scale'
       throw new InputError({field}, `a peak of more than ${LIMITS.ratePerS.toLocaleString('en-US')} requests per second (got ${peakRatePerS(load).toPrecision(3)})`)
     }
     const slo: LoadSlo = f['slo-from'] ? await readSloFile(f['slo-from']) : planSlo

@@ -6,14 +6,14 @@ import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 
 import {writeK6Export} from './export.js'
-import {type CallShape, constantLoad} from './load.js'
+import {type CallShape, constantLoad, verifiedLoad, type VerifiedWorkload} from './load.js'
 import {runLoadGate} from './run.js'
 import {type EndpointOptions, type LoadSlo, renderK6Script} from './script.js'
 
 export {cachedK6Path, findK6, k6InstallCommand, K6_VERSION} from './binary.js'
 export {readK6ExportLoad, writeK6Export} from './export.js'
-export {constantLoad, expectedIterations, loadFromTasks, peakRatePerS, totalDurationS} from './load.js'
-export type {CallShape, LoadProfile, LoadStage, TraceLoadOptions} from './load.js'
+export {constantLoad, expectedIterations, loadFromTasks, peakRatePerS, totalDurationS, verifiedLoad} from './load.js'
+export type {CallShape, LoadProfile, LoadStage, TraceLoadOptions, VerifiedWorkload} from './load.js'
 export {K6_EXIT, readExportMeta, runK6, runLoadGate} from './run.js'
 export type {LoadGateOptions, LoadGateResult, RunK6Options, RunK6Result} from './run.js'
 export {DATA_FILE, META_FILE, renderK6Script, SCRIPT_FILE, thresholdsFor} from './script.js'
@@ -26,8 +26,10 @@ export interface PhaseLoadTestOptions {
   /** Directory for the script (fleetcap-owned: replaced if fleetcap wrote it, refused otherwise). */
   dir: string
   endpoint: EndpointOptions
-  /** The phase's planned peak arrival rate, requests per second. */
+  /** The phase's planned peak arrival rate, requests (tasks) per second; with `verified`, its mean task rate. */
   ratePerS: number
+  /** The workload the plan verified the phase on: replayed instead of a constant rate of `tasks`. */
+  verified?: VerifiedWorkload
   durationS: number
   /** Token mix, e.g. from the plan's workload; [[input, output, 0]] per single-call task. */
   tasks: CallShape[][]
@@ -42,7 +44,7 @@ export interface PhaseLoadTestOptions {
  * its SLOs. Returns the script path to hand to runLoadGate.
  */
 export async function exportPhaseLoadTest(o: PhaseLoadTestOptions): Promise<string> {
-  const load = constantLoad(o.ratePerS, o.durationS, o.tasks, {phaseRatePerS: o.ratePerS})
+  const load = o.verified ? verifiedLoad(o.verified, o.tasks, o.durationS) : constantLoad(o.ratePerS, o.durationS, o.tasks, {phaseRatePerS: o.ratePerS})
   const exp = renderK6Script(load, {
     endpoint: o.endpoint,
     slo: o.slo,
@@ -63,6 +65,8 @@ export interface PhaseLoadGateRecord extends Record<string, unknown> {
   passed: boolean
   reason: string
   ratePerS: number
+  /** LLM calls per second the plan verified the phase at (with a recorded workload). */
+  plannedCallsPerS?: number
   durationS: number
   summaryFile: string
   /** SHA-256 of the summary file, so the record names exactly the measurement it came from. */
@@ -95,6 +99,7 @@ export async function runPhaseLoadGate(o: PhaseLoadGateOptions): Promise<{passed
     passed: r.passed,
     reason: r.reason,
     ratePerS: o.ratePerS,
+    ...(o.verified ? {plannedCallsPerS: o.verified.callsPerS} : {}),
     durationS: o.durationS,
     summaryFile: r.summaryPath,
     summarySha256,

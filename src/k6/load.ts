@@ -130,3 +130,36 @@ export function peakRatePerS(load: LoadProfile): number {
 export function expectedIterations(load: LoadProfile): number {
   return load.stages.reduce((s, st) => s + st.ratePerS * st.durationS, 0)
 }
+
+/** What a plan records of the workload a phase was verified on (src/plan/workload.ts), as the load needs it. */
+export interface VerifiedWorkload {
+  shape: {bucketS: number; tasksPerS: readonly number[]}
+  tasksPerS: number
+  callsPerS: number
+}
+
+/** Shortest stage of a plan replay, seconds of test time: k6 needs a few iterations per stage. */
+const MIN_STAGE_S = 10
+
+/**
+ * The load a plan phase was verified on, played in `durationS`: the window's arrival rate per bucket
+ * (the peak shape, at the sized load) compressed in time, not in rate, so the test's mean task rate
+ * is the window's, adjacent buckets merged until a stage lasts at least 10 s; every iteration sends
+ * one recorded task, its calls chained with their think times.
+ */
+export function verifiedLoad(w: VerifiedWorkload, tasks: CallShape[][], durationS: number, origin: Record<string, string | number> = {}): LoadProfile {
+  positive('duration', durationS)
+  if (tasks.length === 0) throw new FleetcapError('the recorded workload has no tasks')
+  const rates = w.shape.tasksPerS
+  const n = rates.length
+  const groups = Math.max(1, Math.min(n, Math.floor(durationS / MIN_STAGE_S)))
+  const stages: LoadStage[] = []
+  for (let g = 0; g < groups; g++) {
+    const from = Math.floor((g * n) / groups)
+    const to = Math.floor(((g + 1) * n) / groups)
+    const mean = rates.slice(from, to).reduce((a, b) => a + b, 0) / (to - from)
+    stages.push({durationS: (durationS * (to - from)) / n, ratePerS: mean})
+  }
+  if (!stages.some((s) => s.ratePerS > 0)) throw new FleetcapError('the recorded workload has no arrivals')
+  return {executor: 'ramping-arrival-rate', stages, tasks, origin: {...origin, plannedTasksPerS: w.tasksPerS, plannedCallsPerS: w.callsPerS}}
+}

@@ -2,6 +2,7 @@ import {z} from 'zod'
 
 import {InputError} from '../errors.js'
 import {parseYamlInput, readInputFile} from '../util/read-input.js'
+import {type PhaseWorkload, PhaseWorkloadSchema} from '../plan/workload.js'
 import type {LoadSlo} from './script.js'
 
 /** The SLO fields a load test turns into thresholds, named as a scenario's (and a plan's) `slo` block. */
@@ -49,6 +50,8 @@ function zodIssue(path: string, prefix: string, error: z.ZodError): InputError {
 export interface PlanPhaseLoad {
   name: string
   tasksPerDay: number
+  /** The workload the phase was verified on, when the plan records it (src/plan/workload.ts). */
+  workload?: PhaseWorkload
 }
 
 /**
@@ -59,9 +62,9 @@ export async function readPlanPhases(path: string): Promise<PlanPhaseLoad[]> {
   const root = parseYamlInput(path, await readInputFile(path))
   const schema = z.object({
     kind: z.literal('CapacityPlan'),
-    spec: z.object({phases: z.array(z.object({name: z.string(), trigger: z.object({tasksPerDay: z.number().positive()}).or(z.object({date: z.string()}))})).min(1)}),
+    spec: z.object({phases: z.array(z.object({name: z.string(), trigger: z.object({tasksPerDay: z.number().positive()}).or(z.object({date: z.string()})), workload: PhaseWorkloadSchema.optional()})).min(1)}),
   })
   const parsed = schema.safeParse(root)
   if (!parsed.success) throw zodIssue(path, '', parsed.error)
-  return parsed.data.spec.phases.map((p) => ({name: p.name, tasksPerDay: 'tasksPerDay' in p.trigger ? p.trigger.tasksPerDay : Number.NaN}))
+  return parsed.data.spec.phases.map((p) => ({name: p.name, tasksPerDay: 'tasksPerDay' in p.trigger ? p.trigger.tasksPerDay : Number.NaN, ...(p.workload ? {workload: p.workload} : {})}))
 }

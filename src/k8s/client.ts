@@ -4,6 +4,7 @@ import {delimiter, join} from 'node:path'
 
 import {HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext} from '@kubernetes/client-node'
 
+import {RandomStreams} from '../engine/random.js'
 import {ExitCode, FleetcapError, InputError, UnreachableError} from '../errors.js'
 
 /** A Kubernetes object as JSON; the API server validates the rest. */
@@ -44,7 +45,37 @@ export interface ClientOptions {
   namespace?: string
   /** Per-request limit; the first contact uses at most 7 s so an unreachable cluster fails fast. */
   requestTimeoutMs?: number
+  /** Retries after the first contact (connection errors, 5xx, 429): see RetryPolicy. */
+  retry?: Partial<RetryPolicy>
 }
+
+/**
+ * How a client rides out an API server that goes away (a restart, a load balancer reset) once it
+ * has answered: retries with exponential backoff and full jitter, up to `budgetMs` of failures in a
+ * row. The first contact is never retried, so an unreachable cluster still fails in seconds.
+ */
+export interface RetryPolicy {
+  /** Longest run of failures ridden out, ms (default 60 s: an API server restart takes 10-20 s). */
+  budgetMs: number
+  /** First backoff, ms; doubled per attempt up to maxDelayMs. */
+  baseDelayMs: number
+  maxDelayMs: number
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {budgetMs: 60_000, baseDelayMs: 250, maxDelayMs: 5_000}
+
+/** One retried failure, for progress output. */
+export interface RetryEvent {
+  what: string
+  reason: string
+  attempt: number
+  delayMs: number
+  elapsedMs: number
+  budgetMs: number
+}
+
+/** Methods whose repetition changes nothing more than the first call did (server-side apply is a PATCH). */
+const IDEMPOTENT = new Set(['GET', 'PATCH', 'DELETE', 'HEAD'])
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>
@@ -58,6 +89,8 @@ export interface RequestOptions {
 
 /** The API server answered with an error status: kept apart so callers can react to 404, 409 and so on. */
 export class ApiError extends FleetcapError {
+  /** The server's Retry-After, seconds (429, 503). */
+  retryAfterS: number | undefined
   constructor(
     readonly status: number,
     readonly reason: string,
@@ -106,6 +139,12 @@ export class KubeClient {
   private readonly requestTimeoutMs: number
   private dispatcher: unknown
   private contacted = false
+  /** Retries after the first contact; tests shorten it, the CLI takes --retry-for. */
+  retry: RetryPolicy = {...DEFAULT_RETRY}
+  /** Called before each retry (the CLI prints it). */
+  onRetry: ((e: RetryEvent) => void) | undefined
+  /** Jitter for retry delays: a seeded stream per process, so two clients that fail together spread out. */
+  private readonly jitter = new RandomStreams(process.pid).stream('k8s-retry-jitter')
 
   private constructor(kc: KubeConfig, target: ClusterTarget, requestTimeoutMs: number) {
     this.kc = kc
@@ -145,11 +184,34 @@ export class KubeClient {
       namespace: options.namespace ?? context.namespace ?? 'default',
       kubeconfig: path,
     }
-    return new KubeClient(kc, target, options.requestTimeoutMs ?? 30_000)
+    const client = new KubeClient(kc, target, options.requestTimeoutMs ?? 30_000)
+    client.retry = {...DEFAULT_RETRY, ...options.retry}
+    return client
   }
 
   /** One API call; `what` names it in errors ("apply Deployment default/x"). Returns the parsed JSON body. */
   async request<T = unknown>(method: keyof typeof HttpMethod, path: string, what: string, options: RequestOptions = {}): Promise<T> {
+    let first: number | undefined
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.requestOnce<T>(method, path, what, options)
+      } catch (error) {
+        const retry = this.contacted && !options.signal?.aborted ? retryable(error, method) : undefined
+        if (retry === undefined) throw error
+        const now = Date.now()
+        first ??= now
+        const elapsedMs = now - first
+        const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1))
+        // Full jitter over the upper half: spread out, never hammer; Retry-After (429/503) wins.
+        const delayMs = retry.afterMs ?? Math.round(backoff * (0.5 + 0.5 * this.jitter.next()))
+        if (elapsedMs + delayMs > this.retry.budgetMs) throw error
+        this.onRetry?.({what, reason: retry.reason, attempt, delayMs, elapsedMs, budgetMs: this.retry.budgetMs})
+        await sleepFor(delayMs, options.signal)
+      }
+    }
+  }
+
+  private async requestOnce<T>(method: keyof typeof HttpMethod, path: string, what: string, options: RequestOptions): Promise<T> {
     const url = new URL(this.target.server + path)
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
     const ctx = new RequestContext(url.toString(), HttpMethod[method])
@@ -170,16 +232,18 @@ export class KubeClient {
     this.counts.byMethod[method] = (this.counts.byMethod[method] ?? 0) + 1
     let status: number
     let text: string
+    let retryAfter: string | undefined
     try {
       const response = await this.http.send(ctx).toPromise()
       status = response.httpStatusCode
       text = await response.body.text()
+      retryAfter = response.headers['retry-after'] ?? response.headers['Retry-After']
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason ?? error
       const failure = this.networkError(error, what, timeoutMs)
       // A pooled connection the server closed (it restarted): a read is safe to send once more.
       if (method === 'GET' && !options.retried && /connection reset|other side closed/.test(failure.message)) {
-        return this.request<T>(method, path, what, {...options, retried: true})
+        return this.requestOnce<T>(method, path, what, {...options, retried: true})
       }
       throw failure
     }
@@ -192,7 +256,9 @@ export class KubeClient {
     }
     if (status >= 200 && status < 300) return body as T
     const s = (body ?? {}) as {reason?: string; message?: string; details?: ApiError['details']}
-    throw new ApiError(status, s.reason ?? '', s.message ?? text.slice(0, 200), s.details, what)
+    const failure = new ApiError(status, s.reason ?? '', s.message ?? text.slice(0, 200), s.details, what)
+    failure.retryAfterS = retryAfter === undefined ? undefined : Number(retryAfter)
+    throw failure
   }
 
   /** Checks the cluster answers (GET /version), within 7 s. */
@@ -343,4 +409,40 @@ function resolveKubeconfigPath(explicit: string | undefined): string {
     throw new InputError({file: candidates.join(delimiter)}, 'no kubeconfig found', {hint: 'pass --kubeconfig FILE or set KUBECONFIG'})
   }
   return found
+}
+
+/**
+ * Whether a failed call may be sent again, and why: a refused connection was never received (any
+ * method); so does a stream an HTTP/2 GOAWAY turned away; a reset, a timeout or a 500/502/504 may have
+ * been applied, so only idempotent methods
+ * repeat; 429 and 503 say the server did not act on it, and may say when to come back.
+ */
+export function retryable(error: unknown, method: string): {reason: string; afterMs?: number} | undefined {
+  if (error instanceof ApiError) {
+    const after = error.retryAfterS !== undefined && Number.isFinite(error.retryAfterS) && error.retryAfterS >= 0 ? Math.min(30_000, error.retryAfterS * 1000) : undefined
+    if (error.status === 429 || error.status === 503) return {reason: `HTTP ${error.status}${after === undefined ? '' : `, Retry-After ${error.retryAfterS} s`}`, afterMs: after}
+    if ((error.status === 500 || error.status === 502 || error.status === 504) && IDEMPOTENT.has(method)) return {reason: `HTTP ${error.status}`}
+    return undefined
+  }
+  if (!(error instanceof UnreachableError)) return undefined
+  if (/connection refused/.test(error.message)) return {reason: 'connection refused'}
+  // HTTP/2 GOAWAY: a server shutting down refuses the streams it did not take up; they never ran.
+  if (/GOAWAY/.test(error.message)) return {reason: 'server going away (GOAWAY)'}
+  if (IDEMPOTENT.has(method) && /connection reset|other side closed|no answer within|socket|network/.test(error.message)) return {reason: /no answer/.test(error.message) ? 'timed out' : 'connection reset'}
+  return undefined
+}
+
+function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(t)
+      reject(signal?.reason)
+    }
+    signal?.addEventListener('abort', onAbort, {once: true})
+  })
 }

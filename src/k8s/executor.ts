@@ -3,9 +3,10 @@ import {findPhase, type LoadedPhase, type LoadedPlan} from '../plan/load.js'
 import {ApiError, describe, type ClusterTarget, type KubeClient, type KubeObject, type ObjectRef, refOf, type RequestCounts} from './client.js'
 import type {Clock} from './clock.js'
 import {type GateResult, type GateStatus, type GateTarget, waitForGates} from './gates.js'
-import {ApplyLock} from './lock.js'
+import {APPLYSET_PART_OF, applySetId, PRUNABLE} from './applyset.js'
+import {ApplyLock, LockLostError} from './lock.js'
 import {diffFields, type FieldChange, intent} from './objects.js'
-import {type ExecutorState, type PhaseRecord, type SnapshotEntry, StateStore} from './state.js'
+import {type ExecutorState, type PhaseRecord, type SnapshotEntry, STATE_CONFIGMAP, StateStore} from './state.js'
 
 export const FIELD_MANAGER = 'fleetcap'
 /** Co-owns spec.replicas while fleetcap hands it over to an HPA, so dropping it from our apply does not reset it. */
@@ -57,6 +58,8 @@ export interface ApplyRequest {
   forceConflicts?: boolean
   /** Apply although the cluster's history is of a different plan digest. */
   forcePlan?: boolean
+  /** Delete what fleetcap applied here that the phase no longer contains (its ApplySet), after the gates pass. */
+  prune?: boolean
 }
 
 export type ProgressEvent =
@@ -64,7 +67,8 @@ export type ProgressEvent =
   | {type: 'object'; ref: ObjectRef; action: ObjectAction}
   | {type: 'gate'; status: GateStatus}
 
-export type ObjectAction = 'create' | 'update' | 'unchanged' | 'delete' | 'restore'
+/** prune: deleted because the phase no longer contains it (--prune); orphan: the same, kept (no --prune). */
+export type ObjectAction = 'create' | 'update' | 'unchanged' | 'delete' | 'restore' | 'prune' | 'orphan'
 
 export interface ObjectResult {
   ref: ObjectRef
@@ -91,6 +95,13 @@ export interface ApplyResult {
 }
 
 /** A gate failed or the run was interrupted; what the phase changed was rolled back. */
+/** Nothing to do: every phase of the plan is applied (exit 0, as --help says). */
+export class AllAppliedError extends FleetcapError {
+  constructor(plan: string) {
+    super(`every phase of plan ${plan} is applied: nothing to do`, {exit: ExitCode.OK, hint: 'pass --phase NAME to re-apply one, or --rollback'})
+  }
+}
+
 export class GateFailedError extends FleetcapError {
   constructor(
     message: string,
@@ -133,6 +144,14 @@ export class Executor {
   private readonly started: number
   /** Set once this run starts changing objects; until then an interrupt needs no rollback. */
   private touched = false
+  /** True while a rollback restores objects (a second signal then gets the command that finishes it). */
+  rollingBack = false
+
+  /** The command that finishes an interrupted rollback of this plan in this namespace. */
+  finishRollbackCommand(): string {
+    const t = this.o.client.target
+    return `fleetcap apply-to-cluster ${this.o.plan.dir} --rollback --yes --context ${t.context} --namespace ${t.namespace}`
+  }
 
   constructor(private readonly o: ExecutorOptions) {
     this.state = new StateStore(o.client, o.client.target.namespace)
@@ -150,9 +169,10 @@ export class Executor {
       const state = await this.state.read(this.o.signal)
       const phase = this.resolvePhase(request.phase, state)
       const prepared = await this.prepare(phase)
-      const objects = await this.preflight(prepared, request.forceConflicts ?? false)
+      const objects = await this.preflight(prepared, request.forceConflicts ?? false, await this.orphans(prepared), request.prune ?? false)
       return this.result(phase.name, request.mode, objects, false)
     }
+    await this.ensureNamespace()
     const lock = await this.lock().catch((error: unknown) => {
       throw this.interruptedBeforeChanges(error)
     })
@@ -165,6 +185,18 @@ export class Executor {
     }
   }
 
+  /**
+   * A plan that creates its namespace (manifests.createNamespace) needs it before the Lease and the
+   * state, which live in it: create just that Namespace first (server-side apply, idempotent).
+   */
+  private async ensureNamespace(): Promise<void> {
+    const ns = this.o.plan.phases.flatMap((p) => p.objects.map((o) => o.object)).find((o) => o.kind === 'Namespace' && o.metadata.name === this.ns)
+    if (!ns) return
+    if (await this.o.client.get({apiVersion: 'v1', kind: 'Namespace', name: this.ns}, this.o.signal)) return
+    this.step(`creating Namespace ${this.ns} (the plan asks for it) before taking the apply lock in it`)
+    await this.o.client.apply(structuredClone(ns) as KubeObject, {manager: FIELD_MANAGER, signal: this.o.signal})
+  }
+
   /** Undo the last applied phase (or an unfinished one) from its snapshot. */
   async rollback(): Promise<ApplyResult> {
     await this.o.client.version(this.o.signal)
@@ -173,10 +205,15 @@ export class Executor {
       const state = await this.state.read(this.o.signal)
       const record = state?.pending ?? state?.applied.at(-1)
       if (!state || !record) throw new FleetcapError(`nothing to roll back: no phase of any plan was applied in namespace ${this.ns}`)
-      this.step(`rolling back phase ${record.phase}${state.pending ? ' (unfinished)' : ''}`)
+      this.step(`rolling back phase ${record.phase}${state.pending ? (state.pending.rollback ? ' (finishing an interrupted rollback)' : ' (unfinished)') : ''}`)
+      // Recorded as pending with its rollback first, so a kill now is finished by the same command.
+      state.pending = {...record, rollback: {startedAt: this.isoNow(), reason: '--rollback', holder: this.o.holder}}
+      if (state.applied.at(-1) === record) state.applied.pop()
+      await this.state.write(state)
+      this.rollingBack = true
       const objects = await this.restore(record)
-      if (state.pending) state.pending = undefined
-      else state.applied.pop()
+      this.rollingBack = false
+      state.pending = undefined
       await this.state.write(state)
       return this.result(record.phase, 'rollback', objects, true)
     } finally {
@@ -195,6 +232,13 @@ export class Executor {
     const state = await this.state.read(signal)
     this.checkPlan(state, request.forcePlan ?? false)
     const phase = this.resolvePhase(request.phase, state)
+    if (state?.pending?.rollback) {
+      const p = state.pending
+      throw new FleetcapError(
+        `phase ${p.phase} was being rolled back when that run stopped (rollback started ${p.rollback!.startedAt} by ${p.rollback!.holder}, after: ${p.rollback!.reason}); the namespace is part-way between phase ${p.phase} and the snapshot taken before it (${p.startedAt})`,
+        {exit: ExitCode.GATE_FAILED, hint: `finish the rollback first: ${this.finishRollbackCommand()}`},
+      )
+    }
     if (state?.pending && state.pending.phase !== phase.name) {
       throw new FleetcapError(`an apply of phase ${state.pending.phase} did not finish (started ${state.pending.startedAt} by ${state.pending.holder})`, {
         hint: `re-run with --phase ${state.pending.phase} to finish it, or --rollback to undo it`,
@@ -202,15 +246,17 @@ export class Executor {
     }
     const prepared = await this.prepare(phase)
     // Dry-run everything first: a conflict or an invalid object stops us before anything changes.
-    const objects = await this.preflight(prepared, request.forceConflicts ?? false)
-    const changed = objects.some((r) => r.action !== 'unchanged')
+    const orphans = await this.orphans(prepared)
+    const pruned = request.prune ? orphans : []
+    const objects = await this.preflight(prepared, request.forceConflicts ?? false, orphans, request.prune ?? false)
+    const changed = objects.some((r) => r.action !== 'unchanged' && r.action !== 'orphan')
     const last = state?.applied.at(-1)
     const reapply = !state?.pending && last?.phase === phase.name
 
     let record: PhaseRecord | undefined = state?.pending
     if (record) this.step(`resuming the unfinished apply of ${phase.name} (snapshot from ${record.startedAt})`)
     else if (changed || !reapply) {
-      record = {phase: phase.name, planDigest: plan.digest, startedAt: this.isoNow(), holder: this.o.holder, snapshot: await this.snapshot(prepared)}
+      record = {phase: phase.name, planDigest: plan.digest, startedAt: this.isoNow(), holder: this.o.holder, snapshot: await this.snapshot([...prepared, ...pruned.map((o) => ({object: o, source: 'pruned'}))])}
     }
     const next: ExecutorState = state ?? {version: 1, plan: plan.document.metadata.name, planDigest: plan.digest, applied: []}
     if (record && changed) {
@@ -246,7 +292,7 @@ export class Executor {
     if (!gate.passed) {
       if (record) {
         this.step(`gate failed: ${gate.failure}; rolling back`)
-        await this.restoreAndForget(next, record)
+        await this.restoreAndForget(next, record, `gate failed: ${gate.failure}`)
       }
       const result = {...this.result(phase.name, 'apply', objects, Boolean(record)), gates}
       throw new GateFailedError(`phase ${phase.name}: ${gate.failure}${record ? '; rolled back' : ''}`, result)
@@ -263,12 +309,24 @@ export class Executor {
       if (!check.passed) {
         if (record) {
           this.step(`${name} failed: ${check.reason}; rolling back`)
-          await this.restoreAndForget(next, record)
+          await this.restoreAndForget(next, record, `${name} failed: ${check.reason}`)
         }
         const result = {...this.result(phase.name, 'apply', objects, Boolean(record)), gates, check}
         throw new GateFailedError(`phase ${phase.name}: ${name} failed: ${check.reason}${record ? '; rolled back' : ''}`, result)
       }
       this.step(`${name} passed: ${check.reason}`)
+    }
+    if (pruned.length > 0) {
+      // After the gates: the new pools serve before the old ones go. The snapshot holds them, so a
+      // rollback (now or with --rollback later) puts them back.
+      try {
+        for (const o of pruned) {
+          await this.o.client.delete(refOf(o))
+          this.o.onProgress?.({type: 'object', ref: refOf(o), action: 'prune'})
+        }
+      } catch (error) {
+        throw await this.failed(error, next, record, phase.name, objects)
+      }
     }
     if (record) {
       const done: PhaseRecord = {...record, appliedAt: this.isoNow(), planDigest: plan.digest, ...(check?.record ? {check: {name: check.name, ...check.record}} : {})}
@@ -276,9 +334,9 @@ export class Executor {
       else next.applied.push(done)
     }
     if (lock.wasLost) {
-      throw new FleetcapError(`the apply lock (Lease ${this.ns}/fleetcap-apply-lock) was taken by another run during this one; phase ${phase.name} is applied but not recorded`, {
-        hint: 'check what the other run did, then re-run this command to record the phase',
-      })
+      throw new LockLostError(`the apply lock (Lease ${this.ns}/fleetcap-apply-lock) was taken by another run during this one; phase ${phase.name} is applied but not recorded`,
+        'check what the other run did, then re-run this command to record the phase',
+      )
     }
     const digestChanged = state?.planDigest !== plan.digest
     next.pending = undefined
@@ -296,7 +354,7 @@ export class Executor {
       // The API server went away mid-apply: try once to restore; if it is still away, the pending
       // record (with the snapshot taken before anything changed) lets a re-run finish or undo it.
       try {
-        await this.restoreAndForget(state, record)
+        await this.restoreAndForget(state, record, error.message)
       } catch {
         return new UnreachableError(`${error.message}; phase ${phase} is partly applied and could not be rolled back`, {
           hint: `the cluster keeps the pre-apply snapshot; once it is reachable re-run the same command to finish phase ${phase}, or run with --rollback to undo it`,
@@ -306,14 +364,20 @@ export class Executor {
       return new UnreachableError(`${error.message}; the phase was rolled back`, {hint: 'check the cluster and re-run', cause: error})
     }
     this.step(interrupted ? 'interrupted: rolling back' : `failed: ${(error as Error).message}; rolling back`)
-    await this.restoreAndForget(state, record)
+    await this.restoreAndForget(state, record, interrupted ? 'interrupted' : (error as Error).message)
     if (interrupted) return new GateFailedError(`phase ${phase}: interrupted; rolled back to the state before the phase`, this.result(phase, 'apply', objects, true))
     if (error instanceof FleetcapError) return new FleetcapError(`${error.message}; rolled back`, {exit: error.exit, hint: error.hint, cause: error})
     return error
   }
 
-  private async restoreAndForget(state: ExecutorState, record: PhaseRecord): Promise<void> {
+  private async restoreAndForget(state: ExecutorState, record: PhaseRecord, reason = 'the phase failed'): Promise<void> {
+    // Recorded first: if this run is killed mid-rollback, the next one knows exactly where it stopped.
+    state.pending = {...record, rollback: {startedAt: this.isoNow(), reason, holder: this.o.holder}}
+    await this.state.write(state)
+    this.step(`rollback recorded in ConfigMap ${STATE_CONFIGMAP}; restoring ${record.snapshot.length} object(s)`)
+    this.rollingBack = true
     await this.restore(record)
+    this.rollingBack = false
     state.pending = undefined
     await this.state.write(state)
   }
@@ -324,7 +388,10 @@ export class Executor {
     const results: ObjectResult[] = []
     const entries = [...record.snapshot].sort((a, b) => rank(b.ref.kind) - rank(a.ref.kind))
     for (const entry of entries) {
-      if (entry.before === null) {
+      if (entry.before === null && entry.ref.kind === 'Namespace') {
+        // Deleting a namespace would take fleetcap's own state and lock with it, and anyone's objects.
+        results.push({ref: entry.ref, action: 'unchanged', changes: []})
+      } else if (entry.before === null) {
         const gone = await client.delete(entry.ref)
         results.push({ref: entry.ref, action: gone ? 'delete' : 'unchanged', changes: []})
       } else {
@@ -378,6 +445,7 @@ export class Executor {
       clock: this.o.clock,
       signal: this.o.signal,
       onWait: (holder, since) => this.step(`waiting for the apply lock held by ${holder} since ${since}`),
+      onTakeover: (holder) => this.step(`the apply lock's holder ${holder} is no longer running on this host: taking the lock over`),
     })
   }
 
@@ -400,7 +468,7 @@ export class Executor {
     if (state?.pending) return findPhase(plan, state.pending.phase)
     const applied = new Set(state?.planDigest === plan.digest ? state.applied.map((r) => r.phase) : [])
     const next = plan.phases.find((p) => !applied.has(p.name))
-    if (!next) throw new FleetcapError(`every phase of plan ${plan.document.metadata.name} is applied`, {hint: 'pass --phase NAME to re-apply one, or --rollback'})
+    if (!next) throw new AllAppliedError(plan.document.metadata.name)
     return next
   }
 
@@ -416,6 +484,8 @@ export class Executor {
           })
         }
         copy.metadata.namespace = this.ns
+        // ApplySet membership: what --prune may delete later is exactly what fleetcap applied here.
+        copy.metadata.labels = {...copy.metadata.labels, [APPLYSET_PART_OF]: applySetId(STATE_CONFIGMAP, this.ns)}
       }
       prepared.push({object: copy, source})
     }
@@ -440,8 +510,31 @@ export class Executor {
   }
 
   /** Server-side dry run of every object; what would change against the live objects. */
-  private async preflight(prepared: Prepared[], force: boolean): Promise<ObjectResult[]> {
+  /**
+   * Objects of this namespace's ApplySet (labelled part-of by an earlier apply) that the phase no
+   * longer contains: pruned with --prune, else reported as left running. Unlabelled objects, and
+   * kinds the cluster does not serve, are never touched.
+   */
+  private async orphans(prepared: Prepared[]): Promise<KubeObject[]> {
+    const wanted = new Set(prepared.map((p) => `${p.object.kind}/${p.object.metadata.name}`))
+    const out: KubeObject[] = []
+    for (const k of PRUNABLE) {
+      let list: {items: KubeObject[]}
+      try {
+        list = await this.o.client.list(k.apiVersion, k.kind, this.ns, {labelSelector: `${APPLYSET_PART_OF}=${applySetId(STATE_CONFIGMAP, this.ns)}`}, this.o.signal)
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) continue
+        if (error instanceof InputError && /does not serve|serves no kind/.test(error.message)) continue
+        throw error
+      }
+      for (const o of list.items) if (!wanted.has(`${k.kind}/${o.metadata.name}`)) out.push({...o, apiVersion: k.apiVersion, kind: k.kind})
+    }
+    return out
+  }
+
+  private async preflight(prepared: Prepared[], force: boolean, orphans: KubeObject[] = [], prune = false): Promise<ObjectResult[]> {
     const results: ObjectResult[] = []
+    for (const o of orphans) results.push({ref: refOf(o), action: prune ? 'prune' : 'orphan', changes: []})
     for (const p of prepared) {
       const ref = refOf(p.object)
       const live = await this.o.client.get(ref, this.o.signal)
@@ -526,7 +619,7 @@ export class Executor {
       phase,
       mode,
       objects,
-      changed: objects.filter((o) => o.action !== 'unchanged').length,
+      changed: objects.filter((o) => o.action !== 'unchanged' && o.action !== 'orphan').length,
       rolledBack,
       requests: structuredClone(this.o.client.counts),
       elapsedMs: this.o.clock.now() - this.started,

@@ -1,4 +1,6 @@
-import {FleetcapError} from '../errors.js'
+import {hostname} from 'node:os'
+
+import {ExitCode, FleetcapError} from '../errors.js'
 import {ApiError, type KubeClient, type KubeObject} from './client.js'
 import type {Clock} from './clock.js'
 import {MANAGED_BY_LABEL} from './manifests.js'
@@ -19,6 +21,8 @@ export interface LockOptions {
   clock: Clock
   signal?: AbortSignal
   onWait?: (holder: string, since: string) => void
+  /** Called when the lock of a dead holder on this host is taken over. */
+  onTakeover?: (holder: string) => void
 }
 
 /** Another run holds the lock and did not release it within the wait. */
@@ -27,6 +31,35 @@ export class LockHeldError extends FleetcapError {
     super(`another apply holds the lock in namespace ${namespace} (Lease ${LOCK_LEASE}, holder ${holder}, since ${since})`, {
       hint: 'wait for it to finish, or pass --lock-wait SECONDS to wait; a crashed holder loses the lock when its lease expires',
     })
+  }
+}
+
+/** The lock was taken by another run while this one held it (its renewals failed past the lease). */
+export class LockLostError extends FleetcapError {
+  constructor(message: string, hint: string) {
+    super(message, {exit: ExitCode.UNREACHABLE, hint})
+  }
+}
+
+/** The holder identity fleetcap writes: host and process, so a re-run on the same host can tell a dead holder. */
+export function holderIdentity(pid: number = process.pid, host: string = hostname()): string {
+  return `${host}/pid-${pid}`
+}
+
+/**
+ * A holder that is provably dead: it ran on this host (its identity says so) and its process is gone.
+ * A holder on another host, or a live process, is never judged dead: its lease must expire.
+ */
+export function holderIsDead(holder: string, host: string = hostname()): boolean {
+  const m = /^(.+)\/pid-(\d+)$/.exec(holder)
+  if (!m || m[1] !== host) return false
+  const pid = Number(m[2])
+  if (pid === process.pid) return false
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
   }
 }
 
@@ -87,7 +120,12 @@ export class ApplyLock {
         const spec = lease.spec ?? {}
         const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '') || 0
         const expired = !spec.holderIdentity || renewed + (spec.leaseDurationSeconds ?? 0) * 1000 < now
-        if (expired || spec.holderIdentity === this.options.holder) {
+        // A run that crashed on this host (kill -9, OOM) leaves a lease that has not expired yet: its
+        // process is gone, so take the lock at once instead of tripping on our own stale lock. The
+        // PUT carries the lease's resourceVersion: if another run took it meanwhile, it fails (409).
+        const dead = !expired && spec.holderIdentity !== undefined && spec.holderIdentity !== this.options.holder && holderIsDead(spec.holderIdentity)
+        if (dead) this.options.onTakeover?.(spec.holderIdentity!)
+        if (expired || dead || spec.holderIdentity === this.options.holder) {
           const saved = await this.client.request<LeaseObject>('PUT', await this.client.path('coordination.k8s.io/v1', 'Lease', this.namespace, LOCK_LEASE), 'take over the expired apply Lease', {
             body: {...this.body(now, now), metadata: {...this.body(now, now).metadata, resourceVersion: lease.metadata.resourceVersion}},
             signal,

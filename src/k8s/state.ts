@@ -2,6 +2,7 @@ import {z} from 'zod'
 
 import {FleetcapError} from '../errors.js'
 import {ApiError, type KubeClient, type KubeObject} from './client.js'
+import {APPLYSET_GROUP_KINDS, APPLYSET_ID, APPLYSET_TOOLING, applySetId, groupKind, PRUNABLE, TOOLING} from './applyset.js'
 import {MANAGED_BY_LABEL} from './manifests.js'
 
 /** Name of the ConfigMap that holds the executor's history in the target namespace. */
@@ -27,6 +28,8 @@ const PhaseRecordSchema = z.object({
   snapshot: z.array(SnapshotEntrySchema),
   /** What the check after the gates recorded (apply-to-cluster --load-test: the k6 measurement). */
   check: z.looseObject({name: z.string()}).optional(),
+  /** Set while the phase is being rolled back: a run killed then leaves it, and the next run says so. */
+  rollback: z.object({startedAt: z.string(), reason: z.string(), holder: z.string()}).optional(),
 })
 const StateSchema = z.object({
   version: z.literal(1),
@@ -81,7 +84,9 @@ export class StateStore {
       metadata: {
         name: STATE_CONFIGMAP,
         namespace: this.namespace,
-        labels: {[MANAGED_BY_LABEL]: 'fleetcap'},
+        // The ApplySet parent (KEP-3659): its id label, and the kinds its members may have.
+        labels: {[MANAGED_BY_LABEL]: 'fleetcap', [APPLYSET_ID]: applySetId(STATE_CONFIGMAP, this.namespace)},
+        annotations: {[APPLYSET_TOOLING]: TOOLING, [APPLYSET_GROUP_KINDS]: PRUNABLE.map((k) => groupKind(k.apiVersion, k.kind)).sort().join(',')},
         ...(this.resourceVersion ? {resourceVersion: this.resourceVersion} : {}),
       },
       data: {[KEY]: JSON.stringify(state)},

@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {PhaseWorkloadSchema} from './workload.js'
+
 /**
  * The capacity plan format (`plan.yaml` + `manifests/<phase>/`), written by `fleetcap plan` and read
  * by `fleetcap apply-to-cluster`. Versioned by `apiVersion`; a reader refuses any other version.
@@ -33,6 +35,8 @@ export const PoolSchema = z
     minReplicas: z.int().nonnegative(),
     maxReplicas: z.int().positive(),
     expected: ExpectedSchema,
+    /** How the pool rolls out: replace-one needs no spare GPUs; surge-one needs surgeGpus free. */
+    rollout: z.strictObject({strategy: z.enum(['replace-one', 'surge-one']), surgeGpus: z.int().nonnegative()}).optional(),
   })
   .refine((p) => p.minReplicas <= p.maxReplicas, {message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas']})
 
@@ -47,6 +51,8 @@ export const PhaseSchema = z.strictObject({
   pools: z.array(PoolSchema).min(1),
   /** Folder of this phase's manifests, relative to the plan directory: `manifests/<phase>/`. */
   manifests: z.string().regex(/^manifests\/[^/\\]+\/?$/, 'must be "manifests/<phase>/"'),
+  /** The workload the phase was verified on (load tests replay it); absent in plans written before it. */
+  workload: PhaseWorkloadSchema.optional(),
 })
 
 export const SloSchema = z.strictObject({

@@ -11,7 +11,8 @@ import {PLAN_API_VERSION, PLAN_KIND, type PlanDocument} from '../plan/schema.js'
 import {writeOutputDir} from '../util/atomic-write.js'
 import {describePolicy} from './availability.js'
 import {type Candidate, fmt} from './candidates.js'
-import {poolObjects} from './manifests.js'
+import {droppedPoolsNote, namespaceObject, phaseWorkloadRecord, poolObjects, rolloutBudget, rolloutNote} from './manifests.js'
+import type {PhaseWorkload} from '../plan/workload.js'
 import type {PhasePlan, PlanResult} from './plan.js'
 import {riskMethod, riskSection, riskStatus, riskSummary} from './render-risk.js'
 import {type AvailabilityVerdict, type Evaluated, p95Of} from './search.js'
@@ -60,8 +61,10 @@ export function planDocument(result: PlanResult): PlanDocument {
             utilization: r(Math.min(1, pp.utilization)),
             costPerDayUsd: usd(p.hpaDay?.poolCostPerDayUsd[pp.pool.name] ?? pp.autoscale.fluid.costPerDayUsd),
           },
+          rollout: rolloutBudget(req.manifests, pp.pool.profile.gpusPerReplica),
         })),
         manifests: `manifests/${p.name}/`,
+        ...workloadOf(p, req.headroom),
       })),
     },
     status: {
@@ -213,11 +216,18 @@ function sloMargins(c: Evaluated, result: PlanResult): Array<Record<string, unkn
   return [{objective: 'analytic estimate', ttftP95S: r(c.candidate.estimate.ttftP95S), utilization: r(c.candidate.estimate.utilization)}]
 }
 
+/** plan.yaml's record of the workload a phase was verified on (load tests replay it). */
+function workloadOf(p: PhasePlan, headroom: number): {workload?: PhaseWorkload} {
+  const w = phaseWorkloadRecord(p, headroom)
+  return w ? {workload: w.workload} : {}
+}
+
 /** Manifests per phase. */
 export function planManifests(result: PlanResult, catalog: Catalog = loadCatalog()): Record<string, ManifestObject[]> {
   const out: Record<string, ManifestObject[]> = {}
   for (const p of result.phases) {
-    out[p.name] = (p.pools ?? []).flatMap((pp) => {
+    const ns = namespaceObject(result.request.manifests)
+    out[p.name] = (ns ? [ns] : []).concat((p.pools ?? []).flatMap((pp) => {
       const gpu = getGpu(pp.pool.profile.gpu, catalog)
       return poolObjects({
         phase: p.name,
@@ -230,7 +240,7 @@ export function planManifests(result: PlanResult, catalog: Catalog = loadCatalog
         gpuMemoryGiB: gpu.memoryGiB.value,
         prefixCache: result.request.prefixCache,
       })
-    })
+    }))
   }
   return out
 }
@@ -245,6 +255,11 @@ export function planFiles(result: PlanResult, catalog?: Catalog): Record<string,
     throw new FleetcapError('nothing meets the SLOs within the limits; no plan written', {exit: ExitCode.SLO_NOT_MET})
   }
   const files: Record<string, string> = {'plan.yaml': renderYaml(planDocument(result)), 'PLAN.md': renderPlanMd(result)}
+  // The verified workload's tasks, named in plan.yaml with their SHA-256 (src/plan/workload.ts).
+  for (const p of result.phases) {
+    const w = phaseWorkloadRecord(p, result.request.headroom)
+    if (w) files[w.file] = w.text
+  }
   for (const [phase, objects] of Object.entries(planManifests(result, catalog))) {
     for (const o of objects) files[`manifests/${phase}/${o.kind.toLowerCase()}-${o.metadata.name}.yaml`] = renderYaml(o)
   }
@@ -293,6 +308,9 @@ export function renderPlanMd(result: PlanResult): string {
   }
   L.push('')
   riskSummary(L, result)
+  // Pools a phase drops (e.g. a GPU type change) keep running unless the apply prunes them.
+  const dropped = droppedPoolsNote(result.phases.map((p) => ({name: p.name, pools: (p.pools ?? []).map((pp) => `${pp.pool.name} (${pp.pool.profile.gpu})`)})))
+  if (dropped.length > 0) L.push(...dropped, '')
   L.push('## The seeds\' fleets beside fleetcap\'s', '')
   const withBaselines = result.phases.filter((p) => p.search.baselines.length > 0)
   if (withBaselines.length === 0) L.push('No baseline fleets were given (`baselines:` in the request, or `--baseline PHASE=SCENARIO.yaml`).', '')
@@ -405,6 +423,7 @@ function assumptions(result: PlanResult): string[] {
     `Routing: every fleet (the baselines too) is simulated behind one ${req.routing.policy} router over all pools, with one priority queue (critical, high, normal, low)${Object.keys(req.queueDeadlines).length > 0 ? ` and queue deadlines ${Object.entries(req.queueDeadlines).map(([k, v]) => `${k} ${v} s`).join(', ')}` : ''}${req.prefixCache ? `; replicas keep an agent chain's context between its calls (vLLM automatic prefix caching, \`--enable-prefix-caching\` in the Deployments)${req.routing.policy === 'prefix-affinity' ? ', and the analytic bounds count a call\'s shared context as cached' : ', and the analytic bounds count full prefills (without prefix-affinity a chain returns to its replica only by chance)'}` : ''}; the manifests do not configure the router.`,
     'Costs: the peak fleet all day is replicas × price × 24 h; the autoscaled cost integrates the replicas the HPA keeps in the fluid run, billing from creation.',
     'Manifests: one Deployment, HPA (or KEDA ScaledObject) and PodDisruptionBudget per pool; the HPA metric must be served by a custom-metrics adapter (e.g. prometheus-adapter exposing vLLM\'s running-requests gauge).',
+    rolloutNote(req.manifests, Math.max(0, ...result.phases.map((p) => (p.pools ?? []).reduce((s, pp) => s + rolloutBudget(req.manifests, pp.pool.profile.gpusPerReplica).surgeGpus, 0)))),
   ]
   if (result.unfit.length > 0) out.push(`Not considered (the model does not fit): ${result.unfit.map((u) => `${u.gpu} tp${u.tensorParallel}`).join(', ')}.`)
   return out

@@ -46,6 +46,9 @@ export const BaselineSchema = z
   })
   .describe('A hand-made fleet to compare with the plan.')
 
+/** One command-line argument: printable, no line breaks (a newline would split the container's args). */
+const engineArg = z.string().min(1).max(1024).regex(/^[^\x00-\x1f\x7f]+$/, 'must be one printable argument without line breaks or control characters')
+
 export const ManifestConfigSchema = z
   .strictObject({
     image: z.string().min(1).optional().describe('Serving container image (default vllm/vllm-openai:v0.6.3).'),
@@ -63,7 +66,26 @@ export const ManifestConfigSchema = z
     readinessPath: z.string().startsWith('/').optional().describe('Readiness probe HTTP path (default /health).'),
     keda: z.boolean().optional().describe('Write a KEDA ScaledObject (Prometheus trigger) instead of the HPA.'),
     prometheusUrl: z.string().optional().describe('KEDA: Prometheus server address (default http://prometheus.monitoring:9090).'),
+    // Deployable as written (issue 13 item 6): what the engine loads and serves, and how it rolls out.
+    models: z
+      .record(
+        z.string().min(1),
+        z.strictObject({
+          source: engineArg.describe('Hugging Face repo (org/name) or a path in the container that vLLM\'s --model loads.'),
+          servedName: engineArg.optional().describe('Name clients request (--served-model-name; default: the plan\'s model id).'),
+          engineArgs: z.array(engineArg).optional().describe('Extra engine arguments for this model\'s pools, one argument per item.'),
+        }),
+      )
+      .optional()
+      .describe('Per serving-profile model id: what the engine loads (default: the Hugging Face repo the catalog\'s figures come from).'),
+    engineArgs: z.array(engineArg).optional().describe('Extra engine arguments for every pool, one argument per item (e.g. --max-model-len, 8192).'),
+    createNamespace: z.boolean().optional().describe('Write a Namespace object for `namespace` (default false).'),
+    rollout: z
+      .enum(['replace-one', 'surge-one'])
+      .optional()
+      .describe('replace-one (default): maxSurge 0, maxUnavailable 1, fits a pool sized exactly to the plan; surge-one: maxSurge 1, maxUnavailable 0, needs one more replica\'s GPUs free during a rollout (budgeted in plan.yaml and PLAN.md).'),
   })
+  .refine((c) => c.createNamespace !== true || c.namespace !== undefined, {message: 'createNamespace needs a namespace', path: ['createNamespace']})
   .describe('How manifests are written.')
 
 export const AvailabilitySchema = z

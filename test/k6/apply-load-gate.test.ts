@@ -28,6 +28,7 @@ async function fakeServer(...args: string[]): Promise<{url: string; child: Child
   return {url: (JSON.parse(line) as {url: string}).url, child}
 }
 
+if (k6 === undefined && process.env.CI === 'true') throw new Error('k6 is missing under CI=true: run scripts/test-deps/k6.sh')
 describe.skipIf(k6 === undefined)('apply-to-cluster --load-test', () => {
   let cp: ControlPlane
   let plan: string

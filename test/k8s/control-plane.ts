@@ -1,4 +1,4 @@
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -12,6 +12,15 @@ const SCRIPT = join(ROOT, 'scripts', 'k8s', 'control-plane.sh')
 function sh(...args: string[]): void {
   const r = spawnSync('bash', [SCRIPT, ...args], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
   if (r.status !== 0) throw new Error(`control-plane.sh ${args[0]} failed (${r.status}): ${r.stderr.slice(-2000)}`)
+}
+
+function shAsync(...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [SCRIPT, ...args], {stdio: ['ignore', 'ignore', 'pipe']})
+    let err = ''
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`control-plane.sh ${args[0]} failed (${code}): ${err.slice(-2000)}`))))
+  })
 }
 
 /** A loopback control plane (etcd, kube-apiserver, controller-manager, scheduler, KWOK) for one test file. */
@@ -45,6 +54,13 @@ export class ControlPlane {
 
   startApiserver(): void {
     sh('start-apiserver', this.dir)
+  }
+
+  /** The same from a child process, so the code under test keeps running (and retrying) meanwhile. */
+  async restartApiserverAsync(downMs: number): Promise<void> {
+    await shAsync('stop-apiserver', this.dir)
+    await new Promise((r) => setTimeout(r, downMs))
+    await shAsync('start-apiserver', this.dir)
   }
 
   /** COUNT fake KWOK nodes with `nvidia.com/gpu` capacity and the GPU product label. */

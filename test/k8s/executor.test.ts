@@ -221,6 +221,8 @@ describe('apply-to-cluster against a real control plane', () => {
 
   it('API server restarted mid-apply: a clear error, then a safe re-run finishes the phase', async () => {
     const client = await cp.namespace('restart')
+    // An outage longer than the retry budget (drills.test.ts rides out a short one).
+    client.retry = {...client.retry, budgetMs: 1_000}
     const before = await namespaceState(client)
     let stopped = false
     const onProgress = (e: ProgressEvent): void => {
@@ -342,13 +344,17 @@ describe('the command, end to end', () => {
       env: {...process.env, FLEETCAP_DEBUG: ''},
     })
     let stderr = ''
+    let stdout = ''
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-    child.stdout.resume()
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
     await waitFor('the gates to start', async () => stderr.includes('gates:'), 60_000)
     child.kill('SIGINT')
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
     expect(stderr).toContain('SIGINT: stopping; rolling back')
     expect(stderr).toContain('interrupted; rolled back')
+    // The summary says what the rollback undid, not "create" under "rolled back".
+    expect(stdout).toContain('Deployment/l4-int: created, then deleted by the rollback')
+    expect(stdout).not.toMatch(/: create$/m)
     expect(code).toBe(5)
     expect(await namespaceState(client)).toEqual(before)
   })
