@@ -555,6 +555,7 @@ export class FleetModel implements EventHandler {
 
   private canTake(r: number, c: number): boolean {
     if (this.rState[r] !== ReplicaState.READY || this.pBlocked[this.rPool[r]] !== 0 || this.rOut[r] >= this.rCap[r]) return false
+    if (!this.isLlm) return true // generic servers hold no KV cache
     const kv = this.kv
     if (kv.paged[r] === 1) return this.pagedHasRoom(r, c)
     return kv.used[r] + this.cPrompt[c] + this.cOutput[c] <= kv.cap[r]
