@@ -555,6 +555,7 @@ export class FleetModel implements EventHandler {
 
   private canTake(r: number, c: number): boolean {
     if (this.rState[r] !== ReplicaState.READY || this.pBlocked[this.rPool[r]] !== 0 || this.rOut[r] >= this.rCap[r]) return false
+    if (!this.isLlm) return true // generic servers hold no KV cache
     const kv = this.kv
     if (kv.paged[r] === 1) return this.pagedHasRoom(r, c)
     return kv.used[r] + this.cPrompt[c] + this.cOutput[c] <= kv.cap[r]
@@ -567,7 +568,10 @@ export class FleetModel implements EventHandler {
   private pagedHasRoom(r: number, c: number): boolean {
     const kv = this.kv
     if (this.rPreN[r] > 0 || this.cPrompt[c] + this.cOutput[c] > kv.cap[r]) return false
-    return kv.blockTokensOf(r, this.cPrompt[c]) + kv.nextStepTokens(r, this.rStepsDone[r], this.rB[r]) <= kv.free(r)
+    const free = kv.free(r)
+    // Room for the prompt and a new block for every decoding sequence: no need to count phases.
+    if (this.cPrompt[c] + kv.blockSize(r) * (this.rB[r] + 1) <= free) return true
+    return kv.blockTokensOf(r, this.cPrompt[c]) + kv.nextStepTokens(r, this.rStepsDone[r], this.rB[r]) <= free
   }
 
   /** The replica the policy picks among those that can take call c now, or -1. */

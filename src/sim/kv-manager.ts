@@ -95,6 +95,11 @@ export class KvManager {
     return this.cap[r] - this.used[r]
   }
 
+  /** Tokens per block of paged replica r. */
+  blockSize(r: number): number {
+    return this.blockTokens[r]
+  }
+
   /** Tokens in the whole blocks that hold `tokens` tokens on paged replica r. */
   blockTokensOf(r: number, tokens: number): number {
     const bs = this.blockTokens[r]
