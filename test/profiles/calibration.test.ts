@@ -8,9 +8,10 @@ import {
   loadCatalog,
   loadSplitwiseMedians,
 } from '../../src/fleet/profiles/index.js'
-import {sharedPath} from '../helpers/cli.js'
+import {calibrationDir} from '../../src/fleet/profiles/index.js'
+import {join} from 'node:path'
 
-const CSV = sharedPath('calibration', 'splitwise_perf_model.csv')
+const CSV = join(calibrationDir(), 'splitwise_perf_model.csv')
 
 describe('calibration against the Splitwise measurements', () => {
   const catalog = loadCatalog()

@@ -24,8 +24,10 @@ describe('fleetcap profiles (end to end)', () => {
   it('show prints a profile with sources and its calibration error', () => {
     const r = runCli(['profiles', 'show', '--model', 'llama-2-70b', '--gpu', 'h100', '--tp', '8'])
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/llama-2-70b@H100-SXM:tp8 {2}\[calibrated\]/)
-    expect(r.stdout).toMatch(/calibration error {5}median \d+(\.\d+)?%/)
+    expect(r.stdout).toMatch(/llama-2-70b@H100-SXM:tp8 {2}\[measured\]/)
+    expect(r.stdout).toMatch(/band {18}step time x0\.\d+-x1\.\d+/)
+    expect(r.stdout).toMatch(/calibration error {5}holdout holdout rows: throughput median \d+(\.\d+)?%/)
+    expect(r.stdout).toMatch(/leave-one-GPU-out H100-SXM/)
     expect(r.stdout).toMatch(/Run:ai Model Streamer/)
     const j = runCli(['profiles', 'show', 'llama-3.1-8b@A100-80GB:tp1', '--json'])
     expect(j.code).toBe(0)

@@ -23,5 +23,7 @@ export function packageRoot(): string {
 
 export const modelsDir = (): string => join(packageRoot(), 'models')
 
-/** ../shared/calibration beside the repository (a symlink in worktrees). */
-export const calibrationDir = (): string => resolve(packageRoot(), '..', 'shared', 'calibration')
+/** The vendored calibration data (data/calibration: Splitwise, BLIS, the public measurements). */
+export const calibrationDir = (): string => resolve(packageRoot(), 'data', 'calibration')
+
+export const publicMeasurementsCsv = (): string => join(calibrationDir(), 'public', 'public_serving_measurements.csv')
