@@ -6,7 +6,7 @@
 import {readFileSync} from 'node:fs'
 import {performance} from 'node:perf_hooks'
 
-import {type Catalog, getGpu, loadCatalog, type ResolvedProfile, resolveServingProfile} from '../fleet/profiles/index.js'
+import {type Catalog, getGpu, loadCatalog, poolPrecision, type ResolvedProfile, resolveServingProfile} from '../fleet/profiles/index.js'
 import type {ReplicaCapacity} from './analytic.js'
 import {FleetcapError, InputError} from '../errors.js'
 import {canonicalJson, sha256Hex} from '../plan/canonical.js'
@@ -70,7 +70,7 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
   const catalog = options.catalog ?? loadCatalog()
   const fast = options.fast ?? false
   const seeds = Array.from({length: request.seeds}, (_, i) => i + 1)
-  const {offers, unfit} = buildOffers(request.model, request.gpus, request.tensorParallel, catalog)
+  const {offers, unfit} = buildOffers(request.model, request.gpus, request.tensorParallel, catalog, {engine: request.engine, precision: request.precision})
   if (offers.length === 0) {
     throw new InputError({field: 'gpus'}, `${request.model} fits none of the offered GPUs at TP ${request.tensorParallel.join('/')}: ${unfit.map((u) => `${u.gpu} tp${u.tensorParallel}`).join(', ')}`)
   }
@@ -184,7 +184,7 @@ function baselineCandidate(b: {scenario: string; label?: string; text: string}, 
     if (p.kind === 'generic') throw new InputError({file: b.scenario, field: `fleet.pools[${i}]`}, 'a baseline fleet must be LLM pools')
     let profile
     try {
-      profile = resolveServingProfile({model: request.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: p.priceOverride, catalog})
+      profile = resolveServingProfile({model: request.model, gpu: p.gpu, tensorParallel: p.tensorParallel, engine: p.engine ?? request.engine, precision: poolPrecision(p.precision) ?? request.precision, pricePerGpuHourUsd: p.priceOverride, catalog})
     } catch (error) {
       if (error instanceof FleetcapError) throw new InputError({file: b.scenario, field: `fleet.pools[${i}]`}, error.message)
       throw error

@@ -13,7 +13,8 @@ import {InputError} from '../errors.js'
 import {LIMITS} from '../limits.js'
 import {joinPath, lineOfPath} from '../util/yaml-path.js'
 import {reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'
-import {RoutingSchema, SloSchema} from '../scenario/schema.js'
+import {ENGINES, poolPrecision} from '../fleet/profiles/precision.js'
+import {PoolPrecisionSchema, RoutingSchema, SloSchema} from '../scenario/schema.js'
 import {SyntheticWorkloadSchema} from '../workload/spec.js'
 
 const dnsLabel = z
@@ -84,6 +85,8 @@ export const PlanSpecSchema = z
     slo: SloSchema.optional(),
     gpus: z.array(GpuOfferSchema).min(1).optional().describe('GPU types to consider (default: every catalog GPU, no limit).'),
     tensorParallel: z.array(z.number().int().min(1).max(64)).min(1).optional().describe('TP degrees to try (default 1, 2, 4, 8).'),
+    engine: z.enum(ENGINES).optional().describe('Serving engine of every candidate: vllm (default), tensorrt-llm, vllm-splitwise-2023.'),
+    precision: PoolPrecisionSchema.optional(),
     budgetPerDayUsd: z.number().positive().optional().describe('Most a phase\'s fleet may cost per day.'),
     quantile: z.number().gt(0).lt(1).optional().describe('Forecast quantile to size for (default 0.9).'),
     headroom: z.number().min(0).max(4).optional().describe('Extra load the fleet must carry: 0.1 = 10 % above the target (default 0.1).'),
@@ -149,6 +152,9 @@ export interface ResolvedRequest {
   slo: NonNullable<PlanSpec['slo']>
   gpus: GpuOffer[] | undefined
   tensorParallel: number[]
+  /** Engine and precision ("fp8" or "fp8/fp8") of every candidate; undefined: the defaults. */
+  engine?: string
+  precision?: string
   budgetPerDayUsd?: number
   quantile: number
   headroom: number
@@ -191,6 +197,8 @@ export function resolveRequest(spec: PlanSpec, baseDir: string): ResolvedRequest
     slo: spec.slo ?? {ttftP95S: 5, errorRateMax: 0.001},
     gpus: spec.gpus,
     tensorParallel: [...new Set(spec.tensorParallel ?? [1, 2, 4, 8])].sort((a, b) => a - b),
+    ...(spec.engine === undefined ? {} : {engine: spec.engine}),
+    ...(spec.precision === undefined ? {} : {precision: poolPrecision(spec.precision)}),
     budgetPerDayUsd: spec.budgetPerDayUsd,
     quantile: spec.quantile ?? 0.9,
     headroom: spec.headroom ?? 0.1,

@@ -95,3 +95,9 @@ export function computePeak(gpu: GpuSpec, weights: WeightPrecision): {tflops: nu
   if (weights === 'fp16') return bf16
   return {tflops: bf16.tflops, basis: `BF16/FP16 dense peak (${weights} weights are dequantized: ${gpu.name} has no ${weights.toUpperCase()} tensor cores, or the format is weight-only)`}
 }
+
+/** A pool's or plan's {weights, kv} (bf16 allowed) as a precision spec string, or undefined. */
+export function poolPrecision(p: {weights: string; kv?: string} | undefined): string | undefined {
+  if (p === undefined) return undefined
+  return p.kv === undefined ? p.weights : `${p.weights}/${p.kv}`
+}
