@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {ExitCode, FleetcapError, InputError} from '../src/errors.js'
+import {parseEngine, parsePrecision} from '../src/fleet/profiles/precision.js'
 import {seriesInputFromFlags} from '../src/forecast/input-flags.js'
 import {phasesFromHistory} from '../src/planner/forecast-input.js'
 import {makePlan, type PlanResult} from '../src/planner/plan.js'
@@ -44,6 +45,8 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
     'phase-every': Flags.string({description: 'Length of a phase with --history, e.g. 1w (default 1w).', default: '1w'}),
     gpu: Flags.string({description: 'GPU type to consider, optionally with a limit: A100-80GB=64 (repeatable; default every catalog GPU).', multiple: true}),
     model: Flags.string({description: 'Model served (default llama-3.1-70b).'}),
+    engine: Flags.string({description: 'Serving engine of every candidate: vllm (default), tensorrt-llm, vllm-splitwise-2023.'}),
+    precision: Flags.string({description: 'Weights[/KV cache] precision of every candidate: fp16 (default), fp8, int8, int4, fp4; e.g. fp8/fp8.'}),
     'ttft-p95': Flags.string({description: 'SLO: p95 time to first token, seconds.'}),
     'e2e-p95': Flags.string({description: 'SLO: p95 task end-to-end latency, seconds.'}),
     'error-rate': Flags.string({description: 'SLO: largest fraction of failed tasks, e.g. 0.001.'}),
@@ -149,6 +152,11 @@ function withFlags(spec: PlanSpec, f: Plan['flags']): unknown {
     })
   }
   if (f.model !== undefined) out.model = f.model
+  if (f.engine !== undefined) out.engine = parseEngine(f.engine, '--engine')
+  if (f.precision !== undefined) {
+    const p = parsePrecision(f.precision, '--precision')
+    out.precision = f.precision.includes('/') ? p : {weights: p.weights}
+  }
   const slo: Record<string, unknown> = {...(spec.slo ?? (f['ttft-p95'] || f['e2e-p95'] || f['error-rate'] ? {} : undefined))}
   if (f['ttft-p95'] !== undefined) slo.ttftP95S = num(f['ttft-p95'], 'ttft-p95')
   if (f['e2e-p95'] !== undefined) slo.e2eP95S = num(f['e2e-p95'], 'e2e-p95')

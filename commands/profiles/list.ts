@@ -8,6 +8,7 @@ export interface ProfilesListResult {
   profiles: {
     id: string
     status: string
+    band: string
     tensorParallel: number
     kvCacheTokens: number
     maxBatchSeqs: number
@@ -23,6 +24,8 @@ export default class ProfilesList extends FleetcapCommand<typeof ProfilesList> {
   static override description = `List the GPU profiles and the serving profiles shipped in models/.
 
 Prefill tok/s is one 2048-token prompt; decode steps are at 1024 tokens of context per sequence.
+Status: measured, transferred or roofline (what stands behind the profile); band: step-time
+multipliers at the edges of its uncertainty (fast-slow).
 Exit codes: 0 ok, 2 unknown --gpu/--model or a broken models/*.yaml.`
 
   static override examples = [
@@ -34,6 +37,8 @@ Exit codes: 0 ok, 2 unknown --gpu/--model or a broken models/*.yaml.`
   static override flags = {
     gpu: Flags.string({description: 'Only serving profiles on this GPU (name or alias).'}),
     model: Flags.string({description: 'Only serving profiles of this model.'}),
+    engine: Flags.string({description: 'Serving engine of the listed profiles: vllm (default), tensorrt-llm, vllm-splitwise-2023.'}),
+    precision: Flags.string({description: 'Weights[/KV cache] precision of the listed profiles: fp16 (default), fp8, int8, int4, fp4; e.g. fp8/fp8.'}),
   }
 
   public async run(): Promise<ProfilesListResult> {
@@ -51,11 +56,12 @@ Exit codes: 0 ok, 2 unknown --gpu/--model or a broken models/*.yaml.`
         powerW: g.powerW.value,
         pricePerHourUsd: g.pricePerHourUsd.value,
       }))
-    const profiles = listServingProfiles(catalog)
+    const profiles = listServingProfiles(catalog, {engine: this.flags.engine, precision: this.flags.precision})
       .filter((p) => (gpu === undefined || p.gpu === gpu) && (model === undefined || p.model === model))
       .map((p) => ({
         id: p.id,
         status: p.status,
+        band: `${p.band.fast}-${p.band.slow}`,
         tensorParallel: p.tensorParallel,
         kvCacheTokens: p.kvCacheTokens,
         maxBatchSeqs: p.maxBatchSeqs,
@@ -71,8 +77,8 @@ Exit codes: 0 ok, 2 unknown --gpu/--model or a broken models/*.yaml.`
     this.say('Serving profiles')
     this.say(
       table(
-        ['profile', 'TP', 'KV tokens', 'max batch', 'prefill tok/s', 'decode ms b1', 'decode ms b32', 'cold start s', '$/h', 'status'],
-        profiles.map((p) => [p.id, p.tensorParallel, p.kvCacheTokens, p.maxBatchSeqs, p.prefillTokensPerS, p.decodeStepMsBatch1, p.decodeStepMsBatch32, p.coldStartS, p.pricePerHourUsd, p.status]),
+        ['profile', 'TP', 'KV tokens', 'max batch', 'prefill tok/s', 'decode ms b1', 'decode ms b32', 'cold start s', '$/h', 'status', 'band'],
+        profiles.map((p) => [p.id, p.tensorParallel, p.kvCacheTokens, p.maxBatchSeqs, p.prefillTokensPerS, p.decodeStepMsBatch1, p.decodeStepMsBatch32, p.coldStartS, p.pricePerHourUsd, p.status, p.band]),
       ),
     )
     return {gpus, profiles}

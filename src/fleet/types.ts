@@ -42,6 +42,27 @@ export interface StepCostModel {
   decodeRunTimeS(steps: number, seqs: number, contextTokens: number): number
 }
 
+/** What stands behind a profile's step costs. */
+export type ProfileStatus =
+  /** This GPU, engine and precision have fitted rows (models/serving.yaml publicCalibration.fits). */
+  | 'measured'
+  /** Factors carried from another GPU, engine or precision (statusBasis says which). */
+  | 'transferred'
+  /** The roofline on start factors: no fit behind it at all. */
+  | 'roofline'
+
+/**
+ * Uncertainty of a profile's step times: multipliers on step time at the band's edges. `slow` ≥ 1 is
+ * the pessimistic edge, `fast` ≤ 1 the optimistic one; `coverage` the share of held-out measurements
+ * the band held (nominally 0.8: the 10th to 90th percentile of measured/predicted time).
+ */
+export interface ProfileBand {
+  slow: number
+  fast: number
+  coverage: number
+  basis: string
+}
+
 export interface ServingProfile extends StepCostModel {
   /** e.g. "llama-3.1-8b@A100-80GB:tp1". */
   id: string
@@ -60,12 +81,8 @@ export interface ServingProfile extends StepCostModel {
   coldStartS: number
   /** Price of one replica per hour (GPU price × GPUs per replica). */
   pricePerHourUsd: number
-  /**
-   * Uncertainty of the step times: multipliers at the band's edges (slow ≥ 1 pessimistic, fast ≤ 1
-   * optimistic), the nominal fraction of measurements the band covers, and what it rests on.
-   */
-  band: {slow: number; fast: number; coverage: number; basis: string}
-  /** What stands behind the step times: this GPU and model measured, factors carried over, or roofline only. */
-  status: 'measured' | 'transferred' | 'roofline'
+  status: ProfileStatus
+  /** What the status rests on: the fit's group and rows, or where transferred factors come from. */
   statusBasis: string
+  band: ProfileBand
 }

@@ -52,7 +52,7 @@ export interface Unfit {
 }
 
 /** Build the serving profiles the search may use: every offered GPU at every TP where the model fits. */
-export function buildOffers(model: string, gpus: readonly GpuOffer[] | undefined, tps: readonly number[], catalog: Catalog): {offers: Offer[]; unfit: Unfit[]} {
+export function buildOffers(model: string, gpus: readonly GpuOffer[] | undefined, tps: readonly number[], catalog: Catalog, profileOpts: {engine?: string; precision?: string} = {}): {offers: Offer[]; unfit: Unfit[]} {
   const list: GpuOffer[] = gpus ? [...gpus] : catalog.gpus.map((g) => ({gpu: g.name}))
   const offers: Offer[] = []
   const unfit: Unfit[] = []
@@ -69,7 +69,7 @@ export function buildOffers(model: string, gpus: readonly GpuOffer[] | undefined
     seen.add(gpu)
     for (const tp of tps) {
       try {
-        const profile = buildProfile({model, gpu, tensorParallel: tp, pricePerGpuHourUsd: o.pricePerGpuHourUsd, catalog})
+        const profile = buildProfile({model, gpu, tensorParallel: tp, engine: profileOpts.engine, precision: profileOpts.precision, pricePerGpuHourUsd: o.pricePerGpuHourUsd, catalog})
         offers.push({profile, gpu, maxGpus: o.maxGpus})
       } catch (error) {
         if (!(error instanceof DoesNotFitError)) throw error

@@ -70,7 +70,7 @@ export async function simulateHpaDay(
     workload: {kind: 'synthetic'},
     fleet: {
       pools: pools.map(
-        (p, i): LlmPoolSpec => ({name: p.pool.name, gpu: p.pool.profile.gpu, model: p.pool.profile.model, tensorParallel: p.pool.profile.tensorParallel, replicas: initial[i], ...(request.prefixCache ? {prefixCache: true} : {})}),
+        (p, i): LlmPoolSpec => ({name: p.pool.name, gpu: p.pool.profile.gpu, model: p.pool.profile.model, tensorParallel: p.pool.profile.tensorParallel, engine: p.pool.profile.engine, precision: p.pool.profile.precision, replicas: initial[i], ...(request.prefixCache ? {prefixCache: true} : {})}),
       ),
     },
     routing: request.routing,

@@ -6,7 +6,7 @@
 import {readFileSync} from 'node:fs'
 import {performance} from 'node:perf_hooks'
 
-import {type Catalog, getGpu, loadCatalog, type ResolvedProfile, resolveServingProfile} from '../fleet/profiles/index.js'
+import {type Catalog, getGpu, loadCatalog, poolPrecision, type ResolvedProfile, resolveServingProfile} from '../fleet/profiles/index.js'
 import type {ReplicaCapacity} from './analytic.js'
 import {FleetcapError, InputError} from '../errors.js'
 import {canonicalJson, sha256Hex} from '../plan/canonical.js'
@@ -99,7 +99,7 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
   const catalog = options.catalog ?? loadCatalog()
   const fast = options.fast ?? false
   const seeds = Array.from({length: request.seeds}, (_, i) => i + 1)
-  const {offers: nominalOffers, unfit} = buildOffers(request.model, request.gpus, request.tensorParallel, catalog)
+  const {offers: nominalOffers, unfit} = buildOffers(request.model, request.gpus, request.tensorParallel, catalog, {engine: request.engine, precision: request.precision})
   // Every fleet is sized and verified at the risk mode's step times; the other mode is planned beside it.
   const offers = offersAtRisk(nominalOffers, request.risk)
   const otherRisk: RiskMode = request.risk === 'pessimistic' ? 'nominal' : 'pessimistic'
@@ -177,15 +177,15 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
     const other = await searchPhase(offersAtRisk(nominalOffers, otherRisk), [], ctx, searchOptions)
     phase.risk = await phaseRisk(phase, other.chosen, ctx, seeds[0], fast, request)
     for (const precision of request.comparePrecisions) {
-      const po = offersAtPrecision(compareOffers, precision, catalog)
+      const po = offersAtPrecision(compareOffers, precision, request, catalog)
       const gpus = [...new Set(po.offers.map((o) => o.gpu))]
       if (po.offers.length === 0) {
         phase.precisions.push({precision, gpus, fleet: null, costPerDayUsd: null, note: noOffersNote(po)})
         continue
       }
       // The request's own precision on the same GPUs is the choice above: not planned twice.
-      const same = precision === request.precision && po.excluded.length === 0 && compareOffers.length === offers.length
-      const chosen = same ? search.chosen : (await searchPhase(po.offers, [], ctx, searchOptions)).chosen
+      const same = precision === weightsOf(request.precision) && po.excluded.length === 0 && compareOffers.length === offers.length
+      const chosen = same ? search.chosen : (await searchPhase(offersAtRisk(po.offers, request.risk), [], ctx, searchOptions)).chosen
       phase.precisions.push({precision, gpus, fleet: chosen?.candidate.id ?? null, costPerDayUsd: chosen ? chosen.candidate.costPerHourUsd * 24 : null, ...(chosen ? {} : {note: 'nothing meets the SLOs within the limits'})})
     }
     simTimeMs += performance.now() - tr
@@ -259,7 +259,7 @@ function baselineCandidate(b: {scenario: string; label?: string; text: string}, 
     let profile
     try {
       // Judged at the same risk as fleetcap's own candidates.
-      profile = atRisk(resolveServingProfile({model: request.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: p.priceOverride, catalog}), request.risk)
+      profile = atRisk(resolveServingProfile({model: request.model, gpu: p.gpu, tensorParallel: p.tensorParallel, engine: p.engine ?? request.engine, precision: poolPrecision(p.precision) ?? request.precision, pricePerGpuHourUsd: p.priceOverride, catalog}), request.risk)
     } catch (error) {
       if (error instanceof FleetcapError) throw new InputError({file: b.scenario, field: `fleet.pools[${i}]`}, error.message)
       throw error
@@ -367,3 +367,9 @@ export function gpuProduct(gpu: string, catalog: Catalog = loadCatalog()): strin
 }
 
 export {poolName}
+
+/** The weight precision of a request's "fp8" or "fp8/fp8" (fp16 when unset; bf16 is fp16's width). */
+function weightsOf(precision: string | undefined): string {
+  const w = (precision ?? 'fp16').split('/')[0]
+  return w === 'bf16' ? 'fp16' : w
+}

@@ -1,13 +1,12 @@
 /**
- * Which offered GPUs can serve the model at a precision. The catalog on this branch has one
- * precision (16-bit weights and KV, BF16/FP16 tensor-core peaks: models/llms.yaml bytesPerParam 2,
- * models/gpus.yaml denseBf16Tflops), so fp16/bf16 are served everywhere and anything else nowhere,
- * with the reason said. When the catalog gains a precision dimension, this is the one place that
- * reads it (and buildOffers passes the precision to the profile).
+ * The offered GPUs rebuilt at another weight precision (`compare.precision`): each offer's GPU and
+ * TP with the request's engine at that precision, from the catalog's profiles. A GPU whose hardware
+ * or engine cannot serve it (fp8 on Ampere, say) is excluded with the catalog's reason.
  */
-import type {Catalog} from '../fleet/profiles/index.js'
+import {buildProfile, type Catalog} from '../fleet/profiles/index.js'
+import {FleetcapError} from '../errors.js'
 import type {Offer} from './candidates.js'
-import type {Precision} from './spec.js'
+import type {Precision, ResolvedRequest} from './spec.js'
 
 export interface PrecisionOffers {
   precision: Precision
@@ -16,14 +15,24 @@ export interface PrecisionOffers {
   excluded: Array<{gpu: string; reason: string}>
 }
 
-export function offersAtPrecision(offers: readonly Offer[], precision: Precision, catalog: Catalog): PrecisionOffers {
-  void catalog
-  if (precision === 'fp16' || precision === 'bf16') return {precision, offers: [...offers], excluded: []}
-  const gpus = [...new Set(offers.map((o) => o.gpu))]
-  return {precision, offers: [], excluded: gpus.map((gpu) => ({gpu, reason: `no ${precision} serving profile for ${gpu}`}))}
+export function offersAtPrecision(offers: readonly Offer[], precision: Precision, request: Pick<ResolvedRequest, 'model' | 'engine'>, catalog: Catalog): PrecisionOffers {
+  const out: Offer[] = []
+  const excluded = new Map<string, string>()
+  for (const o of offers) {
+    try {
+      const profile = buildProfile({model: request.model, gpu: o.gpu, tensorParallel: o.profile.tensorParallel, engine: request.engine, precision, pricePerGpuHourUsd: o.profile.pricePerHourUsd / o.profile.gpusPerReplica, catalog})
+      out.push({...o, profile})
+    } catch (error) {
+      if (!(error instanceof FleetcapError)) throw error
+      if (!excluded.has(o.gpu)) excluded.set(o.gpu, error.message)
+    }
+  }
+  // A GPU excluded at one TP but served at another is not excluded.
+  for (const gpu of new Set(out.map((o) => o.gpu))) excluded.delete(gpu)
+  return {precision, offers: out, excluded: [...excluded].map(([gpu, reason]) => ({gpu, reason}))}
 }
 
 /** One line for a precision no offered GPU serves. */
 export function noOffersNote(po: PrecisionOffers): string {
-  return `none of the offered GPUs (${po.excluded.map((x) => x.gpu).join(', ')}) has a ${po.precision} serving profile in this catalog (16-bit weights and BF16/FP16 peaks only)`
+  return `none of the offered GPUs serves ${po.precision}: ${po.excluded.map((x) => `${x.gpu} (${x.reason})`).join('; ')}`
 }

@@ -13,7 +13,8 @@ import {InputError} from '../errors.js'
 import {LIMITS} from '../limits.js'
 import {joinPath, lineOfPath} from '../util/yaml-path.js'
 import {reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'
-import {RoutingSchema, SloSchema} from '../scenario/schema.js'
+import {ENGINES, poolPrecision} from '../fleet/profiles/precision.js'
+import {PoolPrecisionSchema, RoutingSchema, SloSchema} from '../scenario/schema.js'
 import {SyntheticWorkloadSchema} from '../workload/spec.js'
 
 const dnsLabel = z
@@ -95,7 +96,8 @@ export const AvailabilitySchema = z
   })
   .describe('Availability floor: no single pod failure, node drain or rollout may take the service down.')
 
-export const PrecisionSchema = z.enum(['fp16', 'bf16', 'fp8', 'int8', 'int4'])
+/** A weight precision to compare plans at (`compare.precision`); the KV cache follows the engine's default for it. */
+export const PrecisionSchema = z.enum(['fp16', 'bf16', 'fp8', 'int8', 'int4', 'fp4'])
 export type Precision = z.output<typeof PrecisionSchema>
 
 export const PlanSpecSchema = z
@@ -109,6 +111,8 @@ export const PlanSpecSchema = z
     slo: SloSchema.optional(),
     gpus: z.array(GpuOfferSchema).min(1).optional().describe('GPU types to consider (default: every catalog GPU, no limit).'),
     tensorParallel: z.array(z.number().int().min(1).max(64)).min(1).optional().describe('TP degrees to try (default 1, 2, 4, 8).'),
+    engine: z.enum(ENGINES).optional().describe('Serving engine of every candidate: vllm (default), tensorrt-llm, vllm-splitwise-2023.'),
+    precision: PoolPrecisionSchema.optional(),
     budgetPerDayUsd: z.number().positive().optional().describe('Most a phase\'s fleet may cost per day.'),
     quantile: z.number().gt(0).lt(1).optional().describe('Forecast quantile to size for (default 0.9).'),
     headroom: z.number().min(0).max(4).optional().describe('Extra load the fleet must carry: 0.1 = 10 % above the target (default 0.1).'),
@@ -127,7 +131,6 @@ export const PlanSpecSchema = z
       .enum(['nominal', 'pessimistic'])
       .optional()
       .describe('pessimistic: size and verify every fleet with its serving profiles\' step times at the slow edge of their uncertainty band; nominal: as fitted (default pessimistic).'),
-    precision: PrecisionSchema.optional().describe('Weight and KV precision the fleets serve at (default fp16).'),
     compare: z
       .strictObject({
         precision: z.array(PrecisionSchema).min(1).max(6).optional().describe('Plan each phase again at each precision, on the offered GPUs that support it.'),
@@ -186,6 +189,9 @@ export interface ResolvedRequest {
   slo: NonNullable<PlanSpec['slo']>
   gpus: GpuOffer[] | undefined
   tensorParallel: number[]
+  /** Engine and precision ("fp8" or "fp8/fp8") of every candidate; undefined: the defaults. */
+  engine?: string
+  precision?: string
   budgetPerDayUsd?: number
   quantile: number
   headroom: number
@@ -198,7 +204,6 @@ export interface ResolvedRequest {
   manifests: ManifestConfig
   availability: AvailabilityPolicy
   risk: 'nominal' | 'pessimistic'
-  precision: Precision
   /** Precisions to plan each phase at beside the choice (PLAN.md). */
   comparePrecisions: Precision[]
   /** GPUs the precision comparison is restricted to (default: every offered GPU). */
@@ -234,6 +239,8 @@ export function resolveRequest(spec: PlanSpec, baseDir: string): ResolvedRequest
     slo: spec.slo ?? {ttftP95S: 5, errorRateMax: 0.001},
     gpus: spec.gpus,
     tensorParallel: [...new Set(spec.tensorParallel ?? [1, 2, 4, 8])].sort((a, b) => a - b),
+    ...(spec.engine === undefined ? {} : {engine: spec.engine}),
+    ...(spec.precision === undefined ? {} : {precision: poolPrecision(spec.precision)}),
     budgetPerDayUsd: spec.budgetPerDayUsd,
     quantile: spec.quantile ?? 0.9,
     headroom: spec.headroom ?? 0.1,
@@ -250,7 +257,6 @@ export function resolveRequest(spec: PlanSpec, baseDir: string): ResolvedRequest
     availability: {minReplicas: spec.availability?.minReplicas ?? 2, survive: spec.availability?.survive ?? 'one-replica-loss'},
     // Buy for the slow edge of what the profiles know: an unmeasured GPU is not taken at its best guess.
     risk: spec.risk ?? 'pessimistic',
-    precision: spec.precision ?? 'fp16',
     comparePrecisions: [...new Set(spec.compare?.precision ?? [])],
     ...(spec.compare?.gpus ? {compareGpus: spec.compare.gpus} : {}),
   }

@@ -60,6 +60,8 @@ export async function simulateCandidate(c: Candidate, seed: number, ctx: SimCont
           gpu: p.profile.gpu,
           model: p.profile.model,
           tensorParallel: p.profile.tensorParallel,
+          engine: p.profile.engine,
+          precision: p.profile.precision,
           replicas: p.replicas,
           ...(p.taskTypes ? {taskTypes: p.taskTypes} : {}),
           ...(ctx.request.prefixCache ? {prefixCache: true} : {}),

@@ -10,6 +10,7 @@ import {KV_ALLOCATIONS} from './scheduler.js'
 import {PRIORITIES} from '../workload/types.js'
 import {DurationSchema, PositiveDurationSchema, WorkloadSpecSchema} from '../workload/spec.js'
 import {AutoscalerSchema, CapacitySchema, FailuresSchema} from './autoscale-schema.js'
+import {ENGINES, KV_PRECISIONS, WEIGHT_PRECISIONS} from '../fleet/profiles/precision.js'
 
 const positive = (what: string) => z.number().positive().describe(what)
 
@@ -25,6 +26,14 @@ export const PoolSchedulerSchema = z
   })
   .describe('The replicas\' scheduler (vLLM V1\'s settings); the profile\'s values where left out.')
 
+/** Weights and KV-cache precision of a pool's profile (bf16 is fp16's width). */
+export const PoolPrecisionSchema = z
+  .strictObject({
+    weights: z.enum([...WEIGHT_PRECISIONS, 'bf16']).describe('Weight precision: fp16/bf16 (default), fp8, int8 (W8A8), int4 (weight-only), fp4.'),
+    kv: z.enum([...KV_PRECISIONS, 'bf16']).optional().describe('KV-cache precision: fp16/bf16 (default; fp8 for a TensorRT-LLM fp8/fp4 engine), fp8, int8.'),
+  })
+  .describe('Precision of the served model (default fp16 weights and KV cache).')
+
 export const LlmPoolSchema = z
   .strictObject({
     name: z.string().min(1).describe('Pool name (unique in the fleet); used in reports and time-series columns.'),
@@ -32,6 +41,8 @@ export const LlmPoolSchema = z
     gpu: z.string().min(1).describe('GPU type, e.g. A100-80GB, V100-32GB, H100-SXM (see `fleetcap profiles list`).'),
     model: z.string().min(1).describe('Model served, e.g. llama-3.1-8b.'),
     tensorParallel: z.number().int().min(1).max(64).optional().describe('GPUs per replica (tensor parallelism); default: the smallest that fits.'),
+    engine: z.enum(ENGINES).optional().describe('Serving engine whose fitted overheads the profile uses: vllm (default), tensorrt-llm, vllm-splitwise-2023.'),
+    precision: PoolPrecisionSchema.optional(),
     replicas: z.number().int().min(0).max(LIMITS.replicasPerPool).describe('Replicas ready at t = 0.'),
     weight: z.number().positive().optional().describe('Routing weight of each replica (weighted policy); default: its max batch size.'),
     taskTypes: z.array(z.string()).optional().describe('Task types this pool is specialised for (score policy: type match).'),

@@ -2,7 +2,7 @@ import {resolve as resolvePath} from 'node:path'
 
 import {RandomStreams} from '../engine/random.js'
 import {FleetcapError, InputError} from '../errors.js'
-import {type Catalog, loadCatalog, resolveServingProfile} from '../fleet/profiles/index.js'
+import {type Catalog, loadCatalog, poolPrecision, resolveServingProfile} from '../fleet/profiles/index.js'
 import type {ServingProfile} from '../fleet/types.js'
 import {buildReport, type SimulationReport} from '../report/report.js'
 import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
@@ -134,7 +134,7 @@ function sloThresholds(scenario: Scenario): Partial<Record<MetricName, number>> 
 
 /** Resolve pools against the model catalog. */
 export function catalogResolver(catalog: Catalog): (p: LlmPoolSpec) => ServingProfile {
-  return (p) => resolveServingProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, pricePerGpuHourUsd: p.priceOverride, catalog})
+  return (p) => resolveServingProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, engine: p.engine, precision: poolPrecision(p.precision), pricePerGpuHourUsd: p.priceOverride, catalog})
 }
 
 /**

@@ -22,7 +22,8 @@ describe('analytic bounds', () => {
     const req = resolveRequest(parsePlanSpec('phases: [{tasksPerDay: 50000}]\nseeds: 1\n'), ROOT)
     const load = phaseLoad(req.workload, 50_000, 0.1, 3600, [1])
     await generateTasks(load)
-    const profile = buildProfile({model: 'llama-3.1-70b', gpu: 'H100-SXM', tensorParallel: 4, catalog})
+    // The 2023 stack's profile: one replica saturates at this load (a vllm one carries ~40% more).
+    const profile = buildProfile({model: 'llama-3.1-70b', gpu: 'H100-SXM', tensorParallel: 4, engine: 'vllm-splitwise-2023', catalog})
     const cap = replicaCapacity(profile, load.stats)
     // One replica offered ~4 calls/s: it runs saturated the whole hour.
     const o = await simulateCandidate(makeCandidate([{name: 'one', profile, replicas: 1}], new Map(), load.stats), 1, {request: req, load, catalog, counter: {simulations: 0, simulatedS: 0}})

@@ -25,7 +25,9 @@ describe('fleetcap profiles (end to end)', () => {
     const r = runCli(['profiles', 'show', '--model', 'llama-2-70b', '--gpu', 'h100', '--tp', '8'])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/llama-2-70b@H100-SXM:tp8 {2}\[measured\]/)
-    expect(r.stdout).toMatch(/calibration error {5}median \d+(\.\d+)?%/)
+    expect(r.stdout).toMatch(/band {18}step time x0\.\d+-x1\.\d+/)
+    expect(r.stdout).toMatch(/calibration error {5}holdout holdout rows: throughput median \d+(\.\d+)?%/)
+    expect(r.stdout).toMatch(/leave-one-GPU-out H100-SXM/)
     expect(r.stdout).toMatch(/Run:ai Model Streamer/)
     const j = runCli(['profiles', 'show', 'llama-3.1-8b@A100-80GB:tp1', '--json'])
     expect(j.code).toBe(0)
@@ -43,6 +45,22 @@ describe('fleetcap profiles (end to end)', () => {
     expect(lines.length).toBeLessThanOrEqual(2)
     expect(r.stderr).not.toMatch(/\n\s+at /)
     expect(runCli(['profiles', 'list', '--gpu', 'b300']).code).toBe(2)
+  })
+
+  it('--engine and --precision pick the profile; an unknown one exits 2 with one line', () => {
+    const r = runCli(['profiles', 'show', '--model', 'llama-3.1-70b', '--gpu', 'h100', '--tp', '4', '--engine', 'tensorrt-llm', '--precision', 'fp8', '--json'])
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({id: 'llama-3.1-70b@H100-SXM:tp4:tensorrt-llm:fp8/fp8', status: 'measured', precision: {weights: 'fp8', kv: 'fp8'}})
+    const list = runCli(['profiles', 'list', '--engine', 'tensorrt-llm', '--gpu', 'h200', '--json'])
+    expect(list.code).toBe(0)
+    for (const p of (JSON.parse(list.stdout) as {profiles: {id: string; status: string}[]}).profiles) {
+      expect(p.id).toContain(':tensorrt-llm')
+      expect(['measured', 'transferred', 'roofline']).toContain(p.status)
+    }
+    const bad = runCli(['profiles', 'show', '--model', 'llama-3.1-8b', '--gpu', 'h100', '--precision', 'q3'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr.trim().split('\n')[0]).toMatch(/^Error: precision: unknown weight precision "q3"; known: fp16, fp8, int8, int4, fp4/)
+    expect(bad.stderr).not.toMatch(/\n\s+at /)
   })
 
   it('a model that does not fit exits 2 naming the profile', () => {

@@ -86,8 +86,8 @@ describe('roofline step cost', () => {
   })
 
   it('H100/A100 is about 2x on prefill and 1.5x on decode, as Splitwise measured (Llama-2-70B TP8)', () => {
-    const a = buildProfile({model: 'llama-2-70b', gpu: 'A100-80GB', tensorParallel: 8})
-    const h = buildProfile({model: 'llama-2-70b', gpu: 'H100-SXM', tensorParallel: 8})
+    const a = buildProfile({model: 'llama-2-70b', gpu: 'A100-80GB', tensorParallel: 8, engine: 'vllm-splitwise-2023'})
+    const h = buildProfile({model: 'llama-2-70b', gpu: 'H100-SXM', tensorParallel: 8, engine: 'vllm-splitwise-2023'})
     // Measured medians: prefill 2048 tokens 274 / 137 ms = 2.0; decode batch 1 45.0 / 30.4 ms = 1.48.
     const prefill = a.prefillTimeS(2048) / h.prefillTimeS(2048)
     const decode = a.decodeRunTimeS(127, 1, 2049) / h.decodeRunTimeS(127, 1, 2049)

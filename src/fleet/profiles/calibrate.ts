@@ -183,7 +183,7 @@ const logit = (p: number): number => Math.log(p / (1 - p))
  * went to 1.0 on A100 and 0.08 on H100, absorbing effects that are not attention, for an rms log
  * error only 0.0001 (A100) and 0.006 (H100) lower (see docs/profiles.md).
  */
-function toFactors(x: readonly number[], combine: CostFactors['combine']): CostFactors {
+export function toFactors(x: readonly number[], combine: CostFactors['combine']): CostFactors {
   return {
     computeEff: logistic(x[0]),
     attentionEff: logistic(x[0]),
@@ -198,7 +198,7 @@ function toFactors(x: readonly number[], combine: CostFactors['combine']): CostF
 }
 
 /** Start: the reference's suggested 0.65 compute and 0.69 HBM (serving-models.md §4), BLIS-like overheads. */
-const START = [logit(0.65), logit(0.69), logit(0.5), Math.log(5e-3), Math.log(1e-4), Math.log(5e-3), Math.log(2e-5)]
+export const START = [logit(0.65), logit(0.69), logit(0.5), Math.log(5e-3), Math.log(1e-4), Math.log(5e-3), Math.log(2e-5)]
 
 function logErrors(model: LlmSpec, gpu: GpuSpec, rows: readonly MeasuredConfig[], f: CostFactors): number[] {
   const out: number[] = []
@@ -228,7 +228,7 @@ export function fitFactors(model: LlmSpec, gpu: GpuSpec, rows: readonly Measured
 }
 
 /** Four significant digits: what the YAML records, so the test's refit compares like with like. */
-function roundFactors(f: CostFactors): CostFactors {
+export function roundFactors(f: CostFactors): CostFactors {
   const sig = (x: number): number => Number(x.toPrecision(4))
   // Overheads to 0.1 µs: a fit that drives a term to 1e-13 s means "none".
   const seconds = (x: number): number => (x < 1e-7 ? 0 : sig(x))

@@ -10,10 +10,14 @@ import {parse as parseYaml} from 'yaml'
 import type {z} from 'zod'
 
 import {InputError, UnknownNameError} from '../../errors.js'
-import type {GpuProfile, ServingProfile} from '../types.js'
+import type {GpuProfile} from '../types.js'
+import type {ProfileStatus} from '../types.js'
 import {deriveLlm, type LlmDerived} from './llm.js'
 import {modelsDir} from './paths.js'
-import {RooflineCost, RooflineServingProfile} from './roofline.js'
+import {DEFAULT_ENGINE, DEFAULT_PRECISION, type Engine, ENGINES, isDefaultPrecision, parseEngine, parsePrecision, type Precision, precisionLabel} from './precision.js'
+import {resolveFactors} from './resolve-factors.js'
+import {RooflineServingProfile} from './roofline.js'
+import {costOf, replicaShape} from './shape.js'
 import {
   type CostFactors,
   type GpuCalibration,
@@ -116,20 +120,26 @@ export function gpuCalibration(gpu: string, catalog: Catalog = loadCatalog()): G
 /** The model's weights (plus a step's activations and KV) do not fit the GPUs at this TP. */
 export class DoesNotFitError extends InputError {}
 
-export type ProfileStatus = ServingProfile['status']
+export type {ProfileStatus} from '../types.js'
 
 /** A serving profile plus what it was built from: for `profiles show` and reports. */
 export interface ResolvedProfile extends RooflineServingProfile {
+  readonly engine: Engine
+  readonly precision: Precision
   readonly details: ProfileDetails
 }
 
 export interface ProfileDetails {
   status: ProfileStatus
   statusNote: string
+  engine: Engine
+  precision: Precision
+  computePeakBasis: string
   weightBytesPerGpu: number
   kvBytesPerTokenPerGpu: number
   activationBytesPerGpu: number
   usableBytesPerGpu: number
+  memoryNote: string
   gpuMemoryUtilization: number
   factors: CostFactors
   factorsFrom: string
@@ -142,6 +152,10 @@ export interface ResolveOptions {
   gpu: string
   /** Default: the smallest TP shipped in serving.yaml for (model, GPU) whose weights fit. */
   tensorParallel?: number
+  /** Serving engine (default vllm): see serving.yaml `engines`. */
+  engine?: string
+  /** Weights[/KV] precision, e.g. "fp8" or "fp8/fp8" (default fp16; see precision.ts). */
+  precision?: string | Precision
   /** Override the GPU's price per hour (USD per GPU). */
   pricePerGpuHourUsd?: number
   /**
@@ -152,17 +166,21 @@ export interface ResolveOptions {
   catalog?: Catalog
 }
 
-/**
- * Bytes one GPU reserves for the forward pass's activations at the largest step: the MLP's
- * intermediate (gate and up, split by TP) and the residual stream for every token of the step, plus
- * FP32 logits for every sequence. A derived estimate (vLLM measures it with a profiling run).
- */
-function activationBytes(m: LlmSpec, tp: number, maxBatchTokens: number, maxBatchSeqs: number): number {
-  const perToken = (4 * m.hiddenSize + (2 * m.intermediateSize) / tp) * m.bytesPerParam
-  return maxBatchTokens * perToken + maxBatchSeqs * m.vocabSize * 4
+/** The profile's precision: as given, else 16-bit; TensorRT-LLM FP8/FP4 engines keep an FP8 KV cache. */
+export function resolvePrecision(spec: string | Precision | undefined, engine: Engine, field = 'precision'): Precision {
+  if (spec === undefined) return DEFAULT_PRECISION
+  const p = typeof spec === 'string' ? parsePrecision(spec, field) : spec
+  const kvGiven = typeof spec === 'string' ? spec.includes('/') : true
+  if (!kvGiven && engine === 'tensorrt-llm' && (p.weights === 'fp8' || p.weights === 'fp4')) return {...p, kv: 'fp8'}
+  return p
 }
 
-/** Build the profile for (model, GPU, TP) from the roofline; throws when the weights do not fit. */
+/** The id: model@GPU:tpN, then :engine and :precision when not the defaults. */
+export function profileId(model: string, gpu: string, tp: number, engine: Engine, precision: Precision): string {
+  return `${model}@${gpu}:tp${tp}${engine === DEFAULT_ENGINE ? '' : `:${engine}`}${isDefaultPrecision(precision) ? '' : `:${precisionLabel(precision)}`}`
+}
+
+/** Build the profile for (model, GPU, TP, engine, precision); throws when the weights do not fit. */
 export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): ResolvedProfile {
   const c = opts.catalog ?? loadCatalog()
   const gpu = findGpu(c, opts.gpu)
@@ -175,13 +193,17 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
   if (model.attentionHeads % tp !== 0) {
     throw new InputError({field: 'tensorParallel'}, `${model.name} has ${model.attentionHeads} attention heads: tensor parallelism ${tp} does not divide them`)
   }
-  const derived = deriveLlm(model)
+  const engine = parseEngine(opts.engine ?? DEFAULT_ENGINE)
+  const precision = resolvePrecision(opts.precision, engine)
+  if (precision.kv === 'fp8' && !gpu.denseFp8Tflops) {
+    // Measured: A100 rows with an FP8 KV cache ran 2-4x slower than the bytes alone predict.
+    throw new InputError({field: 'precision'}, `an fp8 KV cache on ${gpu.name} (no FP8 hardware) is not modelled: the A100 rows with one ran 2-4x slower than modelled (docs/profiles.md); use an fp16 KV cache`)
+  }
   const d = c.serving.defaults
   const entry = c.serving.profiles.find((p) => norm(p.model) === norm(model.name) && norm(p.gpu) === norm(gpu.name) && p.tensorParallel.includes(tp))
-  const maxBatchSeqs = entry?.maxBatchSeqs ?? d.maxBatchSeqs.value
-  const maxBatchTokens = entry?.maxBatchTokens ?? d.maxBatchTokens.value
-  const cal = gpuCalibration(gpu.name, c)
-  let factors = cal.factors
+  const shape = replicaShape(c, model, gpu, tp, engine, precision, {maxBatchSeqs: entry?.maxBatchSeqs, maxBatchTokens: entry?.maxBatchTokens})
+  const r = resolveFactors(c, gpu, engine, precision)
+  let factors = r.factors
   let overheadNote = ''
   if (opts.engineOverheads !== undefined) {
     const o = c.serving.engineOverheads[opts.engineOverheads]
@@ -194,30 +216,21 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
     }
     overheadNote = `; CPU overheads replaced by "${opts.engineOverheads}" (${o.source})`
   }
-  const cost = new RooflineCost(
-    {derived, layers: model.layers, hiddenSize: model.hiddenSize, kvHeads: model.kvHeads},
-    {denseTflops: gpu.denseBf16Tflops.value, hbmBandwidthGBs: gpu.hbmBandwidthGBs.value, interconnectGBs: gpu.interconnectGBs.value},
-    tp,
-    factors,
-  )
-  const util = d.gpuMemoryUtilization.value
-  const usable = gpu.memoryGiB.value * 2 ** 30 * util
-  const weightsPerGpu = derived.weightBytes / tp
-  const act = activationBytes(model, tp, maxBatchTokens, maxBatchSeqs)
-  const kvCacheTokens = Math.floor((usable - weightsPerGpu - act) / cost.kvBytesPerTokenPerGpu)
-  const id = `${model.name}@${gpu.name}:tp${tp}${opts.engineOverheads === undefined ? '' : `+${opts.engineOverheads}`}`
+  const cost = costOf(shape, factors)
+  const {maxBatchSeqs, maxBatchTokens, kvCacheTokens} = shape
+  const id = `${profileId(model.name, gpu.name, tp, engine, precision)}${opts.engineOverheads === undefined ? '' : `+${opts.engineOverheads}`}`
   if (kvCacheTokens < maxBatchTokens) {
     const gib = (x: number): string => (x / 2 ** 30).toFixed(1)
     throw new DoesNotFitError(
       {field: id},
-      `${model.name} does not fit ${gpu.name} at TP ${tp}: ${gib(weightsPerGpu)} GiB of weights + ${gib(act)} GiB of activations per GPU leave room for ${Math.max(0, kvCacheTokens)} KV tokens of ${gib(usable)} GiB usable (${util} of ${gpu.memoryGiB.value} GiB); need at least ${maxBatchTokens} (max batched tokens); try a larger --tp`,
+      `${model.name} does not fit ${gpu.name} at TP ${tp}: ${gib(shape.weightBytesPerGpu)} GiB of weights + ${gib(shape.activationBytesPerGpu)} GiB of activations per GPU leave room for ${Math.max(0, kvCacheTokens)} KV tokens (${shape.memoryNote}, ${gpu.memoryGiB.value} GiB); need at least ${maxBatchTokens} (max batched tokens); try a larger --tp`,
     )
   }
-  const {status, statusBasis, band} = interimUncertainty(model.name, gpu.name, cal)
-  const shipped = entry ? 'shipped in serving.yaml' : 'not in serving.yaml: derived'
-  const note = `${status}: ${statusBasis} (${shipped})${overheadNote}`
+  // Changing the engine's overheads by hand leaves no fit behind the profile.
+  const status: ProfileStatus = opts.engineOverheads === undefined ? r.status : 'transferred'
+  const statusBasis = r.statusBasis + overheadNote
   const perGpuUsd = opts.pricePerGpuHourUsd ?? gpu.pricePerHourUsd.value
-  const coldStartS = derived.weightBytes / (d.modelLoadGBs.value * 1e9) + d.engineInitS.value
+  const coldStartS = shape.derived.weightBytes / (d.modelLoadGBs.value * 1e9) + d.engineInitS.value
   const profile = new RooflineServingProfile({
     id,
     model: model.name,
@@ -229,65 +242,31 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
     coldStartS,
     pricePerHourUsd: perGpuUsd * tp,
     cost,
-    band,
     status,
     statusBasis,
+    band: r.band,
   })
   const details: ProfileDetails = {
     status,
-    statusNote: note,
-    weightBytesPerGpu: weightsPerGpu,
-    kvBytesPerTokenPerGpu: cost.kvBytesPerTokenPerGpu,
-    activationBytesPerGpu: act,
-    usableBytesPerGpu: usable,
-    gpuMemoryUtilization: util,
+    statusNote: statusBasis,
+    engine,
+    precision,
+    computePeakBasis: shape.peakBasis,
+    weightBytesPerGpu: shape.weightBytesPerGpu,
+    kvBytesPerTokenPerGpu: shape.kvBytesPerTokenPerGpu,
+    activationBytesPerGpu: shape.activationBytesPerGpu,
+    usableBytesPerGpu: shape.usableBytesPerGpu,
+    memoryNote: shape.memoryNote,
+    gpuMemoryUtilization: c.serving.engines[engine].memoryFraction.value,
     factors,
-    factorsFrom: cal.method,
-    coldStart: {weightBytes: derived.weightBytes, loadGBs: d.modelLoadGBs.value, engineInitS: d.engineInitS.value, sources: [d.modelLoadGBs.source, d.engineInitS.source]},
+    factorsFrom: r.factorsFrom,
+    coldStart: {weightBytes: shape.derived.weightBytes, loadGBs: d.modelLoadGBs.value, engineInitS: d.engineInitS.value, sources: [d.modelLoadGBs.source, d.engineInitS.source]},
     price: {
       perGpuUsd,
       source: opts.pricePerGpuHourUsd === undefined ? gpu.pricePerHourUsd.source : 'price override',
     },
   }
-  return Object.assign(profile, {details}) as ResolvedProfile
-}
-
-/**
- * INTERIM, until profiles are calibrated per (GPU, engine, precision) on the public data: status and
- * uncertainty band from what models/serving.yaml holds today (Splitwise fits of A100-80GB and H100-SXM
- * on llama-2-70b, BLOOM-176B compared). The band is ± the p90 absolute step-time error q, read as
- * measured/predicted ∈ [1/(1+q), 1/(1−q)] (errors are (predicted − measured)/measured), covering
- * nominally 90 % of the rows q was taken from:
- * - measured (this GPU and model have Splitwise rows): q = the GPU's held-out p90 (serving.yaml
- *   calibration.gpus[].heldOut, every 4th configuration held out of the fit);
- * - transferred (factors fitted on another model of this GPU, or on a GPU of the same architecture):
- *   q = 32.55 %, the p90 error of pretending a measured GPU was unmeasured — H100-SXM's 150 Splitwise
- *   rows predicted with A100-80GB's factors (A100-80GB with H100-SXM's: 24.71 %; the larger is kept);
- * - roofline (another architecture's efficiencies on this GPU's peaks): q = 44.01 %, the largest
- *   error of that cross-GPU check — nothing of this GPU was measured, so the coverage is unchecked.
- * Figures measured with compare() of src/fleet/profiles/calibrate.ts on data/calibration/
- * splitwise_perf_model.csv (the helper script is quoted in docs/simulator.md, "Error bands").
- */
-export function interimUncertainty(model: string, gpu: string, cal: GpuCalibration): Pick<ServingProfile, 'status' | 'statusBasis' | 'band'> {
-  const splitwiseModels = ['llama-2-70b', 'bloom-176b']
-  const arch = (name: string): string => (/^(H100|H200|GH200)/i.test(name) ? 'hopper' : /^(A100|A40|A10)/i.test(name) ? 'ampere' : /^(L4|L40)/i.test(name) ? 'ada' : name)
-  const band = (q: number, basis: string): ServingProfile['band'] => ({slow: 1 / (1 - q), fast: 1 / (1 + q), coverage: 0.9, basis: `interim: ${basis}`})
-  const transfer = band(0.3255, 'p90 error of A100-80GB factors on H100-SXM measurements (a measured GPU treated as unmeasured)')
-  if (cal.fittedOn !== undefined && cal.heldOut !== undefined) {
-    if (splitwiseModels.includes(model)) {
-      return {status: 'measured', statusBasis: `fitted on ${gpu} Splitwise measurements (${cal.fittedOn})`, band: band(cal.heldOut.p90AbsPct / 100, `p90 of ${cal.heldOut.rows} held-out ${gpu} step times, ${cal.heldOut.p90AbsPct} %`)}
-    }
-    return {status: 'transferred', statusBasis: `factors fitted on llama-2-70b measurements of ${gpu}, carried to ${model}`, band: transfer}
-  }
-  const from = /with the (\S+) fit carried over/.exec(cal.method)?.[1]
-  if (from !== undefined && arch(from) === arch(gpu)) {
-    return {status: 'transferred', statusBasis: `no ${gpu} measurements: ${from}'s fitted factors on ${gpu}'s peaks (same architecture)`, band: transfer}
-  }
-  return {
-    status: 'roofline',
-    statusBasis: `no ${gpu} measurements: ${from ?? 'another GPU'}'s efficiencies applied to ${gpu}'s peaks (another architecture)`,
-    band: band(0.4401, 'largest error of the A100-80GB/H100-SXM cross-check (44.01 %); coverage not checked on this GPU'),
-  }
+  return Object.assign(profile, {engine, precision, details}) as ResolvedProfile
 }
 
 /**
@@ -319,19 +298,35 @@ export function resolveServingProfile(opts: ResolveOptions): ResolvedProfile {
   )
 }
 
-/** Every profile shipped in serving.yaml, built. */
-export function listServingProfiles(catalog: Catalog = loadCatalog()): ResolvedProfile[] {
+/** Every profile shipped in serving.yaml, built (for one engine and precision, default vllm fp16). */
+export function listServingProfiles(catalog: Catalog = loadCatalog(), opts: {engine?: string; precision?: string | Precision} = {}): ResolvedProfile[] {
   return catalog.serving.profiles.flatMap((p) =>
-    p.tensorParallel.map((tp) => buildProfile({model: p.model, gpu: p.gpu, tensorParallel: tp, catalog})),
+    p.tensorParallel.flatMap((tp) => {
+      try {
+        return [buildProfile({model: p.model, gpu: p.gpu, tensorParallel: tp, engine: opts.engine, precision: opts.precision, catalog})]
+      } catch (error) {
+        // A precision the GPU cannot run (fp8 KV on Ampere) leaves that entry out of the list.
+        if (opts.precision !== undefined && error instanceof InputError && !(error instanceof DoesNotFitError)) return []
+        throw error
+      }
+    }),
   )
 }
 
-/** Look up a shipped profile by id ("llama-3.1-8b@A100-80GB:tp1"); unknown ids list the valid ones. */
+/**
+ * Look up a profile by id ("llama-3.1-8b@A100-80GB:tp1", optionally ":tensorrt-llm" and ":fp8/fp8"
+ * after the TP); unknown ids list the shipped ones.
+ */
 export function getServingProfile(id: string, catalog: Catalog = loadCatalog()): ResolvedProfile {
-  const m = /^(.+)@(.+):tp(\d+)$/i.exec(id.trim())
-  const all = listServingProfiles(catalog)
-  const hit = all.find((p) => norm(p.id) === norm(id))
-  if (hit) return hit
-  if (m) return buildProfile({model: m[1], gpu: m[2], tensorParallel: Number(m[3]), catalog})
-  throw new UnknownNameError('serving profile', id, all.map((p) => p.id))
+  const m = /^(.+)@([^:]+):tp(\d+)((?::[^:]+)*)$/i.exec(id.trim())
+  if (m) {
+    let engine: string | undefined
+    let precision: string | undefined
+    for (const part of m[4].split(':').filter((x) => x !== '')) {
+      if ((ENGINES as readonly string[]).includes(part.toLowerCase())) engine = part
+      else precision = part
+    }
+    return buildProfile({model: m[1], gpu: m[2], tensorParallel: Number(m[3]), engine, precision, catalog})
+  }
+  throw new UnknownNameError('serving profile', id, listServingProfiles(catalog).map((p) => p.id))
 }

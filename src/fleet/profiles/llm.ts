@@ -1,5 +1,6 @@
 /** Quantities derived from a model's architecture: parameter count, weight bytes, KV bytes, FLOPs. */
 import type {LlmSpec} from './schema.js'
+import {KV_BYTES, type Precision, WEIGHT_BYTES} from './precision.js'
 
 export interface LlmDerived {
   /** All parameters (embedding and head included). */
@@ -13,7 +14,10 @@ export interface LlmDerived {
   attentionFlopsPerPair: number
 }
 
-export function deriveLlm(m: LlmSpec): LlmDerived {
+/** Without a precision: the checkpoint's own width (bytesPerParam); with one: its bytes. */
+export function deriveLlm(m: LlmSpec, precision?: Precision): LlmDerived {
+  const wBytes = precision === undefined ? m.bytesPerParam : WEIGHT_BYTES[precision.weights]
+  const kvBytes = precision === undefined ? m.bytesPerParam : KV_BYTES[precision.kv]
   const h = m.hiddenSize
   const kvDim = m.kvHeads * m.headDim
   const qDim = m.attentionHeads * m.headDim
@@ -30,8 +34,8 @@ export function deriveLlm(m: LlmSpec): LlmDerived {
   return {
     params,
     matmulParams,
-    weightBytes: params * m.bytesPerParam,
-    kvBytesPerToken: 2 * m.layers * kvDim * m.bytesPerParam,
+    weightBytes: params * wBytes,
+    kvBytesPerToken: 2 * m.layers * kvDim * kvBytes,
     attentionFlopsPerPair: 4 * m.layers * qDim,
   }
 }

@@ -28,3 +28,5 @@ export const dataDir = (): string => join(packageRoot(), 'data')
 
 /** The calibration measurements (data/calibration/README.md). */
 export const calibrationDir = (): string => join(dataDir(), 'calibration')
+
+export const publicMeasurementsCsv = (): string => join(calibrationDir(), 'public', 'public_serving_measurements.csv')

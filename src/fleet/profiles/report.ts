@@ -35,8 +35,8 @@ export function blisCrossCheck(catalog?: Catalog): BlisCheckRow[] {
   ]
   const rows: BlisCheckRow[] = []
   for (const b of BLIS_LLAMA31_8B) {
-    const p = buildProfile({model: 'llama-3.1-8b', gpu: b.gpu, tensorParallel: 1, catalog})
-    const q = buildProfile({model: 'llama-3.1-8b', gpu: b.gpu, tensorParallel: 1, catalog, engineOverheads: 'blis-vllm'})
+    const p = buildProfile({model: 'llama-3.1-8b', gpu: b.gpu, tensorParallel: 1, engine: 'vllm-splitwise-2023', catalog})
+    const q = buildProfile({model: 'llama-3.1-8b', gpu: b.gpu, tensorParallel: 1, engine: 'vllm-splitwise-2023', catalog, engineOverheads: 'blis-vllm'})
     for (const s of shapes) {
       const blisMs = (b.beta[0] + b.beta[1] * s.prefill + b.beta[2] * s.seqs) / 1000
       const oursMs = p.stepTimeS(s.prefill, s.seqs, s.ctx) * 1000

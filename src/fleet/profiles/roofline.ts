@@ -17,7 +17,7 @@
  *
  * Every term is linear in the decode context, so a run of decode steps has a closed form.
  */
-import type {ServingProfile} from '../types.js'
+import type {ProfileBand, ProfileStatus, ServingProfile} from '../types.js'
 import type {LlmDerived} from './llm.js'
 import type {CostFactors} from './schema.js'
 
@@ -55,6 +55,8 @@ export class RooflineCost {
   readonly combineMax: boolean
   /** CPU time overlaps GPU time: a step costs max(cpu, gpu) instead of cpu + gpu. */
   readonly overlapCpu: boolean
+  /** Multiplier on every step (CostFactors.timeScale). */
+  readonly timeScale: number
   /** Scratch for decodeRun's upper envelope (no allocation per call). */
   private readonly la = new Float64Array(3)
   private readonly lb = new Float64Array(3)
@@ -81,6 +83,7 @@ export class RooflineCost {
     this.commSPerToken = tp > 1 ? (allReduces * model.hiddenSize * 2 * ((2 * (tp - 1)) / tp)) / (hw.interconnectGBs * 1e9 * f.commEff) : 0
     this.combineMax = f.combine !== 'sum'
     this.overlapCpu = f.combine === 'overlap'
+    this.timeScale = f.timeScale ?? 1
   }
 
   /**
@@ -94,7 +97,7 @@ export class RooflineCost {
     const memory = this.weightReadS + kvTokensRead * this.kvReadSPerToken
     const gpu = this.gpuFixedS + tokens * this.commSPerToken + (this.combineMax ? (compute > memory ? compute : memory) : compute + memory)
     const cpu = this.cpuFixedS + seqs * this.seqOverheadS + (prefill ? this.prefillOverheadS : 0)
-    return this.overlapCpu ? (cpu > gpu ? cpu : gpu) : cpu + gpu
+    return (this.overlapCpu ? (cpu > gpu ? cpu : gpu) : cpu + gpu) * this.timeScale
   }
 
   /**
@@ -133,7 +136,7 @@ export class RooflineCost {
     } else {
       constant = cpu
     }
-    return steps * constant + this.envelopeSum(lines, steps)
+    return (steps * constant + this.envelopeSum(lines, steps)) * this.timeScale
   }
 
   /** Σ_{k=0}^{n−1} max_i (la[i] + lb[i]·k) over the first `lines` lines, exactly. */
@@ -203,9 +206,9 @@ export interface RooflineProfileInit {
   coldStartS: number
   pricePerHourUsd: number
   cost: RooflineCost
-  band: ServingProfile['band']
-  status: ServingProfile['status']
+  status: ProfileStatus
   statusBasis: string
+  band: ProfileBand
 }
 
 /** A ServingProfile backed by the roofline cost model. Pure and allocation-free on the hot path. */
@@ -221,9 +224,9 @@ export class RooflineServingProfile implements ServingProfile {
   readonly coldStartS: number
   readonly pricePerHourUsd: number
   readonly cost: RooflineCost
-  readonly band: ServingProfile['band']
-  readonly status: ServingProfile['status']
+  readonly status: ProfileStatus
   readonly statusBasis: string
+  readonly band: ProfileBand
 
   constructor(init: RooflineProfileInit) {
     this.id = init.id
@@ -237,9 +240,9 @@ export class RooflineServingProfile implements ServingProfile {
     this.coldStartS = init.coldStartS
     this.pricePerHourUsd = init.pricePerHourUsd
     this.cost = init.cost
-    this.band = init.band
     this.status = init.status
     this.statusBasis = init.statusBasis
+    this.band = init.band
   }
 
   /**
