@@ -133,6 +133,21 @@ interface Timed {
   v: number
 }
 
+/** timestampedScaleEvent: a replica change, kept (and later overwritten in place) once outdated. */
+interface ScaleEvent extends Timed {
+  outdated: boolean
+}
+
+/**
+ * The controller's two timestamp comparisons, on fleetcap's exact sync times (see
+ * docs/autoscaling.md, "Sync times and window edges"): `timestamp.After(cutoff)` and
+ * `timestamp.Before(cutoff)`, cutoff = now − window. Both are strict, so an entry exactly one window
+ * (or policy period) old is neither: it is outside a behavior window and a policy period (After is
+ * false) yet not old (Before is false): it still counts in the legacy window and is not outdated.
+ */
+const after = (t: number, cutoff: number): boolean => t > cutoff
+const before = (t: number, cutoff: number): boolean => t < cutoff
+
 /** Create a controller for one HPA. State (recommendations, scale events, conditions) lives inside. */
 export function createHpaController(spec: HpaSpec, options: HpaControllerOptions = {}): HpaController {
   return new HpaController(spec, options)
@@ -143,8 +158,8 @@ export class HpaController {
   readonly options: Required<HpaControllerOptions>
   private readonly tolerances: Tolerances
   private recommendations: Timed[] = []
-  private scaleUpEvents: Timed[] = []
-  private scaleDownEvents: Timed[] = []
+  private scaleUpEvents: ScaleEvent[] = []
+  private scaleDownEvents: ScaleEvent[] = []
   private readonly conditions = new Map<ConditionType, HpaCondition>()
   private seenTarget = false
   lastScaleTimeS: number | undefined
@@ -430,7 +445,10 @@ export class HpaController {
   /** normalizeDesiredReplicas: no `behavior` in the spec. */
   private normalizeLegacy(nowS: number, current: number, proposed: number, minReplicas: number, d: HpaDecision): number {
     const cutoff = nowS - this.options.downscaleStabilizationS
-    this.recommendations = this.recommendations.filter((r) => r.t >= cutoff)
+    // stabilizeRecommendation: samples before the cutoff no longer count (the controller overwrites
+    // one of them in place; dropping them all gives the same result: the window is fixed, so an old
+    // sample never counts again).
+    this.recommendations = this.recommendations.filter((r) => !before(r.t, cutoff))
     let stabilized = proposed
     for (const r of this.recommendations) if (r.v > stabilized) stabilized = r.v
     this.recommendations.push({t: nowS, v: proposed})
@@ -478,13 +496,13 @@ export class HpaController {
     let upRec = proposed
     let downRec = proposed
     for (const r of this.recommendations) {
-      if (r.t > upCutoff && r.v < upRec) upRec = r.v
-      if (r.t > downCutoff && r.v > downRec) downRec = r.v
+      if (after(r.t, upCutoff) && r.v < upRec) upRec = r.v
+      if (after(r.t, downCutoff) && r.v > downRec) downRec = r.v
     }
     let stabilized = current
     if (stabilized < upRec) stabilized = upRec
     if (stabilized > downRec) stabilized = downRec
-    this.recommendations = this.recommendations.filter((r) => !(r.t < upCutoff && r.t < downCutoff))
+    this.recommendations = this.recommendations.filter((r) => !(before(r.t, upCutoff) && before(r.t, downCutoff)))
     this.recommendations.push({t: nowS, v: proposed})
     d.stabilizedReplicas = stabilized
     if (stabilized !== proposed) {
@@ -532,19 +550,28 @@ export class HpaController {
     return desired
   }
 
-  /** storeScaleEvent: kept only with behavior; dropped once older than the longest policy period. */
+  /**
+   * storeScaleEvent: kept only with behavior. Events of the direction older than its longest policy
+   * period are marked outdated (never un-marked) but stay in the list: the last outdated one is
+   * overwritten by the new event, the others remain, and getReplicasChangePerPeriod still counts any
+   * event inside a policy's period, outdated or not. That matters when the other direction has a
+   * longer period than this one: its limit still sees the old events the controller has not yet
+   * overwritten.
+   */
   private storeScaleEvent(nowS: number, previous: number, next: number): void {
     const behavior = this.spec.behavior
     if (behavior === undefined) return
-    if (next > previous) {
-      const cutoff = nowS - longestPeriod(behavior.scaleUp)
-      this.scaleUpEvents = this.scaleUpEvents.filter((e) => e.t >= cutoff)
-      this.scaleUpEvents.push({t: nowS, v: next - previous})
-    } else {
-      const cutoff = nowS - longestPeriod(behavior.scaleDown)
-      this.scaleDownEvents = this.scaleDownEvents.filter((e) => e.t >= cutoff)
-      this.scaleDownEvents.push({t: nowS, v: previous - next})
-    }
+    const up = next > previous
+    const events = up ? this.scaleUpEvents : this.scaleDownEvents
+    const cutoff = nowS - longestPeriod(up ? behavior.scaleUp : behavior.scaleDown)
+    let reuse = -1
+    events.forEach((e, i) => {
+      if (before(e.t, cutoff)) e.outdated = true
+      if (e.outdated) reuse = i
+    })
+    const event: ScaleEvent = {t: nowS, v: Math.abs(next - previous), outdated: false}
+    if (reuse >= 0) events[reuse] = event
+    else events.push(event)
   }
 }
 
@@ -630,7 +657,7 @@ function longestPeriod(rules: ScalingRules): number {
 function replicasChangedWithin(nowS: number, periodS: number, events: readonly Timed[]): number {
   const cutoff = nowS - periodS
   let sum = 0
-  for (const e of events) if (e.t > cutoff) sum += e.v
+  for (const e of events) if (after(e.t, cutoff)) sum += e.v
   return sum
 }
 
