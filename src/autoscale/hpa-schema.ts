@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {InputError} from '../errors.js'
+import {formatLocation, InputError} from '../errors.js'
 import {
   type MetricAliases,
   type ModelledMetric,
@@ -66,7 +66,10 @@ const scalingRules = z.strictObject({
   stabilizationWindowSeconds: z.number().int().optional(),
   selectPolicy: z.enum(['Max', 'Min', 'Disabled']).optional(),
   policies: z.array(scalingPolicy).optional(),
-  /** Per-direction tolerance (KEP-4951, HPAConfigurableTolerance, alpha in 1.33). */
+  /**
+   * Per-direction tolerance (KEP-4951). Behind the feature gate HPAConfigurableTolerance, alpha and
+   * off by default in 1.33 and 1.34: read only when HpaParseOptions.featureGates enables it.
+   */
   tolerance: quantity.optional(),
 })
 
@@ -161,8 +164,50 @@ export interface HpaSpec {
 export interface HpaParseOptions extends YamlSource {
   /** Extra metric names the scenario maps onto modelled quantities. */
   metricAliases?: MetricAliases
-  /** Feature gates of the modelled control plane (HPAScaleToZero allows minReplicas 0). */
-  featureGates?: {HPAScaleToZero?: boolean}
+  /**
+   * Feature gates of the modelled control plane, all off by default as in Kubernetes 1.34:
+   * HPAScaleToZero allows minReplicas 0; HPAConfigurableTolerance keeps behavior.*.tolerance (with
+   * the gate off the API server drops the field, and so does fleetcap, with a warning).
+   */
+  featureGates?: FeatureGates
+  /** Where warnings go (one line each); default: stderr, prefixed `warning: `. */
+  onWarning?: (message: string) => void
+}
+
+export interface FeatureGates {
+  HPAScaleToZero?: boolean
+  HPAConfigurableTolerance?: boolean
+}
+
+/** What toBehavior does with a `tolerance` field: keep it (gate on) or drop it and say so. */
+export interface ToleranceGate {
+  enabled: boolean
+  /** Called once per dropped field with its path. */
+  dropped: (path: PropertyKey[]) => void
+}
+
+const warnedOnce = new Set<string>()
+
+/** Print a warning once per process (the same file is read again by plans that simulate many fleets). */
+function warnOnce(message: string, sink: ((message: string) => void) | undefined): void {
+  if (warnedOnce.has(message)) return
+  warnedOnce.add(message)
+  if (sink === undefined) process.stderr.write(`warning: ${message}\n`)
+  else sink(message)
+}
+
+const TOLERANCE_DROPPED =
+  'ignored: behavior tolerance needs the alpha feature gate HPAConfigurableTolerance (off by default in Kubernetes 1.34; the API server drops the field). Enable it with featureGates: {HPAConfigurableTolerance: true}'
+
+/** The gate as the parse options set it; dropped fields are warned about with their file and field. */
+export function toleranceGate(options: HpaParseOptions & {text?: YamlText}): ToleranceGate {
+  return {
+    enabled: options.featureGates?.HPAConfigurableTolerance ?? false,
+    dropped: (path) => {
+      const where = formatLocation(locationFor(path, {text: options.text, source: options}))
+      warnOnce(`${where === '' ? '' : `${where}: `}${TOLERANCE_DROPPED}`, options.onWarning)
+    },
+  }
 }
 
 /** Scale-up rules when `behavior` is set but `scaleUp` (or part of it) is not: defaults.go. */
@@ -233,7 +278,7 @@ export function toHpaSpec(obj: HpaObject, options: HpaParseOptions & {text?: Yam
   if (spec.maxReplicas < minReplicas) fail(['spec', 'maxReplicas'], `must be at least minReplicas (${minReplicas})`)
   if (metrics.length === 0) fail(['spec', 'metrics'], 'must specify at least one metric')
 
-  const behavior = spec.behavior === undefined ? undefined : toBehavior(spec.behavior, ['spec', 'behavior'], fail)
+  const behavior = spec.behavior === undefined ? undefined : toBehavior(spec.behavior, ['spec', 'behavior'], fail, toleranceGate(options))
   return {
     name: obj.metadata.name,
     namespace: obj.metadata.namespace ?? 'default',
@@ -248,10 +293,15 @@ export function toHpaSpec(obj: HpaObject, options: HpaParseOptions & {text?: Yam
 export type Fail = (path: PropertyKey[], problem: string) => never
 
 /** Behavior with the API defaults filled in where the user left parts out (defaults.go). */
-export function toBehavior(b: HpaBehaviorObject, path: PropertyKey[], fail: Fail): NonNullable<HpaSpec['behavior']> {
+export function toBehavior(
+  b: HpaBehaviorObject,
+  path: PropertyKey[],
+  fail: Fail,
+  gate: ToleranceGate = toleranceGate({}),
+): NonNullable<HpaSpec['behavior']> {
   return {
-    scaleUp: toRules(b.scaleUp, DEFAULT_SCALE_UP, [...path, 'scaleUp'], fail),
-    scaleDown: toRules(b.scaleDown, DEFAULT_SCALE_DOWN, [...path, 'scaleDown'], fail),
+    scaleUp: toRules(b.scaleUp, DEFAULT_SCALE_UP, [...path, 'scaleUp'], fail, gate),
+    scaleDown: toRules(b.scaleDown, DEFAULT_SCALE_DOWN, [...path, 'scaleDown'], fail, gate),
   }
 }
 
@@ -260,6 +310,7 @@ function toRules(
   defaults: ScalingRules,
   path: PropertyKey[],
   fail: Fail,
+  gate: ToleranceGate,
 ): ScalingRules {
   if (rules === undefined) return structuredClone(defaults)
   const window = rules.stabilizationWindowSeconds
@@ -276,7 +327,9 @@ function toRules(
     }
   })
   let tolerance: number | undefined
-  if (rules.tolerance !== undefined) {
+  if (rules.tolerance !== undefined && !gate.enabled) {
+    gate.dropped([...path, 'tolerance'])
+  } else if (rules.tolerance !== undefined) {
     tolerance = parseQuantity(rules.tolerance)
     if (tolerance === undefined || tolerance < 0) fail([...path, 'tolerance'], 'must be a non-negative quantity')
   }
