@@ -119,11 +119,30 @@ export interface HpaMetric {
    * without that key falls back to the plain `reads` value. Pods metric selectors are not modelled.
    */
   seriesKey?: string
+  /** Object/External metrics: the metric's label selector as written (for the controller's texts). */
+  selector?: LabelSelectorObject
   /** How the controller names this metric in events and conditions ("pods metric queue_depth"). */
   description: string
 }
 
 type LabelSelectorObject = z.output<typeof labelSelector>
+
+/**
+ * A *metav1.LabelSelector as the controller prints it with %+v: `nil`, or the generated String()
+ * (`&LabelSelector{MatchLabels:map[string]string{a: b,},MatchExpressions:[]LabelSelectorRequirement{…},}`,
+ * labels sorted). It appears in "external metric NAME(SELECTOR)" and in metric errors.
+ */
+export function goLabelSelector(selector: LabelSelectorObject | undefined): string {
+  if (selector === undefined) return 'nil'
+  const labels = Object.keys(selector.matchLabels ?? {})
+    .sort()
+    .map((k) => `${k}: ${selector.matchLabels![k]},`)
+    .join('')
+  const expressions = (selector.matchExpressions ?? [])
+    .map((e) => `LabelSelectorRequirement{Key:${e.key},Operator:${e.operator},Values:[${(e.values ?? []).join(' ')}],},`)
+    .join('')
+  return `&LabelSelector{MatchLabels:map[string]string{${labels}},MatchExpressions:[]LabelSelectorRequirement{${expressions}},}`
+}
 
 /** `name{a=b,c in (x,y)}`: a stable key for a metric and its selector (labels sorted). */
 export function seriesKey(name: string, selector: LabelSelectorObject | undefined): string {
@@ -403,11 +422,13 @@ function toMetric(
   const target: HpaTarget = t.type === 'Value' ? {type: 'Value', valueMilli: milli} : {type: 'AverageValue', averageValueMilli: milli}
   if (m.type === 'Object') {
     const o = m.object!.describedObject
-    return {sourceType: 'Object', name: id.name, reads: reads!, target, describedObject: o, seriesKey: seriesKey(reads!, id.selector), description: `${o.kind} metric ${id.name}`}
+    // The controller names an Object metric with an AverageValue target "external metric …"
+    // (computeStatusForObjectMetric, v1.34), and that text is what events and conditions show.
+    const description = target.type === 'AverageValue' ? `external metric ${id.name}(${goLabelSelector(id.selector)})` : `${o.kind} metric ${id.name}`
+    return {sourceType: 'Object', name: id.name, reads: reads!, target, describedObject: o, selector: id.selector, seriesKey: seriesKey(reads!, id.selector), description}
   }
   if (m.type === 'External') {
-    const sel = id.selector === undefined ? '' : JSON.stringify(id.selector)
-    return {sourceType: 'External', name: id.name, reads: reads!, target, seriesKey: seriesKey(reads!, id.selector), description: `external metric ${id.name}(${sel})`}
+    return {sourceType: 'External', name: id.name, reads: reads!, target, selector: id.selector, seriesKey: seriesKey(reads!, id.selector), description: `external metric ${id.name}(${goLabelSelector(id.selector)})`}
   }
   return {sourceType: 'Pods', name: id.name, reads: reads!, target, description: `pods metric ${id.name}`}
 }

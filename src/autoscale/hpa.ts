@@ -1,5 +1,5 @@
 import type {ModelledMetric} from './metric-names.js'
-import type {HpaMetric, HpaSpec, ScalingPolicy, ScalingRules} from './hpa-schema.js'
+import {goLabelSelector, type HpaMetric, type HpaSpec, type ScalingPolicy, type ScalingRules} from './hpa-schema.js'
 
 /**
  * The HorizontalPodAutoscaler controller as kube-controller-manager computes it, as a pure and
@@ -89,8 +89,12 @@ export interface MetricProposal {
   replicas?: number
   /** Current value as the HPA status shows it: percent for Utilization, else the (average) value. */
   current?: number
-  /** Why it could not be computed (reason as in the ScalingActive condition). */
-  error?: {reason: string; message: string}
+  /**
+   * Why it could not be computed: reason and message as in the ScalingActive condition (the
+   * message after "the HPA was unable to compute the replica count: "), and `returned`, the error
+   * as computeReplicasForMetric returns it (what the FailedComputeMetricsReplicas event quotes).
+   */
+  error?: {reason: string; message: string; returned: string}
 }
 
 /** Which rule held the replica count back from what the metrics asked for. */
@@ -281,7 +285,7 @@ export class HpaController {
       const p = this.computeReplicasForMetric(nowS, m, obs)
       proposals.push(p)
       if (p.replicas === undefined) {
-        if (invalid === 0) firstError = p.error!.message
+        if (invalid === 0) firstError = p.error!.returned
         invalid++
         continue
       }
@@ -318,9 +322,7 @@ export class HpaController {
         case 'External': {
           const source = m.sourceType === 'Object' ? obs.objectMetrics : obs.externalMetrics
           const value = (m.seriesKey === undefined ? undefined : source?.[m.seriesKey]) ?? source?.[m.reads]
-          if (value === undefined || !Number.isFinite(value)) {
-            throw new MetricError(m.sourceType === 'Object' ? 'FailedGetObjectMetric' : 'FailedGetExternalMetric', `unable to get metric ${m.name}: no value reported`)
-          }
+          if (value === undefined || !Number.isFinite(value)) throw this.missingValue(m)
           const usage = toMilliValue(value)
           if (m.target.type === 'AverageValue') {
             const status = obs.statusReplicas ?? current
@@ -328,12 +330,18 @@ export class HpaController {
             return {...base, replicas, current: status > 0 ? Math.ceil(usage / status) / 1000 : usage / 1000}
           }
           const target = m.target.type === 'Value' ? m.target.valueMilli : 0
-          const replicas = this.usageRatioReplicas(current, usage / target, obs.pods)
-          return {...base, replicas, current: usage / 1000}
+          try {
+            const replicas = this.usageRatioReplicas(current, usage / target, obs.pods)
+            return {...base, replicas, current: usage / 1000}
+          } catch (error) {
+            if (!(error instanceof MetricError)) throw error
+            const reason = m.sourceType === 'Object' ? 'FailedGetObjectMetric' : 'FailedGetExternalMetric'
+            throw new MetricError(reason, error.message, wrapReturned(m, error.message))
+          }
         }
       }
     } catch (error) {
-      if (error instanceof MetricError) return {...base, error: {reason: error.reason, message: error.message}}
+      if (error instanceof MetricError) return {...base, error: {reason: error.reason, message: error.message, returned: error.returned ?? error.message}}
       throw error
     }
   }
@@ -427,10 +435,30 @@ export class HpaController {
   private usageRatioReplicas(current: number, ratio: number, pods: readonly PodView[]): number {
     if (current === 0) return Math.ceil(ratio) // scale from zero (HPAScaleToZero)
     if (this.within(ratio)) return current
-    if (pods.length === 0) throw new MetricError('FailedGetExternalMetric', 'no pods returned by selector while calculating replica count')
+    if (pods.length === 0) throw new MetricError('', 'unable to calculate ready pods: no pods returned by selector while calculating replica count')
     let ready = 0
     for (const p of pods) if ((p.phase ?? 'Running') === 'Running' && p.ready) ready++ // terminating pods too, while still Ready
     return Math.ceil(ratio * ready)
+  }
+
+  /**
+   * An Object/External metric without a value, worded as replica_calculator.go and the metrics
+   * clients word it. External: the external metrics client's "no metrics returned from external
+   * metrics API" (an empty series list). Object: the custom metrics client's "unable to fetch metrics
+   * from custom metrics API: …" around custom-metrics-apiserver's not-found error. The controller's
+   * own "unable to get metric %s: %v on %s %s/%s" passes its arguments in a shifted order (kind where
+   * the error belongs, the error last); it is reproduced as it reads.
+   */
+  private missingValue(m: HpaMetric): MetricError {
+    const ns = this.spec.namespace
+    if (m.sourceType === 'Object') {
+      const o = m.describedObject!
+      const inner = `unable to fetch metrics from custom metrics API: the server could not find the metric ${m.name} for ${resourceOf(o.kind)} ${o.name}`
+      const message = `unable to get metric ${m.name}: ${o.kind} on ${ns} ${o.name}/${inner}`
+      return new MetricError('FailedGetObjectMetric', message, wrapReturned(m, message))
+    }
+    const message = `unable to get external metric ${ns}/${m.name}/${goLabelSelector(m.selector)}: no metrics returned from external metrics API`
+    return new MetricError('FailedGetExternalMetric', message, wrapReturned(m, message))
   }
 
   /** Get{Object,External}PerPodMetricReplicas: AverageValue target against scale.status.replicas. */
@@ -580,10 +608,34 @@ const REQUEST = 1000
 
 class MetricError extends Error {
   readonly reason: string
-  constructor(reason: string, message: string) {
+  /** The error as computeReplicasForMetric returns it, when it wraps the condition's text. */
+  readonly returned?: string
+  constructor(reason: string, message: string, returned?: string) {
     super(message)
     this.reason = reason
+    this.returned = returned
   }
+}
+
+/**
+ * How computeStatusFor{Object,External}Metric and computeReplicasForMetric wrap a metric error on
+ * its way to the FailedComputeMetricsReplicas event (v1.34 horizontal.go).
+ */
+function wrapReturned(m: HpaMetric, cause: string): string {
+  if (m.sourceType === 'Object') {
+    const inner = m.target.type === 'AverageValue' ? `failed to get ${m.name} object metric: ${cause}` : cause
+    return `failed to get object metric value: ${inner}`
+  }
+  const inner = m.target.type === 'AverageValue' ? `failed to get ${m.name} external metric: ${cause}` : `failed to get external metric ${m.name}: ${cause}`
+  return `failed to get ${m.name} external metric value: ${inner}`
+}
+
+/** The API resource of a kind, as the custom metrics API names it (lower case, plural). */
+function resourceOf(kind: string): string {
+  const k = kind.toLowerCase()
+  if (/(s|x|z|ch|sh)$/.test(k)) return `${k}es`
+  if (/[^aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`
+  return `${k}s`
 }
 
 function toMilliValue(value: number): number {
