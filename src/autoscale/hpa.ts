@@ -43,8 +43,13 @@ export interface PodView {
   phase?: 'Pending' | 'Running' | 'Failed'
   /** Being deleted (draining): ignored. */
   deleting?: boolean
-  /** The Ready condition's status. */
-  ready: boolean
+  /**
+   * The Ready condition's status: true, false, or 'Unknown' (a node that stopped reporting). The
+   * controller treats Unknown as not ready when it counts Running-and-Ready pods (Object/External
+   * Value targets, podutil.IsPodReady) but, for cpu, only a status of False makes a pod unready
+   * (groupPods compares with ConditionFalse), so an Unknown pod's sample counts.
+   */
+  ready: boolean | 'Unknown'
   /** status.startTime; undefined means not started (unready for CPU). */
   startTimeS?: number
   /** lastTransitionTime of the Ready condition (when it last became ready or unready); undefined: no condition. */
@@ -437,7 +442,7 @@ export class HpaController {
     if (this.within(ratio)) return current
     if (pods.length === 0) throw new MetricError('', 'unable to calculate ready pods: no pods returned by selector while calculating replica count')
     let ready = 0
-    for (const p of pods) if ((p.phase ?? 'Running') === 'Running' && p.ready) ready++ // terminating pods too, while still Ready
+    for (const p of pods) if ((p.phase ?? 'Running') === 'Running' && p.ready === true) ready++ // terminating pods too, while still Ready
     return Math.ceil(ratio * ready)
   }
 
@@ -685,9 +690,9 @@ function groupPods(
         unready = true
       } else if (pod.startTimeS + opts.cpuInitializationPeriodS > nowS) {
         const sampledAt = pod.metricTimestampS ?? nowS
-        unready = !pod.ready || sampledAt < pod.readyTransitionS + opts.metricWindowS
+        unready = pod.ready === false || sampledAt < pod.readyTransitionS + opts.metricWindowS
       } else {
-        unready = !pod.ready && pod.startTimeS + opts.initialReadinessDelayS > pod.readyTransitionS
+        unready = pod.ready === false && pod.startTimeS + opts.initialReadinessDelayS > pod.readyTransitionS
       }
       if (unready) {
         g.unready.push(pod.name)
