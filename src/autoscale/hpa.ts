@@ -54,6 +54,12 @@ export interface PodView {
   startTimeS?: number
   /** lastTransitionTime of the Ready condition (when it last became ready or unready); undefined: no condition. */
   readyTransitionS?: number
+  /**
+   * The pod's request per resource (cpu, memory) in milli-units, when pods differ. Utilization is
+   * Σ usage × 100 / Σ requests over the pods with samples, as GetResourceUtilizationRatio computes it;
+   * default: every pod requests the same (1000 milli-units).
+   */
+  requestsMilli?: Partial<Record<ModelledMetric, number>>
   /** Latest visible sample per modelled metric; a missing key is a pod without metrics. */
   metrics: Partial<Record<ModelledMetric, number>>
   /** When the pod's sample was taken (metrics pipeline); default: the reconcile time. */
@@ -365,13 +371,18 @@ export class HpaController {
   ): {replicas: number; utilization: number} {
     const reason = 'FailedGetResourceMetric'
     if (pods.length === 0) throw new MetricError(reason, 'no pods returned by selector while calculating replica count')
-    // Each pod's request is REQUEST milli-units; usage = utilization% × request.
+    // Each pod's request (REQUEST milli-units unless the pod says); usage = utilization% × request.
     const g = groupPods(nowS, pods, reads, reads === 'cpu', this.options)
     if (g.metrics.size === 0) throw new MetricError(reason, 'did not receive metrics for targeted pods (pods might be unready)')
+    const requests = new Map(pods.map((p) => [p.name, requestOf(p, reads)]))
     const utilizationOf = (metrics: Map<string, number>): number => {
       let usage = 0
-      for (const v of metrics.values()) usage += v
-      return Math.trunc((usage * 100) / (metrics.size * REQUEST))
+      let requested = 0
+      for (const [name, v] of metrics) {
+        usage += v
+        requested += requests.get(name)!
+      }
+      return Math.trunc((usage * 100) / requested)
     }
     const utilization = utilizationOf(g.metrics)
     const ratio = utilization / targetUtilization
@@ -383,8 +394,7 @@ export class HpaController {
     if (g.missing.length > 0) {
       if (ratio < 1) {
         // Scale-down: a pod without a sample is taken to use max(100%, target) of its request.
-        const fallback = Math.trunc((REQUEST * Math.max(100, targetUtilization)) / 100)
-        for (const name of g.missing) g.metrics.set(name, fallback)
+        for (const name of g.missing) g.metrics.set(name, Math.trunc((requests.get(name)! * Math.max(100, targetUtilization)) / 100))
       } else if (ratio > 1) {
         for (const name of g.missing) g.metrics.set(name, 0)
       }
@@ -608,8 +618,13 @@ export class HpaController {
   }
 }
 
-/** A pod's request in milli-units: utilization samples (percent) are converted against it. */
+/** A pod's request in milli-units when it gives none: utilization samples (percent) are converted against it. */
 const REQUEST = 1000
+
+function requestOf(pod: PodView, reads: ModelledMetric): number {
+  const r = pod.requestsMilli?.[reads]
+  return r !== undefined && r > 0 ? r : REQUEST
+}
 
 class MetricError extends Error {
   readonly reason: string
@@ -699,7 +714,7 @@ function groupPods(
         continue
       }
     }
-    g.metrics.set(pod.name, percent ? toMilliValue((sample * REQUEST) / 100_000) : toMilliValue(sample))
+    g.metrics.set(pod.name, percent ? toMilliValue((sample * requestOf(pod, reads)) / 100_000) : toMilliValue(sample))
     g.readyCount++
   }
   return g

@@ -65,3 +65,36 @@ describe('missing metrics: 0 on scale-up, the target (or 100 % of the request) o
     expect(createHpaController(hpa(cpu50)).reconcile(0, {currentReplicas: 4, pods}).metricReplicas).toBe(4)
   })
 })
+
+describe('pods with different cpu requests', () => {
+  // GetResourceUtilizationRatio: Σ usage × 100 / Σ requests. Pod a requests 1000m and uses 90 %
+  // (900m), pod b requests 3000m and uses 10 % (300m): 1200m / 4000m = 30 % against 50 % → ratio
+  // 0.6 → ceil(0.6 × 2) = 2 (within [min, current]: stays 2). The plain average of percentages
+  // (50 %) would have said "at target".
+  it('utilization is weighted by request: 900m/1000m and 300m/3000m are 30 %, not 50 %', () => {
+    const pods = [
+      {...pod('a', true, {cpu: 90}), requestsMilli: {cpu: 1000}},
+      {...pod('b', true, {cpu: 10}), requestsMilli: {cpu: 3000}},
+    ]
+    const d = createHpaController(hpa(cpu50)).reconcile(0, {currentReplicas: 2, pods})
+    expect(d.proposals[0].current).toBe(30)
+    // Equal requests: the same percentages average to 50 %: at target.
+    const equal = createHpaController(hpa(cpu50)).reconcile(0, {currentReplicas: 2, pods: [pod('a', true, {cpu: 90}), pod('b', true, {cpu: 10})]})
+    expect(equal.proposals[0].current).toBe(50)
+  })
+
+  // Scale-down with a missing pod: it is taken at max(100 %, target) of ITS request. a and c: 1000m
+  // at 10 % (100m each); b requests 500m and has no sample → 500m. (100 + 100 + 500)/(1000 + 1000 +
+  // 500) = 28 % → ratio 0.56 → ceil(0.56 × 3) = 2. Had b requested as much as the others:
+  // (10 + 10 + 100)/3 = 40 % → 0.8 → 3.
+  it('a missing pod is assumed at 100 % of its own request on scale-down', () => {
+    const pods = [
+      {...pod('a', true, {cpu: 10}), requestsMilli: {cpu: 1000}},
+      {...pod('b', true, {}), requestsMilli: {cpu: 500}},
+      {...pod('c', true, {cpu: 10}), requestsMilli: {cpu: 1000}},
+    ]
+    expect(createHpaController(hpa(cpu50)).reconcile(0, {currentReplicas: 3, pods}).metricReplicas).toBe(2)
+    const same = pods.map((p) => ({...p, requestsMilli: {cpu: 1000}}))
+    expect(createHpaController(hpa(cpu50)).reconcile(0, {currentReplicas: 3, pods: same}).metricReplicas).toBe(3)
+  })
+})
