@@ -189,6 +189,12 @@ export interface HpaParseOptions extends YamlSource {
    * the gate off the API server drops the field, and so does fleetcap, with a warning).
    */
   featureGates?: FeatureGates
+  /**
+   * The caller gives pods their requests (PodView.requestsMilli), so Resource metrics may have an
+   * AverageValue target (usage per pod, e.g. `500m` cpu, `2Gi` memory). Default: refused, as the
+   * simulator reports utilization, not usage.
+   */
+  podRequests?: boolean
   /** Where warnings go (one line each); default: stderr, prefixed `warning: `. */
   onWarning?: (message: string) => void
 }
@@ -282,7 +288,7 @@ export function toHpaSpec(obj: HpaObject, options: HpaParseOptions & {text?: Yam
   const rawMetrics = spec.metrics ?? [
     {type: 'Resource' as const, resource: {name: 'cpu', target: {type: 'Utilization' as const, averageUtilization: 80}}},
   ]
-  const metrics = rawMetrics.map((m, i) => toMetric(m, ['spec', 'metrics', i], options.metricAliases ?? {}, fail))
+  const metrics = rawMetrics.map((m, i) => toMetric(m, ['spec', 'metrics', i], options.metricAliases ?? {}, fail, options.podRequests ?? false))
 
   if (minReplicas < 0) fail(['spec', 'minReplicas'], 'must be greater than or equal to 0')
   if (minReplicas === 0) {
@@ -365,6 +371,7 @@ function toMetric(
   path: PropertyKey[],
   aliases: MetricAliases,
   fail: Fail,
+  podRequests = false,
 ): HpaMetric {
   const member = MEMBER[m.type]
   for (const other of Object.values(MEMBER)) {
@@ -381,13 +388,21 @@ function toMetric(
     }
     const reads = Object.hasOwn(RESOURCE_NAMES, r.name) ? RESOURCE_NAMES[r.name] : undefined
     if (reads === undefined) fail([...path, member, 'name'], `resource "${r.name}" is not modelled; supported: ${Object.keys(RESOURCE_NAMES).join(', ')}`)
+    const container = m.type === 'ContainerResource' ? m.containerResource!.container : undefined
+    if (r.target.type === 'AverageValue' && podRequests) {
+      const raw = r.target.averageValue
+      if (raw === undefined) fail([...targetPath, 'averageValue'], 'is required for type AverageValue')
+      const v = parseQuantity(raw!)
+      if (v === undefined || v <= 0) fail([...targetPath, 'averageValue'], `"${String(raw)}" is not a positive Kubernetes quantity (e.g. 500m, 2Gi)`)
+      // metricNameProposal of computeStatusForResourceMetricGeneric for an AverageValue target.
+      return {sourceType: m.type, name: r.name, reads: reads!, target: {type: 'AverageValue', averageValueMilli: toMilli(v!)}, container, description: `${r.name} resource`}
+    }
     if (r.target.type !== 'Utilization') {
-      fail([...targetPath, 'type'], `fleetcap models ${r.name} as utilization of the request; use type Utilization with averageUtilization`)
+      fail([...targetPath, 'type'], `fleetcap models ${r.name} as utilization of the request; use type Utilization with averageUtilization (AverageValue needs pod requests: podRequests)`)
     }
     const util = r.target.averageUtilization
     if (util === undefined) fail([...targetPath, 'averageUtilization'], 'is required for type Utilization')
     if (util! <= 0) fail([...targetPath, 'averageUtilization'], 'must be greater than zero')
-    const container = m.type === 'ContainerResource' ? m.containerResource!.container : undefined
     return {
       sourceType: m.type,
       name: r.name,

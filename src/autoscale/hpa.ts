@@ -320,6 +320,16 @@ export class HpaController {
       switch (m.sourceType) {
         case 'Resource':
         case 'ContainerResource': {
+          if (m.target.type === 'AverageValue') {
+            // GetRawResourceReplicas: calcPlainMetricReplicas on raw usage (milli-units), which
+            // fleetcap derives from a pod's utilization and its own request.
+            const unknown = obs.pods.find((p) => p.metrics[m.reads] !== undefined && !(p.requestsMilli?.[m.reads]! > 0))
+            if (unknown !== undefined) {
+              throw new MetricError('FailedGetResourceMetric', `failed to get ${m.name} usage: fleetcap needs the ${m.name} request of pod ${unknown.name} (requestsMilli) to turn its utilization into usage`)
+            }
+            const r = this.plainMetricReplicas(nowS, current, m.target.averageValueMilli, m.reads, obs.pods, 'FailedGetResourceMetric', m.reads === 'cpu')
+            return {...base, replicas: r.replicas, current: r.usageMilli / 1000}
+          }
           const target = m.target.type === 'Utilization' ? m.target.averageUtilization : 0
           const r = this.resourceReplicas(nowS, current, target, m.reads, obs.pods)
           return {...base, replicas: r.replicas, current: r.utilization}
@@ -411,10 +421,11 @@ export class HpaController {
     targetMilli: number,
     reads: ModelledMetric,
     pods: readonly PodView[],
+    reason = 'FailedGetPodsMetric',
+    isCpu = false,
   ): {replicas: number; usageMilli: number} {
-    const reason = 'FailedGetPodsMetric'
     if (pods.length === 0) throw new MetricError(reason, 'no pods returned by selector while calculating replica count')
-    const g = groupPods(nowS, pods, reads, false, this.options)
+    const g = groupPods(nowS, pods, reads, isCpu, this.options)
     if (g.metrics.size === 0) throw new MetricError(reason, 'did not receive metrics for targeted pods (pods might be unready)')
     const usageOf = (metrics: Map<string, number>): number => {
       let total = 0

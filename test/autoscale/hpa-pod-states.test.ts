@@ -98,3 +98,29 @@ describe('pods with different cpu requests', () => {
     expect(createHpaController(hpa(cpu50)).reconcile(0, {currentReplicas: 3, pods: same}).metricReplicas).toBe(3)
   })
 })
+
+describe('Resource metrics with an AverageValue target (needs pod requests)', () => {
+  const yaml = `apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: t}\nspec:\n  scaleTargetRef: {kind: Deployment, name: t}\n  maxReplicas: 50\n  metrics:\n  - type: Resource\n    resource: {name: cpu, target: {type: AverageValue, averageValue: 500m}}\n`
+
+  it('is refused unless the caller supplies pod requests', () => {
+    expect(() => parseHpaYaml(yaml)).toThrow(/spec\.metrics\[0\]\.resource\.target\.type: .*use type Utilization/)
+  })
+
+  // GetRawResourceReplicas: 2 pods requesting 1000m at 80 % use 800m each; against 500m per pod the
+  // ratio is 1.6 → ceil(1.6 × 2) = 4, named "cpu resource" as the controller names it.
+  it('usage per pod against the target: 800m vs 500m on 2 pods → 4', () => {
+    const spec = parseHpaYaml(yaml, {podRequests: true})
+    const pods = [pod('a', true, {cpu: 80}), pod('b', true, {cpu: 80})].map((p) => ({...p, requestsMilli: {cpu: 1000}}))
+    const d = createHpaController(spec).reconcile(0, {currentReplicas: 2, pods})
+    expect(d.metricReplicas).toBe(4)
+    expect(d.proposals[0].current).toBe(0.8)
+    expect(d.metric).toBe('cpu resource')
+  })
+
+  it('a pod without a request: ScalingActive=False, FailedGetResourceMetric', () => {
+    const spec = parseHpaYaml(yaml, {podRequests: true})
+    const d = createHpaController(spec).reconcile(0, {currentReplicas: 2, pods: [pod('a', true, {cpu: 80}), pod('b', true, {cpu: 80})]})
+    expect(d.conditions.find((c) => c.type === 'ScalingActive')).toMatchObject({status: 'False', reason: 'FailedGetResourceMetric'})
+    expect(d.desiredReplicas).toBe(2)
+  })
+})
