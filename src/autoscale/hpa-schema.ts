@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {InputError} from '../errors.js'
+import {formatLocation, InputError} from '../errors.js'
 import {
   type MetricAliases,
   type ModelledMetric,
@@ -66,7 +66,10 @@ const scalingRules = z.strictObject({
   stabilizationWindowSeconds: z.number().int().optional(),
   selectPolicy: z.enum(['Max', 'Min', 'Disabled']).optional(),
   policies: z.array(scalingPolicy).optional(),
-  /** Per-direction tolerance (KEP-4951, HPAConfigurableTolerance, alpha in 1.33). */
+  /**
+   * Per-direction tolerance (KEP-4951). Behind the feature gate HPAConfigurableTolerance, alpha and
+   * off by default in 1.33 and 1.34: read only when HpaParseOptions.featureGates enables it.
+   */
   tolerance: quantity.optional(),
 })
 
@@ -116,11 +119,30 @@ export interface HpaMetric {
    * without that key falls back to the plain `reads` value. Pods metric selectors are not modelled.
    */
   seriesKey?: string
+  /** Object/External metrics: the metric's label selector as written (for the controller's texts). */
+  selector?: LabelSelectorObject
   /** How the controller names this metric in events and conditions ("pods metric queue_depth"). */
   description: string
 }
 
 type LabelSelectorObject = z.output<typeof labelSelector>
+
+/**
+ * A *metav1.LabelSelector as the controller prints it with %+v: `nil`, or the generated String()
+ * (`&LabelSelector{MatchLabels:map[string]string{a: b,},MatchExpressions:[]LabelSelectorRequirement{…},}`,
+ * labels sorted). It appears in "external metric NAME(SELECTOR)" and in metric errors.
+ */
+export function goLabelSelector(selector: LabelSelectorObject | undefined): string {
+  if (selector === undefined) return 'nil'
+  const labels = Object.keys(selector.matchLabels ?? {})
+    .sort()
+    .map((k) => `${k}: ${selector.matchLabels![k]},`)
+    .join('')
+  const expressions = (selector.matchExpressions ?? [])
+    .map((e) => `LabelSelectorRequirement{Key:${e.key},Operator:${e.operator},Values:[${(e.values ?? []).join(' ')}],},`)
+    .join('')
+  return `&LabelSelector{MatchLabels:map[string]string{${labels}},MatchExpressions:[]LabelSelectorRequirement{${expressions}},}`
+}
 
 /** `name{a=b,c in (x,y)}`: a stable key for a metric and its selector (labels sorted). */
 export function seriesKey(name: string, selector: LabelSelectorObject | undefined): string {
@@ -161,8 +183,56 @@ export interface HpaSpec {
 export interface HpaParseOptions extends YamlSource {
   /** Extra metric names the scenario maps onto modelled quantities. */
   metricAliases?: MetricAliases
-  /** Feature gates of the modelled control plane (HPAScaleToZero allows minReplicas 0). */
-  featureGates?: {HPAScaleToZero?: boolean}
+  /**
+   * Feature gates of the modelled control plane, all off by default as in Kubernetes 1.34:
+   * HPAScaleToZero allows minReplicas 0; HPAConfigurableTolerance keeps behavior.*.tolerance (with
+   * the gate off the API server drops the field, and so does fleetcap, with a warning).
+   */
+  featureGates?: FeatureGates
+  /**
+   * The caller gives pods their requests (PodView.requestsMilli), so Resource metrics may have an
+   * AverageValue target (usage per pod, e.g. `500m` cpu, `2Gi` memory). Default: refused, as the
+   * simulator reports utilization, not usage.
+   */
+  podRequests?: boolean
+  /** Where warnings go (one line each); default: stderr, prefixed `warning: `. */
+  onWarning?: (message: string) => void
+}
+
+export interface FeatureGates {
+  HPAScaleToZero?: boolean
+  HPAConfigurableTolerance?: boolean
+}
+
+/** What toBehavior does with a `tolerance` field: keep it (gate on) or drop it and say so. */
+export interface ToleranceGate {
+  enabled: boolean
+  /** Called once per dropped field with its path. */
+  dropped: (path: PropertyKey[]) => void
+}
+
+const warnedOnce = new Set<string>()
+
+/** Print a warning once per process (the same file is read again by plans that simulate many fleets). */
+function warnOnce(message: string, sink: ((message: string) => void) | undefined): void {
+  if (warnedOnce.has(message)) return
+  warnedOnce.add(message)
+  if (sink === undefined) process.stderr.write(`warning: ${message}\n`)
+  else sink(message)
+}
+
+const TOLERANCE_DROPPED =
+  'ignored: behavior tolerance needs the alpha feature gate HPAConfigurableTolerance (off by default in Kubernetes 1.34; the API server drops the field). Enable it with featureGates: {HPAConfigurableTolerance: true}'
+
+/** The gate as the parse options set it; dropped fields are warned about with their file and field. */
+export function toleranceGate(options: HpaParseOptions & {text?: YamlText}): ToleranceGate {
+  return {
+    enabled: options.featureGates?.HPAConfigurableTolerance ?? false,
+    dropped: (path) => {
+      const where = formatLocation(locationFor(path, {text: options.text, source: options}))
+      warnOnce(`${where === '' ? '' : `${where}: `}${TOLERANCE_DROPPED}`, options.onWarning)
+    },
+  }
 }
 
 /** Scale-up rules when `behavior` is set but `scaleUp` (or part of it) is not: defaults.go. */
@@ -218,7 +288,7 @@ export function toHpaSpec(obj: HpaObject, options: HpaParseOptions & {text?: Yam
   const rawMetrics = spec.metrics ?? [
     {type: 'Resource' as const, resource: {name: 'cpu', target: {type: 'Utilization' as const, averageUtilization: 80}}},
   ]
-  const metrics = rawMetrics.map((m, i) => toMetric(m, ['spec', 'metrics', i], options.metricAliases ?? {}, fail))
+  const metrics = rawMetrics.map((m, i) => toMetric(m, ['spec', 'metrics', i], options.metricAliases ?? {}, fail, options.podRequests ?? false))
 
   if (minReplicas < 0) fail(['spec', 'minReplicas'], 'must be greater than or equal to 0')
   if (minReplicas === 0) {
@@ -233,7 +303,7 @@ export function toHpaSpec(obj: HpaObject, options: HpaParseOptions & {text?: Yam
   if (spec.maxReplicas < minReplicas) fail(['spec', 'maxReplicas'], `must be at least minReplicas (${minReplicas})`)
   if (metrics.length === 0) fail(['spec', 'metrics'], 'must specify at least one metric')
 
-  const behavior = spec.behavior === undefined ? undefined : toBehavior(spec.behavior, ['spec', 'behavior'], fail)
+  const behavior = spec.behavior === undefined ? undefined : toBehavior(spec.behavior, ['spec', 'behavior'], fail, toleranceGate(options))
   return {
     name: obj.metadata.name,
     namespace: obj.metadata.namespace ?? 'default',
@@ -248,10 +318,15 @@ export function toHpaSpec(obj: HpaObject, options: HpaParseOptions & {text?: Yam
 export type Fail = (path: PropertyKey[], problem: string) => never
 
 /** Behavior with the API defaults filled in where the user left parts out (defaults.go). */
-export function toBehavior(b: HpaBehaviorObject, path: PropertyKey[], fail: Fail): NonNullable<HpaSpec['behavior']> {
+export function toBehavior(
+  b: HpaBehaviorObject,
+  path: PropertyKey[],
+  fail: Fail,
+  gate: ToleranceGate = toleranceGate({}),
+): NonNullable<HpaSpec['behavior']> {
   return {
-    scaleUp: toRules(b.scaleUp, DEFAULT_SCALE_UP, [...path, 'scaleUp'], fail),
-    scaleDown: toRules(b.scaleDown, DEFAULT_SCALE_DOWN, [...path, 'scaleDown'], fail),
+    scaleUp: toRules(b.scaleUp, DEFAULT_SCALE_UP, [...path, 'scaleUp'], fail, gate),
+    scaleDown: toRules(b.scaleDown, DEFAULT_SCALE_DOWN, [...path, 'scaleDown'], fail, gate),
   }
 }
 
@@ -260,6 +335,7 @@ function toRules(
   defaults: ScalingRules,
   path: PropertyKey[],
   fail: Fail,
+  gate: ToleranceGate,
 ): ScalingRules {
   if (rules === undefined) return structuredClone(defaults)
   const window = rules.stabilizationWindowSeconds
@@ -276,7 +352,9 @@ function toRules(
     }
   })
   let tolerance: number | undefined
-  if (rules.tolerance !== undefined) {
+  if (rules.tolerance !== undefined && !gate.enabled) {
+    gate.dropped([...path, 'tolerance'])
+  } else if (rules.tolerance !== undefined) {
     tolerance = parseQuantity(rules.tolerance)
     if (tolerance === undefined || tolerance < 0) fail([...path, 'tolerance'], 'must be a non-negative quantity')
   }
@@ -293,6 +371,7 @@ function toMetric(
   path: PropertyKey[],
   aliases: MetricAliases,
   fail: Fail,
+  podRequests = false,
 ): HpaMetric {
   const member = MEMBER[m.type]
   for (const other of Object.values(MEMBER)) {
@@ -309,13 +388,21 @@ function toMetric(
     }
     const reads = Object.hasOwn(RESOURCE_NAMES, r.name) ? RESOURCE_NAMES[r.name] : undefined
     if (reads === undefined) fail([...path, member, 'name'], `resource "${r.name}" is not modelled; supported: ${Object.keys(RESOURCE_NAMES).join(', ')}`)
+    const container = m.type === 'ContainerResource' ? m.containerResource!.container : undefined
+    if (r.target.type === 'AverageValue' && podRequests) {
+      const raw = r.target.averageValue
+      if (raw === undefined) fail([...targetPath, 'averageValue'], 'is required for type AverageValue')
+      const v = parseQuantity(raw!)
+      if (v === undefined || v <= 0) fail([...targetPath, 'averageValue'], `"${String(raw)}" is not a positive Kubernetes quantity (e.g. 500m, 2Gi)`)
+      // metricNameProposal of computeStatusForResourceMetricGeneric for an AverageValue target.
+      return {sourceType: m.type, name: r.name, reads: reads!, target: {type: 'AverageValue', averageValueMilli: toMilli(v!)}, container, description: `${r.name} resource`}
+    }
     if (r.target.type !== 'Utilization') {
-      fail([...targetPath, 'type'], `fleetcap models ${r.name} as utilization of the request; use type Utilization with averageUtilization`)
+      fail([...targetPath, 'type'], `fleetcap models ${r.name} as utilization of the request; use type Utilization with averageUtilization (AverageValue needs pod requests: podRequests)`)
     }
     const util = r.target.averageUtilization
     if (util === undefined) fail([...targetPath, 'averageUtilization'], 'is required for type Utilization')
     if (util! <= 0) fail([...targetPath, 'averageUtilization'], 'must be greater than zero')
-    const container = m.type === 'ContainerResource' ? m.containerResource!.container : undefined
     return {
       sourceType: m.type,
       name: r.name,
@@ -350,11 +437,13 @@ function toMetric(
   const target: HpaTarget = t.type === 'Value' ? {type: 'Value', valueMilli: milli} : {type: 'AverageValue', averageValueMilli: milli}
   if (m.type === 'Object') {
     const o = m.object!.describedObject
-    return {sourceType: 'Object', name: id.name, reads: reads!, target, describedObject: o, seriesKey: seriesKey(reads!, id.selector), description: `${o.kind} metric ${id.name}`}
+    // The controller names an Object metric with an AverageValue target "external metric …"
+    // (computeStatusForObjectMetric, v1.34), and that text is what events and conditions show.
+    const description = target.type === 'AverageValue' ? `external metric ${id.name}(${goLabelSelector(id.selector)})` : `${o.kind} metric ${id.name}`
+    return {sourceType: 'Object', name: id.name, reads: reads!, target, describedObject: o, selector: id.selector, seriesKey: seriesKey(reads!, id.selector), description}
   }
   if (m.type === 'External') {
-    const sel = id.selector === undefined ? '' : JSON.stringify(id.selector)
-    return {sourceType: 'External', name: id.name, reads: reads!, target, seriesKey: seriesKey(reads!, id.selector), description: `external metric ${id.name}(${sel})`}
+    return {sourceType: 'External', name: id.name, reads: reads!, target, selector: id.selector, seriesKey: seriesKey(reads!, id.selector), description: `external metric ${id.name}(${goLabelSelector(id.selector)})`}
   }
   return {sourceType: 'Pods', name: id.name, reads: reads!, target, description: `pods metric ${id.name}`}
 }

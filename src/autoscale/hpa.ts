@@ -1,5 +1,5 @@
 import type {ModelledMetric} from './metric-names.js'
-import type {HpaMetric, HpaSpec, ScalingPolicy, ScalingRules} from './hpa-schema.js'
+import {goLabelSelector, type HpaMetric, type HpaSpec, type ScalingPolicy, type ScalingRules} from './hpa-schema.js'
 
 /**
  * The HorizontalPodAutoscaler controller as kube-controller-manager computes it, as a pure and
@@ -43,12 +43,23 @@ export interface PodView {
   phase?: 'Pending' | 'Running' | 'Failed'
   /** Being deleted (draining): ignored. */
   deleting?: boolean
-  /** The Ready condition's status. */
-  ready: boolean
+  /**
+   * The Ready condition's status: true, false, or 'Unknown' (a node that stopped reporting). The
+   * controller treats Unknown as not ready when it counts Running-and-Ready pods (Object/External
+   * Value targets, podutil.IsPodReady) but, for cpu, only a status of False makes a pod unready
+   * (groupPods compares with ConditionFalse), so an Unknown pod's sample counts.
+   */
+  ready: boolean | 'Unknown'
   /** status.startTime; undefined means not started (unready for CPU). */
   startTimeS?: number
   /** lastTransitionTime of the Ready condition (when it last became ready or unready); undefined: no condition. */
   readyTransitionS?: number
+  /**
+   * The pod's request per resource (cpu, memory) in milli-units, when pods differ. Utilization is
+   * Σ usage × 100 / Σ requests over the pods with samples, as GetResourceUtilizationRatio computes it;
+   * default: every pod requests the same (1000 milli-units).
+   */
+  requestsMilli?: Partial<Record<ModelledMetric, number>>
   /** Latest visible sample per modelled metric; a missing key is a pod without metrics. */
   metrics: Partial<Record<ModelledMetric, number>>
   /** When the pod's sample was taken (metrics pipeline); default: the reconcile time. */
@@ -89,8 +100,12 @@ export interface MetricProposal {
   replicas?: number
   /** Current value as the HPA status shows it: percent for Utilization, else the (average) value. */
   current?: number
-  /** Why it could not be computed (reason as in the ScalingActive condition). */
-  error?: {reason: string; message: string}
+  /**
+   * Why it could not be computed: reason and message as in the ScalingActive condition (the
+   * message after "the HPA was unable to compute the replica count: "), and `returned`, the error
+   * as computeReplicasForMetric returns it (what the FailedComputeMetricsReplicas event quotes).
+   */
+  error?: {reason: string; message: string; returned: string}
 }
 
 /** Which rule held the replica count back from what the metrics asked for. */
@@ -133,6 +148,21 @@ interface Timed {
   v: number
 }
 
+/** timestampedScaleEvent: a replica change, kept (and later overwritten in place) once outdated. */
+interface ScaleEvent extends Timed {
+  outdated: boolean
+}
+
+/**
+ * The controller's two timestamp comparisons, on fleetcap's exact sync times (see
+ * docs/autoscaling.md, "Sync times and window edges"): `timestamp.After(cutoff)` and
+ * `timestamp.Before(cutoff)`, cutoff = now − window. Both are strict, so an entry exactly one window
+ * (or policy period) old is neither: it is outside a behavior window and a policy period (After is
+ * false) yet not old (Before is false): it still counts in the legacy window and is not outdated.
+ */
+const after = (t: number, cutoff: number): boolean => t > cutoff
+const before = (t: number, cutoff: number): boolean => t < cutoff
+
 /** Create a controller for one HPA. State (recommendations, scale events, conditions) lives inside. */
 export function createHpaController(spec: HpaSpec, options: HpaControllerOptions = {}): HpaController {
   return new HpaController(spec, options)
@@ -143,8 +173,8 @@ export class HpaController {
   readonly options: Required<HpaControllerOptions>
   private readonly tolerances: Tolerances
   private recommendations: Timed[] = []
-  private scaleUpEvents: Timed[] = []
-  private scaleDownEvents: Timed[] = []
+  private scaleUpEvents: ScaleEvent[] = []
+  private scaleDownEvents: ScaleEvent[] = []
   private readonly conditions = new Map<ConditionType, HpaCondition>()
   private seenTarget = false
   lastScaleTimeS: number | undefined
@@ -266,7 +296,7 @@ export class HpaController {
       const p = this.computeReplicasForMetric(nowS, m, obs)
       proposals.push(p)
       if (p.replicas === undefined) {
-        if (invalid === 0) firstError = p.error!.message
+        if (invalid === 0) firstError = p.error!.returned
         invalid++
         continue
       }
@@ -290,6 +320,16 @@ export class HpaController {
       switch (m.sourceType) {
         case 'Resource':
         case 'ContainerResource': {
+          if (m.target.type === 'AverageValue') {
+            // GetRawResourceReplicas: calcPlainMetricReplicas on raw usage (milli-units), which
+            // fleetcap derives from a pod's utilization and its own request.
+            const unknown = obs.pods.find((p) => p.metrics[m.reads] !== undefined && !(p.requestsMilli?.[m.reads]! > 0))
+            if (unknown !== undefined) {
+              throw new MetricError('FailedGetResourceMetric', `failed to get ${m.name} usage: fleetcap needs the ${m.name} request of pod ${unknown.name} (requestsMilli) to turn its utilization into usage`)
+            }
+            const r = this.plainMetricReplicas(nowS, current, m.target.averageValueMilli, m.reads, obs.pods, 'FailedGetResourceMetric', m.reads === 'cpu')
+            return {...base, replicas: r.replicas, current: r.usageMilli / 1000}
+          }
           const target = m.target.type === 'Utilization' ? m.target.averageUtilization : 0
           const r = this.resourceReplicas(nowS, current, target, m.reads, obs.pods)
           return {...base, replicas: r.replicas, current: r.utilization}
@@ -303,9 +343,7 @@ export class HpaController {
         case 'External': {
           const source = m.sourceType === 'Object' ? obs.objectMetrics : obs.externalMetrics
           const value = (m.seriesKey === undefined ? undefined : source?.[m.seriesKey]) ?? source?.[m.reads]
-          if (value === undefined || !Number.isFinite(value)) {
-            throw new MetricError(m.sourceType === 'Object' ? 'FailedGetObjectMetric' : 'FailedGetExternalMetric', `unable to get metric ${m.name}: no value reported`)
-          }
+          if (value === undefined || !Number.isFinite(value)) throw this.missingValue(m)
           const usage = toMilliValue(value)
           if (m.target.type === 'AverageValue') {
             const status = obs.statusReplicas ?? current
@@ -313,12 +351,18 @@ export class HpaController {
             return {...base, replicas, current: status > 0 ? Math.ceil(usage / status) / 1000 : usage / 1000}
           }
           const target = m.target.type === 'Value' ? m.target.valueMilli : 0
-          const replicas = this.usageRatioReplicas(current, usage / target, obs.pods)
-          return {...base, replicas, current: usage / 1000}
+          try {
+            const replicas = this.usageRatioReplicas(current, usage / target, obs.pods)
+            return {...base, replicas, current: usage / 1000}
+          } catch (error) {
+            if (!(error instanceof MetricError)) throw error
+            const reason = m.sourceType === 'Object' ? 'FailedGetObjectMetric' : 'FailedGetExternalMetric'
+            throw new MetricError(reason, error.message, wrapReturned(m, error.message))
+          }
         }
       }
     } catch (error) {
-      if (error instanceof MetricError) return {...base, error: {reason: error.reason, message: error.message}}
+      if (error instanceof MetricError) return {...base, error: {reason: error.reason, message: error.message, returned: error.returned ?? error.message}}
       throw error
     }
   }
@@ -337,13 +381,18 @@ export class HpaController {
   ): {replicas: number; utilization: number} {
     const reason = 'FailedGetResourceMetric'
     if (pods.length === 0) throw new MetricError(reason, 'no pods returned by selector while calculating replica count')
-    // Each pod's request is REQUEST milli-units; usage = utilization% × request.
+    // Each pod's request (REQUEST milli-units unless the pod says); usage = utilization% × request.
     const g = groupPods(nowS, pods, reads, reads === 'cpu', this.options)
     if (g.metrics.size === 0) throw new MetricError(reason, 'did not receive metrics for targeted pods (pods might be unready)')
+    const requests = new Map(pods.map((p) => [p.name, requestOf(p, reads)]))
     const utilizationOf = (metrics: Map<string, number>): number => {
       let usage = 0
-      for (const v of metrics.values()) usage += v
-      return Math.trunc((usage * 100) / (metrics.size * REQUEST))
+      let requested = 0
+      for (const [name, v] of metrics) {
+        usage += v
+        requested += requests.get(name)!
+      }
+      return Math.trunc((usage * 100) / requested)
     }
     const utilization = utilizationOf(g.metrics)
     const ratio = utilization / targetUtilization
@@ -355,8 +404,7 @@ export class HpaController {
     if (g.missing.length > 0) {
       if (ratio < 1) {
         // Scale-down: a pod without a sample is taken to use max(100%, target) of its request.
-        const fallback = Math.trunc((REQUEST * Math.max(100, targetUtilization)) / 100)
-        for (const name of g.missing) g.metrics.set(name, fallback)
+        for (const name of g.missing) g.metrics.set(name, Math.trunc((requests.get(name)! * Math.max(100, targetUtilization)) / 100))
       } else if (ratio > 1) {
         for (const name of g.missing) g.metrics.set(name, 0)
       }
@@ -373,10 +421,11 @@ export class HpaController {
     targetMilli: number,
     reads: ModelledMetric,
     pods: readonly PodView[],
+    reason = 'FailedGetPodsMetric',
+    isCpu = false,
   ): {replicas: number; usageMilli: number} {
-    const reason = 'FailedGetPodsMetric'
     if (pods.length === 0) throw new MetricError(reason, 'no pods returned by selector while calculating replica count')
-    const g = groupPods(nowS, pods, reads, false, this.options)
+    const g = groupPods(nowS, pods, reads, isCpu, this.options)
     if (g.metrics.size === 0) throw new MetricError(reason, 'did not receive metrics for targeted pods (pods might be unready)')
     const usageOf = (metrics: Map<string, number>): number => {
       let total = 0
@@ -412,10 +461,30 @@ export class HpaController {
   private usageRatioReplicas(current: number, ratio: number, pods: readonly PodView[]): number {
     if (current === 0) return Math.ceil(ratio) // scale from zero (HPAScaleToZero)
     if (this.within(ratio)) return current
-    if (pods.length === 0) throw new MetricError('FailedGetExternalMetric', 'no pods returned by selector while calculating replica count')
+    if (pods.length === 0) throw new MetricError('', 'unable to calculate ready pods: no pods returned by selector while calculating replica count')
     let ready = 0
-    for (const p of pods) if ((p.phase ?? 'Running') === 'Running' && p.ready) ready++ // terminating pods too, while still Ready
+    for (const p of pods) if ((p.phase ?? 'Running') === 'Running' && p.ready === true) ready++ // terminating pods too, while still Ready
     return Math.ceil(ratio * ready)
+  }
+
+  /**
+   * An Object/External metric without a value, worded as replica_calculator.go and the metrics
+   * clients word it. External: the external metrics client's "no metrics returned from external
+   * metrics API" (an empty series list). Object: the custom metrics client's "unable to fetch metrics
+   * from custom metrics API: …" around custom-metrics-apiserver's not-found error. The controller's
+   * own "unable to get metric %s: %v on %s %s/%s" passes its arguments in a shifted order (kind where
+   * the error belongs, the error last); it is reproduced as it reads.
+   */
+  private missingValue(m: HpaMetric): MetricError {
+    const ns = this.spec.namespace
+    if (m.sourceType === 'Object') {
+      const o = m.describedObject!
+      const inner = `unable to fetch metrics from custom metrics API: the server could not find the metric ${m.name} for ${resourceOf(o.kind)} ${o.name}`
+      const message = `unable to get metric ${m.name}: ${o.kind} on ${ns} ${o.name}/${inner}`
+      return new MetricError('FailedGetObjectMetric', message, wrapReturned(m, message))
+    }
+    const message = `unable to get external metric ${ns}/${m.name}/${goLabelSelector(m.selector)}: no metrics returned from external metrics API`
+    return new MetricError('FailedGetExternalMetric', message, wrapReturned(m, message))
   }
 
   /** Get{Object,External}PerPodMetricReplicas: AverageValue target against scale.status.replicas. */
@@ -430,7 +499,10 @@ export class HpaController {
   /** normalizeDesiredReplicas: no `behavior` in the spec. */
   private normalizeLegacy(nowS: number, current: number, proposed: number, minReplicas: number, d: HpaDecision): number {
     const cutoff = nowS - this.options.downscaleStabilizationS
-    this.recommendations = this.recommendations.filter((r) => r.t >= cutoff)
+    // stabilizeRecommendation: samples before the cutoff no longer count (the controller overwrites
+    // one of them in place; dropping them all gives the same result: the window is fixed, so an old
+    // sample never counts again).
+    this.recommendations = this.recommendations.filter((r) => !before(r.t, cutoff))
     let stabilized = proposed
     for (const r of this.recommendations) if (r.v > stabilized) stabilized = r.v
     this.recommendations.push({t: nowS, v: proposed})
@@ -478,13 +550,13 @@ export class HpaController {
     let upRec = proposed
     let downRec = proposed
     for (const r of this.recommendations) {
-      if (r.t > upCutoff && r.v < upRec) upRec = r.v
-      if (r.t > downCutoff && r.v > downRec) downRec = r.v
+      if (after(r.t, upCutoff) && r.v < upRec) upRec = r.v
+      if (after(r.t, downCutoff) && r.v > downRec) downRec = r.v
     }
     let stabilized = current
     if (stabilized < upRec) stabilized = upRec
     if (stabilized > downRec) stabilized = downRec
-    this.recommendations = this.recommendations.filter((r) => !(r.t < upCutoff && r.t < downCutoff))
+    this.recommendations = this.recommendations.filter((r) => !(before(r.t, upCutoff) && before(r.t, downCutoff)))
     this.recommendations.push({t: nowS, v: proposed})
     d.stabilizedReplicas = stabilized
     if (stabilized !== proposed) {
@@ -532,31 +604,69 @@ export class HpaController {
     return desired
   }
 
-  /** storeScaleEvent: kept only with behavior; dropped once older than the longest policy period. */
+  /**
+   * storeScaleEvent: kept only with behavior. Events of the direction older than its longest policy
+   * period are marked outdated (never un-marked) but stay in the list: the last outdated one is
+   * overwritten by the new event, the others remain, and getReplicasChangePerPeriod still counts any
+   * event inside a policy's period, outdated or not. That matters when the other direction has a
+   * longer period than this one: its limit still sees the old events the controller has not yet
+   * overwritten.
+   */
   private storeScaleEvent(nowS: number, previous: number, next: number): void {
     const behavior = this.spec.behavior
     if (behavior === undefined) return
-    if (next > previous) {
-      const cutoff = nowS - longestPeriod(behavior.scaleUp)
-      this.scaleUpEvents = this.scaleUpEvents.filter((e) => e.t >= cutoff)
-      this.scaleUpEvents.push({t: nowS, v: next - previous})
-    } else {
-      const cutoff = nowS - longestPeriod(behavior.scaleDown)
-      this.scaleDownEvents = this.scaleDownEvents.filter((e) => e.t >= cutoff)
-      this.scaleDownEvents.push({t: nowS, v: previous - next})
-    }
+    const up = next > previous
+    const events = up ? this.scaleUpEvents : this.scaleDownEvents
+    const cutoff = nowS - longestPeriod(up ? behavior.scaleUp : behavior.scaleDown)
+    let reuse = -1
+    events.forEach((e, i) => {
+      if (before(e.t, cutoff)) e.outdated = true
+      if (e.outdated) reuse = i
+    })
+    const event: ScaleEvent = {t: nowS, v: Math.abs(next - previous), outdated: false}
+    if (reuse >= 0) events[reuse] = event
+    else events.push(event)
   }
 }
 
-/** A pod's request in milli-units: utilization samples (percent) are converted against it. */
+/** A pod's request in milli-units when it gives none: utilization samples (percent) are converted against it. */
 const REQUEST = 1000
+
+function requestOf(pod: PodView, reads: ModelledMetric): number {
+  const r = pod.requestsMilli?.[reads]
+  return r !== undefined && r > 0 ? r : REQUEST
+}
 
 class MetricError extends Error {
   readonly reason: string
-  constructor(reason: string, message: string) {
+  /** The error as computeReplicasForMetric returns it, when it wraps the condition's text. */
+  readonly returned?: string
+  constructor(reason: string, message: string, returned?: string) {
     super(message)
     this.reason = reason
+    this.returned = returned
   }
+}
+
+/**
+ * How computeStatusFor{Object,External}Metric and computeReplicasForMetric wrap a metric error on
+ * its way to the FailedComputeMetricsReplicas event (v1.34 horizontal.go).
+ */
+function wrapReturned(m: HpaMetric, cause: string): string {
+  if (m.sourceType === 'Object') {
+    const inner = m.target.type === 'AverageValue' ? `failed to get ${m.name} object metric: ${cause}` : cause
+    return `failed to get object metric value: ${inner}`
+  }
+  const inner = m.target.type === 'AverageValue' ? `failed to get ${m.name} external metric: ${cause}` : `failed to get external metric ${m.name}: ${cause}`
+  return `failed to get ${m.name} external metric value: ${inner}`
+}
+
+/** The API resource of a kind, as the custom metrics API names it (lower case, plural). */
+function resourceOf(kind: string): string {
+  const k = kind.toLowerCase()
+  if (/(s|x|z|ch|sh)$/.test(k)) return `${k}es`
+  if (/[^aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`
+  return `${k}s`
 }
 
 function toMilliValue(value: number): number {
@@ -606,16 +716,16 @@ function groupPods(
         unready = true
       } else if (pod.startTimeS + opts.cpuInitializationPeriodS > nowS) {
         const sampledAt = pod.metricTimestampS ?? nowS
-        unready = !pod.ready || sampledAt < pod.readyTransitionS + opts.metricWindowS
+        unready = pod.ready === false || sampledAt < pod.readyTransitionS + opts.metricWindowS
       } else {
-        unready = !pod.ready && pod.startTimeS + opts.initialReadinessDelayS > pod.readyTransitionS
+        unready = pod.ready === false && pod.startTimeS + opts.initialReadinessDelayS > pod.readyTransitionS
       }
       if (unready) {
         g.unready.push(pod.name)
         continue
       }
     }
-    g.metrics.set(pod.name, percent ? toMilliValue((sample * REQUEST) / 100_000) : toMilliValue(sample))
+    g.metrics.set(pod.name, percent ? toMilliValue((sample * requestOf(pod, reads)) / 100_000) : toMilliValue(sample))
     g.readyCount++
   }
   return g
@@ -630,7 +740,7 @@ function longestPeriod(rules: ScalingRules): number {
 function replicasChangedWithin(nowS: number, periodS: number, events: readonly Timed[]): number {
   const cutoff = nowS - periodS
   let sum = 0
-  for (const e of events) if (e.t > cutoff) sum += e.v
+  for (const e of events) if (after(e.t, cutoff)) sum += e.v
   return sum
 }
 

@@ -57,7 +57,8 @@ describe('parsing autoscaling/v2 HPAs', () => {
       ['queue_depth', {type: 'AverageValue', averageValueMilli: 100_000}],
       ['gpu_utilization', {type: 'AverageValue', averageValueMilli: 80_000}],
     ])
-    expect(hpa.metrics[1].description).toBe('external metric queue_depth({"matchLabels":{"queue":"llm-tasks"}})')
+    // As the controller prints it: fmt %+v of the *metav1.LabelSelector (issue 15 item 4).
+    expect(hpa.metrics[1].description).toBe('external metric queue_depth(&LabelSelector{MatchLabels:map[string]string{queue: llm-tasks,},MatchExpressions:[]LabelSelectorRequirement{},})')
     const seed = await loadHpaFile(`${FIX}/hpa-seed-000-livhana.yaml`, {metricAliases: {livhana_queue_depth: 'queue_depth'}})
     expect(seed.behavior).toBeUndefined()
     expect(seed.metrics[2]).toMatchObject({reads: 'queue_depth', description: 'pods metric livhana_queue_depth'})
