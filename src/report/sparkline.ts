@@ -66,3 +66,10 @@ export function simulationSparklines(report: {pools: {name: string; replicas: nu
   }
   return [sparkLine('load', load, 'tasks/s'), sparkLine('replicas', reps, 'replicas')]
 }
+
+/** plan's lines for a phase: the HPA day's calls in flight (load) and replicas (all pools). */
+export function planSparklines(t: {inFlight: number[]; replicas: Record<string, number[]>}): string[] {
+  if (t.inFlight.length === 0) return []
+  const reps = t.inFlight.map((_, i) => Object.values(t.replicas).reduce((a, r) => a + r[i], 0))
+  return [sparkLine('load', t.inFlight, 'calls in flight'), sparkLine('replicas', reps, 'replicas')]
+}

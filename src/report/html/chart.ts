@@ -56,7 +56,7 @@ export function baseSpec(spec: VegaLiteSpec): VegaLiteSpec {
     config: {
       font: 'DejaVu Sans, Helvetica, Arial, sans-serif',
       axis: {labelFontSize: 11, titleFontSize: 11, grid: true, gridOpacity: 0.5},
-      legend: {labelFontSize: 11, titleFontSize: 11, orient: 'right'},
+      legend: {labelFontSize: 11, titleFontSize: 11, orient: 'right', labelLimit: 280},
       view: {stroke: null},
       line: {strokeWidth: 1.5},
     },

@@ -32,9 +32,12 @@ function vegaRuntime(): string {
   return vegaBundle
 }
 
+// Vega-Lite's warnings (a dropped format, an empty log scale) would go to the user's terminal.
+const QUIET = {level: () => QUIET, error: () => QUIET, warn: () => QUIET, info: () => QUIET, debug: () => QUIET} as unknown as NonNullable<Parameters<typeof compile>[1]>['logger']
+
 /** The Vega spec of a chart (Vega-Lite compiled with the page's common look). */
 export function vegaSpecOf(chart: Chart): Record<string, unknown> {
-  return compile(baseSpec(chart.spec) as unknown as Parameters<typeof compile>[0]).spec as unknown as Record<string, unknown>
+  return compile(baseSpec(chart.spec) as unknown as Parameters<typeof compile>[0], {logger: QUIET}).spec as unknown as Record<string, unknown>
 }
 
 /** Marks a page fleetcap wrote (an existing --html file without it is the user's and is not replaced). */
