@@ -66,20 +66,20 @@ export class ReportBrowser {
     if (error) consoleErrors.push(`charts: ${error}`)
     const {charts, manifest} = await page.evaluate(() => {
       const specs = JSON.parse(document.getElementById('fleetcap-specs')?.textContent ?? '[]') as {id: string; datasets: string[]; series: string[] | null}[]
-      const views = (window as unknown as {fleetcapViews: Record<string, {data: (n: string) => Record<string, unknown>[]}>}).fleetcapViews
+      const views = (window as unknown as {fleetcapViews: Record<string, {data: (n: string) => Record<string, unknown>[]; scale: (n: string) => undefined | {domain: () => unknown[]}}>}).fleetcapViews
       const out: Record<string, {datasets: Record<string, number>; series: string[] | null; svgMarks: number; rendered: boolean}> = {}
       for (const s of specs) {
         const view = views[s.id]
         const el = document.getElementById(`chart-${s.id}`)
         const datasets: Record<string, number> = {}
+        for (const d of s.datasets) datasets[d] = view.data(d).length
+        // The series drawn: the domain of the view's colour scale, as its legend shows it.
         let series: string[] | null = null
-        for (const d of s.datasets) {
-          const rows = view.data(d)
-          datasets[d] = rows.length
-          if (s.series !== null && d === s.datasets[0]) {
-            const key = 'series' in (rows[0] ?? {}) ? 'series' : 'result' in (rows[0] ?? {}) ? 'result' : 'kind' in (rows[0] ?? {}) ? 'kind' : 'series'
-            series = [...new Set(rows.map((r) => String(r[key])))]
-          }
+        try {
+          const color = view.scale('color')
+          if (color) series = color.domain().map(String)
+        } catch {
+          series = null
         }
         out[s.id] = {
           datasets,

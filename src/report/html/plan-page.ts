@@ -77,7 +77,7 @@ export function paretoChart(p: PhasePlan, id: string): Chart {
       ],
     },
     data: {[name]: d},
-    series: distinct(d, 'series'),
+    series: present,
   }
 }
 

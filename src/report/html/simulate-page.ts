@@ -256,7 +256,7 @@ function sloSection(r: SimulationReport): Section {
         ],
       },
       data: {[name]: d},
-      series: distinct(d, 'result'),
+      series: ['PASS', 'FAIL'],
     })
   }
   return {heading: 'SLO verdict', tables, charts}
@@ -322,7 +322,7 @@ function failuresSection(r: SimulationReport): Section {
           y: {field: 'pool', type: 'nominal', title: null},
           x: {field: 'from', type: 'quantitative', title: 'time (h)', scale: {domain: [0, r.run.endS / 3600]}},
           x2: {field: 'to'},
-          color: {field: 'kind', type: 'nominal', title: null},
+          color: {field: 'kind', type: 'nominal', title: null, sort: null},
           tooltip: [{field: 'label', title: 'failure'}],
         },
       },
