@@ -5,6 +5,7 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
+import {compactNumber} from '../../src/report/html/dataset.js'
 import {minMaxIndices, minMaxRows} from '../../src/report/html/downsample.js'
 import {renderPage} from '../../src/report/html/page.js'
 import {simulationPage} from '../../src/report/html/simulate-page.js'
@@ -38,6 +39,14 @@ describe('downsampling', () => {
     expect(rows).toContain(10)
     expect(rows).toContain(90_000)
     expect(rows.length).toBeLessThanOrEqual(800)
+  })
+})
+
+describe('chart data', () => {
+  it('keeps integers (epoch milliseconds) exact and rounds the rest to 5 significant digits', () => {
+    expect(compactNumber(1_422_748_800_000)).toBe(1_422_748_800_000)
+    expect(compactNumber(0.123456789)).toBe(0.12346)
+    expect(compactNumber(Number.NaN)).toBeNull()
   })
 })
 

@@ -11,10 +11,10 @@ export interface Dataset {
   rows: Cell[][]
 }
 
-/** 5 significant digits (integers below 1e9 exact); non-finite numbers become null (a gap). */
+/** 5 significant digits (integers exact: epoch milliseconds must not round to a day); non-finite numbers become null (a gap). */
 export function compactNumber(x: number): number | null {
   if (!Number.isFinite(x)) return null
-  if (Number.isInteger(x) && Math.abs(x) < 1e9) return x
+  if (Number.isSafeInteger(x)) return x
   const r = Number(x.toPrecision(5))
   return Object.is(r, -0) ? 0 : r
 }

@@ -15,6 +15,11 @@ const MAX_HISTORY = 2400
 const utcAxis = {format: '%Y-%m-%d %H:%M', labelAngle: -30, labelOverlap: true}
 const timeX = (title: string) => ({field: 't', type: 'temporal', title, scale: {type: 'utc'}, axis: utcAxis})
 
+/** The series from index `from` on (the backtest chart shows the windows, not years before them). */
+function recent(series: Series, from: number): Series {
+  return {...series, startS: series.startS + from * series.stepS, values: series.values.subarray(from)}
+}
+
 /** History (downsampled), as {t (ms), v}. */
 function historyData(series: Series): Dataset {
   const v = series.values
@@ -86,7 +91,7 @@ export function backtestPage(input: {series: Series[]; result: BacktestResult}):
     charts.push({
       id: 'backtest-windows',
       title: `Held-out windows: ${first.name}`,
-      caption: `The series (grey) and, in each of the ${starts.length} held-out window(s) (shaded), every model's P50 forecast made from the data before it; the dashed lines are each model's P90. ${series.length > 1 ? `First of ${series.length} series.` : ''}`,
+      caption: `The end of the series (grey: four windows' length before the first held-out one) and, in each of the ${starts.length} held-out window(s) (shaded), every model's P50 forecast made from the data before it; the dashed lines are each model's P90. ${series.length > 1 ? `First of ${series.length} series.` : ''}`,
       spec: {
         width: 820,
         height: 260,
@@ -97,7 +102,7 @@ export function backtestPage(input: {series: Series[]; result: BacktestResult}):
           {data: {name: fc}, mark: {type: 'line', strokeDash: [4, 3], opacity: 0.7}, encoding: {x: timeX('time (UTC)'), y: {field: 'p90', type: 'quantitative'}, color: {field: 'series', type: 'nominal', sort: null}}},
         ],
       },
-      data: {[fc]: d, [hist]: historyData(first), 'backtest-window-spans': spans},
+      data: {[fc]: d, [hist]: historyData(recent(first, Math.max(0, Math.min(...starts) - 4 * result.holdout))), 'backtest-window-spans': spans},
       series: distinct(d, 'series'),
     })
   }
