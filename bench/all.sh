@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, one after another, each printing its figures and ratios.
-#   bash bench/all.sh [--quick] [--only startup|sim|autoscale|planner|band|forecast|k8s]
+#   bash bench/all.sh [--quick] [--only startup|sim|autoscale|planner|band|forecast|k8s|report]
 # The k8s case needs the local control plane's binaries (scripts/k8s/build.sh, cached after one build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,7 @@ if want autoscale; then section "autoscaling overhead"; node dist/bench/autoscal
 if want planner; then section "planner"; node dist/bench/planner.js; fi
 if want band; then section "uncertainty band (simulate --band, plan --risk)"; node dist/bench/band.js; fi
 if want forecast; then section "forecasting (M4 backtest, N-BEATS training)"; node dist/bench/forecast.js; fi
+if want report; then section "HTML report of a 10M-request run (size, first paint in Chromium)"; node dist/bench/report.js $quick; fi
 if want k8s; then
   section "apply-to-cluster, 100 replicas"
   bash scripts/k8s/build.sh >&2

@@ -1,3 +1,6 @@
+import {calibrationPage} from '../src/report/html/calibrate-page.js'
+import {renderPage} from '../src/report/html/page.js'
+import {checkHtmlOutput, writeHtml} from '../src/report/html/write.js'
 import {existsSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
@@ -54,6 +57,7 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
     replicas: Flags.integer({description: 'Replicas that served the load (requests are spread least-loaded).', default: 1, min: 1, max: 10_000}),
     'write-profile': Flags.string({description: 'Write the adjusted serving profile (YAML) here.'}),
     force: Flags.boolean({description: 'Overwrite the --write-profile file if it exists.'}),
+    html: Flags.string({description: 'Also write a self-contained HTML report with charts (measured against predicted, residuals, the factor) to this file.'}),
     predictor: Flags.option({
       options: ['simulate', 'replay'] as const,
       default: 'simulate',
@@ -65,6 +69,7 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
     const f = this.flags
     const file = (f['k6-summary'] ?? f['k6-json'])!
     if (f['write-profile'] !== undefined) checkOutputFile(f['write-profile'], f.force, '--write-profile')
+    if (f.html !== undefined) checkHtmlOutput(f.html)
     if (f.profile === undefined && f.model === undefined) {
       throw new InputError({field: '--profile'}, 'say which serving profile served the load: --profile ID, or --model and --gpu', {hint: 'run `fleetcap profiles list`'})
     }
@@ -86,6 +91,11 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
     this.say(`profile ${profile.id} × ${f.replicas} replica(s); ${measurement.requests} requests measured (${measurement.format}); predicted by ${f.predictor}`)
     this.say(table(result))
     this.say(`step-time factor ${result.stepScale.toFixed(3)}: RMS log error ${result.rmsLogErrorBefore.toFixed(3)} -> ${result.rmsLogErrorAfter.toFixed(3)}`)
+    if (f.html !== undefined) {
+      const measured = {file, format: measurement.format, requests: measurement.requests, droppedIterations: measurement.droppedIterations}
+      await writeHtml(f.html, renderPage(calibrationPage({profile: profile.id, replicas: f.replicas, predictor: f.predictor, measurement: measured, result})))
+      this.note(`wrote ${f.html}`)
+    }
     let written: CalibratedProfile | undefined
     if (f['write-profile']) {
       written = await writeCalibratedProfile(f['write-profile'], {

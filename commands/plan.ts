@@ -1,3 +1,7 @@
+import {renderPage} from '../src/report/html/page.js'
+import {planPage} from '../src/report/html/plan-page.js'
+import {checkHtmlOutput, writeHtml} from '../src/report/html/write.js'
+import {planSparklines} from '../src/report/sparkline.js'
 import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
@@ -63,11 +67,13 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
     survive: Flags.string({description: 'Availability: one-replica-loss = the SLOs must hold at the peak with the largest replica lost (N+1; default); none = no such check.', options: ['none', 'one-replica-loss']}),
     risk: Flags.string({description: 'pessimistic: size and verify every fleet with its serving profiles\' step times at the slow edge of their uncertainty band (default); nominal: as fitted. The other mode is planned too and PLAN.md shows the margin.', options: ['nominal', 'pessimistic']}),
     fast: Flags.boolean({description: 'Analytic only: no simulation (under a second).'}),
-    out: Flags.string({description: 'Write plan.yaml, manifests/ and PLAN.md into this directory.'}),
+    out: Flags.string({description: 'Write plan.yaml, manifests/ and PLAN.md (with its charts, charts/*.svg, and index.html) into this directory.'}),
+    html: Flags.string({description: 'Also write the plan as a self-contained HTML report with charts to this file.'}),
   }
 
   async run(): Promise<Record<string, unknown>> {
     const f = this.flags
+    if (f.html !== undefined) checkHtmlOutput(f.html)
     let spec: PlanSpec = {}
     let baseDir = process.cwd()
     if (f.spec) ({spec, baseDir} = loadPlanSpecFile(f.spec))
@@ -110,9 +116,14 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
       const files = await writePlan(f.out, result)
       this.note(`wrote ${f.out}: ${files.length} files (plan.yaml, PLAN.md, manifests/)`)
     }
+    if (f.html !== undefined) {
+      await writeHtml(f.html, renderPage(planPage(result)))
+      this.note(`wrote ${f.html}`)
+    }
     for (const p of result.phases) {
       const c = p.search.chosen
       this.say(`${p.name}  ${p.tasksPerDay} tasks/day  ${c?.candidate.id}  $${((c?.candidate.costPerHourUsd ?? 0) * 24).toFixed(0)}/day at peak size  ${p.pools?.map((pp) => `${pp.pool.name} ${pp.autoscale.settings.minReplicas}-${pp.autoscale.settings.maxReplicas}`).join(', ')}`)
+      if (process.stdout.isTTY && p.hpaDay) for (const line of planSparklines(p.hpaDay.trajectory)) this.say(`  ${line}`)
       for (const b of p.search.baselines) this.say(`  baseline ${b.candidate.label}: ${b.candidate.id}  $${(b.candidate.costPerHourUsd * 24).toFixed(0)}/day  SLO ${b.verdict.status === 'passed' || (b.verdict.status === 'estimated' && b.verdict.pass) ? 'met' : 'NOT met'}`)
     }
     const s = result.stats

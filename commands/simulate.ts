@@ -2,6 +2,10 @@ import {Args, Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {ExitCode, InputError} from '../src/errors.js'
+import {renderPage} from '../src/report/html/page.js'
+import {simulationPage} from '../src/report/html/simulate-page.js'
+import {checkHtmlOutput, writeHtml} from '../src/report/html/write.js'
+import {simulationSparklines} from '../src/report/sparkline.js'
 import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} from '../src/report/render.js'
 import type {SimulationReport} from '../src/report/report.js'
 import {loadScenarioFile} from '../src/scenario/load.js'
@@ -37,6 +41,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     trace: Flags.string({description: 'Replay this trace (CSV/JSONL, format detected) instead of the scenario\'s workload.'}),
     seed: Flags.integer({description: 'Seed instead of the scenario\'s.', min: 0, max: 0xffff_ffff}),
     out: Flags.string({description: 'Write report.json, timeseries.csv and summary.txt into this directory.'}),
+    html: Flags.string({description: 'Write a self-contained HTML report with charts to this file (also index.html in --out).'}),
     'check-slo': Flags.boolean({description: `Exit ${ExitCode.SLO_NOT_MET} when an SLO is not met.`}),
     band: Flags.string({description: 'edges: run twice more with every LLM pool\'s step times at its profile\'s uncertainty-band edges and report the band of the headline figures; none: the nominal run only.', options: ['none', 'edges'], default: 'edges'}),
   }
@@ -44,6 +49,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
   async run(): Promise<SimulationReport> {
     const {scenario: file} = this.args
     const loaded = await loadScenarioFile(file)
+    if (this.flags.html !== undefined) checkHtmlOutput(this.flags.html)
     if (this.flags.trace !== undefined && this.flags.trace.trim() === '') throw new InputError({field: '--trace'}, 'empty path')
     // cli-progress is imported only when a bar is drawn (a terminal, no --json).
     const cliProgress = process.stderr.isTTY && !this.jsonEnabled() ? (await import('cli-progress')).default : undefined
@@ -57,6 +63,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
         scenarioFile: loaded.file,
         seed: this.flags.seed,
         traceFile: this.flags.trace,
+        chartData: this.flags.out !== undefined || this.flags.html !== undefined,
         onProgress: bar ? (f) => bar.update(Math.round(f * 100)) : undefined,
       })
     } catch (error) {
@@ -66,17 +73,23 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     }
     const {report, timeSeries} = result
     const summary = renderSummary(report)
+    // The page draws the rounded report, as report.json has it.
+    const html = this.flags.out !== undefined || this.flags.html !== undefined ? renderPage(simulationPage({report: roundedReport(report), timeSeries, charts: result.charts})) : undefined
     if (this.flags.out) {
       await writeOutputDir(this.flags.out, {
         'report.json': renderReportJson(report),
         'timeseries.csv': renderTimeSeriesCsv(timeSeries.columns, timeSeries.rows),
         'summary.txt': summary,
+        'index.html': html as string,
       })
     }
+    if (this.flags.html !== undefined) await writeHtml(this.flags.html, html as string)
     const rounded = roundedReport(report)
     if (!this.jsonEnabled()) {
       process.stdout.write(summary)
-      if (this.flags.out) this.note(`wrote ${this.flags.out}/report.json, timeseries.csv, summary.txt`)
+      if (process.stdout.isTTY) for (const line of simulationSparklines(report, timeSeries)) process.stdout.write(`${line}\n`)
+      if (this.flags.out) this.note(`wrote ${this.flags.out}/report.json, timeseries.csv, summary.txt, index.html`)
+      if (this.flags.html !== undefined) this.note(`wrote ${this.flags.html}`)
     }
     if (this.flags['check-slo'] && !report.slo.pass) {
       const failed = report.slo.checks.filter((c) => !c.pass).map((c) => c.objective)

@@ -1,3 +1,6 @@
+import {backtestPage, forecastPage} from '../../src/report/html/forecast-page.js'
+import {renderPage} from '../../src/report/html/page.js'
+import {checkHtmlOutput, writeHtml} from '../../src/report/html/write.js'
 import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
@@ -38,11 +41,13 @@ Exit codes: 0 ok, 2 bad input, 4 Prometheus unreachable, 1 internal error.`
     backend: Flags.string({description: 'TensorFlow.js backend for the neural model.', options: [...BACKENDS], default: 'auto', env: 'FLEETCAP_TF_BACKEND'}),
     'auto-method': Flags.string({description: 'How auto picks: refit (refit each candidate before the last 3 windows) or calibration (one fit, rolling-origin errors; faster).', options: ['refit', 'calibration'], default: 'refit'}),
     seed: Flags.integer({description: 'Seed of every random choice.', default: 1, min: 0}),
+    html: Flags.string({description: 'Also write a self-contained HTML report with charts to this file.'}),
     epochs: Flags.integer({description: 'Training epochs of the neural model.', min: 1, max: 10_000}),
   }
 
   public async run(): Promise<BacktestResult & {backend?: BackendReport}> {
     const f = this.flags
+    if (f.html !== undefined) checkHtmlOutput(f.html)
     const models = f.models.split(',').map((m) => m.trim()) as ModelChoice[]
     for (const m of models) {
       if (m !== 'auto' && !(MODEL_NAMES as readonly string[]).includes(m)) {
@@ -79,6 +84,7 @@ Exit codes: 0 ok, 2 bad input, 4 Prometheus unreachable, 1 internal error.`
       seed: f.seed,
       autoMethod: f['auto-method'] as 'refit' | 'calibration',
       neural: f.epochs ? {epochs: f.epochs} : undefined,
+      keepWindows: f.html !== undefined,
       onSeries: (done, total) => {
         if (total > 1 && (done % every === 0 || done === total)) this.note(`${done}/${total} series`)
       },
@@ -92,7 +98,12 @@ Exit codes: 0 ok, 2 bad input, 4 Prometheus unreachable, 1 internal error.`
       for (const [w, n] of Object.entries(s.warnings)) this.note(`warning (${n}×): ${w}`)
     }
     this.say(`best: ${result.best}`)
-    return {...result, ...(backend ? {backend} : {})}
+    if (f.html !== undefined) {
+      await writeHtml(f.html, renderPage(backtestPage({series, result})))
+      this.note(`wrote ${f.html}`)
+    }
+    const {windows: _windows, ...printed} = result
+    return {...printed, ...(backend ? {backend} : {})}
   }
 }
 

@@ -1,3 +1,6 @@
+import {backtestPage, forecastPage} from '../../src/report/html/forecast-page.js'
+import {renderPage} from '../../src/report/html/page.js'
+import {checkHtmlOutput, writeHtml} from '../../src/report/html/write.js'
 import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
@@ -42,11 +45,13 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
     backend: Flags.string({description: 'TensorFlow.js backend for the neural model.', options: [...BACKENDS], default: 'auto', env: 'FLEETCAP_TF_BACKEND'}),
     'auto-method': Flags.string({description: 'How auto picks: refit (refit each candidate before the last 3 windows) or calibration (one fit, rolling-origin errors; faster).', options: ['refit', 'calibration'], default: 'refit'}),
     seed: Flags.integer({description: 'Seed of every random choice.', default: 1, min: 0}),
+    html: Flags.string({description: 'Also write a self-contained HTML report with charts to this file.'}),
     epochs: Flags.integer({description: 'Training epochs of the neural model.', min: 1, max: 10_000}),
   }
 
   public async run(): Promise<Forecast & {backend?: BackendReport; saved?: string; input: {name: string; points: number; stepS: number; start: string; end: string}}> {
     const f = this.flags
+    if (f.html !== undefined) checkHtmlOutput(f.html)
     if (f.out !== undefined) checkOutputFile(f.out, f.force)
     const masks = (f.mask ?? []).map((m) => parseMask(m))
     const input = seriesInputFromFlags(f, Date.now() / 1000)
@@ -91,6 +96,10 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
     const shown = result.timestamps.length <= 12 ? result.timestamps.map((_, i) => i) : [0, 1, 2, Math.floor(horizon / 2), horizon - 2, horizon - 1]
     this.say(['timestamp', ...keys].join('\t'))
     for (const i of shown) this.say([isoTime(result.timestamps[i]), ...keys.map((k) => result.quantiles[k][i].toFixed(2))].join('\t'))
+    if (f.html !== undefined) {
+      await writeHtml(f.html, renderPage(forecastPage({series, forecast: result})))
+      this.note(`wrote ${f.html}`)
+    }
     if (f.out) this.say(`wrote ${f.out}`)
     if (saved) this.say(`saved model to ${saved}`)
     const info = {name: series.name, points: series.values.length, stepS: series.stepS, start: isoTime(series.startS), end: isoTime(series.startS + series.values.length * series.stepS)}

@@ -22,6 +22,20 @@ export interface BacktestOptions {
   neural?: NeuralOptions
   /** Called after each series (for a progress bar). */
   onSeries?: (done: number, total: number) => void
+  /** Keep each window's scores (and, for the first series, its forecast paths) in `windows`: what a report draws. */
+  keepWindows?: boolean
+}
+
+/** One scored window of one model (BacktestOptions.keepWindows). */
+export interface WindowScore {
+  series: string
+  /** Index of the window's first held-out step in the series. */
+  start: number
+  model: ModelChoice
+  mase: number
+  smape: number
+  /** First series only: the held-out values and the forecast's P50, P90, P99 over them. */
+  paths?: {actual: number[]; p50: number[]; p90: number[]; p99: number[]}
 }
 
 /** Accuracy of one model over every series and window. */
@@ -55,6 +69,7 @@ export interface BacktestResult {
   scores: ModelScore[]
   /** The model with the lowest MASE. */
   best: ModelChoice
+  windows?: WindowScore[]
 }
 
 /**
@@ -84,6 +99,7 @@ export async function backtest(series: readonly Series[], options: BacktestOptio
     warnings: {} as Record<string, number>,
   }))
   let done = 0
+  const windows: WindowScore[] = []
   for (const s of series) {
     const seasonalities = seasonalitiesOf(s, options.seasonalities)
     const m = seasonalities[0] ?? 1
@@ -120,8 +136,13 @@ export async function backtest(series: readonly Series[], options: BacktestOptio
         const [p05, p50, p90, p95, p99] = p.quantiles
         const sm = smape(actual, p50, skip)
         if (Number.isNaN(sm)) continue // every held-out point imputed: nothing to score
-        a.mase += mase(actual, p50, scale, skip)
+        const ma = mase(actual, p50, scale, skip)
+        a.mase += ma
         a.smape += sm
+        if (options.keepWindows) {
+          const first = s === series[0]
+          windows.push({series: s.name, start: end, model: a.model, mase: ma, smape: sm, ...(first ? {paths: {actual: [...actual], p50: [...p50], p90: [...p90], p99: [...p99]}} : {})})
+        }
         let pl = 0
         levels.forEach((l, i) => {
           pl += pinball(actual, p.quantiles[i], l, scale, skip)
@@ -154,5 +175,5 @@ export async function backtest(series: readonly Series[], options: BacktestOptio
     warnings: a.warnings,
   }))
   const best = scores.reduce((b, s) => (s.mase < b.mase ? s : b)).model
-  return {series: series.length, holdout: H, origins, scores, best}
+  return {series: series.length, holdout: H, origins, scores, best, ...(options.keepWindows ? {windows} : {})}
 }

@@ -40,6 +40,8 @@ export interface HpaDayResult {
   /** Per pool: fewest and most replicas that existed at a sync. */
   replicas: Record<string, [number, number]>
   scaleEvents: number
+  /** At every HPA sync: the time, the fleet's calls in flight, and per pool the replicas that existed and the HPA's desired count (charts). */
+  trajectory: {timeS: number[]; inFlight: number[]; replicas: Record<string, number[]>; desired: Record<string, number[]>}
 }
 
 interface PoolRun {
@@ -105,6 +107,11 @@ export async function simulateHpaDay(
   const hi = pools.map((_, i) => initial[i])
   let events = 0
   let nextSync = 0
+  const trajectory: HpaDayResult['trajectory'] = {timeS: [], inFlight: [], replicas: {}, desired: {}}
+  for (const run of runs) {
+    trajectory.replicas[run.pool.name] = []
+    trajectory.desired[run.pool.name] = []
+  }
   const onSample = (model: FleetModel, now: number): void => {
     if (now < nextSync || now > DAY_S) return
     nextSync = now + SYNC_S
@@ -113,6 +120,8 @@ export async function simulateHpaDay(
     let readyRate = 0
     for (const run of runs) readyRate += live(run.index).filter(({r}) => model.replicaState(r) === ReplicaState.READY).length * run.callsPerS
     const perRate = readyRate > 0 ? model.inFlight / readyRate : 0
+    trajectory.timeS.push(now)
+    trajectory.inFlight.push(model.inFlight)
     for (const run of runs) {
       const mine = live(run.index)
       const pods: PodView[] = mine.map(({r}) =>
@@ -121,6 +130,8 @@ export async function simulateHpaDay(
           : {name: `r${r}`, ready: false, startTimeS: createdAt[r], metrics: {}},
       )
       const d = run.reconcile(now, {currentReplicas: mine.length, pods})
+      trajectory.replicas[run.pool.name].push(mine.length)
+      trajectory.desired[run.pool.name].push(d.desiredReplicas)
       if (d.desiredReplicas > mine.length) {
         for (let k = mine.length; k < d.desiredReplicas; k++) {
           const r = model.addReplica(run.index, run.pool.profile.coldStartS)
@@ -162,5 +173,6 @@ export async function simulateHpaDay(
     poolCostPerDayUsd: Object.fromEntries(report.pools.map((p) => [p.name, (p.costUsd * DAY_S) / Math.max(DAY_S, endS)])),
     replicas: Object.fromEntries(runs.map((r) => [r.pool.name, [lo[r.index], hi[r.index]] as [number, number]])),
     scaleEvents: events,
+    trajectory,
   }
 }

@@ -8,6 +8,7 @@ import {type Catalog, getGpu, loadCatalog} from '../fleet/profiles/index.js'
 import {FleetcapError, ExitCode} from '../errors.js'
 import type {ManifestObject} from '../plan/load.js'
 import {PLAN_API_VERSION, PLAN_KIND, type PlanDocument} from '../plan/schema.js'
+import {withPlanCharts} from '../report/html/plan-files.js'
 import {writeOutputDir} from '../util/atomic-write.js'
 import {describePolicy} from './availability.js'
 import {type Candidate, fmt} from './candidates.js'
@@ -268,7 +269,8 @@ export function planFiles(result: PlanResult, catalog?: Catalog): Record<string,
 
 /** Write the plan directory at once (nothing half-written; a user's non-empty folder is refused). */
 export async function writePlan(dir: string, result: PlanResult, catalog?: Catalog): Promise<string[]> {
-  const files = planFiles(result, catalog)
+  // PLAN.md's charts (charts/*.svg) and index.html come with it.
+  const files = await withPlanCharts(planFiles(result, catalog), result)
   await writeOutputDir(dir, files)
   return Object.keys(files).sort()
 }

@@ -201,6 +201,28 @@ export class LatencyRecorder {
     }
   }
 
+  /**
+   * A metric's values at the given percentiles (0–100), seconds, for one class or overall (cls = -1):
+   * the distribution a report draws. Null when nothing was recorded.
+   */
+  percentiles(metric: number, cls: number, levels: readonly number[]): number[] | null {
+    if (this.count(metric, cls) === 0) return null
+    const h = newHistogram(64)
+    try {
+      for (const src of SOURCES[metric]) {
+        for (let c = 0; c < CLASSES; c++) {
+          if (cls >= 0 && c !== cls) continue
+          const i = src * CLASSES + c
+          this.hists[i]?.addTo(h)
+          if (this.zeros[i] > 0) h.recordValueWithCount(0, this.zeros[i])
+        }
+      }
+      return levels.map((p) => h.getValueAtPercentile(p) / 1e6)
+    } finally {
+      h.destroy()
+    }
+  }
+
   /** Free the histograms (WebAssembly memory). The recorder is unusable afterwards. */
   dispose(): void {
     for (let i = 0; i < this.hists.length; i++) {

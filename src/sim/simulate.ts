@@ -9,10 +9,12 @@ import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
 import type {WorkloadSpec} from '../workload/spec.js'
 import type {TaskStream} from '../workload/types.js'
 import {createWorkload} from '../workload/create.js'
+import {PRIORITIES} from '../workload/types.js'
 import {resolveAutoscaling} from './autoscale-config.js'
 import {ClusterRuntime} from './cluster-runtime.js'
 import {FleetModel} from './fleet-model.js'
-import type {MetricName} from './metrics.js'
+import {LatencyOverTime, type LatencySeries, withLatencySampler} from './latency-series.js'
+import {M_E2E, M_TASK_E2E, M_TPOT, M_TTFT, M_WAIT, type MetricName} from './metrics.js'
 import {runFleetModel} from './run.js'
 import type {LlmReplicaModel, PoolConfig} from './types.js'
 
@@ -35,6 +37,8 @@ export interface SimulateOptions {
   scenarioFile?: string
   /** Run without the pools' autoscalers, capacity and failures (the benchmark's baseline). */
   withoutAutoscaling?: boolean
+  /** Also collect what the HTML report draws (latency quantiles over time, distributions): `charts` in the result. */
+  chartData?: boolean
 }
 
 export interface TimeSeries {
@@ -43,9 +47,20 @@ export interface TimeSeries {
   rows: number[]
 }
 
+/** Percentile levels (0–100) of the distributions in ChartData. */
+export const DISTRIBUTION_LEVELS = [0, 1, 2, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.5, 99.9, 100] as const
+
+/** What the HTML report draws beyond report.json and the time series (SimulateOptions.chartData). */
+export interface ChartData {
+  latencySeries: LatencySeries
+  /** Metric → class ('all' or a priority with data) → values at DISTRIBUTION_LEVELS, seconds. */
+  distributions: Record<string, Record<string, number[]>>
+}
+
 export interface SimulationResult {
   report: SimulationReport
   timeSeries: TimeSeries
+  charts?: ChartData
 }
 
 /** Scenario duration in seconds (durationS, duration, or the workload's own), or undefined. */
@@ -154,6 +169,8 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
   const sampleIntervalS = scenario.report?.sampleIntervalS ?? (Number.isFinite(durationS) ? Math.max(1, Math.ceil(durationS / 500)) : 60)
   const autoscaling = options.withoutAutoscaling ? undefined : await resolveAutoscaling(scenario, pools, {baseDir, scenarioFile: options.scenarioFile})
   const cluster = autoscaling === undefined ? undefined : new ClusterRuntime(autoscaling, pools, durationS, seed)
+  const sampler = options.chartData ? new LatencyOverTime() : undefined
+  const hooks = cluster?.modelHooks()
   const model = new FleetModel(
     {
       pools,
@@ -161,17 +178,20 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
       queue: {maxDepth: scenario.queue?.maxDepth, deadlineS: scenario.queue?.deadlines},
       durationS,
       sampleIntervalS,
-      ...cluster?.modelHooks(),
+      ...hooks,
+      extraSeries: withLatencySampler(hooks?.extraSeries, sampler),
       sloThresholdsS: sloThresholds(scenario),
     },
     rng.stream('routing'),
   )
   cluster?.attach(model)
+  sampler?.attach(model)
   const onProgress = options.onProgress
   const endS = await runFleetModel(model, tasks, {
     onProgress: onProgress && Number.isFinite(durationS) ? (t) => onProgress(Math.min(1, t / durationS)) : undefined,
   })
   let report: SimulationReport
+  let charts: ChartData | undefined
   try {
     report = buildReport(model, {
       name: scenario.name,
@@ -184,8 +204,27 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     })
     // Failure windows read the latency histograms: before they are disposed.
     if (cluster !== undefined) report.autoscaling = cluster.report(report, endS)
+    if (sampler !== undefined) charts = {latencySeries: sampler.series(), distributions: distributions(model)}
   } finally {
+    sampler?.dispose()
     model.latency.dispose()
   }
-  return {report, timeSeries: {columns: model.seriesColumns, rows: model.series}}
+  return {report, timeSeries: {columns: model.seriesColumns, rows: model.series}, ...(charts ? {charts} : {})}
+}
+
+/** Each latency metric's distribution, overall and per priority class that has values. */
+function distributions(model: FleetModel): ChartData['distributions'] {
+  const out: ChartData['distributions'] = {}
+  const metrics: [string, number][] = [['queueWaitS', M_WAIT], ['ttftS', M_TTFT], ['tpotS', M_TPOT], ['e2eS', M_E2E], ['taskE2eS', M_TASK_E2E]]
+  for (const [name, m] of metrics) {
+    const all = model.latency.percentiles(m, -1, DISTRIBUTION_LEVELS)
+    if (all === null) continue
+    const byClass: Record<string, number[]> = {all}
+    PRIORITIES.forEach((p, c) => {
+      const v = model.latency.percentiles(m, c, DISTRIBUTION_LEVELS)
+      if (v !== null) byClass[p] = v
+    })
+    out[name] = byClass
+  }
+  return out
 }

@@ -18,7 +18,7 @@ describe('fleetcap plan, end to end', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/phase-1 {2}500 tasks\/day {2}(a100-80gb|h100-sxm)-tp\d+x\d+/)
     expect(r.stderr).toMatch(/decision [\d.]+ s; \d+ candidates pruned, \d+ simulated \(\d+ simulations, [\d.]+\/s\)/)
-    expect(readdirSync(out).sort()).toEqual(['.fleetcap-output', 'PLAN.md', 'manifests', 'plan.yaml', 'workload'])
+    expect(readdirSync(out).sort()).toEqual(['.fleetcap-output', 'PLAN.md', 'charts', 'index.html', 'manifests', 'plan.yaml', 'workload'])
     const plan = loadPlan(out)
     const gpus = plan.document.spec.phases.flatMap((ph) => ph.pools.map((p) => p.gpu))
     expect(gpus.length).toBeGreaterThan(0)

@@ -30,13 +30,13 @@ describe('fleetcap simulate', () => {
     expect(b.stdout).not.toBe(a.stdout)
   })
 
-  it('--out writes report.json, timeseries.csv and summary.txt, byte-identical across runs', () => {
+  it('--out writes report.json, timeseries.csv, summary.txt and index.html, byte-identical across runs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleetcap-sim-'))
     const one = runCli(['simulate', MMC, '--out', join(dir, 'one')])
     const two = runCli(['simulate', MMC, '--out', join(dir, 'two')])
     expect(one.code).toBe(0)
     expect(two.code).toBe(0)
-    for (const f of ['report.json', 'timeseries.csv', 'summary.txt']) {
+    for (const f of ['report.json', 'timeseries.csv', 'summary.txt', 'index.html']) {
       expect(readFileSync(join(dir, 'one', f), 'utf8')).toBe(readFileSync(join(dir, 'two', f), 'utf8'))
     }
     const csv = readFileSync(join(dir, 'one', 'timeseries.csv'), 'utf8').split('\n')

@@ -1,0 +1,176 @@
+/**
+ * The HTML reports in a real browser (Chromium from Debian, scripts/test-deps/chromium.sh): each page
+ * opened via file:// draws every chart, with the series and point counts its data say, makes no
+ * network request and logs no error. Screenshots go to .cache/screenshots/ (CI artifacts).
+ * Covers every scenario in scenarios/ (simulate), the seeds' plan, forecast run and backtest, calibrate.
+ */
+import {mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {basename, join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {writeK6Export} from '../../src/k6/export.js'
+import {constantLoad} from '../../src/k6/load.js'
+import {renderK6Script} from '../../src/k6/script.js'
+import {renderPage} from '../../src/report/html/page.js'
+import {MAX_POINTS} from '../../src/report/html/series.js'
+import {simulationPage} from '../../src/report/html/simulate-page.js'
+import {roundedReport} from '../../src/report/render.js'
+import {loadScenarioFile} from '../../src/scenario/load.js'
+import {simulate} from '../../src/sim/simulate.js'
+import {ROOT, runCli} from '../helpers/cli.js'
+import {chromiumMissing, embeddedData, type OpenedReport, ReportBrowser} from './browser.js'
+
+const SCENARIOS = readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml')).sort()
+// The Azure scenario names the trace beside the repository (../shared); the same file is vendored in data/.
+const TRACE_OVERRIDE: Record<string, string> = {'azure-conv-replay.yaml': join(ROOT, 'data/traces/AzureLLMInferenceTrace_conv.csv')}
+const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-report-'))
+
+/** What every page must satisfy: drawn, quiet, offline, and each chart's view holds the page's data. */
+function expectHealthy(r: OpenedReport, html: string): void {
+  expect(r.consoleErrors).toEqual([])
+  expect(r.requests).toEqual([])
+  expect(r.manifest.length).toBeGreaterThan(0)
+  const data = embeddedData(html)
+  for (const m of r.manifest) {
+    const c = r.charts[m.id]
+    expect(c.rendered, `${m.id} rendered`).toBe(true)
+    expect(c.svgMarks, `${m.id} draws marks`).toBeGreaterThan(0)
+    for (const d of m.datasets) {
+      expect(c.datasets[d], `${m.id}/${d} rows in the view`).toBe(data[d].rows.length)
+    }
+    // The series the view draws are the ones the page says it draws.
+    if (m.series !== null) expect(c.series, `${m.id} series`).toEqual(m.series)
+  }
+}
+
+describe.skipIf(chromiumMissing !== undefined)(`HTML reports in Chromium${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, () => {
+  const browser = new ReportBrowser()
+  beforeAll(async () => {
+    await browser.start()
+  })
+  afterAll(async () => {
+    await browser.stop()
+  })
+
+  for (const file of SCENARIOS) {
+    it(`simulate ${file}: every chart drawn with its series and points`, async () => {
+      const loaded = await loadScenarioFile(join(ROOT, 'scenarios', file))
+      const result = await simulate(loaded.scenario, {baseDir: loaded.baseDir, scenarioFile: loaded.file, chartData: true, traceFile: TRACE_OVERRIDE[file]})
+      const html = renderPage(simulationPage({report: roundedReport(result.report), timeSeries: result.timeSeries, charts: result.charts}))
+      const path = join(tmp, `${basename(file, '.yaml')}.html`)
+      writeFileSync(path, html)
+      const r = await browser.open(path, `simulate-${basename(file, '.yaml')}`)
+      try {
+        expectHealthy(r, html)
+        const report = result.report
+        const rows = result.timeSeries.rows.length / result.timeSeries.columns.length
+        const ids = r.manifest.map((m) => m.id)
+        for (const id of ['sim-load', 'sim-queue', 'sim-replicas', 'sim-utilization', 'sim-cost']) expect(ids).toContain(id)
+        // Arrivals, completions and drops at every kept sample: all of them when the run is short.
+        const kept = r.charts['sim-load'].datasets['sim-load-series'] / 3
+        expect(Number.isInteger(kept)).toBe(true)
+        expect(kept).toBe(rows <= MAX_POINTS ? rows : kept)
+        expect(kept).toBeLessThanOrEqual(MAX_POINTS)
+        expect(r.charts['sim-load'].series).toEqual(['arrivals/s', 'completed/s', 'dropped/s'])
+        // One series set per pool in the replica and utilization charts.
+        for (const p of report.pools) {
+          expect(r.charts['sim-replicas'].series).toContain(`${p.name} busy`)
+          expect(r.charts['sim-utilization'].series).toContain(`${p.name} utilization`)
+        }
+        expect(r.charts['sim-cost'].series).toEqual(report.pools.map((p) => p.name))
+        // Autoscaler decisions: one marker per scaling event.
+        const decisions = report.autoscaling?.events.length ?? 0
+        if (decisions > 0) expect(r.charts['sim-replicas'].datasets['sim-decisions']).toBe(decisions)
+        // Latency: the distribution of task e2e always (every run completes tasks), TTFT for LLM fleets.
+        expect(ids).toContain('sim-dist-taskE2eS')
+        expect(r.charts['sim-dist-taskE2eS'].series?.[0]).toBe('all')
+        if (report.latency.overall.ttftS) expect(ids).toContain('sim-latency-ttft')
+        if (report.slo.checks.length > 0) expect(r.charts['sim-slo'].datasets['sim-slo-data']).toBe(report.slo.checks.length)
+        if ((report.autoscaling?.failures.length ?? 0) > 0) expect(r.charts['sim-failures'].datasets['sim-failures-data']).toBe(report.autoscaling?.failures.length)
+      } finally {
+        await r.close()
+      }
+    })
+  }
+
+  it('plan --fast of the seeds: index.html and --html agree, every candidate is a point, PLAN.md shows its SVG charts', async () => {
+    const out = join(tmp, 'plan')
+    const htmlFile = join(tmp, 'plan.html')
+    const run = runCli(['plan', '--spec', 'examples/plan-seeds.yaml', '--fast', '--out', out, '--html', htmlFile])
+    expect(run.code, run.stderr).toBe(0)
+    const html = readFileSync(htmlFile, 'utf8')
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toBe(html)
+    const r = await browser.open(htmlFile, 'plan-seeds-fast')
+    try {
+      expectHealthy(r, html)
+      const data = embeddedData(html)
+      for (const phase of ['phase-1', 'phase-2', 'phase-3']) {
+        const c = r.charts[`plan-${phase}-pareto`]
+        const n = c.datasets[`plan-${phase}-pareto-candidates`]
+        expect(n).toBeGreaterThan(10)
+        expect(c.series).toContain('chosen')
+        expect(c.series).toContain('seeds\' fleet')
+        // The SVG beside PLAN.md draws the same points: one symbol per candidate.
+        const svg = readFileSync(join(out, 'charts', `${phase}-pareto.svg`), 'utf8')
+        const symbols = /<g class="mark-symbol role-mark[^"]*"[^>]*>([\s\S]*?)<\/g>/.exec(svg)
+        expect(symbols).not.toBeNull()
+        expect((symbols?.[1].match(/<path /g) ?? []).length).toBe(n)
+        expect(data[`plan-${phase}-pareto-candidates`].rows.length).toBe(n)
+      }
+      const md = readFileSync(join(out, 'PLAN.md'), 'utf8')
+      expect(md).toContain('](charts/phase-1-pareto.svg)')
+    } finally {
+      await r.close()
+    }
+  })
+
+  it('forecast run and backtest --html: the history, the P50 with its fans, every window and model', async () => {
+    const series = 'data/traces/nab_nyc_taxi_30min.csv'
+    const fc = join(tmp, 'forecast.html')
+    const run = runCli(['forecast', 'run', '--series', series, '--horizon', '1d', '--quantiles', '0.5,0.9,0.99', '--html', fc])
+    expect(run.code, run.stderr).toBe(0)
+    let html = readFileSync(fc, 'utf8')
+    let r = await browser.open(fc, 'forecast-run')
+    try {
+      expectHealthy(r, html)
+      expect(r.charts.forecast.series).toEqual(['history', 'P50 forecast'])
+      expect(r.charts.forecast.datasets['forecast-forecast']).toBe(48) // one day of 30 min steps
+    } finally {
+      await r.close()
+    }
+    const bt = join(tmp, 'backtest.html')
+    const back = runCli(['forecast', 'backtest', '--series', series, '--holdout', '48', '--origins', '3', '--models', 'seasonal-naive,ets,linear', '--html', bt])
+    expect(back.code, back.stderr).toBe(0)
+    html = readFileSync(bt, 'utf8')
+    r = await browser.open(bt, 'forecast-backtest')
+    try {
+      expectHealthy(r, html)
+      expect(r.charts['backtest-errors'].datasets['backtest-error-data']).toBe(3 * 3)
+      expect(r.charts['backtest-windows'].datasets['backtest-forecasts']).toBe(3 * 3 * 48)
+      expect(r.charts['backtest-windows'].series).toEqual(['seasonal-naive', 'ets', 'linear'])
+    } finally {
+      await r.close()
+    }
+  })
+
+  it('calibrate --html: each figure measured against predicted, before and after the fit', async () => {
+    const dir = join(tmp, 'load')
+    const load = constantLoad(6, 10, [[[300, 40, 0]], [[800, 80, 0]], [[100, 20, 0]]])
+    await writeK6Export(dir, renderK6Script(load, {endpoint: {url: 'http://127.0.0.1:1', model: 'llama-3.1-8b', api: 'chat', stream: true, headers: {}, requestTimeoutS: 20}, slo: {e2eP95S: 30, errorRateMax: 0.01}, expectedLatencyS: 2}))
+    const file = join(tmp, 'calibrate.html')
+    const run = runCli(['calibrate', '--k6-summary', 'test/fixtures/k6/summary.json', '--load', dir, '--model', 'llama-3.1-8b', '--gpu', 'A100-80GB', '--html', file, '--json'])
+    expect(run.code, run.stderr).toBe(0)
+    const out = JSON.parse(run.stdout) as {before: unknown[]; after: unknown[]}
+    const html = readFileSync(file, 'utf8')
+    const r = await browser.open(file, 'calibrate')
+    try {
+      expectHealthy(r, html)
+      expect(r.charts['calibrate-scatter'].datasets['calibrate-figures']).toBe(out.before.length + out.after.length)
+      expect(r.charts['calibrate-scatter'].series).toHaveLength(2)
+    } finally {
+      await r.close()
+    }
+  })
+})
