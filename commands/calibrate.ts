@@ -1,4 +1,4 @@
-import {calibrationPage} from '../src/report/html/calibrate-page.js'
+import {calibrationPage} from '../src/calibrate/html-page.js'
 import {renderPage} from '../src/report/html/page.js'
 import {checkHtmlOutput, writeHtml} from '../src/report/html/write.js'
 import {existsSync} from 'node:fs'

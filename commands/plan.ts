@@ -1,5 +1,5 @@
 import {renderPage} from '../src/report/html/page.js'
-import {planPage} from '../src/report/html/plan-page.js'
+import {planPage} from '../src/planner/html-page.js'
 import {checkHtmlOutput, writeHtml} from '../src/report/html/write.js'
 import {planSparklines} from '../src/report/sparkline.js'
 import {Flags} from '@oclif/core'

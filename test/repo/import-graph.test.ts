@@ -31,7 +31,7 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   plan: ['util'],
   k8s: ['engine', 'plan', 'util'],
   k6: ['workload', 'plan', 'util'],
-  forecast: ['engine', 'prometheus', 'workload', 'util'],
+  forecast: ['engine', 'prometheus', 'workload', 'report', 'util'],
   scenario: ['engine', 'workload', 'fleet', 'autoscale', 'util'],
   sim: ['engine', 'workload', 'fleet', 'autoscale', 'scenario', 'util'],
   report: ['engine', 'workload', 'fleet', 'scenario', 'sim', 'util'],

@@ -23,7 +23,7 @@ import {ROOT, runCli} from '../helpers/cli.js'
 import {chromiumMissing, embeddedData, type OpenedReport, ReportBrowser} from './browser.js'
 
 const SCENARIOS = readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml')).sort()
-// The Azure scenario names the trace beside the repository (../shared); the same file is vendored in data/.
+// The Azure scenario's trace is the vendored copy in data/traces/.
 const TRACE_OVERRIDE: Record<string, string> = {'azure-conv-replay.yaml': join(ROOT, 'data/traces/AzureLLMInferenceTrace_conv.csv')}
 const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-report-'))
 

@@ -2,7 +2,7 @@
  * What the step-cost model predicts for one public measurement, modelled as what was measured:
  *   static  — one batch: a prefill step of the whole batch, then osl − 1 decode steps (closed form);
  *   offline — a saturated server: the steady state of continuous batching with the KV cache full
- *             (analytic here; checked against the simulator by sim-check.ts).
+ *             (analytic here; checked against the simulator by src/calibrate/public-sim-check.ts).
  */
 import type {PublicRow} from './public-data.js'
 import type {RooflineCost} from './roofline.js'

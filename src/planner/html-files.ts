@@ -1,8 +1,8 @@
 /** The plan directory's charts: SVGs for PLAN.md (drawn in Node) and index.html (interactive). */
-import type {PlanResult} from '../../planner/plan.js'
-import {renderPage} from './page.js'
-import {planMdCharts, planPage} from './plan-page.js'
-import {renderSvg} from './svg.js'
+import type {PlanResult} from './plan.js'
+import {renderPage} from '../report/html/page.js'
+import {planMdCharts, planPage} from './html-page.js'
+import {renderSvg} from '../report/html/svg.js'
 
 /** Add charts/<phase>-*.svg, their section in PLAN.md, and index.html to the plan's files. */
 export async function withPlanCharts(files: Record<string, string>, result: PlanResult): Promise<Record<string, string>> {

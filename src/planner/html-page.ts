@@ -3,13 +3,13 @@
  * its p95 TTFT with the Pareto front and why the rejected ones failed, the seeds' fleets beside it,
  * the HPA's simulated replicas over the forecast day, and the status of each pool's serving profile.
  */
-import type {PhasePlan, PlanResult} from '../../planner/plan.js'
-import {autoscaledCostOf, costPerDay} from '../../planner/render.js'
-import {type Evaluated, p95Of} from '../../planner/search.js'
-import type {Chart, Page, Section, Table} from './chart.js'
-import {type Dataset, dataset} from './dataset.js'
-import {longSeries} from './series.js'
-import {distinct} from './specs.js'
+import type {PhasePlan, PlanResult} from './plan.js'
+import {autoscaledCostOf, costPerDay} from './render.js'
+import {type Evaluated, p95Of} from './search.js'
+import type {Chart, Page, Section, Table} from '../report/html/chart.js'
+import {type Dataset, dataset} from '../report/html/dataset.js'
+import {longSeries} from '../report/html/series.js'
+import {distinct} from '../report/html/specs.js'
 
 const usd = (x: number): string => `$${Math.round(x).toLocaleString('en-US')}`
 const sec = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x < 1 ? `${(x * 1000).toFixed(0)} ms` : `${x.toFixed(2)} s`)

@@ -3,12 +3,12 @@
  * (held-out windows against the forecasts, errors per model and window). Wall-clock figures (training
  * time, backtest seconds) are left out: the page must be the same for the same inputs.
  */
-import type {BacktestResult} from '../../forecast/backtest.js'
-import {type Forecast, quantileKey, type Series} from '../../forecast/types.js'
-import type {Chart, Page, Table} from './chart.js'
-import {type Dataset, dataset} from './dataset.js'
-import {minMaxIndices} from './downsample.js'
-import {distinct} from './specs.js'
+import type {BacktestResult} from './backtest.js'
+import {type Forecast, quantileKey, type Series} from './types.js'
+import type {Chart, Page, Table} from '../report/html/chart.js'
+import {type Dataset, dataset} from '../report/html/dataset.js'
+import {minMaxIndices} from '../report/html/downsample.js'
+import {distinct} from '../report/html/specs.js'
 
 const MAX_HISTORY = 2400
 // A utc scale makes Vega-Lite format the axis in UTC: the page reads the same in every time zone.

@@ -2,10 +2,10 @@
  * The calibration page: each figure k6 measured against what the profile predicted for the same
  * load, before and after the fitted step-time factor; the residuals; the factor itself.
  */
-import type {CalibrationResult} from '../../calibrate/fit.js'
-import type {Chart, Page, Table} from './chart.js'
-import {dataset} from './dataset.js'
-import {distinct} from './specs.js'
+import type {CalibrationResult} from './fit.js'
+import type {Chart, Page, Table} from '../report/html/chart.js'
+import {dataset} from '../report/html/dataset.js'
+import {distinct} from '../report/html/specs.js'
 
 export interface CalibrationPageInput {
   profile: string

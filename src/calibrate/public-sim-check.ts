@@ -6,14 +6,14 @@
  *   - the TensorRT-LLM online table: 500 requests arriving as a Poisson process at the stated rate
  *     (the seeded generator), all at t=0 for "INF".
  */
-import {RandomStreams} from '../../engine/random.js'
-import {parseScenario} from '../../scenario/load.js'
-import {simulate} from '../../sim/simulate.js'
-import type {Task, TaskStream} from '../../workload/types.js'
-import type {Catalog} from './catalog.js'
-import {buildProfile} from './catalog.js'
-import type {Table} from './public-calibration.js'
-import {loadPublicData, type PublicRow} from './public-data.js'
+import {RandomStreams} from '../engine/random.js'
+import {parseScenario} from '../scenario/load.js'
+import {simulate} from '../sim/simulate.js'
+import type {Task, TaskStream} from '../workload/types.js'
+import type {Catalog} from '../fleet/profiles/catalog.js'
+import {buildProfile} from '../fleet/profiles/catalog.js'
+import type {Table} from '../fleet/profiles/public-calibration.js'
+import {loadPublicData, type PublicRow} from '../fleet/profiles/public-data.js'
 
 /** gptManagerBenchmark's 2,000 requests (methods.csv TRT-GMB); trtllm-bench used 1,000-30,000. */
 export const OFFLINE_REQUESTS = 2000
