@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {ExitCode, FleetcapError, InputError} from '../src/errors.js'
+import {checkOutputDir} from '../src/util/atomic-write.js'
 import {seriesInputFromFlags} from '../src/forecast/input-flags.js'
 import {phasesFromHistory} from '../src/planner/forecast-input.js'
 import {makePlan, type PlanResult} from '../src/planner/plan.js'
@@ -62,9 +63,10 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
 
   async run(): Promise<Record<string, unknown>> {
     const f = this.flags
+    if (f.out !== undefined) checkOutputDir(f.out)
     let spec: PlanSpec = {}
     let baseDir = process.cwd()
-    if (f.spec) ({spec, baseDir} = loadPlanSpecFile(f.spec))
+    if (f.spec !== undefined) ({spec, baseDir} = loadPlanSpecFile(f.spec))
     let forecastSummary: Record<string, unknown> | undefined
     if (f.history || f.trace || f.prometheus) {
       const quantile = num(f.quantile, 'quantile') ?? spec.quantile ?? 0.9
@@ -100,7 +102,7 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
         result: summary,
       })
     }
-    if (f.out) {
+    if (f.out !== undefined) {
       const files = await writePlan(f.out, result)
       this.note(`wrote ${f.out}: ${files.length} files (plan.yaml, PLAN.md, manifests/)`)
     }

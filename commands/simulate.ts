@@ -7,7 +7,7 @@ import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} fro
 import type {SimulationReport} from '../src/report/report.js'
 import {loadScenarioFile} from '../src/scenario/load.js'
 import {simulate} from '../src/sim/simulate.js'
-import {writeOutputDir} from '../src/util/atomic-write.js'
+import {checkOutputDir, writeOutputDir} from '../src/util/atomic-write.js'
 
 export default class Simulate extends FleetcapCommand<typeof Simulate> {
   static override summary = 'Simulate a scenario: a workload against a fleet of GPU replicas.'
@@ -41,6 +41,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
 
   async run(): Promise<SimulationReport> {
     const {scenario: file} = this.args
+    if (this.flags.out !== undefined) checkOutputDir(this.flags.out)
     const loaded = await loadScenarioFile(file)
     if (this.flags.trace !== undefined && this.flags.trace.trim() === '') throw new InputError({field: '--trace'}, 'empty path')
     const bar = process.stderr.isTTY && !this.jsonEnabled() ? new cliProgress.SingleBar({stream: process.stderr, format: 'simulating [{bar}] {percentage}% | {eta_formatted} left', hideCursor: true, clearOnComplete: true}, cliProgress.Presets.shades_classic) : undefined
@@ -61,7 +62,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     }
     const {report, timeSeries} = result
     const summary = renderSummary(report)
-    if (this.flags.out) {
+    if (this.flags.out !== undefined) {
       await writeOutputDir(this.flags.out, {
         'report.json': renderReportJson(report),
         'timeseries.csv': renderTimeSeriesCsv(timeSeries.columns, timeSeries.rows),

@@ -3,7 +3,6 @@
  * simulation on several seeds), its autoscaler, the seeds' own fleets judged beside it, the Pareto
  * front and the reasons every rejected candidate failed. Deterministic for the same request.
  */
-import {readFileSync} from 'node:fs'
 import {performance} from 'node:perf_hooks'
 
 import {type Catalog, getGpu, loadCatalog, type ResolvedProfile, resolveServingProfile} from '../fleet/profiles/index.js'
@@ -19,6 +18,7 @@ import {type Evaluated, type PhaseSearch, searchPhase} from './search.js'
 import type {ResolvedRequest} from './spec.js'
 import type {SeedOutcome, SimContext} from './verify.js'
 import {dailyMultiplier, generateTasks, type PhaseLoad, phaseLoad} from './workload.js'
+import {readInputFileSync} from '../util/read-input.js'
 
 export interface PlanOptions {
   /** Analytic only: no simulation. */
@@ -169,11 +169,7 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
 }
 
 function readBaseline(file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new InputError({file}, `cannot read baseline scenario: ${(error as Error).message}`)
-  }
+  return readInputFileSync(file)
 }
 
 /** A seed's hand-made fleet as a candidate: its LLM pools, serving the plan's model on their GPUs. */

@@ -1,4 +1,3 @@
-import {readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 
 import {type Document, isMap, isNode, isScalar, LineCounter, parseDocument} from 'yaml'
@@ -7,6 +6,7 @@ import type {z} from 'zod'
 import {InputError} from '../errors.js'
 import {type ReportedIssue, reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'
 import {type Scenario, ScenarioSchema} from './schema.js'
+import {readInputFile, yamlToJs} from '../util/read-input.js'
 
 export interface LoadedScenario {
   scenario: Scenario
@@ -23,13 +23,7 @@ export interface LoadedScenario {
 
 /** Read, parse and validate a scenario file. Errors read `file:line:column: field: problem`. */
 export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputError({file}, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (error as Error).message})`)
-  }
+  const text = await readInputFile(file)
   const scenario = parseScenario(text, file)
   const lines = new LineCounter()
   const doc = parseDocument(text, {lineCounter: lines})
@@ -54,7 +48,7 @@ export function parseScenario(text: string, file = 'scenario'): Scenario {
     const {line, col} = lines.linePos(e.pos[0])
     throw located(file, line, col, undefined, `not valid YAML: ${e.message.split('\n')[0]}`)
   }
-  const data = doc.toJS({maxAliasCount: 100}) as unknown
+  const data = yamlToJs(doc, file)
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw located(file, 1, 1, undefined, 'expected a mapping (apiVersion, kind, name, workload, fleet, …)')
   }

@@ -88,6 +88,20 @@ export function distUpperBound(d: NumericDist): number {
   }
 }
 
+/** The least a draw can be (a clamp's min, a constant), or -Infinity when unbounded below; fromTrace uses its min clamp. */
+export function distLowerBound(d: NumericDist | {fromTrace: string; min?: number}): number {
+  if (typeof d === 'number') return d
+  if ('fromTrace' in d) return d.min ?? Number.NEGATIVE_INFINITY
+  switch (d.dist) {
+    case 'constant':
+      return d.value
+    case 'uniform':
+      return d.min
+    default:
+      return d.min ?? Number.NEGATIVE_INFINITY
+  }
+}
+
 /** A distribution some of whose draws are at least `min` (all smaller ones are a typo or a sign error). */
 const reaches = (min: number, what: string) => [(d: NumericDist) => distUpperBound(d) >= min, {message: `every draw is below ${min}: ${what}`}] as const
 /** A distribution whose bounded draws stay at or below `max`. */
@@ -284,6 +298,11 @@ export const SyntheticWorkloadSchema = z
     path: ['tokens'],
   })
   .refine((s) => s.agent === undefined || s.service === undefined, {message: 'agent chains need tokens, not service', path: ['agent']})
+  // Every first prompt would be cut to the window: the workload would not be the one described.
+  .refine((s) => s.agent?.maxContextTokens === undefined || s.tokens === undefined || !(distLowerBound(s.tokens.input) > s.agent.maxContextTokens), {
+    message: 'below every first prompt (tokens.input): every call would be cut to the context window',
+    path: ['agent', 'maxContextTokens'],
+  })
 
 export const WorkloadSpecSchema = z
   .discriminatedUnion('kind', [TraceWorkloadSchema, SyntheticWorkloadSchema])
