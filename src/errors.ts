@@ -54,12 +54,18 @@ export function formatLocation(loc: InputLocation): string {
   return s
 }
 
+/** One line, always: a parser's message (or a key it quotes) can span line breaks. */
+export function oneLineText(text: string): string {
+  return text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ')
+}
+
 /** Bad input with its location: the message reads `file:line: column "x": what was wrong`. */
 export class InputError extends FleetcapError {
   readonly location: InputLocation
   constructor(location: InputLocation, problem: string, options: Omit<ErrorOptions, 'exit'> = {}) {
     const where = formatLocation(location)
-    super(where ? `${where}: ${problem}` : problem, {...options, exit: ExitCode.INPUT})
+    const line = oneLineText(problem)
+    super(where ? `${where}: ${line}` : line, {...options, exit: ExitCode.INPUT})
     this.location = location
   }
 }

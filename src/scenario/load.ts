@@ -3,7 +3,7 @@ import {dirname, resolve} from 'node:path'
 import {type Document, isMap, isNode, isScalar, LineCounter, parseDocument} from 'yaml'
 import type {z} from 'zod'
 
-import {InputError} from '../errors.js'
+import {InputError, oneLineText} from '../errors.js'
 import {type ReportedIssue, reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'
 import {type Scenario, ScenarioSchema} from './schema.js'
 import {readInputFile, yamlToJs} from '../util/read-input.js'
@@ -64,7 +64,7 @@ export function parseScenario(text: string, file = 'scenario'): Scenario {
 function located(file: string, line: number, col: number, field: string | undefined, problem: string, hint?: string): InputError {
   const err = new InputError({file, line, field}, problem, {hint})
   // InputError prints file:line; scenarios also carry the column.
-  err.message = `${file}:${line}:${col}: ${field ? `${field}: ` : ''}${problem}`
+  err.message = oneLineText(`${file}:${line}:${col}: ${field ? `${field}: ` : ''}${problem}`)
   return err
 }
 
