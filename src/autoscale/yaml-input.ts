@@ -119,5 +119,5 @@ export function locationFor(path: readonly PropertyKey[], where: {text?: YamlTex
 
 /** Read a file as UTF-8, turning a missing file into an InputError. */
 export async function readYamlFile(file: string): Promise<string> {
-  return readInputFile(file)
+  return readInputFile(file, {missing: 'file not found'})
 }

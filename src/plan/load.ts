@@ -48,7 +48,7 @@ export function loadPlan(dir: string): LoadedPlan {
   }
   const shown = join(dir, PLAN_FILE)
   // Missing, a directory, a FIFO: refused naming the path (a directory here read as EISDIR, a crash).
-  const planText = readInputFileSync(planPath)
+  const planText = readInputFileSync(planPath, {missing: 'file not found'})
   const lines = new LineCounter()
   const doc = parseDocument(planText, {lineCounter: lines, prettyErrors: false})
   if (doc.errors.length > 0) {

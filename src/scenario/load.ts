@@ -23,7 +23,7 @@ export interface LoadedScenario {
 
 /** Read, parse and validate a scenario file. Errors read `file:line:column: field: problem`. */
 export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
-  const text = await readInputFile(file)
+  const text = await readInputFile(file, {missing: 'no such file'})
   const scenario = parseScenario(text, file)
   const lines = new LineCounter()
   const doc = parseDocument(text, {lineCounter: lines})

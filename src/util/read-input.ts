@@ -1,4 +1,4 @@
-import {createReadStream, readFileSync, type ReadStream, statSync} from 'node:fs'
+import {createReadStream, existsSync, readFileSync, type ReadStream, statSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 
 import {type Document, parseDocument} from 'yaml'
@@ -28,8 +28,9 @@ export function mustBeFile(path: string, maxBytes?: number): void {
 }
 
 /** Read a file the user named, as UTF-8. A failure is an InputError naming the file: `cannot read: ENOENT`. */
-export async function readInputFile(path: string, options: {hint?: string} = {}): Promise<string> {
+export async function readInputFile(path: string, options: {hint?: string; missing?: string} = {}): Promise<string> {
   try {
+    if (!existsSync(path)) throw new InputError({file: path}, options.missing ?? 'cannot read: ENOENT', options)
     mustBeFile(path, MAX_WHOLE_FILE_BYTES)
     return await readFile(path, 'utf8')
   } catch (error) {
@@ -39,8 +40,9 @@ export async function readInputFile(path: string, options: {hint?: string} = {})
 }
 
 /** readInputFile, synchronously. */
-export function readInputFileSync(path: string, options: {hint?: string} = {}): string {
+export function readInputFileSync(path: string, options: {hint?: string; missing?: string} = {}): string {
   try {
+    if (!existsSync(path)) throw new InputError({file: path}, options.missing ?? 'cannot read: ENOENT', options)
     mustBeFile(path, MAX_WHOLE_FILE_BYTES)
     return readFileSync(path, 'utf8')
   } catch (error) {

@@ -21,7 +21,7 @@ export interface LoadedWorkloadSpec {
 }
 
 export async function loadWorkloadSpecFile(path: string): Promise<LoadedWorkloadSpec> {
-  const text = await readInputFile(path)
+  const text = await readInputFile(path, {missing: 'cannot read (ENOENT)'})
   const lines = new LineCounter()
   const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false})
   if (doc.errors.length > 0) {

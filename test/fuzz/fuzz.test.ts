@@ -11,6 +11,7 @@ import {join} from 'node:path'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
+import {loadSeriesCsv} from '../../src/forecast/io.js'
 import {readK6Summary} from '../../src/k6/summary.js'
 import {parseScenario} from '../../src/scenario/load.js'
 import {fuzzFormats, writeInput} from '../../src/testing/fuzz/formats.js'
@@ -75,6 +76,21 @@ describe('crashes the fuzzer found', () => {
     }
     expect(message).toMatch(/^k\.yaml:\d+:\d+: /)
     expect(message).not.toMatch(/\n/)
+  })
+
+  it('a series row with a far-off timestamp is refused at its line, not allocated (crash) or filled (hang)', async () => {
+    const rows = Array.from({length: 60}, (_, i) => `${1_700_000_000 + i * 3600},${10 + (i % 24)}`)
+    for (const [name, far] of [
+      ['far-crash.csv', '1800000000000000000000000000000000'],
+      ['far-hang.csv', '170000000000000'],
+    ] as const) {
+      const path = join(tmp, name)
+      writeFileSync(path, `${[...rows.slice(0, 30), `${far},5`, ...rows.slice(30)].join('\n')}\n`)
+      for (const gaps of ['fill', 'refuse'] as const) {
+        const v = await verdictOf(() => loadSeriesCsv(path, {gaps}).then(() => undefined), path)
+        expect(v.kind === 'refused' && v.message).toMatch(new RegExp(`${name.replace('.', '\\.')}:31: the rows span .* steps of 3600 s from the first, more than 1,000,000`))
+      }
+    }
   })
 })
 
