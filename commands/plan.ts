@@ -143,7 +143,8 @@ function withFlags(spec: PlanSpec, f: Plan['flags']): unknown {
   }
   if (f.gpu !== undefined) {
     out.gpus = f.gpu.map((g) => {
-      const [name, limit] = g.split('=')
+      const [name, limit, ...rest] = g.split('=')
+      if (rest.length > 0 || name.trim() === '') throw new InputError({field: '--gpu'}, `expected GPU or GPU=MAX_GPUS, got "${g}"`)
       return {gpu: name.trim(), ...(limit === undefined ? {} : {maxGpus: num(limit, 'gpu')})}
     })
   }

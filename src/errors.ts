@@ -30,7 +30,7 @@ export class FleetcapError extends Error {
   readonly exit: ExitCode
   readonly result?: unknown
   constructor(message: string, options: ErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : {cause: options.cause})
+    super(oneLineText(message), options.cause === undefined ? undefined : {cause: options.cause})
     this.name = new.target.name
     this.hint = options.hint
     this.exit = options.exit ?? ExitCode.INPUT
@@ -64,8 +64,7 @@ export class InputError extends FleetcapError {
   readonly location: InputLocation
   constructor(location: InputLocation, problem: string, options: Omit<ErrorOptions, 'exit'> = {}) {
     const where = formatLocation(location)
-    const line = oneLineText(problem)
-    super(where ? `${where}: ${line}` : line, {...options, exit: ExitCode.INPUT})
+    super(where ? `${where}: ${problem}` : problem, {...options, exit: ExitCode.INPUT})
     this.location = location
   }
 }

@@ -88,9 +88,11 @@ async function runFormat(format: FuzzFormat): Promise<Counts> {
     const ended = await new Promise<{next: number}>((resolve) => {
       let last = start
       let since = Date.now()
+      let ready = false
       const timer = setInterval(() => {
         const now = Atomics.load(state, 0)
-        if (now !== last) {
+        if (!ready) since = Date.now()
+        else if (now !== last) {
           last = now
           since = Date.now()
         } else if (Date.now() - since > budgetMs) {
@@ -101,6 +103,7 @@ async function runFormat(format: FuzzFormat): Promise<Counts> {
         }
       }, 250)
       worker.on('message', (m: {type: string; index?: number; message?: string; stack?: string}) => {
+        if (m.type === 'ready') ready = true
         if (m.type === 'crash') record(format, m.index as number, 'crash', m.message as string, m.stack)
         if (m.type === 'done') {
           clearInterval(timer)

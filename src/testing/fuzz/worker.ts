@@ -26,6 +26,9 @@ const format = fuzzFormats().find((f) => f.name === job.format)
 if (format === undefined) throw new Error(`unknown format ${job.format}`)
 mkdirSync(job.work, {recursive: true})
 format.prepare?.(job.work)
+// Loading the modules above can take longer than an input's budget on a busy machine: the parent
+// starts the clock only now.
+parentPort?.postMessage({type: 'ready'})
 
 for (let i = job.start; i < job.end; i++) {
   Atomics.store(state, 0, i)
