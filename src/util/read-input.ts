@@ -59,6 +59,9 @@ const MAX_YAML_ALIASES = 100
  * laughs" bomb) is an InputError naming the file, not a crash.
  */
 export function yamlToJs(doc: Document, file: string): unknown {
+  // A mapping used as a key is stringified (and then refused by the schema as an unknown key):
+  // without a warning on stderr, which would break the one-line error.
+  doc.options.logLevel = 'error'
   try {
     return doc.toJS({maxAliasCount: MAX_YAML_ALIASES})
   } catch (error) {

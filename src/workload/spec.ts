@@ -52,7 +52,8 @@ const LognormalDist = z
   .strictObject({
     dist: z.literal('lognormal'),
     mean: z.number().positive().describe('Mean of the draws (not of their logarithm).'),
-    cv: z.number().nonnegative().describe('Coefficient of variation: standard deviation / mean of the draws.'),
+    // Far above any real spread; past ~1e154 the log-variance log(1 + cv²) overflows and every draw is NaN.
+    cv: z.number().nonnegative().max(1000).describe('Coefficient of variation: standard deviation / mean of the draws (at most 1,000).'),
     ...clamp,
   })
   .refine(clampOk, clampOrder)
