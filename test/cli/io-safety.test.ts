@@ -127,10 +127,12 @@ describe('honest inputs', () => {
     file('gen.csv', 'time,input_tokens,generated_tokens\n0,100,20\n1,100,20\n')
     file('dup.csv', 'time,input_tokens,output_tokens,output_tokens\n0,100,20,3\n')
     file('extra.csv', 'time,input_tokens,output_tokens\n0,100,20\n1,100,20,7\n')
+    file('service.csv', 'time,input_tokens,output_tokens,service_s\n0,100,20,3\n1,100,20,4\n')
     for (const [name, message] of [
       ['gen', /gen\.csv:1: no output-token column among "time", "input_tokens", "generated_tokens"; accepted: output_tokens, completion_tokens/],
       ['dup', /dup\.csv:1: column "output_tokens": the header names this column twice \(columns 3 and 4\)/],
       ['extra', /extra\.csv:3: 4 fields, but the header has 3/],
+      ['service', /service-time work \(a service_s column, or workload\.service\) needs generic pools/],
     ] as const) {
       const r = runCli(['simulate', scenario(name)])
       expect(r.code, name).toBe(2)
