@@ -130,6 +130,32 @@ class HandleSink implements OutputSink {
   }
 }
 
+/**
+ * Put the finished directory `tmp` at `target`, moving an earlier one aside and removing it. Another
+ * run may write the same target at the same time and move things between our two renames (ENOENT,
+ * ENOTEMPTY, EEXIST): then try again, so that the last run to finish wins and nothing is left beside
+ * the output.
+ */
+async function swapInto(tmp: string, target: string): Promise<void> {
+  const old = `${tmp}-old`
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (existsSync(target)) {
+        await rename(target, old).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error
+        })
+      }
+      await rename(tmp, target)
+      await rm(old, {recursive: true, force: true})
+      return
+    } catch (error) {
+      await rm(old, {recursive: true, force: true})
+      const code = (error as NodeJS.ErrnoException).code
+      if (attempt >= 20 || !(code === 'ENOENT' || code === 'ENOTEMPTY' || code === 'EEXIST')) throw error
+    }
+  }
+}
+
 /** Marker that says a directory was written by fleetcap and may be replaced by it. */
 export const OUTPUT_MARKER = '.fleetcap-output'
 
@@ -161,16 +187,10 @@ export async function writeOutputDir(dir: string, files: Record<string, string |
       await mkdir(dirname(p), {recursive: true})
       await writeFile(p, content)
     }
-    if (existsSync(target)) {
-      const old = `${tmp}-old`
-      await rename(target, old)
-      await rename(tmp, target)
-      await rm(old, {recursive: true, force: true})
-    } else {
-      await rename(tmp, target)
-    }
+    await swapInto(tmp, target)
   } catch (error) {
     await rm(tmp, {recursive: true, force: true})
+    await rm(`${tmp}-old`, {recursive: true, force: true})
     throw cannotWrite(dir, error)
   } finally {
     untrackTemp(tmp)

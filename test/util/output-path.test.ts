@@ -74,3 +74,17 @@ describe('writers', () => {
     await expect(writeOutputDir(join(tmp, 'plain'), {'x.txt': 'x'})).rejects.toThrow(/plain: is a file; an output directory is needed here/)
   })
 })
+
+describe('concurrent runs writing one output directory', () => {
+  it('the last to finish wins, each run succeeds, and nothing is left beside the output', async () => {
+    const parent = join(tmp, 'race')
+    mkdirSync(parent)
+    const target = join(parent, 'out')
+    const runs = Array.from({length: 16}, (_, i) => writeOutputDir(target, {'report.json': `{"run": ${i}}\n`, 'summary.txt': `run ${i}\n`}))
+    const results = await Promise.allSettled(runs)
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([])
+    expect(readdirSync(parent)).toEqual(['out'])
+    const run = /"run": (\d+)/.exec(readFileSync(join(target, 'report.json'), 'utf8'))?.[1]
+    expect(readFileSync(join(target, 'summary.txt'), 'utf8')).toBe(`run ${run}\n`)
+  })
+})
