@@ -56,7 +56,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
         onProgress: bar ? (f) => bar.update(Math.round(f * 100)) : undefined,
       })
     } catch (error) {
-      throw loaded.locate(error)
+      throw loaded.locate(taskError(error, this.flags.trace ?? (loaded.scenario.workload.kind === 'trace' ? loaded.scenario.workload.path : loaded.file)))
     } finally {
       bar?.stop()
     }
@@ -82,4 +82,11 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     }
     return rounded
   }
+}
+
+/** A task the fleet cannot serve is named by the file its workload came from (the trace, else the scenario). */
+function taskError(error: unknown, source: string): unknown {
+  if (!(error instanceof InputError) || error.location.file !== undefined || !error.location.field?.startsWith('task ')) return error
+  const field = error.location.field
+  return new InputError({file: source, field}, error.message.slice(field.length + 2), {hint: error.hint})
 }

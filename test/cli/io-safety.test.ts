@@ -132,7 +132,7 @@ describe('honest inputs', () => {
       ['gen', /gen\.csv:1: no output-token column among "time", "input_tokens", "generated_tokens"; accepted: output_tokens, completion_tokens/],
       ['dup', /dup\.csv:1: column "output_tokens": the header names this column twice \(columns 3 and 4\)/],
       ['extra', /extra\.csv:3: 4 fields, but the header has 3/],
-      ['service', /service-time work \(a service_s column, or workload\.service\) needs generic pools/],
+      ['service', /service\.csv: task 0: service-time work \(a service_s column, or workload\.service\) needs generic pools/],
     ] as const) {
       const r = runCli(['simulate', scenario(name)])
       expect(r.code, name).toBe(2)
