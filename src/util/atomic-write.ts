@@ -1,10 +1,10 @@
 import {randomBytes} from 'node:crypto'
-import {existsSync, readdirSync, statSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 import {type FileHandle, mkdir, open, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 
 import {FleetcapError, InputError} from '../errors.js'
-import {checkOutputDir, checkOutputFile, fileKind, mustHaveParent, type OutputTarget} from './output-path.js'
+import {checkOutputDir, checkOutputFile, fileKind, mustHaveParent, OUTPUT_MARKER, type OutputTarget} from './output-path.js'
 import {trackTemp, untrackTemp} from './temp-files.js'
 
 export {checkOutputDir, checkOutputFile, type OutputTarget} from './output-path.js'
@@ -156,8 +156,7 @@ async function swapInto(tmp: string, target: string): Promise<void> {
   }
 }
 
-/** Marker that says a directory was written by fleetcap and may be replaced by it. */
-export const OUTPUT_MARKER = '.fleetcap-output'
+export {OUTPUT_MARKER} from './output-path.js'
 
 /**
  * Write a whole output directory: files go to a sibling temp directory, which replaces `dir` only
@@ -167,14 +166,6 @@ export const OUTPUT_MARKER = '.fleetcap-output'
 export async function writeOutputDir(dir: string, files: Record<string, string | Uint8Array>): Promise<void> {
   checkOutputDir(dir)
   const target = resolve(dir)
-  if (existsSync(target)) {
-    const entries = readdirSync(target)
-    if (entries.length > 0 && !entries.includes(OUTPUT_MARKER)) {
-      throw new FleetcapError(`${dir}: directory exists, is not empty and was not written by fleetcap`, {
-        hint: 'choose a new --out directory, or empty this one',
-      })
-    }
-  }
   const parent = dirname(target)
   mustHaveParent(target)
   const tmp = join(parent, `.fleetcap-tmp-${basename(target)}-${randomBytes(6).toString('hex')}`)

@@ -4,10 +4,13 @@
  * (written atomically: temp file, then rename). Nothing else is ever replaced, even with --force: a
  * rename over a device node, a socket or a block device would break the host.
  */
-import {type Stats, statSync} from 'node:fs'
+import {readdirSync, type Stats, statSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 
-import {InputError} from '../errors.js'
+import {FleetcapError, InputError} from '../errors.js'
+
+/** Marker that says a directory was written by fleetcap and may be replaced by it. */
+export const OUTPUT_MARKER = '.fleetcap-output'
 
 export type OutputTarget =
   | {kind: 'stdout'}
@@ -70,8 +73,8 @@ export function checkOutputFile(path: string, force: boolean, flag = '--out', op
 }
 
 /**
- * Check an output directory before any work: not empty, not `-`, not a file or special file, and
- * its parent exists. (Whether an existing directory may be replaced is decided when writing.)
+ * Check an output directory before any work: not empty, not `-`, not a file or special file, its
+ * parent exists, and an existing one was written by fleetcap (so it may be replaced).
  */
 export function checkOutputDir(dir: string, flag = '--out'): void {
   mustNotBeEmpty(dir, flag)
@@ -83,5 +86,10 @@ export function checkOutputDir(dir: string, flag = '--out'): void {
   }
   if (!st.isDirectory()) {
     throw new InputError({file: dir}, `is ${st.isFile() ? 'a file' : fileKind(st)}; an output directory is needed here`, {hint: `choose a new ${flag} directory`})
+  }
+  // The user's own folder is never replaced: refused now, before a long run, not when writing.
+  const entries = readdirSync(dir)
+  if (entries.length > 0 && !entries.includes(OUTPUT_MARKER)) {
+    throw new FleetcapError(`${dir}: directory exists, is not empty and was not written by fleetcap`, {hint: `choose a new ${flag} directory, or empty this one`})
   }
 }

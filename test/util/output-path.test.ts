@@ -72,6 +72,11 @@ describe('writers', () => {
     expect(readFileSync(join(tmp, 'a', 'b', 'x.txt'), 'utf8')).toBe('x')
     writeFileSync(join(tmp, 'plain'), 'keep')
     await expect(writeOutputDir(join(tmp, 'plain'), {'x.txt': 'x'})).rejects.toThrow(/plain: is a file; an output directory is needed here/)
+    // The user's own folder is refused by the check a command makes before its work, not only when writing.
+    mkdirSync(join(tmp, 'mine'))
+    writeFileSync(join(tmp, 'mine', 'notes.txt'), 'keep')
+    expect(() => checkOutputDir(join(tmp, 'mine'))).toThrow(/mine: directory exists, is not empty and was not written by fleetcap/)
+    expect(() => checkOutputDir(join(tmp, 'a', 'b'))).not.toThrow()
   })
 })
 
