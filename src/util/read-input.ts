@@ -78,6 +78,9 @@ export function streamUserFile<T extends NodeJS.WritableStream & {destroy(error?
   mustBeFile(path)
   const source: ReadStream = createReadStream(path)
   source.on('error', (error) => dest.destroy(error))
+  // A consumer that stops early (a bad row) destroys the parser: close the file with it, or every
+  // refused input leaks a descriptor (found by the long fuzz run: EMFILE after ~15,000 inputs).
+  ;(dest as unknown as NodeJS.EventEmitter).once('close', () => source.destroy())
   return source.pipe(dest)
 }
 

@@ -14,6 +14,7 @@ import {describe, expect, it} from 'vitest'
 import {loadSeriesCsv} from '../../src/forecast/io.js'
 import {readK6Summary} from '../../src/k6/summary.js'
 import {parseScenario} from '../../src/scenario/load.js'
+import {readTrace} from '../../src/workload/read-trace.js'
 import {fuzzFormats, writeInput} from '../../src/testing/fuzz/formats.js'
 import {judge} from '../../src/testing/fuzz/judge.js'
 import {runCli} from '../helpers/cli.js'
@@ -91,6 +92,19 @@ describe('crashes the fuzzer found', () => {
         expect(v.kind === 'refused' && v.message).toMatch(new RegExp(`${name.replace('.', '\\.')}:31: the rows span .* steps of 3600 s from the first, more than 1,000,000`))
       }
     }
+  })
+})
+
+describe('descriptors', () => {
+  it('a refused CSV trace closes its file (the long run hit EMFILE after ~15,000 refused inputs)', async () => {
+    const path = join(tmp, 'fd-leak.csv')
+    writeFileSync(path, `time,input_tokens,output_tokens\n0,1,1\nx,1,1\n${'1,1,1\n'.repeat(50_000)}`)
+    const before = readdirSync('/proc/self/fd').length
+    for (let i = 0; i < 100; i++) {
+      await expect(readTrace(path).tasks()[Symbol.asyncIterator]().next()).rejects.toThrow(/fd-leak\.csv:3/)
+    }
+    await new Promise((r) => setTimeout(r, 200))
+    expect(readdirSync('/proc/self/fd').length).toBeLessThan(before + 10)
   })
 })
 
