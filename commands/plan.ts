@@ -7,6 +7,7 @@ import {Flags} from '@oclif/core'
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {ExitCode, FleetcapError, InputError} from '../src/errors.js'
 import {parseEngine, parsePrecision} from '../src/fleet/profiles/precision.js'
+import {checkOutputDir} from '../src/util/atomic-write.js'
 import {seriesInputFromFlags} from '../src/forecast/input-flags.js'
 import {phasesFromHistory} from '../src/planner/forecast-input.js'
 import {makePlan, type PlanResult} from '../src/planner/plan.js'
@@ -74,9 +75,10 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
   async run(): Promise<Record<string, unknown>> {
     const f = this.flags
     if (f.html !== undefined) checkHtmlOutput(f.html)
+    if (f.out !== undefined) checkOutputDir(f.out)
     let spec: PlanSpec = {}
     let baseDir = process.cwd()
-    if (f.spec) ({spec, baseDir} = loadPlanSpecFile(f.spec))
+    if (f.spec !== undefined) ({spec, baseDir} = loadPlanSpecFile(f.spec))
     let forecastSummary: Record<string, unknown> | undefined
     if (f.history || f.trace || f.prometheus) {
       const quantile = num(f.quantile, 'quantile') ?? spec.quantile ?? 0.9
@@ -112,7 +114,7 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
         result: summary,
       })
     }
-    if (f.out) {
+    if (f.out !== undefined) {
       const files = await writePlan(f.out, result)
       this.note(`wrote ${f.out}: ${files.length} files (plan.yaml, PLAN.md, manifests/)`)
     }
@@ -158,7 +160,8 @@ function withFlags(spec: PlanSpec, f: Plan['flags']): unknown {
   }
   if (f.gpu !== undefined) {
     out.gpus = f.gpu.map((g) => {
-      const [name, limit] = g.split('=')
+      const [name, limit, ...rest] = g.split('=')
+      if (rest.length > 0 || name.trim() === '') throw new InputError({field: '--gpu'}, `expected GPU or GPU=MAX_GPUS, got "${g}"`)
       return {gpu: name.trim(), ...(limit === undefined ? {} : {maxGpus: num(limit, 'gpu')})}
     })
   }

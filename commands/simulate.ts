@@ -10,7 +10,7 @@ import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} fro
 import type {SimulationReport} from '../src/report/report.js'
 import {loadScenarioFile} from '../src/scenario/load.js'
 import {type BandMode, simulateWithBand} from '../src/report/banded-run.js'
-import {writeOutputDir} from '../src/util/atomic-write.js'
+import {checkOutputDir, writeOutputDir} from '../src/util/atomic-write.js'
 
 export default class Simulate extends FleetcapCommand<typeof Simulate> {
   static override summary = 'Simulate a scenario: a workload against a fleet of GPU replicas.'
@@ -48,6 +48,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
 
   async run(): Promise<SimulationReport> {
     const {scenario: file} = this.args
+    if (this.flags.out !== undefined) checkOutputDir(this.flags.out)
     const loaded = await loadScenarioFile(file)
     if (this.flags.html !== undefined) checkHtmlOutput(this.flags.html)
     if (this.flags.trace !== undefined && this.flags.trace.trim() === '') throw new InputError({field: '--trace'}, 'empty path')
@@ -67,7 +68,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
         onProgress: bar ? (f) => bar.update(Math.round(f * 100)) : undefined,
       })
     } catch (error) {
-      throw loaded.locate(error)
+      throw loaded.locate(taskError(error, this.flags.trace ?? (loaded.scenario.workload.kind === 'trace' ? loaded.scenario.workload.path : loaded.file)))
     } finally {
       bar?.stop()
     }
@@ -75,7 +76,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     const summary = renderSummary(report)
     // The page draws the rounded report, as report.json has it.
     const html = this.flags.out !== undefined || this.flags.html !== undefined ? renderPage(simulationPage({report: roundedReport(report), timeSeries, charts: result.charts})) : undefined
-    if (this.flags.out) {
+    if (this.flags.out !== undefined) {
       await writeOutputDir(this.flags.out, {
         'report.json': renderReportJson(report),
         'timeseries.csv': renderTimeSeriesCsv(timeSeries.columns, timeSeries.rows),
@@ -99,4 +100,11 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     }
     return rounded
   }
+}
+
+/** A task the fleet cannot serve is named by the file its workload came from (the trace, else the scenario). */
+function taskError(error: unknown, source: string): unknown {
+  if (!(error instanceof InputError) || error.location.file !== undefined || !error.location.field?.startsWith('task ')) return error
+  const field = error.location.field
+  return new InputError({file: source, field}, error.message.slice(field.length + 2), {hint: error.hint})
 }

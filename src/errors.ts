@@ -30,7 +30,7 @@ export class FleetcapError extends Error {
   readonly exit: ExitCode
   readonly result?: unknown
   constructor(message: string, options: ErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : {cause: options.cause})
+    super(oneLineText(message), options.cause === undefined ? undefined : {cause: options.cause})
     this.name = new.target.name
     this.hint = options.hint
     this.exit = options.exit ?? ExitCode.INPUT
@@ -52,6 +52,11 @@ export function formatLocation(loc: InputLocation): string {
   if (loc.column !== undefined) s += `${s ? ': ' : ''}column "${loc.column}"`
   if (loc.field !== undefined) s += `${s ? ': ' : ''}${loc.field}`
   return s
+}
+
+/** One line, always: a parser's message (or a key it quotes) can span line breaks. */
+export function oneLineText(text: string): string {
+  return text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ')
 }
 
 /** Bad input with its location: the message reads `file:line: column "x": what was wrong`. */

@@ -30,6 +30,15 @@ export const LIMITS = {
    * (a normal what-if), so that memory stays bounded (a few hundred MB at most).
    */
   queuedCalls: 100_000,
+  /**
+   * Tasks one synthetic workload may generate (mean rate × duration): a simulation or a trace of
+   * 10^9 tasks already runs for hours; past it, split the run (shorter duration, several seeds).
+   */
+  tasksPerRun: 1e9,
+  /** Rows `trace generate` writes (about 50 bytes each: ~5 GB). */
+  traceRows: 1e8,
+  /** Bytes of one line of a streamed input (a CSV row, a JSON line, a k6 sample). */
+  lineBytes: 1 << 20,
   /** Steps of a forecast horizon or window. */
   forecastSteps: 1_000_000,
 } as const

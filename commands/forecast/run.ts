@@ -6,7 +6,8 @@ import {Flags} from '@oclif/core'
 import {FleetcapCommand} from '../../src/cli/base-command.js'
 import {BACKENDS, type BackendChoice, type BackendReport, durationSteps, type Forecast, initBackend, isoTime, loadSeries, MODEL_NAMES, type ModelChoice, parseMask, quantileKey, saveModel, train} from '../../src/forecast/index.js'
 import {seriesInputFromFlags} from '../../src/forecast/input-flags.js'
-import {checkOutputFile, writeFileAtomic} from '../../src/util/atomic-write.js'
+import {InputError} from '../../src/errors.js'
+import {checkOutputDir, checkOutputFile, writeFileAtomic} from '../../src/util/atomic-write.js'
 
 export default class ForecastRun extends FleetcapCommand<typeof ForecastRun> {
   static override description = `Forecast load with quantiles (P50/P90/P99 by default) for every step of the horizon.
@@ -39,7 +40,7 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
     seasonality: Flags.string({description: 'Seasonal periods, as durations (default: 1d,1w where they fit the step).'}),
     mask: Flags.string({description: 'Anomaly window FROM/TO to mask (fitted through, never scored); repeatable.', multiple: true}),
     gaps: Flags.string({description: 'Missing steps, NaN, duplicate or negative values: fill, drop (keep history after the last gap), or refuse.', options: ['fill', 'drop', 'refuse'], default: 'refuse'}),
-    out: Flags.string({description: 'Write the forecast as CSV (timestamp, one column per quantile).'}),
+    out: Flags.string({description: 'Write the forecast as CSV (timestamp, one column per quantile); - for stdout.'}),
     force: Flags.boolean({description: 'Overwrite the --out file if it exists.'}),
     'save-model': Flags.string({description: 'Save the fitted model (metadata, and the network in TensorFlow.js format) into this directory.'}),
     backend: Flags.string({description: 'TensorFlow.js backend for the neural model.', options: [...BACKENDS], default: 'auto', env: 'FLEETCAP_TF_BACKEND'}),
@@ -52,13 +53,20 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
   public async run(): Promise<Forecast & {backend?: BackendReport; saved?: string; input: {name: string; points: number; stepS: number; start: string; end: string}}> {
     const f = this.flags
     if (f.html !== undefined) checkHtmlOutput(f.html)
-    if (f.out !== undefined) checkOutputFile(f.out, f.force)
+    // Every output is checked before any work, so none is written when another would be refused.
+    const out = f.out === undefined ? undefined : checkOutputFile(f.out, f.force)
+    if (out?.kind === 'stdout' && this.jsonEnabled()) throw new InputError({field: '--out'}, '- (stdout) cannot be combined with --json: both would be written to stdout')
+    if (f['save-model'] !== undefined) checkOutputDir(f['save-model'], '--save-model')
+    // With the forecast on stdout, the human summary goes to stderr.
+    const say = out !== undefined && out.kind !== 'file' ? (line: string) => this.note(line) : (line: string) => this.say(line)
     const masks = (f.mask ?? []).map((m) => parseMask(m))
     const input = seriesInputFromFlags(f, Date.now() / 1000)
     const {series, warnings} = await loadSeries(input, {gaps: f.gaps as 'fill' | 'drop' | 'refuse', masks})
     for (const w of warnings) this.note(`warning: ${w}`)
     const horizon = durationSteps(f.horizon, series.stepS, '--horizon', true)
     const quantiles = f.quantiles.split(',').map((q) => Number(q.trim()))
+    const twice = quantiles.find((q, i) => quantiles.indexOf(q) !== i)
+    if (twice !== undefined) throw new InputError({field: '--quantiles'}, `${twice} is given twice; give each level once`)
     const seasonalities = f.seasonality?.split(',').map((s) => durationSteps(s, series.stepS, '--seasonality'))
     const model = f.model as ModelChoice
     let backend: BackendReport | undefined
@@ -81,27 +89,31 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history), 4 Prometheus unre
     })
     const result = trained.forecast
     for (const w of result.warnings) this.note(`warning: ${w}`)
-    if (f.out) await writeFileAtomic(f.out, toCsv(result))
+    if (f.out !== undefined) await writeFileAtomic(f.out, toCsv(result))
     let saved: string | undefined
-    if (f['save-model']) {
+    if (f['save-model'] !== undefined) {
       await saveModel(f['save-model'], trained)
       saved = f['save-model']
     }
-    this.say(`${series.name}: ${series.values.length} points of ${series.stepS} s, ${isoTime(series.startS)} to ${isoTime(series.startS + series.values.length * series.stepS)}`)
-    this.say(`model ${result.model} ${JSON.stringify(result.params)}`)
-    if (result.selection) this.say(`auto (${result.selection.method}): MASE over ${result.selection.origins} ${result.selection.method === "refit" ? "refitted windows" : "rolling origins"} ${JSON.stringify(result.selection.scores)}`)
-    this.say(`intervals: ${result.intervals}`)
-    if (result.params.trainMs !== undefined) this.say(`trained in ${result.params.trainMs} ms on ${result.params.backend}`)
+    say(`${series.name}: ${series.values.length} points of ${series.stepS} s, ${isoTime(series.startS)} to ${isoTime(series.startS + series.values.length * series.stepS)}`)
+    say(`model ${result.model} ${JSON.stringify(result.params)}`)
+    if (result.selection) say(`auto (${result.selection.method}): MASE over ${result.selection.origins} ${result.selection.method === "refit" ? "refitted windows" : "rolling origins"} ${JSON.stringify(result.selection.scores)}`)
+    say(`intervals: ${result.intervals}`)
+    if (result.params.trainMs !== undefined) say(`trained in ${result.params.trainMs} ms on ${result.params.backend}`)
     const keys = result.levels.map((l) => quantileKey(l))
     const shown = result.timestamps.length <= 12 ? result.timestamps.map((_, i) => i) : [0, 1, 2, Math.floor(horizon / 2), horizon - 2, horizon - 1]
-    this.say(['timestamp', ...keys].join('\t'))
-    for (const i of shown) this.say([isoTime(result.timestamps[i]), ...keys.map((k) => result.quantiles[k][i].toFixed(2))].join('\t'))
+    say(['timestamp', ...keys].join('\t'))
+    for (const [n, i] of shown.entries()) {
+      // A gap in the steps shown is marked, so a reader knows rows were left out.
+      if (n > 0 && i !== shown[n - 1] + 1) say(['…', ...keys.map(() => '…')].join('\t'))
+      say([isoTime(result.timestamps[i]), ...keys.map((k) => result.quantiles[k][i].toFixed(2))].join('\t'))
+    }
     if (f.html !== undefined) {
       await writeHtml(f.html, renderPage(forecastPage({series, forecast: result})))
       this.note(`wrote ${f.html}`)
     }
-    if (f.out) this.say(`wrote ${f.out}`)
-    if (saved) this.say(`saved model to ${saved}`)
+    if (out?.kind === "file") say(`wrote ${f.out}`)
+    if (saved) say(`saved model to ${saved}`)
     const info = {name: series.name, points: series.values.length, stepS: series.stepS, start: isoTime(series.startS), end: isoTime(series.startS + series.values.length * series.stepS)}
     return {...result, input: info, ...(backend ? {backend} : {}), ...(saved ? {saved} : {})}
   }

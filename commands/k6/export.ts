@@ -4,6 +4,7 @@ import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
 import {InputError, UnknownNameError} from '../../src/errors.js'
+import {checkOutputDir} from '../../src/util/atomic-write.js'
 import {writeK6Export} from '../../src/k6/export.js'
 import {parseHeaderFlags} from '../../src/k6/flags.js'
 import {type CallShape, constantLoad, type LoadProfile, loadFromTasks, peakRatePerS, verifiedLoad} from '../../src/k6/load.js'
@@ -93,6 +94,7 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
 
   async run(): Promise<ExportResult> {
     const f = this.flags
+    checkOutputDir(f.out)
     if (f.model.trim() === '') throw new InputError({field: '--model'}, 'must name the model the endpoint serves')
     const number = (name: string, text: string): number => {
       const v = Number(text)

@@ -63,6 +63,7 @@ Exit codes: 0 ok, 2 unknown name, a model that does not fit, or a broken models/
     }
     if (name === undefined) throw new InputError({field: 'NAME'}, 'give a GPU name, a serving profile id, or --model and --gpu')
     if (name.includes('@')) {
+      if (this.flags.tp !== undefined) throw new InputError({field: '--tp'}, `the profile id "${name}" names its tensor-parallel degree; give --tp with --model and --gpu`)
       const p = getServingProfile(name, catalog)
       const plain = price === undefined && this.flags['engine-overheads'] === undefined && this.flags.engine === undefined && this.flags.precision === undefined
       return this.showProfile(
@@ -70,6 +71,11 @@ Exit codes: 0 ok, 2 unknown name, a model that does not fit, or a broken models/
           ? p
           : resolveServingProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, engine: this.flags.engine ?? p.engine, precision: this.flags.precision ?? p.precision, pricePerGpuHourUsd: price, engineOverheads: this.flags['engine-overheads'], catalog}),
       )
+    }
+    // --price, --tp and --engine-overheads shape a serving profile: a GPU or a model alone has none to shape.
+    const shaping = (['price', 'tp', 'engine-overheads'] as const).find((k) => this.flags[k] !== undefined)
+    if (shaping !== undefined) {
+      throw new InputError({field: `--${shaping}`}, `applies to a serving profile, not to "${name}" alone`, {hint: 'give a profile id (model@GPU:tpN) or --model and --gpu'})
     }
     if (catalog.models.some((m) => m.name === name.toLowerCase() || m.aliases.includes(name.toLowerCase()))) {
       return this.showModel(name)

@@ -4,6 +4,7 @@ import {Flags} from '@oclif/core'
 import {FleetcapCommand} from '../../src/cli/base-command.js'
 import {RandomStreams} from '../../src/engine/random.js'
 import {InputError} from '../../src/errors.js'
+import {LIMITS} from '../../src/limits.js'
 import {checkOutputFile} from '../../src/util/atomic-write.js'
 import {tryParseDuration} from '../../src/util/duration.js'
 import {
@@ -58,13 +59,14 @@ Exit codes: 0 ok, 2 bad input (bad flag or spec, the output exists), 1 internal 
     'output-tokens': Flags.string({description: 'Output tokens per task (constant).'}),
     'tokens-from': Flags.string({description: 'Trace whose (input, output) token pairs are resampled.', exclusive: ['input-tokens', 'output-tokens']}),
     seed: Flags.integer({min: 0, max: 0xffff_ffff, description: 'Random seed (default 1, or the scenario\'s seed).'}),
-    out: Flags.string({char: 'o', required: true, description: 'Output CSV file.'}),
+    out: Flags.string({char: 'o', required: true, description: 'Output CSV file; - for stdout (a FIFO or /dev/stdout is written into, never replaced).'}),
     force: Flags.boolean({description: 'Overwrite the output file if it exists.'}),
   }
 
   public async run(): Promise<GenerateResult> {
     const f = this.flags
-    checkOutputFile(f.out, f.force)
+    const target = checkOutputFile(f.out, f.force)
+    if (target.kind === 'stdout' && this.jsonEnabled()) throw new InputError({field: '--out'}, '- (stdout) cannot be combined with --json: both would be written to stdout')
     const durationFlag = f.duration === undefined ? undefined : duration('--duration', f.duration)
     let spec: WorkloadSpec
     let baseDir = process.cwd()
@@ -86,12 +88,26 @@ Exit codes: 0 ok, 2 bad input (bad flag or spec, the output exists), 1 internal 
     const durationS = durationFlag ?? spec.durationS ?? scenarioDuration
     if (durationS === undefined) throw new InputError({field: '--duration'}, 'give the length of the workload, e.g. --duration 1d')
     if (durationFlag !== undefined) spec = {...spec, durationS: durationFlag}
+    boundRows(spec, durationS)
     const tasks = createWorkload(spec, {baseDir, rng: new RandomStreams(seed), durationS})
-    const w = await writeTraceCsv(tasks, f.out)
+    const w = await writeTraceCsv(tasks, f.out, {force: f.force, maxRows: LIMITS.traceRows})
     const result: GenerateResult = {out: f.out, tasks: w.tasks, rows: w.rows, durationS, seed, tasksPerDay: (w.tasks / durationS) * 86_400}
-    this.say(`wrote ${f.out}: ${w.tasks.toLocaleString('en-US')} tasks, ${w.rows.toLocaleString('en-US')} rows over ${durationS} s (${Math.round(result.tasksPerDay).toLocaleString('en-US')} tasks/day), seed ${seed}`)
+    const summary = `wrote ${f.out}: ${w.tasks.toLocaleString('en-US')} tasks, ${w.rows.toLocaleString('en-US')} rows over ${durationS} s (${Math.round(result.tasksPerDay).toLocaleString('en-US')} tasks/day), seed ${seed}`
+    // The trace itself may be on stdout: the summary then goes to stderr.
+    if (target.kind === 'file') this.say(summary)
+    else this.note(summary)
     return result
   }
+}
+
+/** Refuse up front a synthetic workload whose mean rate × duration is more rows than one trace may hold. */
+function boundRows(spec: WorkloadSpec, durationS: number): void {
+  if (spec.kind !== 'synthetic') return
+  const rows = (spec.ratePerS ?? (spec.tasksPerDay as number) / 86_400) * durationS
+  if (rows <= LIMITS.traceRows) return
+  throw new InputError({field: spec.ratePerS !== undefined ? '--rate' : '--tasks-per-day'}, `rate × --duration is about ${Math.round(rows).toLocaleString('en-US')} tasks, more than the ${LIMITS.traceRows.toLocaleString('en-US')} rows one trace may hold`, {
+    hint: 'shorten --duration or lower the rate, or generate several traces (a --seed each)',
+  })
 }
 
 function duration(name: string, text: string): number {

@@ -1,11 +1,10 @@
-import {readFile} from 'node:fs/promises'
-
 import {isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node} from 'yaml'
 import type {z} from 'zod'
 
 import {InputError, type InputLocation} from '../errors.js'
 import {joinPath} from '../util/yaml-path.js'
 import {reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'
+import {readInputFile, yamlToJs} from '../util/read-input.js'
 
 /**
  * Reading a Kubernetes-style YAML object at the edge: YAML syntax errors and schema errors both
@@ -58,7 +57,7 @@ export class YamlText {
       doc = matching[0]
     }
     this.doc = doc
-    this.value = doc.toJS({maxAliasCount: 100})
+    this.value = yamlToJs(doc, source.file ?? 'YAML')
   }
 
   /** 1-based line of the node at `path` (or of its nearest existing parent). */
@@ -120,10 +119,5 @@ export function locationFor(path: readonly PropertyKey[], where: {text?: YamlTex
 
 /** Read a file as UTF-8, turning a missing file into an InputError. */
 export async function readYamlFile(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputError({file}, code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? String(error)}`)
-  }
+  return readInputFile(file, {missing: 'file not found'})
 }

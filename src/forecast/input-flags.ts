@@ -19,8 +19,15 @@ export function seriesInputFromFlags(f: SeriesInputFlags, nowS: number): SeriesI
   const given = (['series', 'trace', 'prometheus'] as const).filter((k) => f[k] !== undefined)
   if (given.length > 1) throw new InputError({}, `give one input, not ${given.map((k) => `--${k}`).join(' and ')}`)
   const stepS = f.step === undefined ? undefined : parseDurationS(f.step, '--step')
-  if (f.series) return {kind: 'csv', path: f.series, stepS}
-  if (f.prometheus) {
+  if (f.series !== undefined) return {kind: 'csv', path: f.series, stepS}
+  if (f.prometheus !== undefined) {
+    let scheme: string | undefined
+    try {
+      scheme = new URL(f.prometheus).protocol
+    } catch {
+      scheme = undefined
+    }
+    if (scheme !== 'http:' && scheme !== 'https:') throw new InputError({field: '--prometheus'}, `not an http(s) URL: "${f.prometheus}"`, {hint: 'e.g. --prometheus http://127.0.0.1:9090'})
     if (!f.query) throw new InputError({field: '--query'}, 'a PromQL query is needed with --prometheus')
     if (stepS === undefined) throw new InputError({field: '--step'}, 'a step (e.g. 5m) is needed with --prometheus')
     let endS = nowS
@@ -32,7 +39,7 @@ export function seriesInputFromFlags(f: SeriesInputFlags, nowS: number): SeriesI
     const startS = endS - parseDurationS(f.since ?? '14d', '--since')
     return {kind: 'prometheus', url: f.prometheus, query: f.query, startS, endS, stepS}
   }
-  if (f.trace) {
+  if (f.trace !== undefined) {
     if (stepS === undefined) throw new InputError({field: '--step'}, 'a step (e.g. 5m) is needed to aggregate a trace')
     return {kind: 'trace', path: f.trace, stepS}
   }

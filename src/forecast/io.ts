@@ -1,11 +1,10 @@
-import {readFile} from 'node:fs/promises'
-
 import {parse} from 'csv-parse'
 import {parse as parseSync} from 'csv-parse/sync'
 
 import {InputError} from '../errors.js'
 import {formatLabels, queryRange, type RangeQuery} from '../prometheus/client.js'
-import {mustBeFile, streamUserFile} from '../util/read-input.js'
+import {LIMITS} from '../limits.js'
+import {mustBeFile, readInputFile, streamUserFile} from '../util/read-input.js'
 import {readTrace} from '../workload/read-trace.js'
 import {rateSeries} from './rate.js'
 import {cleanObservations, type CleanOptions, type Cleaned, isoTime, type Observation, parseTimestamp} from './series.js'
@@ -18,7 +17,7 @@ import type {Series} from './types.js'
  */
 export async function loadSeriesCsv(path: string, options: Omit<CleanOptions, 'name'> & {name?: string} = {}): Promise<Cleaned> {
   const obs: Observation[] = []
-  const parser = streamUserFile(path, parse({info: true, relax_column_count: true, skip_empty_lines: true, trim: true}))
+  const parser = streamUserFile(path, parse({info: true, max_record_size: LIMITS.lineBytes, relax_column_count: true, skip_empty_lines: true, trim: true}))
   let first = true
   try {
     for await (const rec of parser as AsyncIterable<{record: string[]; info: {lines: number}}>) {
@@ -50,10 +49,10 @@ export async function loadSeriesCsv(path: string, options: Omit<CleanOptions, 'n
  * trailing empty cells). Returns series with no timestamps (startS 0) at the given step (M4 hourly: 3600 s).
  */
 export async function readM4(path: string, options: {stepS?: number; limit?: number} = {}): Promise<Series[]> {
-  mustBeFile(path)
   let rows: string[][]
+  const text = await readInputFile(path)
   try {
-    rows = parseSync(await readFile(path, 'utf8'), {relax_column_count: true, skip_empty_lines: true}) as string[][]
+    rows = parseSync(text, {relax_column_count: true, skip_empty_lines: true}) as string[][]
   } catch (error) {
     throw new InputError({file: path, line: (error as {lines?: number}).lines}, `not a readable CSV: ${(error as Error).message}`)
   }

@@ -1,4 +1,5 @@
 import {InputError, type InputLocation} from '../errors.js'
+import {LIMITS} from '../limits.js'
 import type {GapPolicy, MaskWindow, Series} from './types.js'
 
 /** One observation as read from a source, before cleaning. */
@@ -99,6 +100,12 @@ export function cleanObservations(raw: readonly Observation[], options: CleanOpt
   const stepS = options.stepS ?? inferStep(obs, options.name)
   const startS = obs[0].timeS
   const n = Math.floor((obs[obs.length - 1].timeS - startS) / stepS + 1e-9) + 1
+  // One far-off timestamp (a typo, a unit slip) would make the grid billions of steps long.
+  if (!(n <= LIMITS.forecastSteps)) {
+    throw new InputError(where(obs[obs.length - 1]), `the rows span ${n.toExponential(2)} steps of ${stepS} s from the first, more than ${LIMITS.forecastSteps.toLocaleString('en-US')}`, {
+      hint: 'check this row\'s timestamp (seconds or milliseconds?), or give a coarser --step',
+    })
+  }
   const values = new Float64Array(n).fill(Number.NaN)
   const filled = new Uint8Array(n)
   let duplicates = 0

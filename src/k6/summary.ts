@@ -1,11 +1,10 @@
-import {createReadStream} from 'node:fs'
-import {createInterface} from 'node:readline'
 
 import {quantileSorted} from 'simple-statistics'
 import {z} from 'zod'
 
 import {FleetcapError, InputError} from '../errors.js'
-import {mustBeFile, readInputFile} from '../util/read-input.js'
+import {readInputFile} from '../util/read-input.js'
+import {readLines} from '../util/read-lines.js'
 import {LLM_LATENCY, TRACKING_THRESHOLDS} from './script.js'
 
 /**
@@ -208,9 +207,6 @@ function quantilesOf(values: number[]): Quantiles | undefined {
  * are not in this output, so the list is empty.
  */
 export async function readK6JsonOutput(path: string): Promise<K6Measurement> {
-  mustBeFile(path)
-  const stream = createReadStream(path, {encoding: 'utf8'})
-  const lines = createInterface({input: stream, crlfDelay: Infinity})
   const duration: number[] = []
   const durationAll: number[] = []
   const ttft: number[] = []
@@ -226,8 +222,8 @@ export async function readK6JsonOutput(path: string): Promise<K6Measurement> {
   let last = -Infinity
   let lineNo = 0
   try {
-    for await (const line of lines) {
-      lineNo++
+    for await (const {text: line, line: n} of readLines(path)) {
+      lineNo = n
       if (line.trim() === '') continue
       let raw: unknown
       try {

@@ -1,4 +1,4 @@
-import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, readdirSync, statSync} from 'node:fs'
 import {join, relative, resolve} from 'node:path'
 
 import {LineCounter, parseAllDocuments, parseDocument, type Document} from 'yaml'
@@ -8,6 +8,7 @@ import {InputError} from '../errors.js'
 import {joinPath, lineOfPath} from '../util/yaml-path.js'
 import {canonicalJson, sha256Hex} from './canonical.js'
 import {ManifestObjectSchema, PLAN_API_VERSION, PLAN_KIND, PlanSchema, type PlanDocument, type PlanPhase} from './schema.js'
+import {readInputFileSync, yamlToJs} from '../util/read-input.js'
 
 /** A Kubernetes object from a plan's manifests, with where it came from (for error messages). */
 export interface ManifestObject {
@@ -45,15 +46,16 @@ export function loadPlan(dir: string): LoadedPlan {
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new InputError({file: dir}, 'plan directory not found', {hint: 'pass the folder that `fleetcap plan` wrote (it holds plan.yaml)'})
   }
-  if (!existsSync(planPath)) throw new InputError({file: join(dir, PLAN_FILE)}, 'file not found')
   const shown = join(dir, PLAN_FILE)
+  // Missing, a directory, a FIFO: refused naming the path (a directory here read as EISDIR, a crash).
+  const planText = readInputFileSync(planPath, {missing: 'file not found'})
   const lines = new LineCounter()
-  const doc = parseDocument(readFileSync(planPath, 'utf8'), {lineCounter: lines, prettyErrors: false})
+  const doc = parseDocument(planText, {lineCounter: lines, prettyErrors: false})
   if (doc.errors.length > 0) {
     const e = doc.errors[0]
     throw new InputError({file: shown, line: lines.linePos(e.pos[0]).line}, `invalid YAML: ${e.message.split('\n')[0]}`)
   }
-  const raw = doc.toJS() as unknown
+  const raw = yamlToJs(doc, shown)
   checkVersion(raw, doc, lines, shown)
   const parsed = PlanSchema.safeParse(raw)
   if (!parsed.success) throw issueError(parsed.error.issues[0], doc, lines, shown)
@@ -73,14 +75,14 @@ export function loadPlan(dir: string): LoadedPlan {
       const rel = relative(root, join(phaseDir, file)).split('\\').join('/')
       const fileShown = join(dir, rel)
       const fileLines = new LineCounter()
-      const docs = parseAllDocuments(readFileSync(join(phaseDir, file), 'utf8'), {lineCounter: fileLines})
+      const docs = parseAllDocuments(readInputFileSync(join(phaseDir, file)), {lineCounter: fileLines})
       if (!Array.isArray(docs)) throw new InputError({file: fileShown}, 'not a YAML stream')
       const parsedDocs: unknown[] = []
       docs.forEach((d, di) => {
         if (d.errors.length > 0) {
           throw new InputError({file: fileShown, line: fileLines.linePos(d.errors[0].pos[0]).line}, `invalid YAML: ${d.errors[0].message.split('\n')[0]}`)
         }
-        const value = d.toJS() as unknown
+        const value = yamlToJs(d, fileShown)
         if (value === null || value === undefined) return // empty document (e.g. a trailing `---`)
         const ok = ManifestObjectSchema.safeParse(value)
         if (!ok.success) throw issueError(ok.error.issues[0], d, fileLines, fileShown)

@@ -3,7 +3,6 @@
  * simulation on several seeds), its autoscaler, the seeds' own fleets judged beside it, the Pareto
  * front and the reasons every rejected candidate failed. Deterministic for the same request.
  */
-import {readFileSync} from 'node:fs'
 import {performance} from 'node:perf_hooks'
 
 import {type Catalog, getGpu, loadCatalog, poolPrecision, type ResolvedProfile, resolveServingProfile} from '../fleet/profiles/index.js'
@@ -23,6 +22,7 @@ import {dailyMultiplier, generateTasks, type PhaseLoad, phaseLoad} from './workl
 import {noOffersNote, offersAtPrecision} from './precision.js'
 import {atRisk, type BandRun, measureCommands, offersAtRisk, phaseBand, type PoolBasis, poolBasis, type RiskMode} from './risk.js'
 import type {Precision} from './spec.js'
+import {readInputFileSync} from '../util/read-input.js'
 
 export interface PlanOptions {
   /** Analytic only: no simulation. */
@@ -243,11 +243,7 @@ function restrictTo(offers: readonly Offer[], gpus: readonly string[] | undefine
 }
 
 function readBaseline(file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new InputError({file}, `cannot read baseline scenario: ${(error as Error).message}`)
-  }
+  return readInputFileSync(file)
 }
 
 /** A seed's hand-made fleet as a candidate: its LLM pools, serving the plan's model on their GPUs. */

@@ -3,7 +3,6 @@
  * GPU catalog with limits, a budget, the quantile to size for and the headroom. Validated with zod at
  * the edge (a YAML file, `--spec`, and flags merged over it); everything inside trusts these types.
  */
-import {readFileSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 
 import {LineCounter, parseDocument} from 'yaml'
@@ -16,6 +15,7 @@ import {reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'
 import {ENGINES, poolPrecision} from '../fleet/profiles/precision.js'
 import {PoolPrecisionSchema, RoutingSchema, SloSchema} from '../scenario/schema.js'
 import {SyntheticWorkloadSchema} from '../workload/spec.js'
+import {readInputFileSync, yamlToJs} from '../util/read-input.js'
 
 const dnsLabel = z
   .string()
@@ -49,10 +49,12 @@ export const BaselineSchema = z
 
 /** One command-line argument: printable, no line breaks (a newline would split the container's args). */
 const engineArg = z.string().min(1).max(1024).regex(/^[^\x00-\x1f\x7f]+$/, 'must be one printable argument without line breaks or control characters')
+/** A container image reference as the distribution spec writes it: [host[:port]/]path[:tag][@digest]. */
+const IMAGE_REFERENCE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$/
 
 export const ManifestConfigSchema = z
   .strictObject({
-    image: z.string().min(1).optional().describe('Serving container image (default vllm/vllm-openai:v0.6.3).'),
+    image: z.string().min(1).regex(IMAGE_REFERENCE, 'not a container image reference (registry/name:tag or name@sha256:…; lowercase name, no spaces or newlines)').optional().describe('Serving container image (default vllm/vllm-openai:v0.6.3).'),
     namespace: dnsLabel.optional().describe('Namespace of every object (default: none, the kubectl context\'s).'),
     labels: z
       .record(
@@ -264,12 +266,7 @@ export function resolveRequest(spec: PlanSpec, baseDir: string): ResolvedRequest
 
 /** Read and validate a plan request YAML; errors name the file, line and field. */
 export function loadPlanSpecFile(file: string): {spec: PlanSpec; baseDir: string; text: string} {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new InputError({file}, `cannot read: ${(error as Error).message}`)
-  }
+  const text = readInputFileSync(file)
   return {spec: parsePlanSpec(text, file), baseDir: dirname(resolve(file)), text}
 }
 
@@ -280,7 +277,7 @@ export function parsePlanSpec(text: string, file = 'plan spec'): PlanSpec {
     const e = doc.errors[0]
     throw new InputError({file, line: lines.linePos(e.pos[0]).line}, `invalid YAML: ${e.message.split('\n')[0]}`)
   }
-  const parsed = PlanSpecSchema.safeParse(doc.toJS() ?? {})
+  const parsed = PlanSpecSchema.safeParse(yamlToJs(doc, file) ?? {})
   if (!parsed.success) {
     const issue = reportedIssue(parsed.error.issues)
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))

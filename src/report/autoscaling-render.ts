@@ -1,5 +1,6 @@
 /** The autoscaling part of the summary a person reads: per pool, scaling events, failures. */
 import type {AutoscalingReport} from '../sim/cluster-runtime.js'
+import {humanSeconds} from '../util/duration.js'
 
 const t = (s: number): string => {
   const h = Math.floor(s / 3600)
@@ -7,7 +8,7 @@ const t = (s: number): string => {
   const sec = Math.round(s % 60)
   return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`
 }
-const dur = (s: number | null): string => (s === null ? 'not recovered' : s < 120 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`)
+const dur = (s: number | null): string => (s === null ? 'not recovered' : s < 120 ? `${s.toFixed(0)} s` : humanSeconds(s))
 
 /** Lines for the summary; `maxEvents` scaling events are listed (the rest are in report.json). */
 export function renderAutoscalingSummary(a: AutoscalingReport, maxEvents = 20): string[] {

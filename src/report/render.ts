@@ -7,6 +7,7 @@ import {renderAutoscalingSummary} from './autoscaling-render.js'
 import type {BandFigure, ReportBand} from './band.js'
 import type {LatencyBlock, SimulationReport} from './report.js'
 import type {QuantileSummary} from '../sim/metrics.js'
+import {humanSeconds} from '../util/duration.js'
 
 /** Round to 6 significant digits (integers stay exact); NaN and ±Infinity become null. */
 export function roundNumber(x: number): number | null {
@@ -56,9 +57,7 @@ export function renderTimeSeriesCsv(columns: readonly string[], flatRows: readon
 
 const sec = (x: number | null | undefined): string => {
   if (x === null || x === undefined || !Number.isFinite(x)) return '-'
-  if (x < 1) return `${(x * 1000).toFixed(x < 0.01 ? 2 : 1)} ms`
-  if (x < 120) return `${x.toFixed(2)} s`
-  return `${(x / 60).toFixed(1)} min`
+  return humanSeconds(x)
 }
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`)
 const num = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-US') : x.toLocaleString('en-US', {maximumFractionDigits: 2}))
@@ -143,6 +142,7 @@ export function renderSummary(report: SimulationReport): string {
       ]),
     ),
   )
+  out.push('util: busy share of replica time; KV: mean share of the KV cache reserved; batch: mean calls in flight per replica.')
   out.push('')
   const c = report.cost
   out.push(`Cost: ${c.gpuHours.toFixed(1)} GPU-hours, ${usd(c.costUsd)}, ${usd(c.costPer1000TasksUsd)} per 1,000 tasks`)

@@ -1,11 +1,11 @@
-import {readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 
 import {type Document, isMap, isNode, isScalar, LineCounter, parseDocument} from 'yaml'
 
-import {InputError} from '../errors.js'
+import {InputError, oneLineText} from '../errors.js'
 import {type ReportedIssue, reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'
 import {type Scenario, ScenarioSchema} from './schema.js'
+import {readInputFile, yamlToJs} from '../util/read-input.js'
 
 export interface LoadedScenario {
   scenario: Scenario
@@ -22,13 +22,7 @@ export interface LoadedScenario {
 
 /** Read, parse and validate a scenario file. Errors read `file:line:column: field: problem`. */
 export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputError({file}, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (error as Error).message})`)
-  }
+  const text = await readInputFile(file, {missing: 'no such file'})
   const scenario = parseScenario(text, file)
   const lines = new LineCounter()
   const doc = parseDocument(text, {lineCounter: lines})
@@ -53,7 +47,7 @@ export function parseScenario(text: string, file = 'scenario'): Scenario {
     const {line, col} = lines.linePos(e.pos[0])
     throw located(file, line, col, undefined, `not valid YAML: ${e.message.split('\n')[0]}`)
   }
-  const data = doc.toJS({maxAliasCount: 100}) as unknown
+  const data = yamlToJs(doc, file)
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw located(file, 1, 1, undefined, 'expected a mapping (apiVersion, kind, name, workload, fleet, …)')
   }
@@ -69,7 +63,7 @@ export function parseScenario(text: string, file = 'scenario'): Scenario {
 function located(file: string, line: number, col: number, field: string | undefined, problem: string, hint?: string): InputError {
   const err = new InputError({file, line, field}, problem, {hint})
   // InputError prints file:line; scenarios also carry the column.
-  err.message = `${file}:${line}:${col}: ${field ? `${field}: ` : ''}${problem}`
+  err.message = oneLineText(`${file}:${line}:${col}: ${field ? `${field}: ` : ''}${problem}`)
   return err
 }
 

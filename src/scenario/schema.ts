@@ -147,6 +147,11 @@ export const ScenarioSchema = z
     message: 'a fleet mixes generic and LLM pools; use one kind',
     path: ['fleet', 'pools'],
   })
+  // Service times on LLM pools would run as 1-token calls and pass any SLO: a wrong answer, silently.
+  .refine((s) => s.workload.kind !== 'synthetic' || s.workload.service === undefined || s.fleet.pools.every((p) => p.kind === 'generic'), {
+    message: 'service-time work (workload.service) needs generic pools; LLM pools serve tokens (workload.tokens)',
+    path: ['workload', 'service'],
+  })
   .describe('A fleetcap simulation scenario: workload, fleet, routing, queue, SLOs, duration and seed.')
 
 export type Scenario = z.output<typeof ScenarioSchema>

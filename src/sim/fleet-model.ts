@@ -417,7 +417,7 @@ export class FleetModel implements EventHandler {
     this.lastArrivalS = this.sim.now
     const cls = rankOf(task.priority)
     this.tasksByClass[cls]++
-    if (this.isLlm ? task.calls.length === 0 : task.serviceTimeS === undefined) this.refuseTask(task)
+    if (this.isLlm ? task.calls.length === 0 || task.serviceTimeS !== undefined : task.serviceTimeS === undefined) this.refuseTask(task)
     if (this.tFreeN === 0) this.growTasks(this.tCap * 2)
     const t = this.tFree[--this.tFreeN]
     this.tObj[t] = task
@@ -433,6 +433,9 @@ export class FleetModel implements EventHandler {
       throw new InputError({field: `task ${task.id}`}, 'a task needs at least one call or a serviceTimeS')
     }
     if (!this.isLlm) throw new InputError({field: `task ${task.id}`}, 'a generic pool needs tasks with serviceTimeS')
+    if (task.serviceTimeS !== undefined) {
+      throw new InputError({field: `task ${task.id}`}, 'service-time work (a service_s column, or workload.service) needs generic pools; an LLM pool serves tokens')
+    }
     throw new InputError({field: `task ${task.id}`}, 'an LLM pool needs tasks with at least one call (tokens)')
   }
 

@@ -37,6 +37,19 @@ export function parseDuration(text: string): number {
   return v
 }
 
+/**
+ * A latency or span in the unit a reader takes in at once: "840 ms", "12.50 s", "45.0 min", "3.4 h",
+ * "8.4 d" (never "12118.7 min").
+ */
+export function humanSeconds(x: number): string {
+  if (!Number.isFinite(x)) return String(x)
+  if (x < 1) return `${(x * 1000).toFixed(x < 0.01 ? 2 : 1)} ms`
+  if (x < 120) return `${x.toFixed(2)} s`
+  if (x < 120 * 60) return `${(x / 60).toFixed(1)} min`
+  if (x < 48 * 3600) return `${(x / 3600).toFixed(1)} h`
+  return `${(x / 86_400).toFixed(1)} d`
+}
+
 /** A short human form: 42s, 15m, 2h 30m, 3d 4h. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return String(seconds)

@@ -120,6 +120,13 @@ export function resolveColumns(
 ): {mapping: Partial<ColumnMapping>; index: Partial<Record<MappingField, number>>} {
   const trimmed = header.map((c) => c.trim())
   const lower = trimmed.map((c) => c.toLowerCase())
+  // Two columns of one name: which one a field reads would be a guess.
+  for (let i = 0; i < lower.length; i++) {
+    const j = lower.indexOf(lower[i])
+    if (lower[i] !== '' && j < i) {
+      throw new InputError({file, line: 1, column: trimmed[i]}, `the header names this column twice (columns ${j + 1} and ${i + 1})`, {hint: 'rename one of them'})
+    }
+  }
   const mapping: Partial<ColumnMapping> = {}
   const index: Partial<Record<MappingField, number>> = {}
   const profile = FORMAT_PROFILES[format].mapping

@@ -3,15 +3,14 @@
  * arrival order, never the whole file in memory. Every bad row is either an InputError naming the
  * file, line and column, or (with skipInvalid) counted by reason in the report.
  */
-import {createReadStream} from 'node:fs'
 import {stat} from 'node:fs/promises'
-import {createInterface} from 'node:readline'
 
 import {parse as csvParse} from 'csv-parse'
 
 import {FleetcapError, InputError} from '../errors.js'
 import {LIMITS} from '../limits.js'
-import {mustBeFile, streamUserFile} from '../util/read-input.js'
+import {streamUserFile} from '../util/read-input.js'
+import {readLines} from '../util/read-lines.js'
 import {
   FORMAT_PROFILES,
   MAPPING_FIELDS,
@@ -20,6 +19,7 @@ import {
   type TraceFormatOption,
   formatByExtension,
   formatByHeader,
+  HEADER_ALIASES,
   resolveColumns,
   resolveKeys,
 } from './formats.js'
@@ -64,6 +64,7 @@ export const SKIP_REASONS = [
   'bad-json',
   'bad-chain',
   'out-of-order',
+  'extra-field',
 ] as const
 export type SkipReason = (typeof SKIP_REASONS)[number]
 
@@ -118,6 +119,8 @@ class StreamingTraceReader implements TraceReader {
   private last?: TraceReadReport
   /** The fields the file's columns (or keys) give, once its header is read. */
   private mapped?: Partial<ColumnMapping>
+  /** The CSV header as read (empty for JSONL). */
+  private header: string[] = []
 
   constructor(
     readonly path: string,
@@ -144,11 +147,7 @@ class StreamingTraceReader implements TraceReader {
     if (jsonl) {
       parser.useKeys(requested === 'auto' ? 'mooncake' : requested)
       this.mapped = parser.mapping
-      mustBeFile(this.path)
-      const lines = createInterface({input: createReadStream(this.path), crlfDelay: Infinity})
-      let line = 0
-      for await (const text of lines) {
-        line++
+      for await (const {text, line} of readLines(this.path)) {
         if (text.trim() === '') continue
         const row = parser.fromJson(text, line)
         if (row !== undefined && sink.push(row)) yield sink.take()
@@ -157,7 +156,7 @@ class StreamingTraceReader implements TraceReader {
       // Either line ending, row by row: a CRLF file with one LF row (an edited Azure trace) still reads.
       const records = streamUserFile(
         this.path,
-        csvParse({bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true, relax_quotes: true, record_delimiter: ['\r\n', '\n']}),
+        csvParse({bom: true, info: true, max_record_size: LIMITS.lineBytes, relax_column_count: true, skip_empty_lines: true, trim: true, relax_quotes: true, record_delimiter: ['\r\n', '\n']}),
       )
       let header = true
       try {
@@ -166,6 +165,7 @@ class StreamingTraceReader implements TraceReader {
             header = false
             const format = requested === 'auto' ? formatByHeader(item.record) : requested
             parser.useHeader(item.record, format)
+            this.header = item.record.map((c) => c.trim())
             this.mapped = parser.mapping
             continue
           }
@@ -232,6 +232,12 @@ class StreamingTraceReader implements TraceReader {
   /** Tasks need a size: prompt tokens (LLM calls) or a service time (generic work). */
   private mustSizeTasks(): void {
     const m = this.mapped
+    // LLM calls with a prompt size but no output size would run with 0 output tokens, silently.
+    if (m !== undefined && m.inputTokens !== undefined && m.outputTokens === undefined && m.serviceTimeS === undefined) {
+      throw new InputError({file: this.path, line: 1}, `no output-token column among ${this.header.length > 0 ? this.header.map((c) => `"${c}"`).join(', ') : 'its keys'}; accepted: ${HEADER_ALIASES.outputTokens.join(', ')}`, {
+        hint: 'name the column with --map output=COLUMN (or mapping: in the scenario)',
+      })
+    }
     if (this.options.requireSize !== true || m === undefined || m.inputTokens !== undefined || m.serviceTimeS !== undefined) return
     throw new InputError({file: this.path, line: 1}, 'no input-token column (input_tokens, prompt_tokens, ContextTokens, …) and no service_s column: the tasks would have no size', {
       hint: 'name the column with --map input=COLUMN (or mapping: in the scenario)',
@@ -259,6 +265,7 @@ class RowParser {
   unit?: TimeUnit
   private unitHint: TimeUnitOption
   private index: Partial<Record<MappingField, number>> = {}
+  private headerLength = 0
   private readonly cells: Cell[] = new Array(MAPPING_FIELDS.length)
   private readonly skipped = new Map<SkipReason, SkipCount>()
   private skippedTotal = 0
@@ -273,6 +280,7 @@ class RowParser {
   }
 
   useHeader(header: string[], format: TraceFormat): void {
+    this.headerLength = header.length
     this.format = format
     const {mapping, index} = resolveColumns(header, format, this.options.mapping ?? {}, this.file)
     this.mapping = mapping
@@ -291,6 +299,10 @@ class RowParser {
   }
 
   fromCsv(record: string[], line: number): OriginRow | undefined {
+    // A row with more (non-empty) fields than the header: its cells no longer line up with the columns.
+    for (let i = this.headerLength; i < record.length; i++) {
+      if (record[i] !== '') return this.invalid('extra-field', line, undefined, `${record.length} fields, but the header has ${this.headerLength} (an unquoted comma?)`)
+    }
     const cells = this.cells
     for (let k = 0; k < MAPPING_FIELDS.length; k++) {
       const i = this.index[MAPPING_FIELDS[k]]

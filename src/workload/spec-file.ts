@@ -2,7 +2,6 @@
  * Reads a workload spec from a YAML file: either a bare spec or a scenario with a `workload:`
  * section. Errors name the file, the line and the field (from the YAML node the zod issue points at).
  */
-import {readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 
 import {LineCounter, parseDocument} from 'yaml'
@@ -10,6 +9,7 @@ import {LineCounter, parseDocument} from 'yaml'
 import {InputError} from '../errors.js'
 import {lineOfPath} from '../util/yaml-path.js'
 import {WorkloadSpecSchema, type WorkloadSpec} from './spec.js'
+import {readInputFile, yamlToJs} from '../util/read-input.js'
 
 export interface LoadedWorkloadSpec {
   spec: WorkloadSpec
@@ -21,19 +21,14 @@ export interface LoadedWorkloadSpec {
 }
 
 export async function loadWorkloadSpecFile(path: string): Promise<LoadedWorkloadSpec> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    throw new InputError({file: path}, `cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
-  }
+  const text = await readInputFile(path, {missing: 'cannot read (ENOENT)'})
   const lines = new LineCounter()
   const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false})
   if (doc.errors.length > 0) {
     const e = doc.errors[0]
     throw new InputError({file: path, line: lines.linePos(e.pos[0]).line}, `not valid YAML: ${e.message.split('\n')[0]}`)
   }
-  const data = doc.toJS() as unknown
+  const data = yamlToJs(doc, path)
   if (data === null || typeof data !== 'object') throw new InputError({file: path, line: 1}, 'expected a mapping with a workload')
   const obj = data as Record<string, unknown>
   const inScenario = 'workload' in obj

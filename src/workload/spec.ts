@@ -52,7 +52,8 @@ const LognormalDist = z
   .strictObject({
     dist: z.literal('lognormal'),
     mean: z.number().positive().describe('Mean of the draws (not of their logarithm).'),
-    cv: z.number().nonnegative().describe('Coefficient of variation: standard deviation / mean of the draws.'),
+    // Far above any real spread; past ~1e154 the log-variance log(1 + cv²) overflows and every draw is NaN.
+    cv: z.number().nonnegative().max(1000).describe('Coefficient of variation: standard deviation / mean of the draws (at most 1,000).'),
     ...clamp,
   })
   .refine(clampOk, clampOrder)
@@ -85,6 +86,20 @@ export function distUpperBound(d: NumericDist): number {
       return d.max
     default:
       return d.max ?? Number.POSITIVE_INFINITY
+  }
+}
+
+/** The least a draw can be (a clamp's min, a constant), or -Infinity when unbounded below; fromTrace uses its min clamp. */
+export function distLowerBound(d: NumericDist | {fromTrace: string; min?: number}): number {
+  if (typeof d === 'number') return d
+  if ('fromTrace' in d) return d.min ?? Number.NEGATIVE_INFINITY
+  switch (d.dist) {
+    case 'constant':
+      return d.value
+    case 'uniform':
+      return d.min
+    default:
+      return d.min ?? Number.NEGATIVE_INFINITY
   }
 }
 
@@ -284,6 +299,11 @@ export const SyntheticWorkloadSchema = z
     path: ['tokens'],
   })
   .refine((s) => s.agent === undefined || s.service === undefined, {message: 'agent chains need tokens, not service', path: ['agent']})
+  // Every first prompt would be cut to the window: the workload would not be the one described.
+  .refine((s) => s.agent?.maxContextTokens === undefined || s.tokens === undefined || !(distLowerBound(s.tokens.input) > s.agent.maxContextTokens), {
+    message: 'below every first prompt (tokens.input): every call would be cut to the context window',
+    path: ['agent', 'maxContextTokens'],
+  })
 
 export const WorkloadSpecSchema = z
   .discriminatedUnion('kind', [TraceWorkloadSchema, SyntheticWorkloadSchema])

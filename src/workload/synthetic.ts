@@ -4,7 +4,7 @@
  * or generic service times drawn from named random streams. Tasks come out in chunks from a plain
  * state machine: no closure or await per task, memory bounded by the chunk size.
  */
-import {FleetcapError} from '../errors.js'
+import {FleetcapError, InputError} from '../errors.js'
 import {LIMITS} from '../limits.js'
 import type {RandomStreams, Rng} from '../engine/random.js'
 import {Sampler, tokens} from './dist.js'
@@ -201,6 +201,12 @@ export class SyntheticWorkload implements AsyncIterable<readonly Task[]> {
       throw new FleetcapError('workload.durationS: a synthetic workload needs a duration (in the workload or the scenario)')
     }
     this.durationS = duration
+    const expected = this.baseRate * duration
+    if (expected > LIMITS.tasksPerRun) {
+      throw new InputError({field: 'workload'}, `${spec.ratePerS !== undefined ? 'ratePerS' : 'tasksPerDay'} × duration is about ${expected.toExponential(2)} tasks, more than the ${LIMITS.tasksPerRun.toExponential(0)} one run may generate`, {
+        hint: 'shorten the duration or lower the rate, or split the work into several runs',
+      })
+    }
     this.shape = new RateShape(spec.shape)
     this.modulation = new Modulation(spec.bursts, rng.stream('bursts'))
     const types = Object.entries(spec.taskTypes ?? {default: 1})

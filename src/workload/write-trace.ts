@@ -1,18 +1,14 @@
 /**
  * Writes tasks as fleetcap's generic trace CSV, one row per call, streamed to a temp file that
- * replaces the target only once complete (never a half-written file at the user's path).
+ * replaces the target only once complete (never a half-written file at the user's path), or to
+ * stdout / a pipe.
  * readTrace reads it back to the same tasks: rows of one agent chain share task_id and arrival_s,
  * and carry call_index and delay_s.
  */
-import {randomBytes} from 'node:crypto'
-import {createWriteStream} from 'node:fs'
-import {mkdir, open, rename, rm, stat} from 'node:fs/promises'
-import {basename, dirname, join, resolve} from 'node:path'
-import {once} from 'node:events'
-import {finished} from 'node:stream/promises'
+import {resolve} from 'node:path'
 
 import {InputError} from '../errors.js'
-import {trackTemp, untrackTemp} from '../util/temp-files.js'
+import {openOutput} from '../util/atomic-write.js'
 import type {TaskStream} from './types.js'
 
 export const TRACE_CSV_HEADER = 'arrival_s,input_tokens,output_tokens,task_type,priority,model,task_id,call_index,delay_s,service_s,deadline_s,prefix_tokens'
@@ -25,26 +21,25 @@ export interface WriteTraceResult {
   lastArrivalS: number
 }
 
-export async function writeTraceCsv(tasks: TaskStream, path: string): Promise<WriteTraceResult> {
-  const target = resolve(path)
-  if ((await stat(target).catch(() => undefined))?.isDirectory()) {
-    throw new InputError({file: path}, 'is a directory; give a file name for the trace')
-  }
-  await mkdir(dirname(target), {recursive: true})
-  const tmp = join(dirname(target), `.fleetcap-tmp-${basename(target)}-${randomBytes(6).toString('hex')}`)
-  trackTemp(tmp)
-  const out = createWriteStream(tmp, {flags: 'wx'})
+export interface WriteTraceOptions {
+  /** An existing regular file may be replaced (checked again here: the command checked it first). */
+  force?: boolean
+  /** Stop with an error past this many rows (a bound on the output's size). */
+  maxRows?: number
+}
+
+/**
+ * Write `tasks` to `path`: a regular file atomically, `-` to stdout, an existing FIFO or character
+ * device in place. Past `maxRows` the write stops with an error and leaves nothing at `path`.
+ */
+export async function writeTraceCsv(tasks: TaskStream, path: string, options: WriteTraceOptions = {}): Promise<WriteTraceResult> {
+  const sink = await openOutput(path, options.force ?? true)
+  const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY
   let taskCount = 0
   let rows = 0
   let lastArrivalS = 0
-  // Keep the stream's first error: thrown at the next check instead of crashing the process.
-  let streamError: Error | undefined
-  out.on('error', (error) => {
-    streamError ??= error
-  })
   try {
-    await once(out, 'open')
-    out.write(`${TRACE_CSV_HEADER}\n`)
+    await sink.write(`${TRACE_CSV_HEADER}\n`)
     for await (const chunk of tasks) {
       let text = ''
       for (const t of chunk) {
@@ -59,31 +54,19 @@ export async function writeTraceCsv(tasks: TaskStream, path: string): Promise<Wr
         lastArrivalS = t.arrivalS
       }
       taskCount += chunk.length
-      if (streamError !== undefined) throw streamError
-      if (!out.write(text)) await once(out, 'drain')
+      if (rows > maxRows) {
+        throw new InputError({file: path}, `more than ${maxRows.toLocaleString('en-US')} rows (at ${lastArrivalS.toFixed(0)} s of the workload); nothing was written`, {
+          hint: 'shorten --duration or lower the rate, or split the work into several runs (a --seed each)',
+        })
+      }
+      await sink.write(text)
     }
-    out.end()
-    await finished(out)
-    // fsync before rename so a crash leaves the old file or the whole new one.
-    await syncFile(tmp)
-    await rename(tmp, target)
+    await sink.commit()
   } catch (error) {
-    out.destroy()
-    await rm(tmp, {force: true})
+    await sink.abort()
     throw error
-  } finally {
-    untrackTemp(tmp)
   }
-  return {path: target, tasks: taskCount, rows, lastArrivalS}
-}
-
-async function syncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r+')
-  try {
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
+  return {path: path === '-' ? '-' : resolve(path), tasks: taskCount, rows, lastArrivalS}
 }
 
 /** Quote a text cell only when CSV needs it. */

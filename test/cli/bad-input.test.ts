@@ -73,7 +73,7 @@ describe('output paths the user owns', () => {
 
   it('a trace generation stopped by a signal leaves no temporary file behind', async () => {
     const out = dir('stopped')
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'trace', 'generate', '--rate', '100000', '--duration', '1d', '--input-tokens', '100', '--output-tokens', '20', '--out', join(out, 't.csv')])
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'trace', 'generate', '--rate', '1000', '--duration', '1d', '--input-tokens', '100', '--output-tokens', '20', '--out', join(out, 't.csv')])
     // Wait until the temporary file exists, then interrupt.
     for (let i = 0; i < 200 && readdirSync(out).length === 0; i++) await new Promise((r) => setTimeout(r, 50))
     expect(readdirSync(out).some((f) => f.startsWith('.fleetcap-tmp-t.csv'))).toBe(true)

@@ -188,7 +188,7 @@ describe('time detection', () => {
   }
 
   it('a header ending in _ms reads milliseconds', async () => {
-    const path = tmpFile('ms.csv', 'time_ms,input_tokens\n0,1\n1500,1\n')
+    const path = tmpFile('ms.csv', 'time_ms,input_tokens,output_tokens\n0,1,1\n1500,1,1\n')
     const {tasks, report} = await allTasks(path)
     expect(report.timeUnit).toBe('relative-ms')
     expect(tasks[1].arrivalS).toBe(1.5)
@@ -253,7 +253,7 @@ describe('mapping and defaults', () => {
   })
 
   it('reads CRLF line ends, a byte-order mark and blank lines', async () => {
-    const path = tmpFile('crlf.csv', '\uFEFFtime,input_tokens\r\n0,5\r\n\r\n1,3\r\n')
+    const path = tmpFile('crlf.csv', '\uFEFFtime,input_tokens,output_tokens\r\n0,5,1\r\n\r\n1,3,1\r\n')
     const {tasks, report} = await allTasks(path)
     expect(report.mapping.time).toBe('time')
     expect(tasks.map((t) => t.calls[0].inputTokens)).toEqual([5, 3])
