@@ -15,8 +15,8 @@ import {loadSeriesCsv} from '../../src/forecast/io.js'
 import {readK6Summary} from '../../src/k6/summary.js'
 import {parseScenario} from '../../src/scenario/load.js'
 import {readTrace} from '../../src/workload/read-trace.js'
-import {fuzzFormats, writeInput} from '../../src/testing/fuzz/formats.js'
-import {judge} from '../../src/testing/fuzz/judge.js'
+import {fuzzFormats, writeInput} from './harness/formats.js'
+import {judge} from './harness/judge.js'
 import {runCli} from '../helpers/cli.js'
 
 const RUNS = Number(process.env.FLEETCAP_FUZZ_RUNS ?? 60)

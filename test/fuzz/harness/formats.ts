@@ -9,15 +9,15 @@ import {fileURLToPath} from 'node:url'
 import fc from 'fast-check'
 import {parse as parseYaml, stringify as stringifyYaml} from 'yaml'
 
-import {RandomStreams} from '../../engine/random.js'
-import {loadSeriesCsv} from '../../forecast/io.js'
-import {readK6JsonOutput, readK6Summary} from '../../k6/summary.js'
-import {loadPlan} from '../../plan/load.js'
-import {parsePlanSpec} from '../../planner/spec.js'
-import {parseScenario} from '../../scenario/load.js'
-import {createWorkload} from '../../workload/create.js'
-import {HEADER_ALIASES} from '../../workload/formats.js'
-import {readTrace} from '../../workload/read-trace.js'
+import {RandomStreams} from '../../../src/engine/random.js'
+import {loadSeriesCsv} from '../../../src/forecast/io.js'
+import {readK6JsonOutput, readK6Summary} from '../../../src/k6/summary.js'
+import {loadPlan} from '../../../src/plan/load.js'
+import {parsePlanSpec} from '../../../src/planner/spec.js'
+import {parseScenario} from '../../../src/scenario/load.js'
+import {createWorkload} from '../../../src/workload/create.js'
+import {HEADER_ALIASES} from '../../../src/workload/formats.js'
+import {readTrace} from '../../../src/workload/read-trace.js'
 import {csvTable, textMutation, treeMutation} from './mutate.js'
 
 /** The repository root: the nearest folder above this file with fleetcap's package.json. */
@@ -55,7 +55,7 @@ export function fuzzFormats(): FuzzFormat[] {
   const json = (v: unknown): string => JSON.stringify(v)
 
   const scenarioNames = ['seed-phase1-500-per-day', 'seed-phase2-5000-per-day', 'agents-prefix-cache', 'mmc-erlang-c', 'hetero-a100-v100', 'autoscale-seed-004-hpa', 'failure-node-loss-drill', 'azure-conv-replay']
-  const scenarios = scenarioNames.map((n) => read('scenarios', `${n}.yaml`).replaceAll('../shared/traces/', '../data/traces/'))
+  const scenarios = scenarioNames.map((n) => read('scenarios', `${n}.yaml`))
   const planSpecs = [read('examples', 'plan-seeds.yaml'), read('examples', 'plan-impossible.yaml')]
   const csvTraces = [head(read('data', 'traces', 'AzureLLMInferenceTrace_conv.csv'), 30), head(read('test', 'fixtures', 'traces', 'burstgpt-sample.csv'), 30), 'arrival_s,input_tokens,output_tokens,task_type,priority,model,task_id,call_index,delay_s,service_s,deadline_s,prefix_tokens\n0.5,100,20,chat,high,,0,0,0,,,\n0.5,150,30,chat,high,,0,1,2,,,100\n1.2,80,10,batch,low,m,1,0,0,,30,\n']
   const jsonlTraces = [head(read('data', 'traces', 'mooncake_conversation_trace.jsonl'), 20)]

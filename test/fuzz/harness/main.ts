@@ -1,5 +1,5 @@
 /**
- * Long fuzz run: `node dist/src/testing/fuzz/main.js --count N [--seed S] [--jobs J] [--budget-ms MS]
+ * Long fuzz run: `node dist/test/fuzz/harness/main.js --count N [--seed S] [--jobs J] [--budget-ms MS]
  * [--cli K] [--formats a,b] [--out DIR]` (scripts/fuzz.sh N wraps it). N inputs are split evenly
  * over the formats; each format runs in a worker thread whose input in flight is watched: one that
  * takes longer than the budget is a hang (the worker is ended and restarted past it). Then K inputs

@@ -4,7 +4,7 @@
  */
 import {basename} from 'node:path'
 
-import {ExitCode, FleetcapError, InputError} from '../../errors.js'
+import {ExitCode, FleetcapError, InputError} from '../../../src/errors.js'
 
 export type Verdict = {kind: 'accepted'} | {kind: 'refused'; message: string} | {kind: 'crash'; message: string}
 
