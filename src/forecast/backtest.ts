@@ -141,12 +141,17 @@ export async function backtest(series: readonly Series[], options: BacktestOptio
   let neuralSeconds = 0
   if (wantsNeural) {
     const {trainGlobal} = await import('./models/global.js')
+    const {neuralParts} = await import('./models/nbeats.js')
     const t0 = performance.now()
-    global = await trainGlobal(
-      series.map((s) => {
+    const parts = await neuralParts(
+      series.map((s, i) => {
         const end = s.values.length - origins * H
-        return {values: s.values.subarray(0, end), imputed: s.imputed?.subarray(0, end)}
+        return {values: s.values.subarray(0, end), imputed: s.imputed?.subarray(0, end), seasonalities: seasonalities[i]}
       }),
+      {horizon: H, seed, neural: options.neural},
+    )
+    global = await trainGlobal(
+      parts,
       {horizon: H, seed, seasonalities: seasonalities[0], ...options.neural, onProgress: options.onTrain},
     )
     neuralSeconds = (performance.now() - t0) / 1000

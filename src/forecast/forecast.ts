@@ -161,9 +161,10 @@ export async function trainMany(list: readonly Series[], options: ForecastOption
   let global: GlobalModel | undefined
   if (options.model === 'nbeats' || candidates.includes('nbeats')) {
     const {trainGlobal} = await import('./models/global.js')
+    const {neuralParts} = await import('./models/nbeats.js')
     const n = options.neural ?? {}
     global = await trainGlobal(
-      list.map((s) => ({values: s.values, imputed: s.imputed})),
+      await neuralParts(list.map((s, i) => ({values: s.values, imputed: s.imputed, seasonalities: seasonalities[i]})), {horizon: options.horizon, seed, neural: n}),
       {
         horizon: options.horizon,
         seed,

@@ -44,6 +44,8 @@ const metadataSchema = z.object({
       layersPerBlock: z.number().int().positive(),
       /** Split-conformal residuals per horizon step, sorted, in window-scaled units (actual − forecast) / scale. */
       residuals: z.array(z.array(z.number())),
+      /** `ets`: the network corrects ETS's forecast (refitted on the new history at load). */
+      baseline: z.enum(['ets', 'none']),
     })
     .optional(),
 })
@@ -80,6 +82,7 @@ export async function saveModel(dir: string, trained: Trained): Promise<ModelMet
       blocks: Number(f.params.blocks),
       layersPerBlock: Number(f.params.layersPerBlock ?? 3),
       residuals: fitted.global.residuals.map((r) => Array.from(r)),
+      baseline: fitted.global.cfg.baseline,
     }
   }
   files[METADATA_FILE] = `${JSON.stringify(meta, null, 2)}\n`
@@ -137,7 +140,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   const {residuals, ...shape} = meta.network
   if (residuals.length !== meta.horizon) throw new InputError({file: metaPath, field: 'network.residuals'}, `${residuals.length} steps of residuals for a horizon of ${meta.horizon}`)
   const {globalModel} = await import('./models/global.js')
-  const {nbeatsFitted} = await import('./models/nbeats.js')
+  const {fitBaseline, nbeatsFitted} = await import('./models/nbeats.js')
   const g = globalModel(network, {...shape, horizon: meta.horizon}, residuals.map((r) => Float64Array.from(r)), {})
   const {observedFloor, tidyQuantiles} = await import('./intervals.js')
   return {
@@ -146,7 +149,8 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
       checkStep(series)
       const horizon = options.horizon ?? meta.horizon
       const levels = [...(options.quantiles ?? meta.levels)]
-      const fitted = nbeatsFitted(g, series.values, meta.params)
+      const base = shape.baseline === 'ets' ? await fitBaseline(series.values, {seasonalities: meta.seasonalities, horizon: meta.horizon, seed: 0, warnings: [], imputed: series.imputed}) : undefined
+      const fitted = nbeatsFitted(g, series.values, base, meta.params)
       const qs = fitted.quantiles!(horizon, levels)
       tidyQuantiles(levels, qs, observedFloor(series.values, series.imputed))
       const endS = series.startS + series.values.length * series.stepS

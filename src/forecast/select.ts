@@ -57,7 +57,15 @@ export async function selectAcross(items: readonly SelectionItem[], candidates: 
     let scored = 0
     if (model === 'nbeats') {
       if (!base.global) throw new Error('auto with the neural model needs the network trained first')
-      const flat = items.flatMap((it, i) => windows[i].map((end) => ({values: it.values, origin: end, i})))
+      const {fitBaseline} = await import('./models/nbeats.js')
+      const flat: {values: Float64Array; origin: number; i: number; base?: Float64Array}[] = []
+      for (let i = 0; i < items.length; i++) {
+        const it = items[i]
+        if (windows[i].length === 0) continue
+        // The hybrid's baseline: ETS fitted to this history, run forward to each window (as in training).
+        const b = base.global.cfg.baseline === 'ets' ? await fitBaseline(it.values, {seasonalities: it.seasonalities, horizon: H, seed: base.seed, warnings: [], imputed: it.imputed}) : undefined
+        for (const end of windows[i]) flat.push({values: it.values, origin: end, i, base: b?.forecastFrom(end, H)})
+      }
       const preds = base.global.pointBatch(flat)
       flat.forEach((w, j) => {
         const it = items[w.i]

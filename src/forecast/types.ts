@@ -80,6 +80,8 @@ export interface NeuralOptions {
   evalEvery?: number
   /** Validation checks without improvement before training stops. */
   patience?: number
+  /** Add the network's output to ETS's forecast (default true; false: plain N-BEATS on the window). */
+  hybrid?: boolean
 }
 
 export interface ProgressEvent {

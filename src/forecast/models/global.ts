@@ -18,6 +18,12 @@ import {quantileSorted} from '../metrics.js'
 export interface GlobalNetworkConfig {
   inputSize: number
   horizon: number
+  /**
+   * `ets`: the network also reads ETS's forecast for the window (scaled like the window) and adds its
+   * own output to it (a hybrid, as ES-RNN won M4: exponential smoothing + a global network that
+   * learns what smoothing misses). `none`: plain N-BEATS on the window.
+   */
+  baseline: 'ets' | 'none'
   hiddenUnits: number
   blocks: number
   layersPerBlock: number
@@ -52,6 +58,15 @@ export const GLOBAL_DEFAULTS = {hiddenUnits: 256, blocks: 3, layersPerBlock: 3, 
 export interface SeriesPart {
   values: Float64Array
   imputed?: Uint8Array
+  /** The baseline model fitted to `values` (with baseline `ets`): its forecastFrom gives each window's baseline. */
+  baseline?: {forecastFrom(origin: number, horizon: number): Float64Array; minOrigin: number}
+}
+
+/** One forecast to make: history, origin, and (hybrid) the baseline's forecast from that origin. */
+export interface PointItem {
+  values: Float64Array
+  origin: number
+  base?: Float64Array
 }
 
 export interface GlobalModel {
@@ -66,11 +81,11 @@ export interface GlobalModel {
   /** Per training part: the first held-out origin (training targets all end before it); empty for a loaded model. */
   heldOutFrom: Int32Array
   /** Point forecast of `horizon` steps after `origin` (exclusive end) of `values`. */
-  point(values: Float64Array, origin: number, horizon: number): Float64Array
-  /** Point forecasts of many (values, origin) pairs in one batch. */
-  pointBatch(items: readonly {values: Float64Array; origin: number}[]): Float64Array[]
+  point(item: PointItem, horizon: number): Float64Array
+  /** Point forecasts of many items in one batch. */
+  pointBatch(items: readonly PointItem[]): Float64Array[]
   /** Conformal quantiles: point + scale × residual quantile of each step (finite-sample level). */
-  quantiles(values: Float64Array, origin: number, horizon: number, levels: readonly number[]): Float64Array[]
+  quantiles(item: PointItem, horizon: number, levels: readonly number[]): Float64Array[]
 }
 
 const EPS = 1e-8
@@ -82,14 +97,21 @@ export function windowScale(values: Float64Array, end: number, size: number): nu
   return sum / size + EPS
 }
 
-function fillInput(x: Float32Array, at: number, values: Float64Array, origin: number, size: number, scale: number): void {
+function fillInput(x: Float32Array, at: number, values: Float64Array, origin: number, size: number, scale: number, base?: Float64Array): void {
   for (let i = 0; i < size; i++) x[at + i] = values[Math.max(0, origin - size + i)] / scale
+  if (base) for (let h = 0; h < base.length; h++) x[at + size + h] = base[h] / scale
+}
+
+/** Width of the network's input: the window, plus the baseline's forecast for a hybrid. */
+export function inputWidth(cfg: GlobalNetworkConfig): number {
+  return cfg.inputSize + (cfg.baseline === 'ets' ? cfg.horizon : 0)
 }
 
 export function buildGlobalNetwork(cfg: GlobalNetworkConfig, seed: number): tf.LayersModel {
   let s = seed * 1000
   const init = (): never => tf.initializers.glorotUniform({seed: s++}) as never
-  const input = tf.input({shape: [cfg.inputSize], name: 'window'})
+  const W = inputWidth(cfg)
+  const input = tf.input({shape: [W], name: 'window'})
   let residual: tf.SymbolicTensor = input
   const forecasts: tf.SymbolicTensor[] = []
   for (let b = 0; b < cfg.blocks; b++) {
@@ -100,9 +122,16 @@ export function buildGlobalNetwork(cfg: GlobalNetworkConfig, seed: number): tf.L
     forecasts.push(tf.layers.dense({units: cfg.horizon, kernelInitializer: init(), name: `block${b}_forecast`}).apply(h) as tf.SymbolicTensor)
     if (b < cfg.blocks - 1) {
       // Learned with its sign flipped, so residual = input + (−backcast): tfjs-layers has no subtract layer.
-      const negBackcast = tf.layers.dense({units: cfg.inputSize, kernelInitializer: init(), name: `block${b}_backcast`}).apply(h) as tf.SymbolicTensor
+      const negBackcast = tf.layers.dense({units: W, kernelInitializer: init(), name: `block${b}_backcast`}).apply(h) as tf.SymbolicTensor
       residual = tf.layers.add({name: `block${b}_residual`}).apply([residual, negBackcast]) as tf.SymbolicTensor
     }
+  }
+  if (cfg.baseline === 'ets') {
+    // The baseline's forecast passes through unchanged (a fixed selection of the input's last H
+    // values); the blocks learn a correction, so an untrained network forecasts what ETS does.
+    const select = new Float32Array(W * cfg.horizon)
+    for (let h = 0; h < cfg.horizon; h++) select[(cfg.inputSize + h) * cfg.horizon + h] = 1
+    forecasts.push(tf.layers.dense({units: cfg.horizon, useBias: false, trainable: false, weights: [tf.tensor2d(select, [W, cfg.horizon])], name: 'baseline'}).apply(input) as tf.SymbolicTensor)
   }
   const out = forecasts.length > 1 ? (tf.layers.add({name: 'forecast'}).apply(forecasts) as tf.SymbolicTensor) : forecasts[0]
   return tf.model({inputs: input, outputs: out, name: 'nbeats_global'})
@@ -138,7 +167,9 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
   const o = {...GLOBAL_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined))} as typeof GLOBAL_DEFAULTS & GlobalTrainOptions
   const H = o.horizon
   const L = o.inputSize ?? chooseInputSize(parts, H, o.seasonalities ?? [])
-  const cfg: GlobalNetworkConfig = {inputSize: L, horizon: H, hiddenUnits: o.hiddenUnits, blocks: o.blocks, layersPerBlock: o.layersPerBlock}
+  const hybrid = parts.every((p) => p.baseline !== undefined)
+  const cfg: GlobalNetworkConfig = {inputSize: L, horizon: H, baseline: hybrid ? 'ets' : 'none', hiddenUnits: o.hiddenUnits, blocks: o.blocks, layersPerBlock: o.layersPerBlock}
+  const W = inputWidth(cfg)
   const perSeriesWanted = Math.max(1, Math.ceil(o.calibrationWindows / parts.length))
   // Training origins per series: the most recent lookbackHorizons × H, or more when few series
   // together would offer fewer than ~20,000 (a lone long series trains on all its history).
@@ -155,11 +186,12 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
     const lastCal = n - H
     // At most a third of a series' origins are held out, so a short lone series still trains.
     const perSeriesCal = Math.max(1, Math.min(perSeriesWanted, Math.floor((lastCal - Math.ceil(L / 2)) / 3)))
-    const firstCal = Math.max(Math.ceil(L / 2), lastCal - perSeriesCal + 1)
+    const earliest = Math.max(Math.ceil(L / 2), hybrid ? p.baseline!.minOrigin : 0)
+    const firstCal = Math.max(earliest, lastCal - perSeriesCal + 1)
     heldOutFrom[part] = firstCal
     for (let t = firstCal; t <= lastCal; t++) if (targetObserved(p, t, H)) cal.push({part, origin: t})
     const hi = firstCal - H
-    const lo = Math.max(Math.ceil(L / 2), hi - lookback)
+    const lo = Math.max(earliest, hi - lookback)
     const ts: number[] = []
     for (let t = lo; t <= hi; t++) if (targetObserved(p, t, H)) ts.push(t)
     trainOrigins.push(Int32Array.from(ts))
@@ -175,26 +207,29 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
   const network = buildGlobalNetwork(cfg, o.seed)
   const optimizer = tf.train.adam(o.learningRate)
   const B = o.batchSize
-  const x = new Float32Array(B * L)
+  const x = new Float32Array(B * W)
+  const baseOf = (part: number, t: number): Float64Array | undefined => (hybrid ? parts[part].baseline!.forecastFrom(t, H) : undefined)
   const y = new Float32Array(B * H)
 
   // Validation tensors: fixed, built once.
-  const calX = new Float32Array(cal.length * L)
+  const calX = new Float32Array(cal.length * W)
   const calY = new Float32Array(cal.length * H)
   const calScale = new Float64Array(cal.length)
   cal.forEach((w, i) => {
     const v = parts[w.part].values
     const s = windowScale(v, w.origin, L)
     calScale[i] = s
-    fillInput(calX, i * L, v, w.origin, L, s)
+    fillInput(calX, i * W, v, w.origin, L, s, baseOf(w.part, w.origin))
     for (let h = 0; h < H; h++) calY[i * H + h] = v[w.origin + h] / s
   })
-  const calXs = tf.tensor2d(calX, [cal.length, L])
+  const calXs = tf.tensor2d(calX, [cal.length, W])
   const calYs = tf.tensor2d(calY, [cal.length, H])
   const validLoss = (): number => tf.tidy(() => (network.predict(calXs) as tf.Tensor).sub(calYs).abs().mean().dataSync()[0])
 
   const t0 = performance.now()
-  let best = {loss: Number.POSITIVE_INFINITY, step: 0, weights: [] as tf.Tensor[]}
+  // Step 0 competes too: a hybrid that learns nothing useful stays what ETS forecasts.
+  let best = {loss: validLoss(), step: 0, weights: network.getWeights().map((w) => w.clone())}
+  const initialLoss = best.loss
   let bad = 0
   let step = 0
   let trainLoss = Number.NaN
@@ -208,10 +243,10 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
         const t = ts[rng.int(ts.length)]
         const v = parts[part].values
         const s = windowScale(v, t, L)
-        fillInput(x, b * L, v, t, L, s)
+        fillInput(x, b * W, v, t, L, s, baseOf(part, t))
         for (let h = 0; h < H; h++) y[b * H + h] = v[t + h] / s
       }
-      const loss = optimizer.minimize(() => tf.tidy(() => (network.apply(tf.tensor2d(x, [B, L]), {training: true}) as tf.Tensor).sub(tf.tensor2d(y, [B, H])).abs().mean() as tf.Scalar), true) as tf.Scalar
+      const loss = optimizer.minimize(() => tf.tidy(() => (network.apply(tf.tensor2d(x, [B, W]), {training: true}) as tf.Tensor).sub(tf.tensor2d(y, [B, H])).abs().mean() as tf.Scalar), true) as tf.Scalar
       lossSum += (await loss.data())[0]
       lossCount++
       loss.dispose()
@@ -254,6 +289,8 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
     batchSize: B,
     steps: Math.min(step, o.maxSteps),
     bestStep: best.step,
+    baseline: cfg.baseline,
+    initialValidLoss: Number(initialLoss.toPrecision(6)),
     validLoss: Number(best.loss.toPrecision(6)),
     trainLoss: Number(trainLoss.toPrecision(6)),
     backend: backendReport()?.used ?? tf.getBackend(),
@@ -268,19 +305,21 @@ export function globalModel(network: tf.LayersModel, cfg: GlobalNetworkConfig, r
     if (horizon > cfg.horizon) throw new InputError({field: 'horizon'}, `the network was trained for ${cfg.horizon} steps, not ${horizon}`)
     if (origin < 1) throw new InputError({}, 'nbeats needs at least one point of history')
   }
-  const pointBatch = (items: readonly {values: Float64Array; origin: number}[]): Float64Array[] => {
-    const xb = new Float32Array(items.length * L)
+  const W = inputWidth(cfg)
+  const pointBatch = (items: readonly PointItem[]): Float64Array[] => {
+    const xb = new Float32Array(items.length * W)
     const scales = items.map((it, i) => {
+      if (cfg.baseline === 'ets' && it.base?.length !== cfg.horizon) throw new Error('the hybrid network needs the baseline forecast of every window')
       const s = windowScale(it.values, it.origin, L)
-      fillInput(xb, i * L, it.values, it.origin, L, s)
+      fillInput(xb, i * W, it.values, it.origin, L, s, cfg.baseline === 'ets' ? it.base : undefined)
       return s
     })
-    const out = tf.tidy(() => (network.predict(tf.tensor2d(xb, [items.length, L])) as tf.Tensor).dataSync())
+    const out = tf.tidy(() => (network.predict(tf.tensor2d(xb, [items.length, W])) as tf.Tensor).dataSync())
     return items.map((_, i) => Float64Array.from(out.subarray(i * cfg.horizon, (i + 1) * cfg.horizon), (v) => v * scales[i]))
   }
-  const point = (values: Float64Array, origin: number, horizon: number): Float64Array => {
-    check(origin, horizon)
-    return pointBatch([{values, origin}])[0].slice(0, horizon)
+  const point = (item: PointItem, horizon: number): Float64Array => {
+    check(item.origin, horizon)
+    return pointBatch([item])[0].slice(0, horizon)
   }
   return {
     network,
@@ -290,9 +329,9 @@ export function globalModel(network: tf.LayersModel, cfg: GlobalNetworkConfig, r
     heldOutFrom,
     point,
     pointBatch,
-    quantiles(values, origin, horizon, levels) {
-      const p = point(values, origin, horizon)
-      const s = windowScale(values, origin, L)
+    quantiles(item, horizon, levels) {
+      const p = point(item, horizon)
+      const s = windowScale(item.values, item.origin, L)
       return levels.map((q) =>
         Float64Array.from(p, (v, h) => {
           const e = residuals[h]
