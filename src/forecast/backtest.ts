@@ -280,7 +280,7 @@ export async function backtest(series: readonly Series[], options: BacktestOptio
     scores,
     perSeries,
     best,
-    ...(global ? {neural: {...global.params, trainMs: global.trainMs ?? 0}} : {}),
+    ...(global ? {neural: {...global.params, trainMs: global.trainMs ?? 0, trainCpuMs: global.trainCpuMs ?? 0}} : {}),
     ...(autoPicks.length > 0 ? {autoPicks} : {}),
     ...(options.keepWindows ? {windows} : {}),
   }

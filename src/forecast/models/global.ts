@@ -78,6 +78,8 @@ export interface GlobalModel {
   params: Record<string, number | string>
   /** Wall-clock training time (absent for a loaded model); kept out of params so outputs stay byte-identical. */
   trainMs?: number
+  /** CPU time of this process during training (user + system; the machine may be shared, so wall time overstates it). */
+  trainCpuMs?: number
   /** Per training part: the first held-out origin (training targets all end before it); empty for a loaded model. */
   heldOutFrom: Int32Array
   /** Point forecast of `horizon` steps after `origin` (exclusive end) of `values`. */
@@ -227,6 +229,7 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
   const validLoss = (): number => tf.tidy(() => (network.predict(calXs) as tf.Tensor).sub(calYs).abs().mean().dataSync()[0])
 
   const t0 = performance.now()
+  const c0 = process.cpuUsage()
   // Step 0 competes too: a hybrid that learns nothing useful stays what ETS forecasts.
   let best = {loss: validLoss(), step: 0, weights: network.getWeights().map((w) => w.clone())}
   const initialLoss = best.loss
@@ -268,6 +271,7 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
     tf.dispose(best.weights)
   }
   const trainMs = performance.now() - t0
+  const cpu = process.cpuUsage(c0)
 
   // Split conformal: scaled residuals of the held-out windows, per horizon step.
   const pred = tf.tidy(() => (network.predict(calXs) as tf.Tensor).dataSync())
@@ -295,7 +299,7 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
     trainLoss: Number(trainLoss.toPrecision(6)),
     backend: backendReport()?.used ?? tf.getBackend(),
   }
-  return {...globalModel(network, cfg, residuals, params, heldOutFrom), trainMs: Math.round(trainMs)}
+  return {...globalModel(network, cfg, residuals, params, heldOutFrom), trainMs: Math.round(trainMs), trainCpuMs: Math.round((cpu.user + cpu.system) / 1000)}
 }
 
 /** A model from a trained (or loaded) network and its calibration residuals. */
