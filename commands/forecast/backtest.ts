@@ -89,7 +89,9 @@ Exit codes: 0 ok, 2 bad input (or a model that cannot run), 4 Prometheus unreach
       if (s.model === 'auto' || produced.some(([k]) => k !== s.model)) this.say(`${''.padEnd(15)}produced by: ${produced.map(([k, v]) => `${k} ${v}`).join(', ')}`)
       for (const [w, n] of Object.entries(s.warnings)) this.note(`warning (${s.model}, ${n}×): ${w}`)
     }
-    for (const p of result.autoPicks ?? []) this.say(`auto, window ${p.window}: ${p.model} (validation MASE over ${p.windows} windows ${JSON.stringify(p.scores)})`)
+    const picks = result.autoPicks ?? []
+    if (picks.length <= 3) for (const p of picks) this.say(`auto, window ${p.window}: ${p.model} (validation MASE over ${p.windows} windows ${JSON.stringify(p.scores)})`)
+    else this.say(`auto: one pick per window for all series, validation scores per window in --json and --out`)
     this.say(`best: ${result.best}`)
     if (f.out) {
       await writeOutputDir(f.out, backtestFiles(result))

@@ -204,7 +204,7 @@ export async function backtest(series: readonly Series[], options: BacktestOptio
         a.seconds += (performance.now() - t0) / 1000
         a.producedBy[p.model] = (a.producedBy[p.model] ?? 0) + 1
         for (const w of warnings) {
-          const key = w.replace(/\d+(\.\d+)?/g, 'N')
+          const key = w.replace(/(?<![A-Za-z])\d+(\.\d+)?/g, 'N')
           a.warnings[key] = (a.warnings[key] ?? 0) + 1
         }
         if (options.keepWindows) {

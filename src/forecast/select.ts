@@ -101,5 +101,9 @@ export async function selectAcross(items: readonly SelectionItem[], candidates: 
     }
     if (best === undefined || scores[model] < scores[best]) best = model
   }
-  return {model: best ?? 'ets', scores, windows: count, notes}
+  if (best === undefined || !Number.isFinite(scores[best])) {
+    notes.push('auto: no validation window could be scored (all masked or imputed); using ets')
+    return {model: 'ets', scores, windows: count, notes}
+  }
+  return {model: best, scores, windows: count, notes}
 }

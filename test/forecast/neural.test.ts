@@ -59,7 +59,10 @@ describe('global N-BEATS-style network', () => {
     expect(Number(a.global!.params.trainingWindows)).toBeGreaterThan(3 * 24)
     expect(Number(a.global!.params.calibrationWindows)).toBeGreaterThanOrEqual(3 * 50)
     expect(progress).toHaveLength(4)
-    expect(Number(a.global!.params.validLoss)).toBe(Math.min(...progress.map((p) => Number(p.toPrecision(6)))))
+    // The best of the checks wins, step 0 (the untrained hybrid: ETS's own forecast) included.
+    const checks = [Number(a.global!.params.initialValidLoss), ...progress.map((p) => Number(p.toPrecision(6)))]
+    expect(Number(a.global!.params.validLoss)).toBe(Math.min(...checks))
+    expect(a.global!.params.baseline).toBe('ets')
     for (const t of a.trained) {
       expect(t.forecast.model).toBe('nbeats')
       expect(t.forecast.intervals).toMatch(/split conformal: residuals of \d+ held-out windows per horizon step/)
@@ -73,8 +76,12 @@ describe('global N-BEATS-style network', () => {
     expect(r).toBeCloseTo(3, 3)
     const b = await trainMany(list, opts)
     expect(JSON.stringify(b.trained.map((t) => t.forecast))).toBe(JSON.stringify(a.trained.map((t) => t.forecast)))
-    const c = await trainMany(list, {...opts, seed: 6})
-    expect(c.trained[0].forecast.quantiles.p50).not.toEqual(a.trained[0].forecast.quantiles.p50)
+    // The seed reaches the initialisers and the sampler (plain network: a hybrid may keep step 0, i.e. ETS).
+    const plain = {...opts, neural: {...neural, hybrid: false}}
+    const d5 = await trainMany(list, plain)
+    const d6 = await trainMany(list, {...plain, seed: 6})
+    expect(d5.global!.params.baseline).toBe('none')
+    expect(d6.trained[0].forecast.quantiles.p50).not.toEqual(d5.trained[0].forecast.quantiles.p50)
   })
 
   it('gives byte-identical forecasts for a seed on wasm too', async () => {
@@ -111,6 +118,16 @@ describe('global N-BEATS-style network', () => {
     expect(f.quantiles.p50).toEqual(t.forecast.quantiles.p50)
     expect(f.quantiles.p99).toEqual(t.forecast.quantiles.p99)
     await expect(loaded.forecast({...s, stepS: 60})).rejects.toThrow(/trained on a 3600 s step/)
+  })
+
+  it('an untrained hybrid forecasts exactly what ETS does (its correction heads start at zero)', async () => {
+    await initBackend('cpu')
+    const s = series(24 * 20)
+    const nn = await train(s, {...opts, neural: {...neural, maxSteps: 1, evalEvery: 1, learningRate: 0}})
+    const e = await train(s, {model: 'ets', horizon: 24, quantiles: [0.5], seed: 5})
+    const etsPoint = e.fitted.point(24)
+    const nnPoint = nn.fitted.point(24)
+    for (let h = 0; h < 24; h++) expect(nnPoint[h]).toBeCloseTo(etsPoint[h], 2)
   })
 
   it('never becomes another model silently: too short a history is an input error naming why', async () => {

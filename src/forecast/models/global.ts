@@ -121,7 +121,10 @@ export function buildGlobalNetwork(cfg: GlobalNetworkConfig, seed: number): tf.L
     for (let k = 0; k < cfg.layersPerBlock; k++) {
       h = tf.layers.dense({units: cfg.hiddenUnits, activation: 'relu', kernelInitializer: init(), name: `block${b}_fc${k}`}).apply(h) as tf.SymbolicTensor
     }
-    forecasts.push(tf.layers.dense({units: cfg.horizon, kernelInitializer: init(), name: `block${b}_forecast`}).apply(h) as tf.SymbolicTensor)
+    // A hybrid's forecast heads start at zero, so the untrained network forecasts exactly ETS's
+    // forecast and training moves away from it only where that helps (step 0 competes in early stopping).
+    const headInit = init()
+    forecasts.push(tf.layers.dense({units: cfg.horizon, kernelInitializer: cfg.baseline === 'ets' ? 'zeros' : headInit, name: `block${b}_forecast`}).apply(h) as tf.SymbolicTensor)
     if (b < cfg.blocks - 1) {
       // Learned with its sign flipped, so residual = input + (−backcast): tfjs-layers has no subtract layer.
       const negBackcast = tf.layers.dense({units: W, kernelInitializer: init(), name: `block${b}_backcast`}).apply(h) as tf.SymbolicTensor
