@@ -77,12 +77,12 @@ describe('global N-BEATS-style network', () => {
     const b = await trainMany(list, opts)
     expect(JSON.stringify(b.trained.map((t) => t.forecast))).toBe(JSON.stringify(a.trained.map((t) => t.forecast)))
     // The seed reaches the initialisers and the sampler (plain network: a hybrid may keep step 0, i.e. ETS).
-    const plain = {...opts, neural: {...neural, hybrid: false}}
+    const plain = {...opts, neural: {...neural, hybrid: false, maxSteps: 10, evalEvery: 10}}
     const d5 = await trainMany(list, plain)
     const d6 = await trainMany(list, {...plain, seed: 6})
     expect(d5.global!.params.baseline).toBe('none')
     expect(d6.trained[0].forecast.quantiles.p50).not.toEqual(d5.trained[0].forecast.quantiles.p50)
-  })
+  }, 600_000)
 
   it('gives byte-identical forecasts for a seed on wasm too', async () => {
     await initBackend('wasm')
