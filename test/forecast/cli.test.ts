@@ -2,9 +2,12 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'n
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
 
 import {ROOT, runCli} from '../helpers/cli.js'
+
+// Each test spawns the CLI several times; on a shared 2-core machine one spawn can take half a minute.
+vi.setConfig({testTimeout: 600_000})
 
 /** The vendored public data (never ../shared). */
 const dataPath = (...parts: string[]): string => join(ROOT, 'data', ...parts)

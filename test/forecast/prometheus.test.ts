@@ -1,10 +1,13 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {UnreachableError, InputError} from '../../src/errors.js'
 import {forecast, loadSeriesPrometheus} from '../../src/forecast/index.js'
 import {MAX_POINTS_PER_SERIES, queryRange, splitRange} from '../../src/prometheus/client.js'
 import {runCli} from '../helpers/cli.js'
 import {freePort, type PromServer, startPrometheus} from './prometheus-server.js'
+
+// Each test spawns the CLI several times; on a shared 2-core machine one spawn can take half a minute.
+vi.setConfig({testTimeout: 600_000})
 
 // Three days of a known 5-minute load with a daily cycle, starting 2024-01-01T00:00Z.
 const START = 1_704_067_200
