@@ -1,35 +1,37 @@
 #!/usr/bin/env bash
-# Check the GPU path of the neural forecaster on a CUDA machine:
-#   scripts/gpu-check.sh [BACKEND]     (default tensorflow-gpu; `auto` shows what auto picks)
-# Installs the dependencies (npm ci; @tensorflow/tfjs-node-gpu is optional and needs its
-# libtensorflow download to succeed), builds, trains the N-BEATS-like model on the NAB taxi series
-# with the backend, and prints the backend used, why others were skipped, and the timings.
-# Then the same training on wasm for comparison.
-set -euo pipefail
+# Training speed of the neural forecaster per TensorFlow.js backend, on a fixed workload (100 M4
+# hourly series + 50 seeded synthetic ones, horizon 48, input 168, a fixed number of steps):
+#   scripts/gpu-check.sh [BACKEND...]       default: tensorflow-gpu tensorflow wasm cpu
+# Env: FLEETCAP_SKIP_INSTALL=1 keeps node_modules (no npm ci); GPU_CHECK_STEPS (default 300),
+# GPU_CHECK_BATCH (1024), GPU_CHECK_HIDDEN (256); GPU_CHECK_DRY=1 = 5 steps of 64 (a CPU dry run).
+# Prints, per backend, the backend that actually ran (a named backend that cannot load is reported
+# as failed with its reason, never replaced by another), steps/s, windows/s, wall and CPU seconds,
+# then a table. On a CUDA machine run it as is: npm ci tries the optional native packages
+# (@tensorflow/tfjs-node-gpu needs its libtensorflow download and CUDA libraries).
+set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-backend="${1:-tensorflow-gpu}"
-taxi="${FLEETCAP_TAXI:-data/traces/nab_nyc_taxi_30min.csv}"
+steps="${GPU_CHECK_STEPS:-300}"; batch="${GPU_CHECK_BATCH:-1024}"; hidden="${GPU_CHECK_HIDDEN:-256}"
+if [ "${GPU_CHECK_DRY:-0}" = 1 ]; then steps=5; batch=64; hidden=32; fi
+backends=("$@"); [ ${#backends[@]} -eq 0 ] && backends=(tensorflow-gpu tensorflow wasm cpu)
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || echo "gpu-check: no nvidia-smi on PATH"
-# FLEETCAP_SKIP_INSTALL=1 keeps the installed node_modules (e.g. a shared one).
 [ "${FLEETCAP_SKIP_INSTALL:-0}" = 1 ] || fleetcap_npm_ci
-if ! node -e "import('@tensorflow/tfjs-node-gpu').then(()=>process.exit(0),()=>process.exit(1))" 2>/dev/null; then
-  echo "gpu-check: @tensorflow/tfjs-node-gpu did not load after npm ci; its install log:" >&2
-  (cd node_modules/@tensorflow/tfjs-node-gpu 2>/dev/null && npm run install 2>&1 | tail -20) || echo "gpu-check: the package is not installed (its install script failed or was skipped)" >&2
-fi
-npm run build --silent
-mkdir -p .cache
-for b in "$backend" wasm; do
-  echo "== training on --backend $b"
-  start=$(date +%s.%N)
-  node bin/run.js forecast run --series "$taxi" --model nbeats --horizon 1d --backend "$b" --seed 1 --json > ".cache/gpu-check-$b.json" 2> ".cache/gpu-check-$b.err" || {
-    echo "gpu-check: backend $b failed:"; cat ".cache/gpu-check-$b.err"; continue; }
-  end=$(date +%s.%N)
-  node -e '
-    const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))
-    const skipped = j.backend.attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.reason}`)
-    console.log(`backend used: ${j.backend.used} (tf: ${j.backend.tfBackend}, init ${j.backend.initMs} ms)`)
-    for (const s of skipped) console.log(`  skipped ${s}`)
-    console.log(`training: ${j.params.trainMs} ms, ${j.params.epochs} epochs, ${j.params.windows} windows; whole command ${process.argv[2]} s`)
-  ' ".cache/gpu-check-$b.json" "$(node -e "console.log(($end - $start).toFixed(1))")"
+for pkg in @tensorflow/tfjs-node-gpu @tensorflow/tfjs-node; do
+  node -e "import('$pkg').then(()=>console.log('gpu-check: $pkg loads'),(e)=>console.log('gpu-check: $pkg does not load: '+String(e.message).split('\n')[0].slice(0,200)))"
 done
+npm run build --silent || exit 1
+mkdir -p .cache
+results=.cache/gpu-check.jsonl; : > "$results"
+for b in "${backends[@]}"; do
+  echo "== $b: $steps steps of $batch windows, hidden $hidden"
+  node dist/bench/forecast-backends.js --backend="$b" --steps="$steps" --batch-size="$batch" --hidden-units="$hidden" | tee -a "$results"
+done
+node -e '
+  const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l))
+  console.log("backend         used            steps/s   windows/s   wall s    CPU s")
+  for (const r of rows) {
+    if (r.error) { console.log(`${r.requested.padEnd(16)}FAILED: ${r.error}`); continue }
+    console.log(`${r.requested.padEnd(16)}${r.used.padEnd(16)}${String(r.stepsPerS).padStart(7)}${String(r.windowsPerS).padStart(12)}${String(r.wallS).padStart(9)}${String(r.cpuS).padStart(9)}`)
+    for (const s of r.skipped) console.log(`                skipped ${s}`)
+  }
+' "$results"

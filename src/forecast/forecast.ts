@@ -1,8 +1,10 @@
 import {InputError} from '../errors.js'
-import {type Calibration, calibrate, conformalQuantiles, tidyQuantiles} from './intervals.js'
-import {mase, maseScale} from './metrics.js'
+import {type Calibration, calibrate, clipWarning, conformalQuantiles, observedFloor, tidyQuantiles} from './intervals.js'
+import {maseScale} from './metrics.js'
+import type {GlobalModel} from './models/global.js'
 import {getModel} from './models/index.js'
 import type {FitContext, Fitted} from './models/model.js'
+import {type Selection, selectAcross} from './select.js'
 import {defaultSeasonalities} from './series.js'
 import {CLASSICAL_MODELS, type Forecast, type ForecastOptions, type ModelChoice, type ModelName, quantileKey, type Series} from './types.js'
 
@@ -42,19 +44,19 @@ export async function predict(values: Float64Array, imputed: Uint8Array | undefi
   let quantiles: Float64Array[]
   let intervals: string
   let calibration: Calibration | undefined
-  if (fitted.quantiles) {
+  if (fitted.quantiles && fitted.global) {
     quantiles = fitted.quantiles(ctx.horizon, levels)
-    intervals = fitted.params.calibrationWindows
-      ? `pinball-trained quantile outputs, conformal shift per level from ${fitted.params.calibrationWindows} held-back recent windows`
-      : 'pinball-trained quantile outputs'
+    intervals = `split conformal: residuals of ${fitted.global.params.calibrationWindows ?? '?'} held-out windows per horizon step, scaled by each window's level`
     if (options.score) calibration = calibrate(values, imputed, fitted, ctx.horizon, ctx.seasonalities[0] ?? 1)
   } else {
     calibration = calibrate(values, imputed, fitted, ctx.horizon, ctx.seasonalities[0] ?? 1)
-    quantiles = conformalQuantiles(point, calibration, levels)
+    // The baseline stays textbook: P50 is the value one season earlier, no median-error shift.
+    quantiles = conformalQuantiles(point, calibration, levels, {shiftMedian: model !== 'seasonal-naive'})
     intervals = calibration.method
   }
   for (let i = 0; i < point.length; i++) point[i] = Math.max(0, point[i])
-  tidyQuantiles(levels, quantiles)
+  const warning = clipWarning(tidyQuantiles(levels, quantiles, observedFloor(values, imputed)), fitted.model)
+  if (warning) ctx.warnings.push(warning)
   return {model: fitted.model, params: fitted.params, point, quantiles, intervals, fitted, calibration}
 }
 
@@ -108,50 +110,11 @@ export async function predictAuto(values: Float64Array, imputed: Uint8Array | un
   const cal = p.calibration!
   if (cal.halves && !p.fitted.quantiles) {
     const newer: Calibration = {errors: cal.halves.newer, method: `${cal.method}; intervals from the newer half, model picked on the older half`}
-    p.quantiles = conformalQuantiles(p.point, newer, levels)
-    tidyQuantiles(levels, p.quantiles)
+    p.quantiles = conformalQuantiles(p.point, newer, levels, {shiftMedian: p.model !== 'seasonal-naive'})
+    tidyQuantiles(levels, p.quantiles, observedFloor(values, imputed))
     p.intervals = newer.method
   }
   return {prediction: p, scores, origins}
-}
-
-/**
- * `auto`: a rolling-origin backtest on the history itself: each candidate is refitted on the data
- * before each of the last `origins` windows of `horizon` steps and scored by MASE; the lowest mean wins.
- * With too little history for one window, ETS (which itself falls back) is used.
- */
-export async function selectModel(values: Float64Array, imputed: Uint8Array | undefined, candidates: readonly ModelName[], ctx: FitContext, origins: number): Promise<{model: ModelName; scores: Record<string, number>; origins: number}> {
-  const n = values.length
-  const primary = ctx.seasonalities[0] ?? 1
-  const m = n >= 2 * primary ? primary : 1
-  const usable: number[] = []
-  for (let k = 1; k <= origins; k++) {
-    const end = n - k * ctx.horizon
-    if (end >= Math.max(2 * m, 16)) usable.push(end)
-  }
-  if (usable.length === 0 || candidates.length === 1) {
-    if (candidates.length > 1) ctx.warnings.push(`auto: history of ${n} points is too short for a backtest window of ${ctx.horizon}; using ets`)
-    return {model: candidates.length === 1 ? candidates[0] : 'ets', scores: {}, origins: 0}
-  }
-  const scores: Record<string, number> = {}
-  let best: ModelName = candidates[0]
-  for (const model of candidates) {
-    const spec = await getModel(model)
-    let sum = 0
-    let count = 0
-    for (const end of usable) {
-      const train = values.subarray(0, end)
-      const fitted = await spec.fit(train, {...ctx, warnings: [], imputed: imputed?.subarray(0, end)})
-      const f = fitted.point(ctx.horizon)
-      const score = mase(values.subarray(end, end + ctx.horizon), f, maseScale(train, m), imputed?.subarray(end, end + ctx.horizon))
-      if (Number.isNaN(score)) continue // a window wholly masked: nothing to score
-      sum += score
-      count++
-    }
-    scores[model] = count > 0 ? Number((sum / count).toPrecision(6)) : Number.POSITIVE_INFINITY
-    if (scores[model] < (scores[best] ?? Number.POSITIVE_INFINITY) || scores[best] === undefined) best = model
-  }
-  return {model: best, scores, origins: usable.length}
 }
 
 /** A forecast together with the fitted model behind it (what `saveModel` writes). */
@@ -170,54 +133,92 @@ export async function forecast(series: Series, options: ForecastOptions): Promis
 
 /** `forecast`, keeping the fitted model (for `saveModel`). */
 export async function train(series: Series, options: ForecastOptions): Promise<Trained> {
-  checkOptions(options)
-  const warnings: string[] = []
-  const seasonalities = seasonalitiesOf(series, options.seasonalities)
-  const ctx: FitContext = {
-    seasonalities,
-    horizon: options.horizon,
-    seed: options.seed ?? 0,
-    warnings,
-    neural: options.neural,
-    onProgress: options.onProgress,
-  }
-  const levels = [...options.quantiles]
-  let p: Prediction
-  let selection: Forecast['selection']
-  if (options.model === 'auto') {
-    const candidates = options.candidates ?? CLASSICAL_MODELS
-    if ((options.autoMethod ?? 'refit') === 'calibration') {
-      const r = await predictAuto(series.values, series.imputed, candidates, ctx, levels)
-      p = r.prediction
-      selection = {method: 'calibration', scores: r.scores, origins: r.origins}
-    } else {
-      const chosen = await selectModel(series.values, series.imputed, candidates, ctx, options.autoOrigins ?? 3)
-      p = await predict(series.values, series.imputed, chosen.model, ctx, levels)
-      selection = {method: 'refit', scores: chosen.scores, origins: chosen.origins}
-    }
-  } else {
-    p = await predict(series.values, series.imputed, modelOrThrow(options.model), ctx, levels)
-  }
-  const quantiles: Record<string, number[]> = {}
-  levels.forEach((l, i) => {
-    quantiles[quantileKey(l)] = Array.from(p.quantiles[i], (v) => Number(v.toPrecision(8)))
-  })
-  const endS = series.startS + series.values.length * series.stepS
-  const result: Forecast = {
-    model: p.model,
-    params: p.params,
-    stepS: series.stepS,
-    timestamps: Array.from({length: options.horizon}, (_, h) => endS + h * series.stepS),
-    quantiles,
-    levels,
-    intervals: p.intervals,
-    warnings,
-    ...(selection ? {selection} : {}),
-  }
-  return {forecast: result, fitted: p.fitted, series, seasonalities, horizon: options.horizon}
+  return (await trainMany([series], options)).trained[0]
 }
 
-function modelOrThrow(choice: ModelChoice): ModelName {
-  if (choice === 'auto') throw new Error('unreachable')
-  return choice
+export interface TrainedMany {
+  trained: Trained[]
+  /** The neural network trained for this call (across all series), when one was. */
+  global?: GlobalModel
+  /** `auto` (refit): the one pick for every series. */
+  selection?: Selection
+}
+
+/**
+ * Forecast many series in one call: the neural model (asked for, or a candidate of `auto`) is trained
+ * once across all of them; `auto` picks one model for the call by validation (selectAcross), or per
+ * series with `autoMethod: 'calibration'`.
+ */
+export async function trainMany(list: readonly Series[], options: ForecastOptions): Promise<TrainedMany> {
+  checkOptions(options)
+  if (list.length === 0) throw new InputError({}, 'no series to forecast')
+  const levels = [...options.quantiles]
+  const seed = options.seed ?? 0
+  const seasonalities = list.map((s) => seasonalitiesOf(s, options.seasonalities))
+  const candidates = options.model === 'auto' ? (options.candidates ?? CLASSICAL_MODELS) : []
+  const method = options.autoMethod ?? 'refit'
+  if (method === 'calibration' && candidates.includes('nbeats')) throw new InputError({field: '--auto-method'}, 'calibration cannot score the neural model (its calibration windows are its validation); use --auto-method refit')
+  let global: GlobalModel | undefined
+  if (options.model === 'nbeats' || candidates.includes('nbeats')) {
+    const {trainGlobal} = await import('./models/global.js')
+    const {neuralParts} = await import('./models/nbeats.js')
+    const n = options.neural ?? {}
+    global = await trainGlobal(
+      await neuralParts(list.map((s, i) => ({values: s.values, imputed: s.imputed, seasonalities: seasonalities[i]})), {horizon: options.horizon, seed, neural: n}),
+      {
+        horizon: options.horizon,
+        seed,
+        seasonalities: seasonalities[0],
+        ...n,
+        onProgress: options.onProgress ? (e) => options.onProgress!({stage: 'train', step: e.step, maxSteps: e.maxSteps, loss: e.trainLoss, validLoss: e.validLoss}) : undefined,
+      },
+    )
+  }
+  let selection: Selection | undefined
+  if (options.model === 'auto' && method === 'refit') {
+    selection = await selectAcross(
+      list.map((s, i) => ({values: s.values, imputed: s.imputed, seasonalities: seasonalities[i]})),
+      candidates,
+      {horizon: options.horizon, seed, neural: options.neural, global},
+      options.autoOrigins ?? 3,
+    )
+  }
+  const trained: Trained[] = []
+  for (let i = 0; i < list.length; i++) {
+    const series = list[i]
+    const warnings: string[] = []
+    const ctx: FitContext = {seasonalities: seasonalities[i], horizon: options.horizon, seed, warnings, neural: options.neural, global}
+    let p: Prediction
+    let sel: Forecast['selection']
+    if (options.model === 'auto' && method === 'calibration') {
+      const r = await predictAuto(series.values, series.imputed, candidates, ctx, levels)
+      p = r.prediction
+      sel = {method: 'calibration', scores: r.scores, origins: r.origins}
+    } else if (selection) {
+      warnings.push(...selection.notes)
+      p = await predict(series.values, series.imputed, selection.model, ctx, levels)
+      sel = {method: 'refit', scores: selection.scores, origins: selection.windows}
+    } else {
+      p = await predict(series.values, series.imputed, options.model as ModelName, ctx, levels)
+    }
+    const quantiles: Record<string, number[]> = {}
+    levels.forEach((l, k) => {
+      quantiles[quantileKey(l)] = Array.from(p.quantiles[k], (v) => Number(v.toPrecision(8)))
+    })
+    const endS = series.startS + series.values.length * series.stepS
+    const result: Forecast = {
+      series: series.name,
+      model: p.model,
+      params: p.params,
+      stepS: series.stepS,
+      timestamps: Array.from({length: options.horizon}, (_, h) => endS + h * series.stepS),
+      quantiles,
+      levels,
+      intervals: p.intervals,
+      warnings,
+      ...(sel ? {selection: sel} : {}),
+    }
+    trained.push({forecast: result, fitted: p.fitted, series, seasonalities: seasonalities[i], horizon: options.horizon})
+  }
+  return {trained, global, selection}
 }

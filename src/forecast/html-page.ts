@@ -4,6 +4,7 @@
  * time, backtest seconds) are left out: the page must be the same for the same inputs.
  */
 import type {BacktestResult} from './backtest.js'
+import {smape} from './metrics.js'
 import {type Forecast, quantileKey, type Series} from './types.js'
 import type {Chart, Page, Table} from '../report/html/chart.js'
 import {type Dataset, dataset} from '../report/html/dataset.js'
@@ -76,12 +77,13 @@ export function backtestPage(input: {series: Series[]; result: BacktestResult}):
   const windows = result.windows ?? []
   const charts: Chart[] = []
   const first = series[0]
-  const withPaths = windows.filter((w) => w.paths !== undefined)
+  // The first series' windows are drawn with every model's forecast over them.
+  const withPaths = first === undefined ? [] : windows.filter((w) => w.series === first.name && w.quantiles.p50 !== undefined)
   if (first !== undefined && withPaths.length > 0) {
     const rows: Record<string, unknown>[] = []
     for (const w of withPaths) {
-      const p = w.paths as NonNullable<typeof w.paths>
-      p.p50.forEach((_, i) => rows.push({t: (first.startS + (w.start + i) * first.stepS) * 1000, series: String(w.model), p50: p.p50[i], p90: p.p90[i], p99: p.p99[i]}))
+      const {p50, p90, p99} = w.quantiles
+      p50.forEach((v, i) => rows.push({t: (first.startS + (w.start + i) * first.stepS) * 1000, series: String(w.model), p50: v, p90: p90?.[i] ?? null, p99: p99?.[i] ?? null}))
     }
     const hist = 'backtest-history'
     const fc = 'backtest-forecasts'
@@ -107,20 +109,20 @@ export function backtestPage(input: {series: Series[]; result: BacktestResult}):
     })
   }
   if (windows.length > 0) {
-    const d = dataset(['series', 'window', 'mase', 'smape', 'label'], windows.map((w) => ({series: String(w.model), window: w.start, mase: w.mase, smape: w.smape, label: w.series})))
+    const d = dataset(['series', 'window', 'smape', 'label', 'producedBy'], windows.map((w) => ({series: String(w.model), window: w.start, smape: smape(w.actual, w.quantiles.p50 ?? [], w.imputed), label: w.series, producedBy: w.producedBy})))
     charts.push({
       id: 'backtest-errors',
       title: 'Error per window and model',
-      caption: `MASE of each model's P50 in each held-out window${result.series > 1 ? ' of each series' : ''} (1 = as good as the seasonal-naive forecast in sample; lower is better). Hover for sMAPE.`,
+      caption: `sMAPE (%) of each model's P50 in each held-out window${result.series > 1 ? ' of each series' : ''} (lower is better; the table gives MASE over all windows). Hover for the model that produced the window.`,
       spec: {
         data: {name: 'backtest-error-data'},
         mark: {type: 'point', filled: true, size: 40, tooltip: true},
         encoding: {
           x: {field: 'series', type: 'nominal', title: 'model', axis: {labelAngle: 0}},
           xOffset: {field: 'window', type: 'nominal'},
-          y: {field: 'mase', type: 'quantitative', title: 'MASE'},
+          y: {field: 'smape', type: 'quantitative', title: 'sMAPE %'},
           color: {field: 'series', type: 'nominal', title: null, legend: null, sort: null},
-          tooltip: [{field: 'label', title: 'series'}, {field: 'window', title: 'window start'}, {field: 'mase', format: '.3f'}, {field: 'smape', title: 'sMAPE %', format: '.2f'}],
+          tooltip: [{field: 'label', title: 'series'}, {field: 'window', title: 'window start'}, {field: 'smape', title: 'sMAPE %', format: '.2f'}, {field: 'producedBy', title: 'produced by'}],
         },
       },
       data: {'backtest-error-data': d},

@@ -8,10 +8,11 @@
  * The neural model needs `initBackend()` first (the entry point chooses the TensorFlow.js backend).
  */
 export * from './types.js'
-export {backtest, BACKTEST_LEVELS, type BacktestOptions, type BacktestResult, type ModelScore} from './backtest.js'
+export {backtest, BACKTEST_LEVELS, type BacktestOptions, type BacktestResult, type BacktestWindow, type ModelScore, type SeriesScore} from './backtest.js'
+export {loadMany, type ManyFlags} from './batch-io.js'
 export {BACKENDS, backendReport, initBackend, type BackendChoice, type BackendReport} from './backend.js'
 export {durationSteps, parseDurationS} from './duration.js'
-export {forecast, train, type Trained} from './forecast.js'
+export {forecast, train, trainMany, type Trained, type TrainedMany} from './forecast.js'
 export {loadSeries, loadSeriesCsv, loadSeriesPrometheus, readM4, type SeriesInput} from './io.js'
 export {coverageCounts, mase, maseScale, pinball, smape} from './metrics.js'
 export {rateSeries} from './rate.js'

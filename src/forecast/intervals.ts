@@ -65,11 +65,19 @@ function sortedPerStep(perStep: number[][]): Float64Array[] {
   })
 }
 
-/** Point forecast + error quantile per step; the level gets the finite-sample conformal correction. */
-export function conformalQuantiles(point: Float64Array, cal: Calibration, levels: readonly number[]): Float64Array[] {
+/**
+ * Point forecast + error quantile per step; the level gets the finite-sample conformal correction.
+ * Without `shiftMedian`, P50 is the point forecast itself (the textbook baseline); with it, P50 adds
+ * the median error (removes a model's recent bias).
+ */
+export function conformalQuantiles(point: Float64Array, cal: Calibration, levels: readonly number[], options: {shiftMedian?: boolean} = {}): Float64Array[] {
   return levels.map((q) => {
     const out = new Float64Array(point.length)
     for (let h = 0; h < point.length; h++) {
+      if (q === 0.5 && options.shiftMedian === false) {
+        out[h] = point[h]
+        continue
+      }
       const e = cal.errors[h]
       const k = e.length
       const p = Math.min(1, Math.max(0, 0.5 + ((q - 0.5) * (k + 1)) / k))
@@ -79,16 +87,56 @@ export function conformalQuantiles(point: Float64Array, cal: Calibration, levels
   })
 }
 
-/** Make quantiles non-decreasing in the level at every step, and non-negative (a load). */
-export function tidyQuantiles(levels: readonly number[], qs: Float64Array[]): void {
+/** What `tidyQuantiles` changed, for the forecast's warnings. */
+export interface Clipped {
+  /** Values raised to 0 (a load is never negative). */
+  belowZero: number
+  /** P50-and-above values raised to the observed floor (the series never went below it). */
+  belowFloor: number
+  floor: number
+}
+
+/**
+ * Make quantiles non-decreasing in the level at every step and never negative (a load). Levels ≥ 0.5
+ * are also raised to `floor` (the lowest observed value): a median below anything the series ever did
+ * is a model artefact (an additive season or trend run past zero). Lower quantiles keep their
+ * value above 0, so intervals still reach below the floor. Returns what it changed.
+ */
+export function tidyQuantiles(levels: readonly number[], qs: Float64Array[], floor = 0): Clipped {
   const order = levels.map((l, i) => [l, i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i)
   const h = qs[0]?.length ?? 0
+  const clipped: Clipped = {belowZero: 0, belowFloor: 0, floor}
   for (let s = 0; s < h; s++) {
     let prev = 0
     for (const i of order) {
-      const v = Math.max(prev, qs[i][s])
+      let v = qs[i][s]
+      if (v < 0) {
+        clipped.belowZero++
+        v = 0
+      }
+      if (levels[i] >= 0.5 && v < floor) {
+        clipped.belowFloor++
+        v = floor
+      }
+      v = Math.max(prev, v)
       qs[i][s] = v
       prev = v
     }
   }
+  return clipped
+}
+
+/** The warning for what `tidyQuantiles` changed (undefined when nothing). */
+export function clipWarning(c: Clipped, model: string): string | undefined {
+  const parts: string[] = []
+  if (c.belowZero > 0) parts.push(`${c.belowZero} quantile values below 0 raised to 0`)
+  if (c.belowFloor > 0) parts.push(`${c.belowFloor} P50-or-higher values below the lowest observed value ${Number(c.floor.toPrecision(6))} raised to it`)
+  return parts.length > 0 ? `${model}: ${parts.join('; ')}` : undefined
+}
+
+/** The lowest observed (not imputed) value: the floor of levels ≥ 0.5. */
+export function observedFloor(values: Float64Array, imputed?: Uint8Array): number {
+  let floor = Number.POSITIVE_INFINITY
+  for (let i = 0; i < values.length; i++) if (!imputed?.[i] && values[i] < floor) floor = values[i]
+  return Number.isFinite(floor) ? Math.max(0, floor) : 0
 }

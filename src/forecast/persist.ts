@@ -9,7 +9,6 @@ import {InputError} from '../errors.js'
 import {writeOutputDir} from '../util/atomic-write.js'
 import {initBackend, tfjs} from './backend.js'
 import {forecast, type Trained} from './forecast.js'
-import type {NbeatsConfig} from './models/nbeats.js'
 import {isoTime} from './series.js'
 import {type Forecast, MODEL_NAMES, type ModelName, quantileKey, type Series} from './types.js'
 
@@ -43,8 +42,10 @@ const metadataSchema = z.object({
       hiddenUnits: z.number().int().positive(),
       blocks: z.number().int().positive(),
       layersPerBlock: z.number().int().positive(),
-      /** Conformal shift per level (window-scaled units), added to the network's outputs. */
-      shifts: z.array(z.number()),
+      /** Split-conformal residuals per horizon step, sorted, in window-scaled units (actual − forecast) / scale. */
+      residuals: z.array(z.array(z.number())),
+      /** `ets`: the network corrects ETS's forecast (refitted on the new history at load). */
+      baseline: z.enum(['ets', 'none']),
     })
     .optional(),
 })
@@ -59,7 +60,7 @@ export async function saveModel(dir: string, trained: Trained): Promise<ModelMet
     stepS: series.stepS,
     seasonalities: trained.seasonalities,
     horizon: trained.horizon,
-    levels: f.model === 'nbeats' ? String(fitted.params.levels).split(',').map(Number) : f.levels,
+    levels: f.levels,
     scaling: f.model === 'nbeats' ? 'window-mean' : 'none',
     trainingWindow: {
       start: isoTime(series.startS),
@@ -71,7 +72,7 @@ export async function saveModel(dir: string, trained: Trained): Promise<ModelMet
     intervals: f.intervals,
   }
   const files: Record<string, string | Uint8Array> = {}
-  if (fitted.saveArtifacts) {
+  if (fitted.saveArtifacts && fitted.global) {
     const a = await fitted.saveArtifacts()
     files['model.json'] = a.modelJson
     files['weights.bin'] = a.weights
@@ -80,7 +81,8 @@ export async function saveModel(dir: string, trained: Trained): Promise<ModelMet
       hiddenUnits: Number(f.params.hiddenUnits),
       blocks: Number(f.params.blocks),
       layersPerBlock: Number(f.params.layersPerBlock ?? 3),
-      shifts: String(f.params.shifts ?? '').split(',').filter((x) => x !== '').map(Number),
+      residuals: fitted.global.residuals.map((r) => Array.from(r)),
+      baseline: fitted.global.cfg.baseline,
     }
   }
   files[METADATA_FILE] = `${JSON.stringify(meta, null, 2)}\n`
@@ -136,24 +138,29 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
       weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
     }),
   )
-  const cfg: NbeatsConfig = {...meta.network, horizon: meta.horizon, levels: meta.levels}
-  const {nbeatsFitted} = await import('./models/nbeats.js')
-  const {tidyQuantiles} = await import('./intervals.js')
+  const {residuals, ...shape} = meta.network
+  if (residuals.length !== meta.horizon) throw new InputError({file: metaPath, field: 'network.residuals'}, `${residuals.length} steps of residuals for a horizon of ${meta.horizon}`)
+  const {globalModel} = await import('./models/global.js')
+  const {fitBaseline, nbeatsFitted} = await import('./models/nbeats.js')
+  const g = globalModel(network, {...shape, horizon: meta.horizon}, residuals.map((r) => Float64Array.from(r)), {})
+  const {observedFloor, tidyQuantiles} = await import('./intervals.js')
   return {
     meta,
     forecast: async (series, options = {}) => {
       checkStep(series)
       const horizon = options.horizon ?? meta.horizon
       const levels = [...(options.quantiles ?? meta.levels)]
-      const fitted = nbeatsFitted(network, cfg, series.values, meta.params)
+      const base = shape.baseline === 'ets' ? await fitBaseline(series.values, {seasonalities: meta.seasonalities, horizon: meta.horizon, seed: 0, warnings: [], imputed: series.imputed}) : undefined
+      const fitted = nbeatsFitted(g, series.values, base, meta.params)
       const qs = fitted.quantiles!(horizon, levels)
-      tidyQuantiles(levels, qs)
+      tidyQuantiles(levels, qs, observedFloor(series.values, series.imputed))
       const endS = series.startS + series.values.length * series.stepS
       const quantiles: Record<string, number[]> = {}
       levels.forEach((l, i) => {
         quantiles[quantileKey(l)] = Array.from(qs[i], (v) => Number(v.toPrecision(8)))
       })
       return {
+        series: series.name,
         model: 'nbeats',
         params: meta.params,
         stepS: series.stepS,

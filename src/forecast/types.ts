@@ -69,26 +69,36 @@ export interface ForecastOptions {
 export type AutoMethod = 'calibration' | 'refit'
 
 export interface NeuralOptions {
-  /** Input window in steps; default 2 × the longest seasonality that fits, capped. */
+  /** Input window in steps; default the longest seasonality ≤ 1024 steps that fits (else 2 × horizon). */
   inputSize?: number
-  epochs?: number
   batchSize?: number
   hiddenUnits?: number
   learningRate?: number
-  /** Training windows drawn per epoch (seeded); default all. */
-  maxWindows?: number
+  /** Most optimizer steps (batches); early stopping on the held-out windows usually ends sooner. */
+  maxSteps?: number
+  /** Steps between validation checks. */
+  evalEvery?: number
+  /** Validation checks without improvement before training stops. */
+  patience?: number
+  /** Add the network's output to ETS's forecast (default true; false: plain N-BEATS on the window). */
+  hybrid?: boolean
 }
 
 export interface ProgressEvent {
   stage: 'train'
-  epoch: number
-  epochs: number
+  step: number
+  maxSteps: number
+  /** Mean training loss (scaled absolute error) since the last check. */
   loss: number
+  /** Loss on the held-out validation windows. */
+  validLoss: number
 }
 
 /** A probabilistic forecast: every quantile for every horizon step. */
 export interface Forecast {
-  /** The model that produced it (for `auto`: the one picked). */
+  /** The series it forecasts (its name). */
+  series: string
+  /** The model that produced it (for `auto`: the one picked); never another model silently standing in. */
   model: ModelName
   /** Parameters the model fitted (ETS α, β, γ, φ, variant; linear slope; …). */
   params: Record<string, number | string | boolean>

@@ -2,9 +2,15 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'n
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
 
-import {runCli, dataPath} from '../helpers/cli.js'
+import {ROOT, runCli} from '../helpers/cli.js'
+
+// Each test spawns the CLI several times; on a shared 2-core machine one spawn can take half a minute.
+vi.setConfig({testTimeout: 600_000})
+
+/** The vendored public data (never ../shared). */
+const dataPath = (...parts: string[]): string => join(ROOT, 'data', ...parts)
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetcap-fc-cli-'))
 /** Ten days of hourly load with a daily cycle; row `nanAt` (0-based) has an empty value. */
@@ -40,7 +46,7 @@ describe('fleetcap forecast run', () => {
     expect(Object.keys(j.quantiles)).toEqual(['p50', 'p90', 'p99'])
     expect(j.quantiles.p99).toHaveLength(24)
     // Ten days: two daily seasons, not two weekly ones; the weekly seasonality is dropped with a warning.
-    expect(j.warnings.join()).toMatch(/needs two full seasons; 240 points is less than 2×168, so only seasonality 24 is fitted/)
+    expect(j.warnings.join()).toMatch(/needs two full seasons; the history of 240 points is shorter than 2×168, so only seasonality 24 is fitted/)
     expect(j.input.points).toBe(240)
     const lines = readFileSync(out, 'utf8').trim().split('\n')
     expect(lines[0]).toBe('timestamp,p50,p90,p99')
@@ -50,18 +56,27 @@ describe('fleetcap forecast run', () => {
 
   it('trains the neural model on the backend asked for and reports it; a missing native backend is exit 2', () => {
     const p = fixture('nn.csv')
-    const r = runCli(['forecast', 'run', '--series', p, '--model', 'nbeats', '--backend', 'cpu', '--epochs', '2', '--horizon', '12h', '--json'])
+    const small = ['--max-steps', '2', '--hidden-units', '8', '--batch-size', '16']
+    const r = runCli(['forecast', 'run', '--series', p, '--model', 'nbeats', '--backend', 'cpu', ...small, '--horizon', '12h', '--json'])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.stdout)
     expect(j.backend.used).toBe('cpu')
     expect(j.model).toBe('nbeats')
     expect(j.params.backend).toBe('cpu')
-    const w = runCli(['forecast', 'run', '--series', p, '--model', 'nbeats', '--backend', 'wasm', '--epochs', '1', '--horizon', '12h'])
+    const w = runCli(['forecast', 'run', '--series', p, '--model', 'nbeats', '--backend', 'wasm', ...small, '--horizon', '12h'])
     expect(w.code).toBe(0)
     expect(w.stderr).toContain('backend: wasm')
-    const auto = runCli(['forecast', 'run', '--series', p, '--model', 'nbeats', '--epochs', '1', '--horizon', '12h'])
+    const auto = runCli(['forecast', 'run', '--series', p, '--model', 'nbeats', ...small, '--horizon', '12h'])
     expect(auto.code).toBe(0)
     expect(auto.stderr).toMatch(/backend tensorflow-gpu skipped: \S+|backend: tensorflow-gpu/)
+    expect(auto.stdout).toMatch(/^model nbeats /m)
+    // Too short to train: exit 2 naming why, never a forecast by another model under its name.
+    const short = join(dir, 'short.csv')
+    writeFileSync(short, readFileSync(p, 'utf8').split('\n').slice(0, 41).join('\n') + '\n')
+    const refused = runCli(['forecast', 'run', '--series', short, '--model', 'nbeats', '--backend', 'cpu', ...small, '--horizon', '1d'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(/^Error: --model: nbeats cannot train: the longest history has 40 points/m)
+    expect(refused.stdout).toBe('')
   })
 
   it('saves a model and never overwrites a directory it did not write', () => {
@@ -99,12 +114,75 @@ describe('fleetcap forecast backtest', () => {
     const r = runCli(['forecast', 'backtest', '--m4', dataPath('traces', 'm4_hourly_train.csv'), '--limit', '3', '--models', 'seasonal-naive,ets'])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/3 series, 1 window\(s\) of 48 steps held out/)
-    expect(r.stdout).toMatch(/MASE\s+sMAPE%\s+pinball\s+cov\[P5,P95\]/)
+    expect(r.stdout).toMatch(/MASE\s+sMAPE%\s+pinball\s+cov\[P10,P90\]\s+cov\[P5,P95\]/)
     expect(r.stdout).toMatch(/^seasonal-naive\s+\d+\.\d{3}/m)
     expect(r.stdout).toMatch(/^best: (seasonal-naive|ets)$/m)
     const j = JSON.parse(runCli(['forecast', 'backtest', '--series', fixture('bt.csv'), '--holdout', '1d', '--origins', '2', '--models', 'seasonal-naive,linear', '--json']).stdout)
     expect(j.scores).toHaveLength(2)
     expect(j.scores[0].points).toBe(48)
     expect(j.scores[0].coverage90).toBeGreaterThanOrEqual(0)
+  })
+})
+
+describe('many series in one process', () => {
+  /** Three hourly series as a long CSV (rows interleaved), a directory, and the M4 wide layout. */
+  function inputs(): {long: string; dir: string} {
+    const start = Date.UTC(2024, 0, 1) / 1000
+    const rows = ['series_id,timestamp,value']
+    const d = join(dir, 'many')
+    mkdirSync(d, {recursive: true})
+    const files: Record<string, string[]> = {a: ['timestamp,value'], b: ['timestamp,value'], c: ['timestamp,value']}
+    for (let i = 0; i < 240; i++) {
+      for (const [k, id] of [[1, 'a'], [2, 'b'], [3, 'c']] as const) {
+        const t = new Date((start + i * 3600) * 1000).toISOString()
+        const v = (k * 100 + 30 * Math.sin((2 * Math.PI * i) / 24) + ((i * 7919 * k) % 13)).toFixed(2)
+        rows.push(`${id},${t},${v}`)
+        files[id].push(`${t},${v}`)
+      }
+    }
+    const long = join(dir, 'long.csv')
+    writeFileSync(long, `${rows.join('\n')}\n`)
+    for (const [id, lines] of Object.entries(files)) writeFileSync(join(d, `${id}.csv`), `${lines.join('\n')}\n`)
+    return {long, dir: d}
+  }
+
+  it('forecast run reads a long file and a directory, and --out DIR writes every forecast atomically', () => {
+    const {long, dir: d} = inputs()
+    for (const input of [long, d]) {
+      const out = join(dir, `out-${input === long ? 'long' : 'dir'}`)
+      const r = runCli(['forecast', 'run', '--series', input, '--model', 'ets', '--horizon', '12', '--out', out, '--json'])
+      expect(r.code).toBe(0)
+      const j = JSON.parse(r.stdout)
+      expect(j.forecasts.map((f: {series: string}) => f.series)).toEqual(['a', 'b', 'c'])
+      expect(j.forecasts.every((f: {model: string}) => f.model === 'ets')).toBe(true)
+      const csv = readFileSync(join(out, 'forecasts.csv'), 'utf8').trim().split('\n')
+      expect(csv[0]).toBe('series,model,step,timestamp,p50,p90,p99')
+      expect(csv).toHaveLength(1 + 3 * 12)
+      expect(readFileSync(join(out, 'forecasts.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3)
+      expect(existsSync(join(out, '.fleetcap-output'))).toBe(true)
+    }
+  })
+
+  it('forecast backtest over a wide file writes every window and per-series scores', () => {
+    const out = join(dir, 'bt-out')
+    const r = runCli(['forecast', 'backtest', '--wide', dataPath('traces', 'm4_hourly_train.csv'), '--limit', '4', '--models', 'seasonal-naive,ets,auto', '--out', out, '--json'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.stdout)
+    expect(j.perSeries.map((p: {series: string}) => p.series)).toEqual(['H1', 'H2', 'H3', 'H4'])
+    expect(j.scores.map((s: {model: string}) => s.model)).toEqual(['seasonal-naive', 'ets', 'auto'])
+    const windows = readFileSync(join(out, 'windows.csv'), 'utf8').trim().split('\n')
+    expect(windows[0]).toBe('series,window,model,produced_by,step,index,time,actual,imputed,p5,p10,p50,p90,p95,p99')
+    expect(windows).toHaveLength(1 + 4 * 3 * 48)
+    expect(readFileSync(join(out, 'windows.jsonl'), 'utf8').trim().split('\n')).toHaveLength(12)
+    expect(readFileSync(join(out, 'per-series.csv'), 'utf8').trim().split('\n')).toHaveLength(5)
+    expect(JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')).best).toBe(j.best)
+  })
+
+  it('forecast --help lists every command with a whole first sentence (was cut at "print MASE, sMAPE,")', () => {
+    const r = runCli(['forecast', '--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout.split('\n')[0]).toBe('Forecast load with quantiles per step, and backtest forecasting models on held-out data.')
+    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/forecast backtest Backtest forecasting models on held-out data, many series in one process, and print the scores\./)
+    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/forecast run Forecast load with quantiles \(P50\/P90\/P99 by default\) for every step of the horizon, for one series or many in one process\./)
   })
 })

@@ -3,7 +3,13 @@ import {describe, expect, it} from 'vitest'
 import {RandomStreams} from '../../src/engine/random.js'
 import {backtest, forecast, loadSeriesCsv, mase, maseScale, parseMask, pinball, type Series, smape} from '../../src/forecast/index.js'
 import {nelderMead} from '../../src/util/nelder-mead.js'
-import {dataPath} from '../helpers/cli.js'
+import {join} from 'node:path'
+
+import {fitWindow, MAX_FIT_POINTS} from '../../src/forecast/models/ets.js'
+import {ROOT} from '../helpers/cli.js'
+
+/** The vendored public data (never ../shared). */
+const dataPath = (...parts: string[]): string => join(ROOT, 'data', ...parts)
 
 /** Hourly series: level + trend + daily and weekly cycles + seeded Gaussian noise. */
 function synthetic(n: number, opts: {trend?: number; noise?: number; seed?: number; weekly?: number} = {}): Series {
@@ -120,6 +126,58 @@ describe('models', () => {
     const s = synthetic(100)
     await expect(forecast(s, {model: 'ets', horizon: 0, quantiles: [0.5]})).rejects.toThrow(/horizon: must be a whole number/)
     await expect(forecast(s, {model: 'ets', horizon: 5, quantiles: [1.5]})).rejects.toThrow(/quantile level must be in \(0, 1\)/)
+  })
+})
+
+describe('defects of issue 18, each with the case that failed before', () => {
+  it('ETS fits a daily season on 1-minute data (2,880 points for two seasons) and beats seasonal naive', async () => {
+    // Before: MAX_FIT_POINTS = 2000 < 2 × 1440, so the season was dropped: MASE 9.60 vs seasonal naive 1.02.
+    const rng = new RandomStreams(4).stream('noise')
+    const n = 1440 * 4
+    const values = Float64Array.from({length: n}, (_, i) => 500 + 200 * Math.sin((2 * Math.PI * i) / 1440) + 5 * rng.normal())
+    const s: Series = {name: 'minutely', startS: 1_700_000_000 - (1_700_000_000 % 86_400), stepS: 60, values}
+    const r = await backtest([s], {models: ['seasonal-naive', 'ets'], holdout: 120, seasonalities: [1440]})
+    const [sn, ets] = r.scores
+    expect(ets.warnings).toEqual({})
+    expect(ets.mase).toBeLessThan(sn.mase)
+    const f = await forecast(s, {model: 'ets', horizon: 60, quantiles: [0.5], seasonalities: [1440]})
+    expect(f.params.seasonality).toBe(1440)
+    // A weekly season on 5-minute data (2,016 points) gets room for two seasons too.
+    expect(fitWindow(20_000, [288, 2016])).toBeGreaterThanOrEqual(2 * 2016)
+    expect(fitWindow(20_000, [24, 168])).toBe(MAX_FIT_POINTS)
+  })
+
+  it('the ETS warning states the history length, and the window fitted when it is shorter', async () => {
+    const f = await forecast(synthetic(30), {model: 'ets', horizon: 12, quantiles: [0.5], seasonalities: [24, 168]})
+    expect(f.warnings.join()).toMatch(/the history of 30 points is shorter than 2×24 and 2×168/)
+  })
+
+  it('P50 is never clipped to 0 on a series that never goes below 1; a raise to the floor is said', async () => {
+    // Before: a falling series' median forecast went below 0 and was clipped to 0 without a word.
+    const n = 24 * 14
+    const values = Float64Array.from({length: n}, (_, i) => Math.max(1, 400 - (400 * i) / (n - 10)) + (i % 24 === 0 ? 3 : 0))
+    const s: Series = {name: 'falling', startS: 0, stepS: 3600, values}
+    const f = await forecast(s, {model: 'ets', horizon: 48, quantiles: [0.1, 0.5, 0.9], seasonalities: [24]})
+    expect(Math.min(...f.quantiles.p50)).toBeGreaterThanOrEqual(1)
+    if (f.warnings.some((w) => /raised/.test(w))) expect(f.warnings.join()).toMatch(/below the lowest observed value 1 raised to it/)
+    expect(Math.min(...f.quantiles.p10)).toBeGreaterThanOrEqual(0)
+  })
+
+  it('seasonal naive is the textbook baseline: P50 is exactly the value one season earlier, no median shift', async () => {
+    const s = synthetic(24 * 14, {noise: 10, trend: 0.3})
+    const f = await forecast(s, {model: 'seasonal-naive', horizon: 48, quantiles: [0.5, 0.9]})
+    for (let h = 0; h < 48; h++) expect(f.quantiles.p50[h]).toBe(Number(s.values[s.values.length - 24 + (h % 24)].toPrecision(8)))
+  })
+
+  it('a backtest says which model produced every window, and never credits one model with another\'s', async () => {
+    const r = await backtest([synthetic(24 * 21)], {models: ['seasonal-naive', 'ets', 'auto'], holdout: 24, origins: 2})
+    for (const sc of r.scores) {
+      const produced = Object.entries(sc.producedBy)
+      expect(produced.reduce((a, [, v]) => a + v, 0)).toBe(2)
+      if (sc.model !== 'auto') expect(Object.keys(sc.producedBy)).toEqual([sc.model])
+    }
+    expect(r.autoPicks).toHaveLength(2)
+    expect(r.perSeries[0].scores.ets.windows).toBe(2)
   })
 })
 

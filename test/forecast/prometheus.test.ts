@@ -1,10 +1,13 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {UnreachableError, InputError} from '../../src/errors.js'
 import {forecast, loadSeriesPrometheus} from '../../src/forecast/index.js'
 import {MAX_POINTS_PER_SERIES, queryRange, splitRange} from '../../src/prometheus/client.js'
 import {runCli} from '../helpers/cli.js'
 import {freePort, type PromServer, startPrometheus} from './prometheus-server.js'
+
+// Each test spawns the CLI several times; on a shared 2-core machine one spawn can take half a minute.
+vi.setConfig({testTimeout: 600_000})
 
 // Three days of a known 5-minute load with a daily cycle, starting 2024-01-01T00:00Z.
 const START = 1_704_067_200
@@ -91,6 +94,12 @@ describe('Prometheus client against a real Prometheus', () => {
     const out = JSON.parse(ok.stdout)
     expect(out.model).toBe('ets')
     expect(out.quantiles.p90).toHaveLength(12)
+    // A query returning two series forecasts both in one process, each named by its labels.
+    const many = runCli([...args.map((a) => (a === 'fleetcap_load{job="api"}' ? 'fleetcap_load' : a)), '--prometheus', prom.url, '--json'])
+    expect(many.code).toBe(0)
+    const both = JSON.parse(many.stdout).forecasts as {series: string; model: string; quantiles: {p90: number[]}}[]
+    expect(both.map((f) => f.series).sort()).toEqual([expect.stringContaining('job="api"'), expect.stringContaining('job="batch"')])
+    for (const f of both) expect(f.quantiles.p90).toHaveLength(12)
     const down = runCli([...args, '--prometheus', `http://127.0.0.1:${await freePort()}`])
     expect(down.code).toBe(4)
     expect(down.stderr).toMatch(/^Error: Prometheus at http:\/\/127\.0\.0\.1:\d+ is unreachable/)

@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest'
 import {InputError} from '../../src/errors.js'
 import {cleanObservations, loadSeriesCsv, type Observation, parseMask, parseTimestamp, readM4} from '../../src/forecast/index.js'
 import {parseDurationS} from '../../src/forecast/duration.js'
-import {dataPath} from '../helpers/cli.js'
+import {ROOT} from '../helpers/cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetcap-series-'))
 function csv(name: string, text: string): string {
@@ -109,7 +109,7 @@ describe('cleaning under an explicit policy', () => {
 
 describe('M4 reader', () => {
   it('reads the 414 hourly series with their ragged lengths', async () => {
-    const all = await readM4(dataPath('traces', 'm4_hourly_train.csv'))
+    const all = await readM4(join(ROOT, 'data', 'traces', 'm4_hourly_train.csv'))
     expect(all).toHaveLength(414)
     expect(all[0].name).toBe('H1')
     const lengths = all.map((s) => s.values.length)

@@ -1,8 +1,10 @@
+import {join} from 'node:path'
+
 import {describe, expect, it} from 'vitest'
 
 import {rateSeries} from '../../src/forecast/index.js'
 import type {Task, TaskStream} from '../../src/workload/types.js'
-import {runCli, dataPath} from '../helpers/cli.js'
+import {ROOT, runCli} from '../helpers/cli.js'
 
 function stream(arrivals: number[], chunk = 3): TaskStream {
   const tasks: Task[] = arrivals.map((arrivalS, id) => ({id, arrivalS, taskType: 'default', priority: 'normal', calls: [{inputTokens: 1, outputTokens: 1, delayS: 0}]}))
@@ -26,7 +28,7 @@ describe('trace → rate series', () => {
     await expect(rateSeries(stream([5, 1]), {stepS: 60, name: 'o'})).rejects.toThrow(/arrives before/)
   })
   it('fleetcap forecast run --trace aggregates the Azure conversation trace', () => {
-    const r = runCli(['forecast', 'run', '--trace', dataPath('traces', 'AzureLLMInferenceTrace_conv.csv'), '--step', '1m', '--horizon', '10m', '--model', 'ets', '--json'])
+    const r = runCli(['forecast', 'run', '--trace', join(ROOT, 'data', 'traces', 'AzureLLMInferenceTrace_conv.csv'), '--step', '1m', '--horizon', '10m', '--model', 'ets', '--json'])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.stdout)
     expect(j.input.points).toBe(58)
@@ -35,7 +37,7 @@ describe('trace → rate series', () => {
     // The trace runs at 4–6 requests per second.
     expect(j.quantiles.p50[0]).toBeGreaterThan(2)
     expect(j.quantiles.p50[0]).toBeLessThan(8)
-    const bad = runCli(['forecast', 'run', '--trace', dataPath('traces', 'AzureLLMInferenceTrace_conv.csv')])
+    const bad = runCli(['forecast', 'run', '--trace', join(ROOT, 'data', 'traces', 'AzureLLMInferenceTrace_conv.csv')])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/--step: a step \(e\.g\. 5m\) is needed to aggregate a trace/)
   })

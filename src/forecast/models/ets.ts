@@ -4,9 +4,10 @@ import type {FitContext, Fitted, ModelSpec} from './model.js'
 /**
  * Holt-Winters exponential smoothing (ETS family, component form): level, optional damped additive
  * trend, and additive or multiplicative seasonality. Each variant's smoothing parameters (α, β, γ,
- * φ) are fitted by minimising the mean squared error of forecasts 1..horizon steps ahead from ~100
- * origins (Nelder–Mead), and the variant with the best AIC-style criterion on that error wins. Holt-Winters needs two full seasons to initialise; with less history the seasonality
- * is dropped (or a shorter one used), with a warning.
+ * φ) are fitted by minimising the mean squared error of forecasts 1..horizon steps ahead from
+ * MULTI_STEP_ORIGINS (40) origins (Nelder–Mead), and the variant with the best AIC-style criterion on
+ * that error wins. Holt-Winters needs two full seasons to initialise; with less history the
+ * seasonality is dropped (or a shorter one used), with a warning.
  */
 
 type Seasonal = 'none' | 'add' | 'mul'
@@ -24,8 +25,24 @@ interface Params {
   phi: number
 }
 
-/** Most recent points used to fit (older history adds cost and little for hourly/daily load). */
-const MAX_FIT_POINTS = 2000
+/**
+ * Most recent points used to fit when every seasonality is short (older history adds cost and little
+ * for hourly/daily load). A longer seasonality widens the window to SEASONS_IN_WINDOW of its
+ * seasons (a weekly season on 5-minute data is 2,016 points, a daily one on 1-minute data 1,440),
+ * up to MAX_SEASONAL_FIT_POINTS; the cost of a fit is linear in the window.
+ */
+export const MAX_FIT_POINTS = 2000
+const SEASONS_IN_WINDOW = 3
+const MAX_SEASONAL_FIT_POINTS = 40_000
+
+/** How many of the most recent `n` points ETS fits: bounded, but always room for two seasons of each seasonality that the history holds twice. */
+export function fitWindow(n: number, seasonalities: readonly number[]): number {
+  let want = MAX_FIT_POINTS
+  for (const m of seasonalities) {
+    if (n >= 2 * m && 2 * m <= MAX_SEASONAL_FIT_POINTS) want = Math.max(want, Math.min(SEASONS_IN_WINDOW * m, MAX_SEASONAL_FIT_POINTS))
+  }
+  return Math.min(n, want)
+}
 
 /** Origins at which the multi-step fitting error is measured. */
 const MULTI_STEP_ORIGINS = 40
@@ -160,13 +177,14 @@ export const ets: ModelSpec = {
   name: 'ets',
   async fit(values: Float64Array, ctx: FitContext): Promise<Fitted> {
     const n = values.length
-    const offset = Math.max(0, n - MAX_FIT_POINTS)
+    const offset = n - fitWindow(n, ctx.seasonalities)
     const y = values.subarray(offset)
     const seasons = ctx.seasonalities.filter((m) => y.length >= 2 * m)
     const skipped = ctx.seasonalities.filter((m) => y.length < 2 * m)
     if (skipped.length > 0) {
+      const window = y.length < n ? ` (of which the most recent ${y.length} are fitted)` : ''
       ctx.warnings.push(
-        `ets: Holt-Winters needs two full seasons; ${y.length} points is less than 2×${skipped.join(' and 2×')}, ` +
+        `ets: Holt-Winters needs two full seasons; the history of ${n} points${window} is shorter than 2×${skipped.join(' and 2×')}, ` +
           (seasons.length > 0 ? `so only seasonality ${seasons.join(', ')} is fitted` : 'so it falls back to non-seasonal smoothing (level, optionally damped trend)'),
       )
     }

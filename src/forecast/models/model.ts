@@ -1,3 +1,4 @@
+import type {GlobalModel} from './global.js'
 import type {ModelName, NeuralOptions, ProgressEvent} from '../types.js'
 
 /** What a model is told when it fits one series. */
@@ -13,6 +14,8 @@ export interface FitContext {
   /** 1 where a value was filled or masked: not used as a training target. */
   imputed?: Uint8Array
   neural?: NeuralOptions
+  /** A neural network already trained across every series of this call (the neural model uses it instead of training). */
+  global?: GlobalModel
   onProgress?: (event: ProgressEvent) => void
 }
 
@@ -33,6 +36,8 @@ export interface Fitted {
   quantiles?(horizon: number, levels: readonly number[]): Float64Array[]
   /** A trained network, in TensorFlow.js's save format (model.json + weights), for `saveModel`. */
   saveArtifacts?(): Promise<{modelJson: string; weights: Uint8Array}>
+  /** The neural model's network and calibration (what `saveModel` writes). */
+  readonly global?: GlobalModel
   /** Calibration stride (1 for models whose `forecastFrom` is O(horizon); larger for ones that refit). */
   readonly calibrationStride: number
 }
