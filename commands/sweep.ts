@@ -3,7 +3,11 @@ import cliProgress from 'cli-progress'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {InputError} from '../src/errors.js'
-import {renderSweepSummary} from '../src/sweep/render.js'
+import {loadScenarioFile} from '../src/scenario/load.js'
+import {canonicalJson} from '../src/sweep/canonical.js'
+import {renderStrategies, renderSweepSummary} from '../src/sweep/render.js'
+import {compareStrategies, type StrategyComparison} from '../src/sweep/strategies.js'
+import {writeOutputDir} from '../src/util/atomic-write.js'
 import {defaultWorkers, runSweep} from '../src/sweep/run.js'
 import {loadSweepFile} from '../src/sweep/spec.js'
 import type {SweepSummary} from '../src/sweep/summary.js'
@@ -21,7 +25,8 @@ Exit codes: 0 done; 2 bad input (spec, base scenario, a cell's scenario), with f
 
   static override examples = [
     '<%= config.bin %> sweep examples/sweep/replicas-by-rate.yaml --out out/sweep',
-    '<%= config.bin %> sweep examples/sweep/lhs.yaml --workers 2 --json',
+    '<%= config.bin %> sweep examples/sweep/mmc-lhs.yaml --workers 2 --json',
+    '<%= config.bin %> sweep scenarios/autoscale-seed-004-hpa.yaml --strategies',
   ]
 
   static override args = {
@@ -30,10 +35,25 @@ Exit codes: 0 done; 2 bad input (spec, base scenario, a cell's scenario), with f
 
   static override flags = {
     out: Flags.string({description: 'Directory for results.jsonl, summary.json and the resume journal.'}),
+    strategies: Flags.boolean({description: 'SPEC is a scenario of one pool with an HPA: compare a fixed fleet, the HPA, KEDA and a predictive schedule on the same traffic.'}),
+    'keda-queue-per-replica': Flags.integer({description: 'With --strategies: the KEDA trigger\'s queue length per replica (default 20).', min: 1}),
     workers: Flags.integer({description: 'Worker threads (0: run in this thread). Default: the number of cores.', min: 0, max: 1024}),
   }
 
-  async run(): Promise<{summary: SweepSummary; cells: number; computed: number; resumed: number; workers: number}> {
+  async run(): Promise<{summary: SweepSummary; cells: number; computed: number; resumed: number; workers: number} | StrategyComparison> {
+    if (this.flags.strategies) {
+      const scenario = await loadScenarioFile(this.args.spec)
+      let comparison
+      try {
+        comparison = await compareStrategies(scenario.scenario, {baseDir: scenario.baseDir, kedaQueuePerReplica: this.flags['keda-queue-per-replica']})
+      } catch (error) {
+        throw scenario.locate(error)
+      }
+      const text = renderStrategies(comparison)
+      if (this.flags.out) await writeOutputDir(this.flags.out, {'strategies.json': `${JSON.stringify(JSON.parse(canonicalJson(comparison)), null, 2)}\n`, 'strategies.txt': text})
+      if (!this.jsonEnabled()) process.stdout.write(text)
+      return comparison
+    }
     const loaded = await loadSweepFile(this.args.spec)
     if (this.flags.out !== undefined && this.flags.out.trim() === '') throw new InputError({field: '--out'}, 'empty path')
     const bar =

@@ -37,3 +37,33 @@ export function renderSweepSummary(s: SweepSummary, maxCells = 40): string {
 function fv(v: unknown): string {
   return typeof v === 'number' ? num(v) : typeof v === 'object' ? JSON.stringify(v) : String(v)
 }
+
+/** "What each strategy costs and saves": each strategy's cost and service, and its saving against the fixed fleet and the HPA. */
+export function renderStrategies(c: import('./strategies.js').StrategyComparison): string {
+  const by = (s: string) => c.rows.find((r) => r.strategy === s)?.metrics.costUsd ?? null
+  const fixed = by('fixed')
+  const hpa = by('hpa')
+  const saving = (cost: number | null, ref: number | null): string =>
+    cost === null || ref === null || ref === 0 ? '-' : `${num(ref - cost)} (${((100 * (ref - cost)) / ref).toFixed(1)}%)`
+  const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(2)}%`)
+  let out = `What each strategy costs and saves: ${c.scenario}, pool ${c.pool}, seed ${c.seed} (same traffic for all)\n\n`
+  out += table(
+    ['strategy', 'cost $', 'saves vs fixed $', 'saves vs HPA $', 'GPU-h', 'SLO attainment', 'SLO', 'TTFT p95 s', 'errors', 'cold starts', 'peak replicas'],
+    c.rows.map((r) => [
+      r.strategy,
+      num(r.metrics.costUsd),
+      saving(r.metrics.costUsd, fixed),
+      saving(r.metrics.costUsd, hpa),
+      num(r.metrics.gpuHours),
+      pct(r.metrics.sloAttainment),
+      r.metrics.sloPass === null ? '-' : r.metrics.sloPass === 1 ? 'PASS' : 'FAIL',
+      num(r.metrics.ttftP95S),
+      pct(r.metrics.errorRate),
+      num(r.metrics.coldStarts),
+      num(r.metrics.peakReplicas),
+    ]),
+  )
+  out += '\n' + c.rows.map((r) => `${r.strategy}: ${r.setup}`).join('\n') + '\n'
+  out += `predictive floors by hour (forecast: the HPA's hourly peak on another day): ${c.forecastFloors.map(([, n]) => n).join(' ')}\n`
+  return out
+}
