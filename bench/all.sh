@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, one after another, each printing its figures and ratios.
-#   bash bench/all.sh [--quick] [--only sim|autoscale|planner|forecast|k8s]
+#   bash bench/all.sh [--quick] [--only sim|autoscale|planner|forecast|k8s|sweep]
 # The k8s case needs the local control plane's binaries (scripts/k8s/build.sh, cached after one build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,7 @@ section() { printf '\n=== %s ===\n' "$1"; }
 if want sim; then section "simulator (M/M/c vs SimPy, Azure trace, 10M requests)"; node dist/bench/run.js $quick; fi
 if want autoscale; then section "autoscaling overhead"; node dist/bench/autoscale.js $quick; fi
 if want planner; then section "planner"; node dist/bench/planner.js; fi
+if want sweep; then section "sweep (1,000 cells at 1 and N workers; a year at 50,000 tasks/day)"; node dist/bench/sweep.js $quick; fi
 if want forecast; then section "forecasting (M4 backtest, N-BEATS training)"; node dist/bench/forecast.js; fi
 if want k8s; then
   section "apply-to-cluster, 100 replicas"
