@@ -5,6 +5,7 @@ import {FleetcapCommand} from '../src/cli/base-command.js'
 import {InputError} from '../src/errors.js'
 import {loadScenarioFile} from '../src/scenario/load.js'
 import {canonicalJson} from '../src/sweep/canonical.js'
+import {indexedJobManifest} from '../src/sweep/indexed-job.js'
 import {renderStrategies, renderSweepSummary} from '../src/sweep/render.js'
 import {compareStrategies, type StrategyComparison} from '../src/sweep/strategies.js'
 import {writeOutputDir} from '../src/util/atomic-write.js'
@@ -37,6 +38,11 @@ Exit codes: 0 done; 2 bad input (spec, base scenario, a cell's scenario), with f
     out: Flags.string({description: 'Directory for results.jsonl, summary.json and the resume journal.'}),
     strategies: Flags.boolean({description: 'SPEC is a scenario of one pool with an HPA: compare a fixed fleet, the HPA, KEDA and a predictive schedule on the same traffic.'}),
     'keda-queue-per-replica': Flags.integer({description: 'With --strategies: the KEDA trigger\'s queue length per replica (default 20).', min: 1}),
+    'shard-count': Flags.integer({description: 'Run one shard of N: the cells whose index % N is --shard-index (a pod of an Indexed Job).', min: 1}),
+    'shard-index': Flags.integer({description: 'This shard (default: $JOB_COMPLETION_INDEX, set by Kubernetes for an Indexed Job).', min: 0}),
+    merge: Flags.string({description: 'Output directories of shards of the same spec: their finished cells are merged into --out, not recomputed.', multiple: true}),
+    'emit-job': Flags.integer({description: 'Print a Kubernetes Indexed Job (batch/v1) that runs the sweep in this many shards, and exit.', min: 1}),
+    image: Flags.string({description: 'With --emit-job: the container image holding fleetcap.', default: 'fleetcap:latest'}),
     workers: Flags.integer({description: 'Worker threads (0: run in this thread). Default: the number of cores.', min: 0, max: 1024}),
   }
 
@@ -55,6 +61,23 @@ Exit codes: 0 done; 2 bad input (spec, base scenario, a cell's scenario), with f
       return comparison
     }
     const loaded = await loadSweepFile(this.args.spec)
+    if (this.flags['emit-job'] !== undefined) {
+      const name = `sweep-${loaded.spec.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50)}`
+      const shards = this.flags['emit-job']
+      process.stdout.write(indexedJobManifest({name, image: this.flags.image, shards, parallelism: shards, specConfigMap: `${name}-spec`, resultsClaim: `${name}-results`}))
+      this.exit(0)
+    }
+    let shard: {index: number; count: number} | undefined
+    const count = this.flags['shard-count']
+    if (count !== undefined) {
+      const fromEnv = process.env.JOB_COMPLETION_INDEX
+      const index = this.flags['shard-index'] ?? (fromEnv !== undefined && /^\d+$/.test(fromEnv) ? Number(fromEnv) : undefined)
+      if (index === undefined) throw new InputError({field: '--shard-index'}, 'give --shard-index, or run in an Indexed Job (JOB_COMPLETION_INDEX)')
+      if (index >= count) throw new InputError({field: '--shard-index'}, `${index} is not below --shard-count ${count}`)
+      shard = {index, count}
+    } else if (this.flags['shard-index'] !== undefined) {
+      throw new InputError({field: '--shard-index'}, 'needs --shard-count')
+    }
     if (this.flags.out !== undefined && this.flags.out.trim() === '') throw new InputError({field: '--out'}, 'empty path')
     const bar =
       process.stderr.isTTY && !this.jsonEnabled()
@@ -65,6 +88,8 @@ Exit codes: 0 done; 2 bad input (spec, base scenario, a cell's scenario), with f
     try {
       result = await runSweep(loaded, {
         outDir: this.flags.out,
+        shard,
+        mergeFrom: this.flags.merge,
         workers: this.flags.workers ?? defaultWorkers(),
         onProgress: bar
           ? (done, total) => {

@@ -73,16 +73,21 @@ export class Journal {
     const text = readFileSync(path, 'utf8')
     const end = text.lastIndexOf('\n') + 1
     if (end < text.length) ftruncateSync(this.fd, Buffer.byteLength(text.slice(0, end)))
-    const byCell = new Map<number, ResultRow[]>()
-    for (const line of text.slice(0, end).split('\n')) {
-      if (line === '') continue
-      const row = JSON.parse(line) as ResultRow
-      const rows = byCell.get(row.cell) ?? []
-      rows.push(row)
-      byCell.set(row.cell, rows)
+    for (const [cell, rows] of parseJournal(text.slice(0, end), seedsPerCell)) this.done.set(cell, rows)
+  }
+
+  /** The finished cells of another output directory of the same sweep (a shard), read only. */
+  static readDone(dir: string, digest: string, seedsPerCell: number): Map<number, ResultRow[]> {
+    const manifestPath = join(dir, MANIFEST)
+    let stored: {digest?: unknown} = {}
+    try {
+      stored = JSON.parse(readFileSync(manifestPath, 'utf8')) as {digest?: unknown}
+    } catch {
+      throw new InputError({file: manifestPath}, 'no sweep manifest: not a sweep output directory')
     }
-    // A cell is written whole in one append; a cell with fewer rows cannot occur, but is not trusted.
-    for (const [cell, rows] of byCell) if (rows.length === seedsPerCell) this.done.set(cell, rows.sort((a, b) => a.run - b.run))
+    if (stored.digest !== digest) throw new InputError({file: dir}, 'holds results of a different sweep spec (digest differs)')
+    const text = readFileSync(join(dir, JOURNAL), 'utf8')
+    return parseJournal(text.slice(0, text.lastIndexOf('\n') + 1), seedsPerCell)
   }
 
   /** Record a finished cell: one write of all its rows, then fsync. */
@@ -97,6 +102,22 @@ export class Journal {
     if (this.fd >= 0) closeSync(this.fd)
     this.fd = -1
   }
+}
+
+/** Complete cells of journal text (whole lines only); a cell present twice (a retried shard) counts once. */
+function parseJournal(text: string, seedsPerCell: number): Map<number, ResultRow[]> {
+  const byCell = new Map<number, Map<number, ResultRow>>()
+  for (const line of text.split('\n')) {
+    if (line === '') continue
+    const row = JSON.parse(line) as ResultRow
+    const runs = byCell.get(row.cell) ?? new Map<number, ResultRow>()
+    runs.set(row.run, row)
+    byCell.set(row.cell, runs)
+  }
+  const done = new Map<number, ResultRow[]>()
+  // A cell is written whole in one append; one with fewer runs cannot occur, but is not trusted.
+  for (const [cell, runs] of byCell) if (runs.size === seedsPerCell) done.set(cell, [...runs.values()].sort((a, b) => a.run - b.run))
+  return done
 }
 
 function writeDurable(path: string, text: string): void {

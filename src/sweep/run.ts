@@ -23,6 +23,10 @@ export interface SweepOptions {
   workers?: number
   /** Called after each finished cell: cells done (including those resumed) and in all. */
   onProgress?: (done: number, total: number) => void
+  /** Run only the cells with index % count === index (one pod of a Kubernetes Indexed Job). */
+  shard?: {index: number; count: number}
+  /** Output directories of other runs of the same spec (shards): their finished cells are taken as done. */
+  mergeFrom?: string[]
 }
 
 export interface SweepResult {
@@ -44,11 +48,21 @@ export function defaultWorkers(): number {
 
 export async function runSweep(loaded: LoadedSweep, options: SweepOptions = {}): Promise<SweepResult> {
   const {spec} = loaded
-  const cells = expandCells(spec)
+  const shard = options.shard
+  const cells = expandCells(spec).filter((c) => shard === undefined || c.index % shard.count === shard.index)
   const workers = Math.max(0, options.workers ?? defaultWorkers())
-  const journal = options.outDir === undefined ? undefined : Journal.open(options.outDir, sweepDigest(loaded), spec.name, spec.seedsPerCell)
+  const byCellFrom = new Map<number, ResultRow[]>()
+  const digest = sweepDigest(loaded)
+  const journal = options.outDir === undefined ? undefined : Journal.open(options.outDir, digest, spec.name, spec.seedsPerCell)
+  // Shards' journals: a cell retried by Kubernetes (two pods, same index) is taken once.
+  for (const dir of options.mergeFrom ?? []) {
+    for (const [cell, rows] of Journal.readDone(dir, digest, spec.seedsPerCell)) {
+      if (journal !== undefined && !journal.done.has(cell)) journal.append(rows)
+      else if (journal === undefined) byCellFrom.set(cell, rows)
+    }
+  }
   // Rows as the journal stores them (canonical, rounded): a resumed cell and a fresh one are alike.
-  const byCell = new Map<number, ResultRow[]>(journal?.done ?? [])
+  const byCell = new Map<number, ResultRow[]>([...byCellFrom, ...(journal?.done ?? [])])
   const resumed = cells.filter((c) => byCell.has(c.index)).length
   const todo = cells.filter((c) => !byCell.has(c.index))
   let computed = 0
