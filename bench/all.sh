@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, one after another, each printing its figures and ratios.
-#   bash bench/all.sh [--quick] [--only startup|sim|autoscale|planner|band|forecast|k8s|report]
+#   bash bench/all.sh [--quick] [--only startup|sim|autoscale|planner|band|sweep|forecast|k8s|report]
 # The k8s case needs the local control plane's binaries (scripts/k8s/build.sh, cached after one build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,7 @@ if want sim; then section "simulator (M/M/c vs SimPy, Azure trace, 10M requests)
 if want autoscale; then section "autoscaling overhead"; node dist/bench/autoscale.js $quick; fi
 if want planner; then section "planner"; node dist/bench/planner.js; fi
 if want band; then section "uncertainty band (simulate --band, plan --risk)"; node dist/bench/band.js; fi
+if want sweep; then section "sweep (1,000 cells at 1 and N workers; a year at 50,000 tasks/day)"; node dist/bench/sweep.js $quick; fi
 if want forecast; then section "forecasting (M4 backtest, N-BEATS training)"; node dist/bench/forecast.js; fi
 if want report; then section "HTML report of a 10M-request run (size, first paint in Chromium)"; node dist/bench/report.js $quick; fi
 if want k8s; then
