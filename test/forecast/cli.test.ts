@@ -9,7 +9,7 @@ import {ROOT, runCli} from '../helpers/cli.js'
 // Each test spawns the CLI several times; on a shared 2-core machine one spawn can take half a minute.
 vi.setConfig({testTimeout: 600_000})
 
-/** The vendored public data (never ../shared). */
+/** The vendored public data (data/). */
 const dataPath = (...parts: string[]): string => join(ROOT, 'data', ...parts)
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetcap-fc-cli-'))

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {fitWindow, MAX_FIT_POINTS} from '../../src/forecast/models/ets.js'
 import {ROOT} from '../helpers/cli.js'
 
-/** The vendored public data (never ../shared). */
+/** The vendored public data (data/). */
 const dataPath = (...parts: string[]): string => join(ROOT, 'data', ...parts)
 
 /** Hourly series: level + trend + daily and weekly cycles + seeded Gaussian noise. */
