@@ -35,6 +35,13 @@ export const AutoscalerSchema = z
     metrics: MetricsLagSchema.optional(),
     syncPeriodS: PositiveDurationSchema.optional().describe('HPA sync period (--horizontal-pod-autoscaler-sync-period); default 15.'),
     tolerance: z.number().min(0).max(1).optional().describe('HPA tolerance (--horizontal-pod-autoscaler-tolerance); default 0.1.'),
+    featureGates: z
+      .strictObject({
+        HPAConfigurableTolerance: z.boolean().optional().describe('Alpha in Kubernetes 1.33/1.34, off by default: honour behavior.scaleUp/scaleDown.tolerance (off: the field is dropped, as the API server drops it, with a warning).'),
+        HPAScaleToZero: z.boolean().optional().describe('Alpha, off by default: allow minReplicas 0 with Object/External metrics.'),
+      })
+      .optional()
+      .describe('Feature gates of the cluster this HPA runs in (kube-apiserver and kube-controller-manager --feature-gates); default: all off, as in Kubernetes 1.34.'),
     metricAliases: z
       .record(z.string(), z.enum(modelled))
       .optional()

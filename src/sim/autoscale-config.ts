@@ -179,8 +179,8 @@ async function buildController(a: Autoscaler, path: (string | number)[], prefix:
   if (a.hpa !== undefined) {
     const spec = await read(
       'hpa',
-      (file) => loadHpaFile(file, {metricAliases: aliases}),
-      (value, where) => parseHpaObject(value, {...where, metricAliases: aliases}),
+      (file) => loadHpaFile(file, {metricAliases: aliases, featureGates: a.featureGates}),
+      (value, where) => parseHpaObject(value, {...where, metricAliases: aliases, featureGates: a.featureGates}),
     )
     if (schedule !== undefined) return {kind: 'scheduled-hpa', hpa: new ScheduledHpa(spec, schedule, hpaOptions)}
     return {kind: 'hpa', hpa: createHpaController(spec, hpaOptions)}
