@@ -99,7 +99,7 @@ Exit codes: 0 applied, or nothing to do (every phase already applied); 2 bad inp
     if (changes) await this.confirm(`${verb} plan ${plan.document.metadata.name} on cluster ${t.cluster} (context ${t.context}, namespace ${t.namespace})?`)
 
     const controller = new AbortController()
-    let current: Executor | undefined
+    let current: Executor | undefined = undefined
     const onSignal = (sig: NodeJS.Signals): void => {
       if (controller.signal.aborted) {
         return this.note(`${sig}: already stopping, rolling back; please wait${current?.rollingBack ? `. If this process is killed now, the namespace is left part-way through the rollback; finish it with: ${current.finishRollbackCommand()}` : ''}`)

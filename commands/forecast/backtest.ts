@@ -1,4 +1,4 @@
-import {backtestPage, forecastPage} from '../../src/forecast/html-page.js'
+import {backtestPage} from '../../src/forecast/html-page.js'
 import {renderPage} from '../../src/report/html/page.js'
 import {checkHtmlOutput, writeHtml} from '../../src/report/html/write.js'
 import {Flags} from '@oclif/core'

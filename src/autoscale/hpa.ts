@@ -323,7 +323,7 @@ export class HpaController {
           if (m.target.type === 'AverageValue') {
             // GetRawResourceReplicas: calcPlainMetricReplicas on raw usage (milli-units), which
             // fleetcap derives from a pod's utilization and its own request.
-            const unknown = obs.pods.find((p) => p.metrics[m.reads] !== undefined && !(p.requestsMilli?.[m.reads]! > 0))
+            const unknown = obs.pods.find((p) => p.metrics[m.reads] !== undefined && !((p.requestsMilli?.[m.reads] ?? 0) > 0))
             if (unknown !== undefined) {
               throw new MetricError('FailedGetResourceMetric', `failed to get ${m.name} usage: fleetcap needs the ${m.name} request of pod ${unknown.name} (requestsMilli) to turn its utilization into usage`)
             }

@@ -6,7 +6,7 @@ import {getModel} from './models/index.js'
 import type {FitContext, Fitted} from './models/model.js'
 import {type Selection, selectAcross} from './select.js'
 import {defaultSeasonalities} from './series.js'
-import {CLASSICAL_MODELS, type Forecast, type ForecastOptions, type ModelChoice, type ModelName, quantileKey, type Series} from './types.js'
+import {CLASSICAL_MODELS, type Forecast, type ForecastOptions, type ModelName, quantileKey, type Series} from './types.js'
 
 /** One model fitted and its quantiles: the shared core of `forecast` and `backtest`. */
 export interface Prediction {

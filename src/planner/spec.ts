@@ -48,7 +48,11 @@ export const BaselineSchema = z
   .describe('A hand-made fleet to compare with the plan.')
 
 /** One command-line argument: printable, no line breaks (a newline would split the container's args). */
-const engineArg = z.string().min(1).max(1024).regex(/^[^\x00-\x1f\x7f]+$/, 'must be one printable argument without line breaks or control characters')
+const engineArg = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'must be one printable argument without line breaks or control characters')
 /** A container image reference as the distribution spec writes it: [host[:port]/]path[:tag][@digest]. */
 const IMAGE_REFERENCE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$/
 

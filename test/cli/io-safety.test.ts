@@ -123,7 +123,7 @@ describe('inputs that crashed or hung', () => {
 describe('honest inputs', () => {
   it('an unknown output column, duplicate headers, extra fields: errors naming file:line and what was found', () => {
     const scenario = (trace: string): string =>
-      file(`${trace}.yaml`, readFileSync(join(ROOT, 'scenarios', 'seed-phase1-500-per-day.yaml'), 'utf8').replace(/^workload:\n(?:  .*\n|\s*\n)+/m, `workload:\n  kind: trace\n  path: ${trace}.csv\n`))
+      file(`${trace}.yaml`, readFileSync(join(ROOT, 'scenarios', 'seed-phase1-500-per-day.yaml'), 'utf8').replace(/^workload:\n(?: {2}.*\n|\s*\n)+/m, `workload:\n  kind: trace\n  path: ${trace}.csv\n`))
     file('gen.csv', 'time,input_tokens,generated_tokens\n0,100,20\n1,100,20\n')
     file('dup.csv', 'time,input_tokens,output_tokens,output_tokens\n0,100,20,3\n')
     file('extra.csv', 'time,input_tokens,output_tokens\n0,100,20\n1,100,20,7\n')

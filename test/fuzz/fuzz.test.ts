@@ -24,7 +24,7 @@ const BUDGET_MS = 10_000
 const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-fuzz-'))
 
 /** The loader's verdict, or a hang when it takes longer than the budget. */
-async function verdictOf(load: () => Promise<void>, path: string): ReturnType<typeof judge> {
+async function verdictOf(load: () => Promise<void>, path: string): Promise<ReturnType<typeof judge>> {
   let timer: NodeJS.Timeout | undefined
   const hang = new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), BUDGET_MS)))
   try {

@@ -17,7 +17,7 @@ let vegaBundle: string | undefined
 
 function packageRoot(name: string): string {
   let dir = dirname(require.resolve(name))
-  while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) {
+  while (!existsSync(join(dir, 'package.json')) || (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {name?: string}).name !== name) {
     const up = dirname(dir)
     if (up === dir) throw new Error(`cannot find the ${name} package`)
     dir = up
