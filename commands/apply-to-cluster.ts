@@ -1,3 +1,4 @@
+import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline/promises'
 
@@ -197,6 +198,9 @@ Exit codes: 0 applied, or nothing to do (every phase already applied); 2 bad inp
         else if ('tasksPerDay' in phase.trigger) ratePerS = (phase.trigger.tasksPerDay / 86_400) * peak
         else throw new InputError({field: '--load-test-rate'}, `phase ${phase.name} is triggered by a date, not a load: give --load-test-rate`)
         const model = f['load-test-model'] ?? phase.pools[0].model
+        // The default folder lives in the plan's own directory, which fleetcap wrote: its load-tests/
+        // parent is created here. A --load-test-out path must exist up to its last part.
+        if (f['load-test-out'] === undefined) mkdirSync(join(planDir, 'load-tests'), {recursive: true})
         const dir = f['load-test-out'] ?? join(planDir, 'load-tests', phase.name)
         if (verified) this.note(`load test: the workload phase ${phase.name} was verified on: ${verified.tasksPerS} tasks/s × ${verified.callsPerTask} calls = ${verified.callsPerS} calls/s, prompts ${verified.meanInputTokens}, outputs ${verified.meanOutputTokens} tokens (mean)`)
         this.note(`load test: ${ratePerS.toFixed(2)} ${verified ? 'tasks' : 'requests'}/s for ${durationS} s against ${f['load-test-url']} (model ${model}); k6 script in ${dir}`)

@@ -59,7 +59,7 @@ describe.skipIf(k6 === undefined)('apply-to-cluster --load-test', () => {
     await cp.namespace('lt-pass')
     const r = apply('lt-pass', '--load-test-url', good.url)
     expect(r.stderr).toMatch(/load test: 5\.00 requests\/s for 4 s against http:\/\/127\.0\.0\.1:\d+ \(model test-model\)/)
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/Load test passed: 2 threshold\(s\) held over 2\d requests \(k6 summary: .*load-tests\/phase-1\/summary\.json\)/)
     const client = cp.client('lt-pass')
     const cm = (await client.get({apiVersion: 'v1', kind: 'ConfigMap', namespace: 'lt-pass', name: STATE_CONFIGMAP})) as unknown as {data: Record<string, string>}
@@ -73,7 +73,7 @@ describe.skipIf(k6 === undefined)('apply-to-cluster --load-test', () => {
   it('fails the phase on a failed threshold and rolls it back', async () => {
     await cp.namespace('lt-fail')
     const r = apply('lt-fail', '--load-test-url', flaky.url)
-    expect(r.code).toBe(5)
+    expect(r.code, r.stderr).toBe(5)
     expect(r.stderr).toMatch(/Error: phase phase-1: load test failed: thresholds failed: errors rate<=0\.01; rolled back/)
     expect(r.stdout).toMatch(/Load test failed: thresholds failed: errors rate<=0\.01/)
     expect(await deploymentExists('lt-fail')).toBe(false)
@@ -83,7 +83,7 @@ describe.skipIf(k6 === undefined)('apply-to-cluster --load-test', () => {
     await cp.namespace('lt-gone')
     const started = performance.now()
     const r = apply('lt-gone', '--load-test-url', 'http://127.0.0.1:1')
-    expect(r.code).toBe(5)
+    expect(r.code, r.stderr).toBe(5)
     expect(r.stderr).toMatch(/load test failed: endpoint unreachable: http:\/\/127\.0\.0\.1:1.*; rolled back/)
     expect(await deploymentExists('lt-gone')).toBe(false)
     expect(performance.now() - started).toBeLessThan(120_000)

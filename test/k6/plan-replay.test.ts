@@ -9,7 +9,7 @@ import {findK6} from '../../src/k6/binary.js'
 import {runLoadGate} from '../../src/k6/run.js'
 import {PlanSchema} from '../../src/plan/schema.js'
 import {readPhaseWorkloadTasks} from '../../src/plan/workload.js'
-import {type FakeOpenAiServer, startFakeOpenAi} from '../../src/testing/fake-openai.js'
+import {type FakeOpenAiServer, startFakeOpenAi} from '../doubles/fake-openai.js'
 import {runCli} from '../helpers/cli.js'
 import {parse} from 'yaml'
 
