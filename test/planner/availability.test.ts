@@ -54,8 +54,11 @@ describe('the availability floor (default: minReplicas 2, survive one-replica-lo
   })
 
   it('--min-replicas 1 --survive none reproduces the single-replica choice', () => {
-    expect(old.phases.map((p) => p.search.chosen?.candidate.id)).toEqual(['v100-32gb-tp8x1', 'v100-32gb-tp8x1', 'v100-32gb-tp8x6'])
-    expect(ha.phases.map((p) => p.search.chosen?.candidate.id)).not.toContain('v100-32gb-tp8x1')
+    // Without the floor, the small phases are served by one replica (whichever profile is cheapest);
+    // with it, never.
+    const single = old.phases.slice(0, 2).map((p) => p.search.chosen?.candidate)
+    expect(single.map((c) => (c ? replicas(c.pools) : 0))).toEqual([1, 1])
+    for (const c of single) expect(ha.phases.map((p) => p.search.chosen?.candidate.id)).not.toContain(c?.id)
     // The policy costs money only where it binds: never less than the old choice.
     for (const [i, p] of ha.phases.entries()) expect(p.search.chosen?.candidate.costPerHourUsd).toBeGreaterThanOrEqual(old.phases[i].search.chosen?.candidate.costPerHourUsd ?? Infinity)
   })
@@ -63,13 +66,16 @@ describe('the availability floor (default: minReplicas 2, survive one-replica-lo
   it('prunes a fleet whose remainder cannot carry the peak (N+1 capacity) with its arithmetic', () => {
     const p3 = ha.phases[2].search.evaluated
     const n1 = p3.find((e) => e.verdict.status === 'pruned' && e.verdict.reason.startsWith('N+1:'))
-    expect(n1 && 'reason' in n1.verdict ? n1.verdict.reason : '').toMatch(/^N\+1: with one [a-z0-9-]+ replica lost, [\d.]+ calls\/s capacity < [\d.]+ calls\/s at the peak \(utilization [\d.]+\)$/)
-    // …and that fleet is the one the old policy chose.
-    expect(n1?.candidate.id).toBe(old.phases[2].search.chosen?.candidate.id)
+    const reason = n1 && 'reason' in n1.verdict ? n1.verdict.reason : ''
+    const m = /^N\+1: with one [a-z0-9-]+ replica lost, ([\d.]+) calls\/s capacity < ([\d.]+) calls\/s at the peak \(utilization [\d.]+\)$/.exec(reason)
+    expect(m, reason).not.toBeNull()
+    // The arithmetic holds, and it is a fleet the floor of two replicas alone would have let through.
+    expect(Number(m?.[1])).toBeLessThan(Number(m?.[2]))
+    expect(replicas(n1?.candidate.pools ?? [])).toBeGreaterThanOrEqual(2)
   })
 
   it('rejects, by simulation, a fleet that passes at full size but not with one replica lost', async () => {
-    const req = resolveRequest(parsePlanSpec('phases: [{tasksPerDay: 50000}]\nslo: {ttftP95S: 3}\nseeds: 2\n'), ROOT)
+    const req = resolveRequest(parsePlanSpec('phases: [{tasksPerDay: 50000}]\nslo: {ttftP95S: 1}\nseeds: 2\n'), ROOT)
     const result = await makePlan(req, {catalog})
     const failedN1 = result.phases[0].search.evaluated.filter((e) => e.verdict.status === 'failed' && e.verdict.reason.startsWith('N+1:'))
     expect(failedN1.length).toBeGreaterThan(0)
@@ -78,9 +84,9 @@ describe('the availability floor (default: minReplicas 2, survive one-replica-lo
       // Every full-size simulation passed; the reduced fleet's did not.
       expect(e.verdict.outcomes.every((o) => o.pass)).toBe(true)
       expect(e.availability?.outcomes?.some((o) => !o.pass)).toBe(true)
-      expect(e.verdict.reason).toMatch(/^N\+1: seed \d: TTFT p95 \(s\) [\d.]+ > 3 with one [a-z0-9-]+ replica lost$/)
+      expect(e.verdict.reason).toMatch(/^N\+1: seed \d: TTFT p95 \(s\) [\d.]+ > 1 with one [a-z0-9-]+ replica lost$/)
     }
-    expect(renderPlanMd(result)).toMatch(/\| N\+1: seed \d: TTFT p95 \(s\) [\d.]+ > 3 with one [a-z0-9-]+ replica lost \|/)
+    expect(renderPlanMd(result)).toMatch(/\| N\+1: seed \d: TTFT p95 \(s\) [\d.]+ > 1 with one [a-z0-9-]+ replica lost \|/)
   }, 60_000)
 
   it('judges the seeds\' fleets under the same policy', () => {
@@ -103,7 +109,7 @@ describe('the availability floor (default: minReplicas 2, survive one-replica-lo
     expect(doc.status.availability).toEqual({minReplicas: 2, survive: 'one-replica-loss'})
     for (const p of doc.status.phases) expect(p.choice.availability.met).toBe(true)
     expect(files['PLAN.md']).toMatch(/- Availability: at least 2 replicas in total at every size/)
-    expect(files['PLAN.md']).toMatch(/Availability \(minReplicas 2, survive one-replica-loss\): met — N\+1: meets every SLO with one v100-32gb-tp8 replica lost/)
+    expect(files['PLAN.md']).toMatch(/Availability \(minReplicas 2, survive one-replica-loss\): met — N\+1: meets every SLO with one [a-z0-9-]+ replica lost/)
     const pdbs = Object.entries(files).filter(([f]) => f.includes('/poddisruptionbudget-'))
     expect(pdbs.length).toBeGreaterThan(0)
     for (const [f, text] of pdbs) {
