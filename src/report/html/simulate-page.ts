@@ -299,12 +299,20 @@ function poolsTable(r: SimulationReport): Table {
   }
 }
 
+/** Preemptions per LLM pool (paged KV: the newest sequence is recomputed when the cache is full). */
+function preemptionsLine(r: SimulationReport): string {
+  const llm = r.pools.filter((p) => p.preemptions !== undefined)
+  if (llm.length === 0) return 'Preemptions: no LLM pools in this run.'
+  const parts = llm.map((p) => `${p.name} ${p.preemptions?.count ?? 0} (${p.preemptions?.recomputedTokens ?? 0} tokens recomputed)`)
+  return `Preemptions by pool: ${parts.join(', ')}. With paged KV (the default) a call is preempted and recomputed when the cache is full; with kvAllocation: reserve it never is (docs/simulator.md).`
+}
+
 function failuresSection(r: SimulationReport): Section {
   const a = r.autoscaling
   const fails = a?.failures ?? []
   const paragraphs = [
     fails.length === 0 ? 'No failures were injected in this run.' : `${fails.length} failure(s) injected; ${a?.callsRetried ?? 0} calls retried after a loss, ${a?.callsLost ?? 0} lost.`,
-    'Preemptions: none. The simulator admits a call only when the KV cache can hold its prompt and all its output tokens, so a running call is never preempted (docs/simulator.md).',
+    preemptionsLine(r),
   ]
   const charts: Chart[] = []
   if (fails.length > 0) {
