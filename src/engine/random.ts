@@ -36,7 +36,7 @@ function fnv1a32(text: string): number {
 }
 
 /** murmur3's finalizer: spreads nearby seeds apart before they seed the generator. */
-function mix32(x: number): number {
+export function mix32(x: number): number {
   x ^= x >>> 16
   x = Math.imul(x, 0x85eb_ca6b)
   x ^= x >>> 13

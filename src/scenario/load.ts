@@ -1,11 +1,12 @@
 import {dirname, resolve} from 'node:path'
 
-import {type Document, isMap, isNode, isScalar, LineCounter, parseDocument} from 'yaml'
+import {LineCounter, parseDocument} from 'yaml'
 
 import {InputError, oneLineText} from '../errors.js'
 import {type ReportedIssue, reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'
 import {type Scenario, ScenarioSchema} from './schema.js'
 import {readInputFile, yamlToJs} from '../util/read-input.js'
+import {positionOf} from '../util/yaml-path.js'
 
 export interface LoadedScenario {
   scenario: Scenario
@@ -101,19 +102,3 @@ function describeIssue(issue: ReportedIssue): string {
   return issue.message
 }
 
-/** Line and column of the deepest YAML node on the path (a missing key points at its parent). */
-function positionOf(doc: Document, lines: LineCounter, path: readonly (string | number)[]): {line: number; col: number} {
-  for (let n = path.length; n >= 0; n--) {
-    if (n > 0 && n === path.length) {
-      // Prefer the key's own position when the parent is a mapping.
-      const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true)
-      if (isMap(parent)) {
-        const pair = parent.items.find((it) => isScalar(it.key) && it.key.value === path[n - 1])
-        if (pair && isNode(pair.key) && pair.key.range) return lines.linePos(pair.key.range[0])
-      }
-    }
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)
-    if (isNode(node) && node.range) return lines.linePos(node.range[0])
-  }
-  return {line: 1, col: 1}
-}

@@ -4,7 +4,7 @@
  * cuts each factor's range into N equal strata and takes each stratum exactly once, in a random
  * order per factor. Every draw comes from the spec's seed, so the cells are the same on any machine.
  */
-import {RandomStreams} from '../engine/random.js'
+import {mix32, RandomStreams} from '../engine/random.js'
 import {InputError} from '../errors.js'
 import type {Factor, SweepSpec} from './spec.js'
 
@@ -89,13 +89,4 @@ export function runSeed(specSeed: number, cellIndex: number, k: number): number 
   h = mix32(h ^ cellIndex)
   h = mix32(h ^ Math.imul(k + 1, 0x9e37_79b9))
   return h >>> 0
-}
-
-function mix32(x: number): number {
-  x ^= x >>> 16
-  x = Math.imul(x, 0x85eb_ca6b)
-  x ^= x >>> 13
-  x = Math.imul(x, 0xc2b2_ae35)
-  x ^= x >>> 16
-  return x >>> 0
 }

@@ -7,12 +7,13 @@
 import {readFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 
-import {isMap, isNode, isScalar, LineCounter, parseDocument, type Document} from 'yaml'
+import {isMap, LineCounter, parseDocument} from 'yaml'
 import {z} from 'zod'
 
 import {InputError} from '../errors.js'
 import {parseScenario} from '../scenario/load.js'
 import type {Scenario} from '../scenario/schema.js'
+import {positionOf} from '../util/yaml-path.js'
 import {reportedIssue, unknownFieldMessage} from '../util/zod-issue.js'
 import {METRIC_NAMES} from './metrics.js'
 
@@ -160,17 +161,3 @@ function located(file: string, line: number, col: number, field: string | undefi
   return err
 }
 
-function positionOf(doc: Document, lines: LineCounter, path: readonly (string | number)[]): {line: number; col: number} {
-  for (let n = path.length; n >= 0; n--) {
-    if (n > 0 && n === path.length) {
-      const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true)
-      if (isMap(parent)) {
-        const pair = parent.items.find((it) => isScalar(it.key) && it.key.value === path[n - 1])
-        if (pair && isNode(pair.key) && pair.key.range) return lines.linePos(pair.key.range[0])
-      }
-    }
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)
-    if (isNode(node) && node.range) return lines.linePos(node.range[0])
-  }
-  return {line: 1, col: 1}
-}
