@@ -15,6 +15,7 @@ import type {ProfileStatus} from '../types.js'
 import {deriveLlm, type LlmDerived} from './llm.js'
 import {modelsDir} from './paths.js'
 import {DEFAULT_ENGINE, DEFAULT_PRECISION, type Engine, ENGINES, isDefaultPrecision, parseEngine, parsePrecision, type Precision, precisionLabel} from './precision.js'
+import {snapshotOf} from './snapshot.js'
 import {resolveFactors} from './resolve-factors.js'
 import {RooflineServingProfile} from './roofline.js'
 import {costOf, replicaShape} from './shape.js'
@@ -48,7 +49,7 @@ function readValidated<S extends z.ZodType>(dir: string, file: string, schema: S
   }
   let data: unknown
   try {
-    data = parseYaml(text)
+    data = snapshotOf(path, text)?.data ?? parseYaml(text)
   } catch (error) {
     const e = error as Error & {linePos?: {line: number}[]}
     throw new InputError({file: path, line: e.linePos?.[0]?.line}, `invalid YAML: ${e.message.split('\n')[0]}`)
