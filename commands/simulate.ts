@@ -2,9 +2,6 @@ import {Args, Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {ExitCode, InputError} from '../src/errors.js'
-import {renderPage} from '../src/report/html/page.js'
-import {simulationPage} from '../src/report/html/simulate-page.js'
-import {checkHtmlOutput, writeHtml} from '../src/report/html/write.js'
 import {simulationSparklines} from '../src/report/sparkline.js'
 import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} from '../src/report/render.js'
 import type {SimulationReport} from '../src/report/report.js'
@@ -50,7 +47,10 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     const {scenario: file} = this.args
     if (this.flags.out !== undefined) checkOutputDir(this.flags.out)
     const loaded = await loadScenarioFile(file)
-    if (this.flags.html !== undefined) checkHtmlOutput(this.flags.html)
+    // The page's modules (Vega-Lite's compiler among them) load only when a page is written.
+    const wantsPage = this.flags.out !== undefined || this.flags.html !== undefined
+    const pageKit = wantsPage ? await import('../src/report/html/simulate-html.js') : undefined
+    if (this.flags.html !== undefined) pageKit?.checkHtmlOutput(this.flags.html)
     if (this.flags.trace !== undefined && this.flags.trace.trim() === '') throw new InputError({field: '--trace'}, 'empty path')
     // cli-progress is imported only when a bar is drawn (a terminal, no --json).
     const cliProgress = process.stderr.isTTY && !this.jsonEnabled() ? (await import('cli-progress')).default : undefined
@@ -64,7 +64,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
         scenarioFile: loaded.file,
         seed: this.flags.seed,
         traceFile: this.flags.trace,
-        chartData: this.flags.out !== undefined || this.flags.html !== undefined,
+        chartData: wantsPage,
         onProgress: bar ? (f) => bar.update(Math.round(f * 100)) : undefined,
       })
     } catch (error) {
@@ -75,7 +75,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     const {report, timeSeries} = result
     const summary = renderSummary(report)
     // The page draws the rounded report, as report.json has it.
-    const html = this.flags.out !== undefined || this.flags.html !== undefined ? renderPage(simulationPage({report: roundedReport(report), timeSeries, charts: result.charts})) : undefined
+    const html = pageKit?.renderPage(pageKit.simulationPage({report: roundedReport(report), timeSeries, charts: result.charts}))
     if (this.flags.out !== undefined) {
       await writeOutputDir(this.flags.out, {
         'report.json': renderReportJson(report),
@@ -84,7 +84,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
         'index.html': html as string,
       })
     }
-    if (this.flags.html !== undefined) await writeHtml(this.flags.html, html as string)
+    if (this.flags.html !== undefined) await pageKit?.writeHtml(this.flags.html, html as string)
     const rounded = roundedReport(report)
     if (!this.jsonEnabled()) {
       process.stdout.write(summary)
