@@ -17,7 +17,7 @@ import {loadCatalog} from '../src/fleet/profiles/index.js'
 import {makePlan} from '../src/planner/plan.js'
 import {loadPlanSpecFile, resolveRequest} from '../src/planner/spec.js'
 import {loadScenarioFile} from '../src/scenario/load.js'
-import {type BandMode, simulateWithBand} from '../src/report/banded-run.js'
+import {type BandMode, simulateWithBand} from '../src/pipeline/banded-run.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 

@@ -3,7 +3,7 @@ import {join} from 'node:path'
 
 import {resolveServingProfile} from '../src/fleet/profiles/index.js'
 import {loadScenarioFile} from '../src/scenario/load.js'
-import {simulate} from '../src/sim/simulate.js'
+import {simulate} from '../src/pipeline/simulate.js'
 import type {LlmReplicaModel} from '../src/sim/types.js'
 
 /** The LLM replica of the 200-replica case: llama-3.1-8b on one A100-80GB, from the model catalog. */

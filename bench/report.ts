@@ -14,7 +14,7 @@ import {renderPage} from '../src/report/html/page.js'
 import {simulationPage} from '../src/report/html/simulate-page.js'
 import {roundedReport} from '../src/report/render.js'
 import {parseScenario} from '../src/scenario/load.js'
-import {simulate} from '../src/sim/simulate.js'
+import {simulate} from '../src/pipeline/simulate.js'
 
 const quick = process.argv.includes('--quick')
 const durationS = quick ? 1000 : 10_000

@@ -20,7 +20,7 @@ import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {loadScenarioFile} from '../src/scenario/load.js'
-import {simulate} from '../src/sim/simulate.js'
+import {simulate} from '../src/pipeline/simulate.js'
 import {runSweep} from '../src/sweep/run.js'
 import {parseSweep} from '../src/sweep/spec.js'
 

@@ -6,7 +6,7 @@ import {simulationSparklines} from '../src/report/sparkline.js'
 import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} from '../src/report/render.js'
 import type {SimulationReport} from '../src/report/report.js'
 import {loadScenarioFile} from '../src/scenario/load.js'
-import {type BandMode, simulateWithBand} from '../src/report/banded-run.js'
+import {type BandMode, simulateWithBand} from '../src/pipeline/banded-run.js'
 import {checkOutputDir, writeOutputDir} from '../src/util/atomic-write.js'
 
 export default class Simulate extends FleetcapCommand<typeof Simulate> {

@@ -8,7 +8,7 @@
  */
 import {RandomStreams} from '../engine/random.js'
 import {parseScenario} from '../scenario/load.js'
-import {simulate} from '../sim/simulate.js'
+import {simulate} from '../pipeline/simulate.js'
 import type {Task, TaskStream} from '../workload/types.js'
 import type {Catalog} from '../fleet/profiles/catalog.js'
 import {buildProfile} from '../fleet/profiles/catalog.js'

@@ -1,7 +1,7 @@
 import type {ServingProfile} from '../fleet/types.js'
 import {type LoadProfile, totalDurationS} from '../k6/load.js'
 import {ScenarioSchema} from '../scenario/schema.js'
-import {simulate} from '../sim/simulate.js'
+import {simulate} from '../pipeline/simulate.js'
 import type {Task, TaskStream} from '../workload/types.js'
 import {arrivalSchedule, type LoadFigures, type Predictor} from './predict.js'
 import {scaleServingProfile} from './profile-file.js'

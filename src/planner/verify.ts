@@ -5,7 +5,7 @@
 import type {Catalog, ResolvedProfile} from '../fleet/profiles/index.js'
 import type {SloCheck} from '../report/report.js'
 import type {LlmPoolSpec, Scenario, SloSpec} from '../scenario/schema.js'
-import {simulate} from '../sim/simulate.js'
+import {simulate} from '../pipeline/simulate.js'
 import type {Candidate} from './candidates.js'
 import type {ResolvedRequest} from './spec.js'
 import {type PhaseLoad, replay} from './workload.js'

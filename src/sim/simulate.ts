@@ -4,17 +4,15 @@ import {RandomStreams} from '../engine/random.js'
 import {FleetcapError, InputError} from '../errors.js'
 import {type Catalog, loadCatalog, poolPrecision, resolveServingProfile} from '../fleet/profiles/index.js'
 import type {ServingProfile} from '../fleet/types.js'
-import {buildReport, type SimulationReport} from '../report/report.js'
 import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
 import type {WorkloadSpec} from '../workload/spec.js'
 import type {TaskStream} from '../workload/types.js'
 import {createWorkload} from '../workload/create.js'
-import {PRIORITIES} from '../workload/types.js'
 import {resolveAutoscaling} from './autoscale-config.js'
 import {ClusterRuntime} from './cluster-runtime.js'
 import {FleetModel} from './fleet-model.js'
 import {LatencyOverTime, type LatencySeries, withLatencySampler} from './latency-series.js'
-import {M_E2E, M_TASK_E2E, M_TPOT, M_TTFT, M_WAIT, type MetricName} from './metrics.js'
+import type {MetricName} from './metrics.js'
 import {runFleetModel} from './run.js'
 import type {LlmReplicaModel, PoolConfig} from './types.js'
 
@@ -57,11 +55,6 @@ export interface ChartData {
   distributions: Record<string, Record<string, number[]>>
 }
 
-export interface SimulationResult {
-  report: SimulationReport
-  timeSeries: TimeSeries
-  charts?: ChartData
-}
 
 /** Scenario duration in seconds (durationS, duration, or the workload's own), or undefined. */
 export function scenarioDurationS(s: Scenario): number | undefined {
@@ -152,11 +145,27 @@ export function catalogResolver(catalog: Catalog): (p: LlmPoolSpec) => ServingPr
   return (p) => resolveServingProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, engine: p.engine, precision: poolPrecision(p.precision), pricePerGpuHourUsd: p.priceOverride, catalog})
 }
 
+/** A scenario built and run, before anything is reported: what the report stage reads. */
+export interface ScenarioRun {
+  model: FleetModel
+  /** The pools' autoscalers, capacity and failures, when the scenario has any. */
+  cluster: ClusterRuntime | undefined
+  /** Latency quantiles over time, when chart data was asked for. */
+  sampler: LatencyOverTime | undefined
+  seed: number
+  durationS: number
+  endS: number
+  /** What the workload was, in words (the report's `workload`). */
+  workload: string
+  poolInfo: {gpu?: string; model?: string; profile?: string}[]
+}
+
 /**
- * Simulate a scenario: build the fleet, stream the workload through it and report what users would
- * see. Deterministic: the same scenario, options and seed give the same report.
+ * Build the fleet of a scenario and stream its workload through it. Deterministic: the same
+ * scenario, options and seed give the same run. The caller owns the model's histograms (and the
+ * sampler's): dispose them once the run is reported (pipeline/simulate.ts does).
  */
-export async function simulate(scenario: Scenario, options: SimulateOptions = {}): Promise<SimulationResult> {
+export async function runScenario(scenario: Scenario, options: SimulateOptions = {}): Promise<ScenarioRun> {
   const seed = options.seed ?? scenario.seed ?? 1
   const rng = new RandomStreams(seed)
   const baseDir = options.baseDir ?? process.cwd()
@@ -190,41 +199,14 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
   const endS = await runFleetModel(model, tasks, {
     onProgress: onProgress && Number.isFinite(durationS) ? (t) => onProgress(Math.min(1, t / durationS)) : undefined,
   })
-  let report: SimulationReport
-  let charts: ChartData | undefined
-  try {
-    report = buildReport(model, {
-      name: scenario.name,
-      seed,
-      durationS: Number.isFinite(durationS) ? durationS : model.lastArrivalS,
-      workload: options.tasks ? 'tasks (library)' : options.traceFile ? 'trace (--trace)' : String(workloadSpec.kind),
-      endS,
-      slo: scenario.slo,
-      poolInfo: info,
-    })
-    // Failure windows read the latency histograms: before they are disposed.
-    if (cluster !== undefined) report.autoscaling = cluster.report(report, endS)
-    if (sampler !== undefined) charts = {latencySeries: sampler.series(), distributions: distributions(model)}
-  } finally {
-    sampler?.dispose()
-    model.latency.dispose()
+  return {
+    model,
+    cluster,
+    sampler,
+    seed,
+    durationS,
+    endS,
+    workload: options.tasks ? 'tasks (library)' : options.traceFile ? 'trace (--trace)' : String(workloadSpec.kind),
+    poolInfo: info,
   }
-  return {report, timeSeries: {columns: model.seriesColumns, rows: model.series}, ...(charts ? {charts} : {})}
-}
-
-/** Each latency metric's distribution, overall and per priority class that has values. */
-function distributions(model: FleetModel): ChartData['distributions'] {
-  const out: ChartData['distributions'] = {}
-  const metrics: [string, number][] = [['queueWaitS', M_WAIT], ['ttftS', M_TTFT], ['tpotS', M_TPOT], ['e2eS', M_E2E], ['taskE2eS', M_TASK_E2E]]
-  for (const [name, m] of metrics) {
-    const all = model.latency.percentiles(m, -1, DISTRIBUTION_LEVELS)
-    if (all === null) continue
-    const byClass: Record<string, number[]> = {all}
-    PRIORITIES.forEach((p, c) => {
-      const v = model.latency.percentiles(m, c, DISTRIBUTION_LEVELS)
-      if (v !== null) byClass[p] = v
-    })
-    out[name] = byClass
-  }
-  return out
 }

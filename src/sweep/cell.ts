@@ -6,7 +6,7 @@
 import {InputError} from '../errors.js'
 import type {Catalog} from '../fleet/profiles/index.js'
 import {type Scenario, ScenarioSchema} from '../scenario/schema.js'
-import {simulate} from '../sim/simulate.js'
+import {simulate} from '../pipeline/simulate.js'
 import {reportedIssue} from '../util/zod-issue.js'
 import {type Cell, type FactorValue, runSeed} from './design.js'
 import {collectMetrics, type MetricName} from './metrics.js'

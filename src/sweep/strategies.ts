@@ -13,7 +13,7 @@
 import {InputError} from '../errors.js'
 import type {Catalog} from '../fleet/profiles/index.js'
 import type {Scenario} from '../scenario/schema.js'
-import {simulate} from '../sim/simulate.js'
+import {simulate} from '../pipeline/simulate.js'
 import {collectMetrics, type MetricName} from './metrics.js'
 
 export const STRATEGIES = ['fixed', 'hpa', 'keda', 'predictive'] as const

@@ -14,7 +14,7 @@ import {checkHtmlOutput} from '../../src/report/html/write.js'
 import {roundedReport} from '../../src/report/render.js'
 import {sparkline} from '../../src/report/sparkline.js'
 import {loadScenarioFile} from '../../src/scenario/load.js'
-import {simulate} from '../../src/sim/simulate.js'
+import {simulate} from '../../src/pipeline/simulate.js'
 import {ROOT} from '../helpers/cli.js'
 
 describe('downsampling', () => {

@@ -18,7 +18,7 @@ import {MAX_POINTS} from '../../src/report/html/series.js'
 import {simulationPage} from '../../src/report/html/simulate-page.js'
 import {roundedReport} from '../../src/report/render.js'
 import {loadScenarioFile} from '../../src/scenario/load.js'
-import {simulate} from '../../src/sim/simulate.js'
+import {simulate} from '../../src/pipeline/simulate.js'
 import {ROOT, runCli} from '../helpers/cli.js'
 import {chromiumMissing, embeddedData, type OpenedReport, ReportBrowser} from './browser.js'
 

@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 
 import {ROOT, runCli} from '../helpers/cli.js'
 import {loadScenarioFile} from '../../src/scenario/load.js'
-import {simulate} from '../../src/sim/simulate.js'
+import {simulate} from '../../src/pipeline/simulate.js'
 import {genericScenario, job, listTasks} from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetcap-sim-autoscale-'))

@@ -14,7 +14,7 @@ import {ROOT} from '../helpers/cli.js'
 import {expectGolden} from '../helpers/golden.js'
 import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} from '../../src/report/render.js'
 import {loadScenarioFile} from '../../src/scenario/load.js'
-import {simulate} from '../../src/sim/simulate.js'
+import {simulate} from '../../src/pipeline/simulate.js'
 
 const SCENARIOS = join(ROOT, 'scenarios')
 const GOLDEN = join(ROOT, 'test', 'sim-autoscale', 'golden')

@@ -1,5 +1,5 @@
 import {parseScenario} from '../../src/scenario/load.js'
-import {simulate, type SimulationResult} from '../../src/sim/simulate.js'
+import {simulate, type SimulationResult} from '../../src/pipeline/simulate.js'
 import type {Task, TaskStream} from '../../src/workload/types.js'
 
 /** A generic job of `serviceTimeS` arriving at `arrivalS`. */

@@ -4,7 +4,7 @@ import {loadCatalog, resolveServingProfile} from '../../src/fleet/profiles/index
 import {scaleStepTimes, stepTimeFactorOf} from '../../src/fleet/step-scale.js'
 import {renderReportJson, renderSummary} from '../../src/report/render.js'
 import {parseScenario} from '../../src/scenario/load.js'
-import {simulateWithBand} from '../../src/report/banded-run.js'
+import {simulateWithBand} from '../../src/pipeline/banded-run.js'
 import {runCli} from '../helpers/cli.js'
 
 const catalog = loadCatalog()

@@ -12,7 +12,7 @@ import {expectGolden} from '../helpers/golden.js'
 import {renderReportJson, roundedReport} from '../../src/report/render.js'
 import type {SimulationReport} from '../../src/report/report.js'
 import {loadScenarioFile} from '../../src/scenario/load.js'
-import {simulate} from '../../src/sim/simulate.js'
+import {simulate} from '../../src/pipeline/simulate.js'
 
 const SCENARIOS = join(ROOT, 'scenarios')
 const GOLDEN = join(ROOT, 'test', 'golden')

@@ -8,7 +8,7 @@ import type {ServingProfile} from '../../src/fleet/types.js'
 import {LIMITS} from '../../src/limits.js'
 import {renderSummary} from '../../src/report/render.js'
 import {parseScenario} from '../../src/scenario/load.js'
-import {simulate} from '../../src/sim/simulate.js'
+import {simulate} from '../../src/pipeline/simulate.js'
 import {linearCost} from './helpers.js'
 
 const profile = (gpu: string): ServingProfile => ({

@@ -4,7 +4,7 @@ import {RandomStreams} from '../../src/engine/random.js'
 import type {ServingProfile} from '../../src/fleet/types.js'
 import {renderReportJson, renderSummary, renderTimeSeriesCsv} from '../../src/report/render.js'
 import {parseScenario} from '../../src/scenario/load.js'
-import {simulate} from '../../src/sim/simulate.js'
+import {simulate} from '../../src/pipeline/simulate.js'
 import type {Priority} from '../../src/workload/types.js'
 import {linearCost, poissonTasks} from './helpers.js'
 

@@ -7,9 +7,10 @@ import {InputError} from '../errors.js'
 import {loadCatalog} from '../fleet/profiles/index.js'
 import {scaleStepTimes} from '../fleet/step-scale.js'
 import type {ServingProfile} from '../fleet/types.js'
-import {type PoolBand, reportBand} from './band.js'
+import {type PoolBand, reportBand} from '../report/band.js'
 import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
-import {catalogResolver, simulate, type SimulateOptions, type SimulationResult} from '../sim/simulate.js'
+import {catalogResolver, type SimulateOptions} from '../sim/simulate.js'
+import {simulate, type SimulationResult} from './simulate.js'
 
 export type BandMode = 'none' | 'edges'
 
