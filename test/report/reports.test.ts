@@ -8,7 +8,10 @@ import {mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
 
+import {parse} from 'yaml'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {resolveServingProfile} from '../../src/fleet/profiles/catalog.js'
 
 import {writeK6Export} from '../../src/k6/export.js'
 import {constantLoad} from '../../src/k6/load.js'
@@ -121,6 +124,73 @@ describe.skipIf(chromiumMissing !== undefined)(`HTML reports in Chromium${chromi
       }
       const md = readFileSync(join(out, 'PLAN.md'), 'utf8')
       expect(md).toContain('](charts/phase-1-pareto.svg)')
+    } finally {
+      await r.close()
+    }
+  })
+
+  it('plan of the seeds without --fast: every phase has its Pareto chart, the HPA over the day and each pool\'s profile status', {timeout: 600_000}, async () => {
+    // The whole planner: verification simulations, the N+1 check and a simulated day per phase
+    // (about 40 s on the shared 2-core machine: docs/report.md).
+    const out = join(tmp, 'plan-full')
+    const run = runCli(['plan', '--spec', 'examples/plan-seeds.yaml', '--out', out])
+    expect(run.code, run.stderr).toBe(0)
+    const file = join(out, 'index.html')
+    const html = readFileSync(file, 'utf8')
+    const plan = parse(readFileSync(join(out, 'plan.yaml'), 'utf8')) as {spec: {phases: {name: string; pools: {name: string; gpu: string; model: string; tensorParallel: number}[]}[]}}
+    const phases = plan.spec.phases
+    expect(phases.map((p) => p.name)).toEqual(['phase-1', 'phase-2', 'phase-3'])
+    const r = await browser.open(file, 'plan-seeds-full')
+    try {
+      expectHealthy(r, html)
+      const ids = r.manifest.map((m) => m.id)
+      for (const phase of phases) {
+        const id = `plan-${phase.name}`
+        expect(ids).toContain(`${id}-pareto`)
+        expect(r.charts[`${id}-pareto`].datasets[`${id}-pareto-candidates`]).toBeGreaterThan(10)
+        expect(r.charts[`${id}-pareto`].series).toContain('chosen')
+        // The HPA day: one replicas and one desired series per chosen pool, over the calls in
+        // flight, from a sync every 15 s over 24 h (5,760 syncs), downsampled (min/max per bucket,
+        // the pools' series jointly: they share their kept times) to at most MAX_POINTS per column.
+        const hpa = r.charts[`${id}-hpa-day`]
+        expect(hpa, `${id}-hpa-day drawn`).toBeDefined()
+        const series = phase.pools.flatMap((p) => [`${p.name} replicas`, `${p.name} desired`])
+        expect(hpa.series).toEqual(series)
+        const view = await r.page.evaluate((name) => {
+          const views = (window as unknown as {fleetcapViews: Record<string, {data: (n: string) => {h: number; series: string}[]}>}).fleetcapViews
+          const load = views[name].data(`${name}-load`)
+          const lines = views[name].data(`${name}-series`)
+          const perSeries: Record<string, number> = {}
+          for (const row of lines) perSeries[row.series] = (perSeries[row.series] ?? 0) + 1
+          const hours = (rows: {h: number}[]) => [Math.min(...rows.map((x) => x.h)), Math.max(...rows.map((x) => x.h))]
+          return {load: load.length, loadSpan: hours(load), lines: lines.length, linesSpan: hours(lines), perSeries}
+        }, `${id}-hpa-day`)
+        expect(view.load).toBeGreaterThan(MAX_POINTS / 2)
+        expect(view.load).toBeLessThanOrEqual(MAX_POINTS)
+        const kept = view.lines / series.length
+        expect(Object.keys(view.perSeries)).toEqual(series)
+        for (const s of series) expect(view.perSeries[s], s).toBe(kept)
+        expect(kept).toBeGreaterThan(100)
+        expect(kept).toBeLessThanOrEqual(series.length * MAX_POINTS)
+        for (const span of [view.loadSpan, view.linesSpan]) {
+          expect(span[0]).toBeLessThan(0.01)
+          expect(span[1]).toBeGreaterThan(23.9)
+        }
+        // The SVG beside PLAN.md draws the same chart.
+        expect(readFileSync(join(out, 'charts', `${phase.name}-hpa-day.svg`), 'utf8')).toContain('<svg')
+        // The chosen fleet's table: each pool with its serving profile's status from the catalog.
+        const rows = await r.page.evaluate((heading) => {
+          const section = [...document.querySelectorAll('section')].find((s) => s.querySelector('h2')?.textContent?.startsWith(heading))
+          const table = [...(section?.querySelectorAll('table') ?? [])].find((t) => t.querySelector('caption')?.textContent === 'Chosen fleet')
+          return [...(table?.querySelectorAll('tbody tr') ?? [])].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''))
+        }, `Phase ${phase.name}:`)
+        expect(rows.map((row) => row[0])).toEqual(phase.pools.map((p) => p.name))
+        for (const [i, pool] of phase.pools.entries()) {
+          const profile = resolveServingProfile({model: pool.model, gpu: pool.gpu, tensorParallel: pool.tensorParallel})
+          expect(rows[i][6], `${pool.name} profile status`).toBe(profile.status)
+          expect(rows[i][7]).not.toBe('-')
+        }
+      }
     } finally {
       await r.close()
     }
