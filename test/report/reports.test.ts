@@ -211,8 +211,9 @@ describe.skipIf(chromiumMissing !== undefined)(`HTML reports in Chromium${chromi
       await r.close()
     }
     const bt = join(tmp, 'backtest.html')
-    const back = runCli(['forecast', 'backtest', '--series', series, '--holdout', '48', '--origins', '3', '--models', 'seasonal-naive,ets,linear', '--html', bt])
+    const back = runCli(['forecast', 'backtest', '--series', series, '--holdout', '48', '--origins', '3', '--models', 'seasonal-naive,ets,linear', '--html', bt, '--json'])
     expect(back.code, back.stderr).toBe(0)
+    const scores = (JSON.parse(back.stdout) as {scores: {model: string; mase: number}[]}).scores
     html = readFileSync(bt, 'utf8')
     r = await browser.open(bt, 'forecast-backtest')
     try {
@@ -220,6 +221,13 @@ describe.skipIf(chromiumMissing !== undefined)(`HTML reports in Chromium${chromi
       expect(r.charts['backtest-errors'].datasets['backtest-error-data']).toBe(3 * 3)
       expect(r.charts['backtest-windows'].datasets['backtest-forecasts']).toBe(3 * 3 * 48)
       expect(r.charts['backtest-windows'].series).toEqual(['seasonal-naive', 'ets', 'linear'])
+      // MASE per window, each over its own window's in-sample scale: their mean is the table's MASE.
+      const points = await r.page.evaluate(() => (window as unknown as {fleetcapViews: Record<string, {data: (n: string) => {series: string; mase: number}[]}>}).fleetcapViews['backtest-errors'].data('backtest-error-data').map((row) => [row.series, row.mase] as const))
+      for (const s of scores) {
+        const mine = points.filter(([model]) => model === s.model).map(([, m]) => m)
+        expect(mine).toHaveLength(3)
+        expect(mine.reduce((a, b) => a + b, 0) / 3).toBeCloseTo(s.mase, 3)
+      }
     } finally {
       await r.close()
     }
