@@ -77,6 +77,25 @@ export function calibrationPage(input: CalibrationPageInput): Page {
     data: {'calibrate-figures': d},
     series: distinct(d, 'series'),
   }
+  const scanData = dataset(['scale', 'rmsLogError', 'chosen'], [...r.scan.filter((x) => Number.isFinite(x.rmsLogError)).map((x) => ({...x, chosen: 'evaluated'})), {scale: r.stepScale, rmsLogError: r.rmsLogErrorAfter, chosen: 'fitted'}])
+  const objective: Chart = {
+    id: 'calibrate-fit',
+    title: 'The fitted factor',
+    caption: `RMS log error of the fitted figures (y) at every step-time scale the search tried (x, log): a scan of the range, then a golden-section search around its best. The fitted factor, ${r.stepScale.toFixed(3)}, is the minimum; a flat bottom means the measurement pins the factor only loosely.`,
+    spec: {
+      data: {name: 'calibrate-scan'},
+      mark: {type: 'point', filled: true, tooltip: true},
+      encoding: {
+        x: {field: 'scale', type: 'quantitative', title: 'step-time scale', scale: {type: 'log'}},
+        y: {field: 'rmsLogError', type: 'quantitative', title: 'RMS log error'},
+        color: {field: 'chosen', type: 'nominal', title: null, sort: null, scale: {domain: ['evaluated', 'fitted'], range: ['#90a4ae', '#e65100']}},
+        size: {condition: {test: "datum.chosen === 'fitted'", value: 120}, value: 30},
+        tooltip: [{field: 'scale', format: '.4f'}, {field: 'rmsLogError', title: 'RMS log error', format: '.4f'}],
+      },
+    },
+    data: {'calibrate-scan': scanData},
+    series: distinct(scanData, 'chosen'),
+  }
   const pct = (e: number): string => `${e >= 0 ? '+' : ''}${(e * 100).toFixed(1)} %`
   const table: Table = {
     caption: 'Figures',
@@ -104,7 +123,7 @@ export function calibrationPage(input: CalibrationPageInput): Page {
       'The factor is fitted on the figures (quantiles of the whole run); with k6 --out json from a fleetcap script, each request is also compared with its twin in the simulation, before and after the fit.',
     ],
     sections: [
-      {heading: 'Measured against predicted', tables: [table, factors], charts: [scatter, residuals]},
+      {heading: 'Measured against predicted', tables: [table, factors], charts: [scatter, residuals, objective]},
       requestSection(input.requests, names, input.requestsNote),
     ],
   }

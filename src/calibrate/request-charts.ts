@@ -138,7 +138,7 @@ export function requestSection(c: RequestComparison | undefined, names: SeriesNa
   return {
     heading,
     paragraphs: [
-      `${c.pairs.length} requests compared: ${kept}; ${c.measured} measured with an id${c.failed > 0 ? `, ${c.failed} failed (not compared)` : ''}${c.unmatched > 0 ? `, ${c.unmatched} with no simulated twin` : ''}. Each is joined with its twin by its id (iteration and call, which k6 records as sample metadata).`,
+      `${c.pairs.length} requests compared: ${kept}; ${c.measured} measured with an id${c.failed > 0 ? `, ${c.failed} failed (not compared)` : ''}${c.unmatched > 0 ? `, ${c.unmatched} with no simulated twin` : ''}. Each is joined with its twin by its id (iteration and call, which k6 records as sample metadata); the twins come from fleetcap simulate of the same tasks, whichever --predictor fitted the factor.`,
     ],
     tables: [table],
     charts,

@@ -247,6 +247,9 @@ describe.skipIf(chromiumMissing !== undefined)(`HTML reports in Chromium${chromi
       expectHealthy(r, html)
       expect(r.charts['calibrate-scatter'].datasets['calibrate-figures']).toBe(out.before.length + out.after.length)
       expect(r.charts['calibrate-scatter'].series).toHaveLength(2)
+      // The fit's objective: the 25 scales of the scan, the golden-section steps, and the fitted one.
+      expect(r.charts['calibrate-fit'].series).toEqual(['evaluated', 'fitted'])
+      expect(r.charts['calibrate-fit'].datasets['calibrate-scan']).toBeGreaterThan(25 + 1)
     } finally {
       await r.close()
     }
