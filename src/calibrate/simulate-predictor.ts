@@ -1,11 +1,11 @@
 import type {ServingProfile} from '../fleet/types.js'
 import {type LoadProfile, totalDurationS} from '../k6/load.js'
 import {ScenarioSchema} from '../scenario/schema.js'
-import type {SimulationReport} from '../report/report.js'
-import {simulate, type SimulateOptions} from '../sim/simulate.js'
+import {simulate} from '../sim/simulate.js'
 import type {Task, TaskStream} from '../workload/types.js'
 import {arrivalSchedule, type LoadFigures, type Predictor} from './predict.js'
 import {scaleServingProfile} from './profile-file.js'
+import type {FleetModelConfig} from '../sim/types.js'
 
 /** The tasks k6 sends for a load: its arrival schedule, each with the token mix's calls. */
 export async function* tasksOfLoad(load: LoadProfile, chunkSize = 4096): TaskStream {
@@ -32,8 +32,8 @@ export async function simulateLoad(
   replicas: number,
   load: LoadProfile,
   stepScale: number,
-  onCallComplete?: SimulateOptions['onCallComplete'],
-): Promise<SimulationReport> {
+  onCallComplete?: FleetModelConfig['onCallComplete'],
+): Promise<Awaited<ReturnType<typeof simulate>>['report']> {
   const scaled = scaleServingProfile(profile, stepScale)
   const scenario = ScenarioSchema.parse({
     apiVersion: 'fleetcap.dev/v1',
