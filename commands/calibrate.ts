@@ -7,6 +7,7 @@ import {dirname, join} from 'node:path'
 import {Flags} from '@oclif/core'
 
 import {calibrateStepScale, type CalibrationResult, type FigureComparison} from '../src/calibrate/fit.js'
+import {CALL_ID_KEY, compareRequests, type RequestComparison, type RequestErrorStats} from '../src/calibrate/per-request.js'
 import {replayPredictor} from '../src/calibrate/predict.js'
 import {simulatePredictor} from '../src/calibrate/simulate-predictor.js'
 import {type CalibratedProfile, sha256File, writeCalibratedProfile} from '../src/calibrate/profile-file.js'
@@ -28,6 +29,8 @@ interface CalibrateOutput {
   rmsLogErrorAfter: number
   before: FigureComparison[]
   after: FigureComparison[]
+  /** Per request (--k6-json from a fleetcap script): how many were compared and the error figures. */
+  requests?: {stride: number; measured: number; failed: number; unmatched: number; compared: number; stats: RequestErrorStats[]}
   written?: CalibratedProfile
 }
 
@@ -91,9 +94,19 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
     this.say(`profile ${profile.id} × ${f.replicas} replica(s); ${measurement.requests} requests measured (${measurement.format}); predicted by ${f.predictor}`)
     this.say(table(result))
     this.say(`step-time factor ${result.stepScale.toFixed(3)}: RMS log error ${result.rmsLogErrorBefore.toFixed(3)} -> ${result.rmsLogErrorAfter.toFixed(3)}`)
+    // Per request: only k6's --out json has each request's samples (and their ids).
+    let requests: RequestComparison | undefined
+    let requestsNote: string | undefined
+    if (f['k6-json'] !== undefined) {
+      requests = await compareRequests(file, load, profile, f.replicas, result.stepScale)
+      if (requests === undefined) requestsNote = `${file} has no request ids (k6 metadata ${CALL_ID_KEY}): the script predates them; re-export it with \`fleetcap k6 export\` to compare per request.`
+      else this.say(requestLine(requests))
+    } else {
+      requestsNote = 'k6\'s summary holds no per-request samples: run k6 with --out json=FILE and pass --k6-json FILE to compare each request with its simulated twin.'
+    }
     if (f.html !== undefined) {
       const measured = {file, format: measurement.format, requests: measurement.requests, droppedIterations: measurement.droppedIterations}
-      await writeHtml(f.html, renderPage(calibrationPage({profile: profile.id, replicas: f.replicas, predictor: f.predictor, measurement: measured, result})))
+      await writeHtml(f.html, renderPage(calibrationPage({profile: profile.id, replicas: f.replicas, predictor: f.predictor, measurement: measured, result, requests, requestsNote})))
       this.note(`wrote ${f.html}`)
     }
     let written: CalibratedProfile | undefined
@@ -117,9 +130,15 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
       rmsLogErrorAfter: result.rmsLogErrorAfter,
       before: result.before,
       after: result.after,
+      requests: requests && {stride: requests.stride, measured: requests.measured, failed: requests.failed, unmatched: requests.unmatched, compared: requests.pairs.length, stats: requests.stats},
       written,
     }
   }
+}
+
+function requestLine(c: RequestComparison): string {
+  const stat = (metric: 'ttft' | 'e2e', series: 'before' | 'after'): string => c.stats.find((s) => s.metric === metric && s.series === series)!.rmsLogError.toFixed(3)
+  return `per request (${c.pairs.length} compared${c.stride > 1 ? `, every ${c.stride}th iteration` : ''}): RMS log error TTFT ${stat('ttft', 'before')} -> ${stat('ttft', 'after')}, e2e ${stat('e2e', 'before')} -> ${stat('e2e', 'after')}`
 }
 
 function table(r: CalibrationResult): string {

@@ -47,6 +47,8 @@ export interface CalibrationResult {
   predictedBefore: LoadFigures
   predictedAfter: LoadFigures
   measured: LoadFigures
+  /** Every scale the search evaluated and its RMS log error, by scale (the fit's objective). */
+  scan: Array<{scale: number; rmsLogError: number}>
 }
 
 function compare(measured: LoadFigures, predicted: LoadFigures): FigureComparison[] {
@@ -152,5 +154,6 @@ export async function calibrateStepScale(
     predictedBefore,
     predictedAfter,
     measured,
+    scan: [...cache.entries()].sort((x, y) => x[0] - y[0]).map(([logS, v]) => ({scale: Math.exp(logS), rmsLogError: v})),
   }
 }

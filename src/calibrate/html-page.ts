@@ -6,6 +6,8 @@ import type {CalibrationResult} from './fit.js'
 import type {Chart, Page, Table} from '../report/html/chart.js'
 import {dataset} from '../report/html/dataset.js'
 import {distinct} from '../report/html/specs.js'
+import type {RequestComparison} from './per-request.js'
+import {requestSection} from './request-charts.js'
 
 export interface CalibrationPageInput {
   profile: string
@@ -14,13 +16,18 @@ export interface CalibrationPageInput {
   /** The measurement as the user named it (a path relative to where they ran). */
   measurement: {file: string; format: string; requests: number; droppedIterations: number}
   result: CalibrationResult
+  /** Each measured request against its simulated twin (k6 --out json with call ids). */
+  requests?: RequestComparison
+  /** Why there is no per-request comparison, when there is none. */
+  requestsNote?: string
 }
 
 export function calibrationPage(input: CalibrationPageInput): Page {
   const r = input.result
+  const names = {before: 'before (profile as shipped)', after: `after (step time × ${r.stepScale.toFixed(3)})`}
   const rows = [
-    ...r.before.map((c) => ({series: 'before (profile as shipped)', figure: c.figure, measured: c.measured, predicted: c.predicted, error: c.error, fitted: c.fitted})),
-    ...r.after.map((c) => ({series: `after (step time × ${r.stepScale.toFixed(3)})`, figure: c.figure, measured: c.measured, predicted: c.predicted, error: c.error, fitted: c.fitted})),
+    ...r.before.map((c) => ({series: names.before, figure: c.figure, measured: c.measured, predicted: c.predicted, error: c.error, fitted: c.fitted})),
+    ...r.after.map((c) => ({series: names.after, figure: c.figure, measured: c.measured, predicted: c.predicted, error: c.error, fitted: c.fitted})),
   ]
   const d = dataset(['series', 'figure', 'measured', 'predicted', 'error', 'fitted'], rows)
   const values = rows.flatMap((x) => [x.measured, x.predicted]).filter((x) => x > 0)
@@ -70,6 +77,25 @@ export function calibrationPage(input: CalibrationPageInput): Page {
     data: {'calibrate-figures': d},
     series: distinct(d, 'series'),
   }
+  const scanData = dataset(['scale', 'rmsLogError', 'chosen'], [...r.scan.filter((x) => Number.isFinite(x.rmsLogError)).map((x) => ({...x, chosen: 'evaluated'})), {scale: r.stepScale, rmsLogError: r.rmsLogErrorAfter, chosen: 'fitted'}])
+  const objective: Chart = {
+    id: 'calibrate-fit',
+    title: 'The fitted factor',
+    caption: `RMS log error of the fitted figures (y) at every step-time scale the search tried (x, log): a scan of the range, then a golden-section search around its best. The fitted factor, ${r.stepScale.toFixed(3)}, is the minimum; a flat bottom means the measurement pins the factor only loosely.`,
+    spec: {
+      data: {name: 'calibrate-scan'},
+      mark: {type: 'point', filled: true, tooltip: true},
+      encoding: {
+        x: {field: 'scale', type: 'quantitative', title: 'step-time scale', scale: {type: 'log'}},
+        y: {field: 'rmsLogError', type: 'quantitative', title: 'RMS log error'},
+        color: {field: 'chosen', type: 'nominal', title: null, sort: null, scale: {domain: ['evaluated', 'fitted'], range: ['#90a4ae', '#e65100']}},
+        size: {condition: {test: "datum.chosen === 'fitted'", value: 120}, value: 30},
+        tooltip: [{field: 'scale', format: '.4f'}, {field: 'rmsLogError', title: 'RMS log error', format: '.4f'}],
+      },
+    },
+    data: {'calibrate-scan': scanData},
+    series: distinct(scanData, 'chosen'),
+  }
   const pct = (e: number): string => `${e >= 0 ? '+' : ''}${(e * 100).toFixed(1)} %`
   const table: Table = {
     caption: 'Figures',
@@ -94,8 +120,11 @@ export function calibrationPage(input: CalibrationPageInput): Page {
     title: input.profile,
     subtitle: [
       `${input.replicas} replica(s) of ${input.profile}; ${m.requests} requests measured by k6 (${m.format}, ${m.file})${m.droppedIterations > 0 ? `; k6 dropped ${m.droppedIterations} iterations` : ''}; predicted by ${input.predictor}.`,
-      'The comparison is per figure (quantiles and rates of the whole run): the predictors give figures, not each request\'s latency.',
+      'The factor is fitted on the figures (quantiles of the whole run); with k6 --out json from a fleetcap script, each request is also compared with its twin in the simulation, before and after the fit.',
     ],
-    sections: [{heading: 'Measured against predicted', tables: [table, factors], charts: [scatter, residuals]}],
+    sections: [
+      {heading: 'Measured against predicted', tables: [table, factors], charts: [scatter, residuals, objective]},
+      requestSection(input.requests, names, input.requestsNote),
+    ],
   }
 }

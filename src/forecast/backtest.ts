@@ -74,6 +74,11 @@ export interface BacktestWindow {
   startS: number
   stepS: number
   actual: number[]
+  /**
+   * MASE's scale for this window: the in-sample mean absolute error of the seasonal naive forecast
+   * on the window's training part (primary seasonality), so MASE per window = MAE(P50) ÷ scale.
+   */
+  scale: number
   /** Keyed like Forecast.quantiles (p5, p10, p50, …). */
   quantiles: Record<string, number[]>
   imputed?: number[]
@@ -212,7 +217,7 @@ export async function backtest(series: readonly Series[], options: BacktestOptio
           levels.forEach((l, i) => {
             quantiles[`p${Number((l * 100).toFixed(4))}`] = Array.from(p.quantiles[i], (v) => Number(v.toPrecision(8)))
           })
-          windows.push({series: s.name, window: windowNo, model: a.model, producedBy: p.model, start: end, startS: s.startS + end * s.stepS, stepS: s.stepS, actual: Array.from(actual), quantiles, ...(skip ? {imputed: Array.from(skip)} : {})})
+          windows.push({series: s.name, window: windowNo, model: a.model, producedBy: p.model, start: end, startS: s.startS + end * s.stepS, stepS: s.stepS, actual: Array.from(actual), scale: Number(scale.toPrecision(8)), quantiles, ...(skip ? {imputed: Array.from(skip)} : {})})
         }
         const [p05, p10, p50, p90, p95, p99] = p.quantiles
         const sm = smape(actual, p50, skip)

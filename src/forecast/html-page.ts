@@ -4,7 +4,7 @@
  * time, backtest seconds) are left out: the page must be the same for the same inputs.
  */
 import type {BacktestResult} from './backtest.js'
-import {smape} from './metrics.js'
+import {mase, smape} from './metrics.js'
 import {type Forecast, quantileKey, type Series} from './types.js'
 import type {Chart, Page, Table} from '../report/html/chart.js'
 import {type Dataset, dataset} from '../report/html/dataset.js'
@@ -109,20 +109,23 @@ export function backtestPage(input: {series: Series[]; result: BacktestResult}):
     })
   }
   if (windows.length > 0) {
-    const d = dataset(['series', 'window', 'smape', 'label', 'producedBy'], windows.map((w) => ({series: String(w.model), window: w.start, smape: smape(w.actual, w.quantiles.p50 ?? [], w.imputed), label: w.series, producedBy: w.producedBy})))
+    const d = dataset(
+      ['series', 'window', 'mase', 'smape', 'label', 'producedBy'],
+      windows.map((w) => ({series: String(w.model), window: w.start, mase: mase(w.actual, w.quantiles.p50 ?? [], w.scale, w.imputed), smape: smape(w.actual, w.quantiles.p50 ?? [], w.imputed), label: w.series, producedBy: w.producedBy})),
+    )
     charts.push({
       id: 'backtest-errors',
       title: 'Error per window and model',
-      caption: `sMAPE (%) of each model's P50 in each held-out window${result.series > 1 ? ' of each series' : ''} (lower is better; the table gives MASE over all windows). Hover for the model that produced the window.`,
+      caption: `MASE of each model's P50 in each held-out window${result.series > 1 ? ' of each series' : ''}: its mean absolute error over the in-sample mean absolute error of the seasonal naive forecast on the data before the window (below 1: better than seasonal naive there; lower is better). The table's MASE is the mean of these points. Hover for sMAPE and the model that produced the window.`,
       spec: {
         data: {name: 'backtest-error-data'},
         mark: {type: 'point', filled: true, size: 40, tooltip: true},
         encoding: {
           x: {field: 'series', type: 'nominal', title: 'model', axis: {labelAngle: 0}},
           xOffset: {field: 'window', type: 'nominal'},
-          y: {field: 'smape', type: 'quantitative', title: 'sMAPE %'},
+          y: {field: 'mase', type: 'quantitative', title: 'MASE'},
           color: {field: 'series', type: 'nominal', title: null, legend: null, sort: null},
-          tooltip: [{field: 'label', title: 'series'}, {field: 'window', title: 'window start'}, {field: 'smape', title: 'sMAPE %', format: '.2f'}, {field: 'producedBy', title: 'produced by'}],
+          tooltip: [{field: 'label', title: 'series'}, {field: 'window', title: 'window start'}, {field: 'mase', title: 'MASE', format: '.3f'}, {field: 'smape', title: 'sMAPE %', format: '.2f'}, {field: 'producedBy', title: 'produced by'}],
         },
       },
       data: {'backtest-error-data': d},

@@ -291,6 +291,9 @@ export default function () {
   for (let c = 0; c < task.length; c++) {
     const [inTokens, outTokens, delayS] = task[c];
     if (c > 0 && delayS > 0) sleep(delayS);
+    // Every sample of this call carries its id (k6 metadata: no time series per id), so that
+    // \`fleetcap calibrate --k6-json\` can join each measured request with its simulated twin.
+    exec.vu.metrics.metadata['fleetcap_call'] = iteration + '.' + c;
     const text = prompt(inTokens, iteration);
     /** @type {Record<string, unknown>} */
     const body = { model: CONFIG.model, max_tokens: outTokens, temperature: 0, stream: CONFIG.stream };
@@ -327,6 +330,7 @@ export default function () {
       inputTokens.add(inTokens);
     }
   }
+  delete exec.vu.metrics.metadata['fleetcap_call'];
 }
 
 /** @param {Record<string, any>} data */

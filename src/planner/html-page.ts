@@ -111,7 +111,7 @@ export function hpaDayChart(p: PhasePlan, id: string): Chart | undefined {
       height: 220,
       layer: [
         {data: {name: loadName}, mark: {type: 'area', color: '#ccc', opacity: 0.6}, encoding: {x: {field: 'h', type: 'quantitative', title: 'hour of day'}, y: {field: 'v', type: 'quantitative', title: 'calls in flight', axis: {orient: 'right', grid: false}}}},
-        {data: {name}, mark: {type: 'line', interpolate: 'step-after', tooltip: true}, encoding: {x: {field: 'h', type: 'quantitative'}, y: {field: 'v', type: 'quantitative', title: 'replicas'}, color: {field: 'series', type: 'nominal', title: null, legend: {orient: 'top'}}}},
+        {data: {name}, mark: {type: 'line', interpolate: 'step-after', tooltip: true}, encoding: {x: {field: 'h', type: 'quantitative'}, y: {field: 'v', type: 'quantitative', title: 'replicas'}, color: {field: 'series', type: 'nominal', title: null, sort: null, legend: {orient: 'top'}}}},
       ],
       resolve: {scale: {y: 'independent'}},
     },

@@ -256,6 +256,7 @@ export class FleetModel implements EventHandler {
   readonly durationS: number
   private readonly onSample?: (model: FleetModel, now: number) => void
   private readonly onReplicaGone?: (r: number, now: number) => void
+  private readonly onCallComplete?: FleetModelConfig['onCallComplete']
   private readonly extraSeries?: FleetModelConfig['extraSeries']
   private readonly controllers: ((now: number, payload: number) => void)[] = []
   private pBlocked: Uint8Array
@@ -288,6 +289,7 @@ export class FleetModel implements EventHandler {
     this.sampleIntervalS = config.sampleIntervalS
     this.onSample = config.onSample
     this.onReplicaGone = config.onReplicaGone
+    this.onCallComplete = config.onCallComplete
     this.extraSeries = config.extraSeries
     this.pBlocked = new Uint8Array(this.pools.length)
     const np = this.pools.length
@@ -1395,9 +1397,10 @@ export class FleetModel implements EventHandler {
     if (this.policy === 4) this.notePerformance(c, r)
     const t = this.cTask[c]
     const context = this.cPrompt[c] + this.cOutput[c]
-    this.freeCall(c)
     const task = this.tObj[t] as Task
     const next = this.tNext[t]
+    if (this.onCallComplete) this.onCallComplete(task, next - 1, this.cIssue[c], this.isLlm ? this.cFirst[c] : this.cIssue[c], now)
+    this.freeCall(c)
     const chain = task.calls.length > 1
     this.latency.record(chain ? R_E2E_CHAIN_CALL : R_E2E_SOLO, cls, e2e)
     if (next < task.calls.length) {

@@ -14,7 +14,7 @@ import {FleetModel} from './fleet-model.js'
 import {LatencyOverTime, type LatencySeries, withLatencySampler} from './latency-series.js'
 import type {MetricName} from './metrics.js'
 import {runFleetModel} from './run.js'
-import type {LlmReplicaModel, PoolConfig} from './types.js'
+import type {FleetModelConfig, LlmReplicaModel, PoolConfig} from './types.js'
 
 export interface SimulateOptions {
   /** Directory relative paths in the scenario resolve against (the scenario file's); default cwd. */
@@ -37,6 +37,8 @@ export interface SimulateOptions {
   withoutAutoscaling?: boolean
   /** Also collect what the HTML report draws (latency quantiles over time, distributions): `charts` in the result. */
   chartData?: boolean
+  /** Called as each call completes (FleetModelConfig.onCallComplete): per-request predictions. */
+  onCallComplete?: FleetModelConfig['onCallComplete']
 }
 
 export interface TimeSeries {
@@ -190,6 +192,7 @@ export async function runScenario(scenario: Scenario, options: SimulateOptions =
       ...hooks,
       extraSeries: withLatencySampler(hooks?.extraSeries, sampler),
       sloThresholdsS: sloThresholds(scenario),
+      onCallComplete: options.onCallComplete,
     },
     rng.stream('routing'),
   )

@@ -96,6 +96,12 @@ export interface FleetModelConfig {
   onSample?: (model: import('./fleet-model.js').FleetModel, now: number) => void
   /** Called when a replica is gone (drained, or lost); a controller must not change the fleet inside it. */
   onReplicaGone?: (replica: number, now: number) => void
+  /**
+   * Called when a call completes, with its task, its index among the task's calls, and the times it
+   * was issued, gave its first token (LLM calls; the issue time otherwise) and finished: per-request
+   * comparisons with a measurement (fleetcap calibrate) join on it. Unset in ordinary runs.
+   */
+  onCallComplete?: (task: import('../workload/types.js').Task, call: number, issueS: number, firstTokenS: number, endS: number) => void
   /** More time-series columns (e.g. replicas per pool), written at every sample after the model's own. */
   extraSeries?: {columns: readonly string[]; write: (now: number, row: number[]) => void}
 }

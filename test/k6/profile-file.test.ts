@@ -19,6 +19,7 @@ const result: CalibrationResult = {
   predictedBefore: {},
   predictedAfter: {},
   measured: {},
+  scan: [],
 }
 
 describe('calibrated serving profile files', () => {

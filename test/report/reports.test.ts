@@ -8,7 +8,10 @@ import {mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, join} from 'node:path'
 
+import {parse} from 'yaml'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {resolveServingProfile} from '../../src/fleet/profiles/catalog.js'
 
 import {writeK6Export} from '../../src/k6/export.js'
 import {constantLoad} from '../../src/k6/load.js'
@@ -126,6 +129,73 @@ describe.skipIf(chromiumMissing !== undefined)(`HTML reports in Chromium${chromi
     }
   })
 
+  it('plan of the seeds without --fast: every phase has its Pareto chart, the HPA over the day and each pool\'s profile status', {timeout: 600_000}, async () => {
+    // The whole planner: verification simulations, the N+1 check and a simulated day per phase
+    // (about 40 s on the shared 2-core machine: docs/report.md).
+    const out = join(tmp, 'plan-full')
+    const run = runCli(['plan', '--spec', 'examples/plan-seeds.yaml', '--out', out])
+    expect(run.code, run.stderr).toBe(0)
+    const file = join(out, 'index.html')
+    const html = readFileSync(file, 'utf8')
+    const plan = parse(readFileSync(join(out, 'plan.yaml'), 'utf8')) as {spec: {phases: {name: string; pools: {name: string; gpu: string; model: string; tensorParallel: number}[]}[]}}
+    const phases = plan.spec.phases
+    expect(phases.map((p) => p.name)).toEqual(['phase-1', 'phase-2', 'phase-3'])
+    const r = await browser.open(file, 'plan-seeds-full')
+    try {
+      expectHealthy(r, html)
+      const ids = r.manifest.map((m) => m.id)
+      for (const phase of phases) {
+        const id = `plan-${phase.name}`
+        expect(ids).toContain(`${id}-pareto`)
+        expect(r.charts[`${id}-pareto`].datasets[`${id}-pareto-candidates`]).toBeGreaterThan(10)
+        expect(r.charts[`${id}-pareto`].series).toContain('chosen')
+        // The HPA day: one replicas and one desired series per chosen pool, over the calls in
+        // flight, from a sync every 15 s over 24 h (5,760 syncs), downsampled (min/max per bucket,
+        // the pools' series jointly: they share their kept times) to at most MAX_POINTS per column.
+        const hpa = r.charts[`${id}-hpa-day`]
+        expect(hpa, `${id}-hpa-day drawn`).toBeDefined()
+        const series = phase.pools.flatMap((p) => [`${p.name} replicas`, `${p.name} desired`])
+        expect(hpa.series).toEqual(series)
+        const view = await r.page.evaluate((name) => {
+          const views = (window as unknown as {fleetcapViews: Record<string, {data: (n: string) => {h: number; series: string}[]}>}).fleetcapViews
+          const load = views[name].data(`${name}-load`)
+          const lines = views[name].data(`${name}-series`)
+          const perSeries: Record<string, number> = {}
+          for (const row of lines) perSeries[row.series] = (perSeries[row.series] ?? 0) + 1
+          const hours = (rows: {h: number}[]) => [Math.min(...rows.map((x) => x.h)), Math.max(...rows.map((x) => x.h))]
+          return {load: load.length, loadSpan: hours(load), lines: lines.length, linesSpan: hours(lines), perSeries}
+        }, `${id}-hpa-day`)
+        expect(view.load).toBeGreaterThan(MAX_POINTS / 2)
+        expect(view.load).toBeLessThanOrEqual(MAX_POINTS)
+        const kept = view.lines / series.length
+        expect(Object.keys(view.perSeries)).toEqual(series)
+        for (const s of series) expect(view.perSeries[s], s).toBe(kept)
+        expect(kept).toBeGreaterThan(100)
+        expect(kept).toBeLessThanOrEqual(series.length * MAX_POINTS)
+        for (const span of [view.loadSpan, view.linesSpan]) {
+          expect(span[0]).toBeLessThan(0.01)
+          expect(span[1]).toBeGreaterThan(23.9)
+        }
+        // The SVG beside PLAN.md draws the same chart.
+        expect(readFileSync(join(out, 'charts', `${phase.name}-hpa-day.svg`), 'utf8')).toContain('<svg')
+        // The chosen fleet's table: each pool with its serving profile's status from the catalog.
+        const rows = await r.page.evaluate((heading) => {
+          const section = [...document.querySelectorAll('section')].find((s) => s.querySelector('h2')?.textContent?.startsWith(heading))
+          const table = [...(section?.querySelectorAll('table') ?? [])].find((t) => t.querySelector('caption')?.textContent === 'Chosen fleet')
+          return [...(table?.querySelectorAll('tbody tr') ?? [])].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''))
+        }, `Phase ${phase.name}:`)
+        expect(rows.map((row) => row[0])).toEqual(phase.pools.map((p) => p.name))
+        for (const [i, pool] of phase.pools.entries()) {
+          const profile = resolveServingProfile({model: pool.model, gpu: pool.gpu, tensorParallel: pool.tensorParallel})
+          expect(rows[i][6], `${pool.name} profile status`).toBe(profile.status)
+          expect(rows[i][7]).not.toBe('-')
+        }
+      }
+    } finally {
+      await r.close()
+    }
+  })
+
   it('forecast run and backtest --html: the history, the P50 with its fans, every window and model', async () => {
     const series = 'data/traces/nab_nyc_taxi_30min.csv'
     const fc = join(tmp, 'forecast.html')
@@ -141,8 +211,9 @@ describe.skipIf(chromiumMissing !== undefined)(`HTML reports in Chromium${chromi
       await r.close()
     }
     const bt = join(tmp, 'backtest.html')
-    const back = runCli(['forecast', 'backtest', '--series', series, '--holdout', '48', '--origins', '3', '--models', 'seasonal-naive,ets,linear', '--html', bt])
+    const back = runCli(['forecast', 'backtest', '--series', series, '--holdout', '48', '--origins', '3', '--models', 'seasonal-naive,ets,linear', '--html', bt, '--json'])
     expect(back.code, back.stderr).toBe(0)
+    const scores = (JSON.parse(back.stdout) as {scores: {model: string; mase: number}[]}).scores
     html = readFileSync(bt, 'utf8')
     r = await browser.open(bt, 'forecast-backtest')
     try {
@@ -150,6 +221,13 @@ describe.skipIf(chromiumMissing !== undefined)(`HTML reports in Chromium${chromi
       expect(r.charts['backtest-errors'].datasets['backtest-error-data']).toBe(3 * 3)
       expect(r.charts['backtest-windows'].datasets['backtest-forecasts']).toBe(3 * 3 * 48)
       expect(r.charts['backtest-windows'].series).toEqual(['seasonal-naive', 'ets', 'linear'])
+      // MASE per window, each over its own window's in-sample scale: their mean is the table's MASE.
+      const points = await r.page.evaluate(() => (window as unknown as {fleetcapViews: Record<string, {data: (n: string) => {series: string; mase: number}[]}>}).fleetcapViews['backtest-errors'].data('backtest-error-data').map((row) => [row.series, row.mase] as const))
+      for (const s of scores) {
+        const mine = points.filter(([model]) => model === s.model).map(([, m]) => m)
+        expect(mine).toHaveLength(3)
+        expect(mine.reduce((a, b) => a + b, 0) / 3).toBeCloseTo(s.mase, 3)
+      }
     } finally {
       await r.close()
     }
@@ -169,6 +247,9 @@ describe.skipIf(chromiumMissing !== undefined)(`HTML reports in Chromium${chromi
       expectHealthy(r, html)
       expect(r.charts['calibrate-scatter'].datasets['calibrate-figures']).toBe(out.before.length + out.after.length)
       expect(r.charts['calibrate-scatter'].series).toHaveLength(2)
+      // The fit's objective: the 25 scales of the scan, the golden-section steps, and the fitted one.
+      expect(r.charts['calibrate-fit'].series).toEqual(['evaluated', 'fitted'])
+      expect(r.charts['calibrate-fit'].datasets['calibrate-scan']).toBeGreaterThan(25 + 1)
     } finally {
       await r.close()
     }
