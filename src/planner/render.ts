@@ -151,7 +151,7 @@ function phaseStatus(p: PhasePlan, result: PlanResult): Record<string, unknown> 
     rejected: rejectedCheaper(p).map((e) => ({fleet: e.candidate.id, costPerDayUsd: usd(costPerDay(e.candidate)), reason: reasonOf(e)})),
     counts: {candidates: p.search.evaluated.length, pruned: p.search.pruned, simulations: p.search.simulated},
     risk: riskStatus(p),
-    ...(p.precisions.length > 0 ? {precisions: p.precisions.map((x) => ({precision: x.precision, gpus: x.gpus, fleet: x.fleet, costPerDayUsd: x.costPerDayUsd === null ? null : usd(x.costPerDayUsd), ...(x.note ? {note: x.note} : {})}))} : {}),
+    ...(p.precisions.length > 0 ? {precisions: p.precisions.map((x) => ({precision: x.precision, gpus: x.gpus, fleet: x.fleet, costPerDayUsd: x.costPerDayUsd === null ? null : usd(x.costPerDayUsd), ...(x.note ? {note: x.note} : {}), ...(x.excluded ? {excluded: x.excluded} : {})}))} : {}),
   }
 }
 
@@ -427,7 +427,10 @@ function assumptions(result: PlanResult): string[] {
     'Manifests: one Deployment, HPA (or KEDA ScaledObject) and PodDisruptionBudget per pool; the HPA metric must be served by a custom-metrics adapter (e.g. prometheus-adapter exposing vLLM\'s running-requests gauge).',
     rolloutNote(req.manifests, Math.max(0, ...result.phases.map((p) => (p.pools ?? []).reduce((s, pp) => s + rolloutBudget(req.manifests, pp.pool.profile.gpusPerReplica).surgeGpus, 0)))),
   ]
-  if (result.unfit.length > 0) out.push(`Not considered (the model does not fit): ${result.unfit.map((u) => `${u.gpu} tp${u.tensorParallel}`).join(', ')}.`)
+  const noFit = result.unfit.filter((u) => !u.reason.startsWith('not supported'))
+  const unsupported = result.unfit.filter((u) => u.reason.startsWith('not supported'))
+  if (noFit.length > 0) out.push(`Not considered (the model does not fit): ${noFit.map((u) => `${u.gpu} tp${u.tensorParallel}`).join(', ')}.`)
+  if (unsupported.length > 0) out.push(`Not considered (the engine cannot run this precision on the GPU): ${unsupported.map((u) => u.gpu).join(', ')}.`)
   return out
 }
 
