@@ -75,6 +75,11 @@ describe('refusing what a GPU cannot run', () => {
     }
   })
 
+  it('a profile carries its engine\'s KV admission, the simulator\'s default for its pool', () => {
+    expect(build('H100-SXM', 'tensorrt-llm').kvAdmission).toBe('reserve')
+    expect(build('H100-SXM', 'vllm').kvAdmission).toBe('paged')
+  })
+
   it('listings leave out what a GPU cannot run', () => {
     const gpus = listServingProfiles(catalog, {engine: 'tensorrt-llm'}).map((p) => p.gpu)
     expect(gpus).not.toContain('V100-32GB')

@@ -247,6 +247,7 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
     status,
     statusBasis,
     band: r.band,
+    kvAdmission: shape.kvAdmission,
   })
   const details: ProfileDetails = {
     status,
