@@ -1,3 +1,4 @@
+export * from './band-coverage.js'
 export * from './calibrate.js'
 export * from './catalog.js'
 export * from './llm.js'

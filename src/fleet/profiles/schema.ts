@@ -165,6 +165,8 @@ export const publicFitSchema = z.strictObject({
   train: groupStatsSchema,
   holdout: groupStatsSchema,
   band: bandSchema,
+  /** Share of the holdout rows (never seen by the fit or the band) inside the band, percent; null without rows. */
+  bandHoldoutCoverage: z.strictObject({rows: z.number().int().nonnegative(), pct: z.number().min(0).max(100).nullable()}).optional(),
 })
 export type PublicFit = z.infer<typeof publicFitSchema>
 
