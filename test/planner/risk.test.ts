@@ -115,6 +115,9 @@ describe('plan --risk', () => {
     }
     const md = planFiles(pessimistic, catalog)['PLAN.md']
     expect(md).toContain('### By precision')
+    // The prices behind the two GPUs come from two providers: PLAN.md says which, when, and that they are not one list.
+    expect(md).toContain('Prices per GPU-hour: A100-80GB $2.21 (CoreWeave, 2024-02-07); V100-32GB $0.55 (Lambda, not stated (skypilot-catalog v7 snapshot)).')
+    expect(md).toContain('These come from 2 providers and dates (CoreWeave, Lambda), not one price list')
     expect(md).toMatch(/- Not planned at fp8: V100-32GB — .*sm70/)
   })
 

@@ -145,7 +145,8 @@ export interface ProfileDetails {
   factors: CostFactors
   factorsFrom: string
   coldStart: {weightBytes: number; loadGBs: number; engineInitS: number; sources: string[]}
-  price: {perGpuUsd: number; source: string}
+  /** $/GPU-hour and where it comes from: provider and date from gpus.yaml, or "override". */
+  price: {perGpuUsd: number; source: string; provider: string; asOf: string}
 }
 
 export interface ResolveOptions {
@@ -267,6 +268,8 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
     price: {
       perGpuUsd,
       source: opts.pricePerGpuHourUsd === undefined ? gpu.pricePerHourUsd.source : 'price override',
+      provider: opts.pricePerGpuHourUsd === undefined ? gpu.pricePerHourUsd.provider : 'override',
+      asOf: opts.pricePerGpuHourUsd === undefined ? gpu.pricePerHourUsd.asOf : 'as given',
     },
   }
   return Object.assign(profile, {engine, precision, details}) as ResolvedProfile

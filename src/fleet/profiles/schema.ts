@@ -15,7 +15,8 @@ export const gpuSchema = z.strictObject({
   hbmBandwidthGBs: sourcedNumber,
   denseBf16Tflops: sourcedNumber,
   powerW: sourcedNumber,
-  pricePerHourUsd: sourcedNumber,
+  /** $/GPU-hour with who charges it and when (prices from different providers are not one list). */
+  pricePerHourUsd: z.strictObject({value: z.number().positive(), source, provider: z.string().trim().min(1), asOf: z.string().trim().min(1)}),
   /** One-way GPU-to-GPU bandwidth inside a node, for the tensor-parallel all-reduce. */
   interconnectGBs: sourcedNumber,
   /** GPU generation and CUDA compute capability (sm_XY): what decides the precisions an engine runs on it. */
