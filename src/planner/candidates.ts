@@ -3,8 +3,8 @@
  * with its price, GPU count and analytic estimate; and the rules that prune them before simulation
  * (capacity, availability limits, budget, dominance).
  */
-import {buildProfile, type Catalog, DoesNotFitError, getGpu, type ResolvedProfile} from '../fleet/profiles/index.js'
-import {FleetcapError} from '../errors.js'
+import {buildProfile, type Catalog, DoesNotFitError, getGpu, type ResolvedProfile, UnsupportedPrecisionError} from '../fleet/profiles/index.js'
+import {FleetcapError, InputError} from '../errors.js'
 import {checkSlo, type SloCheck} from '../report/report.js'
 import type {SloSpec} from '../scenario/schema.js'
 import {estimateFleet, type FleetEstimate, type ReplicaCapacity, replicaCapacity} from './analytic.js'
@@ -72,6 +72,12 @@ export function buildOffers(model: string, gpus: readonly GpuOffer[] | undefined
         const profile = buildProfile({model, gpu, tensorParallel: tp, engine: profileOpts.engine, precision: profileOpts.precision, pricePerGpuHourUsd: o.pricePerGpuHourUsd, catalog})
         offers.push({profile, gpu, maxGpus: o.maxGpus})
       } catch (error) {
+        if (error instanceof UnsupportedPrecisionError) {
+          // A GPU the user named that cannot run the asked precision is an error; from the whole catalog it is left out.
+          if (gpus) throw new InputError({field: `gpus[${i}].gpu`}, `${error.message}; leave ${gpu} out or ask for a precision it runs`)
+          unfit.push({gpu, tensorParallel: tp, reason: `not supported: ${error.message}`})
+          break
+        }
         if (!(error instanceof DoesNotFitError)) throw error
         unfit.push({gpu, tensorParallel: tp, reason: `does not fit: ${error.message.replace(/^.*?: /, '').replace(/; try a larger --tp$/, '')}`})
       }

@@ -76,6 +76,8 @@ export interface PrecisionPlan {
   fleet: string | null
   costPerDayUsd: number | null
   note?: string
+  /** Offered GPUs that cannot serve this precision (hardware or engine), with why: never planned on. */
+  excluded?: Array<{gpu: string; reason: string}>
 }
 
 export interface PlanResult {
@@ -105,7 +107,7 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
   const otherRisk: RiskMode = request.risk === 'pessimistic' ? 'nominal' : 'pessimistic'
   const compareOffers = restrictTo(offers, request.compareGpus, catalog)
   if (offers.length === 0) {
-    throw new InputError({field: 'gpus'}, `${request.model} fits none of the offered GPUs at TP ${request.tensorParallel.join('/')}: ${unfit.map((u) => `${u.gpu} tp${u.tensorParallel}`).join(', ')}`)
+    throw new InputError({field: 'gpus'}, `${request.model} fits none of the offered GPUs at TP ${request.tensorParallel.join('/')}: ${unfit.map((u) => `${u.gpu} tp${u.tensorParallel}${u.reason.startsWith('not supported') ? ' (precision not supported)' : ''}`).join(', ')}`)
   }
   const baselineFiles = request.baselines.map((b) => ({...b, text: readBaseline(b.scenario)}))
   const counter = {simulations: 0, simulatedS: 0}
@@ -186,7 +188,14 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
       // The request's own precision on the same GPUs is the choice above: not planned twice.
       const same = precision === weightsOf(request.precision) && po.excluded.length === 0 && compareOffers.length === offers.length
       const chosen = same ? search.chosen : (await searchPhase(offersAtRisk(po.offers, request.risk), [], ctx, searchOptions)).chosen
-      phase.precisions.push({precision, gpus, fleet: chosen?.candidate.id ?? null, costPerDayUsd: chosen ? chosen.candidate.costPerHourUsd * 24 : null, ...(chosen ? {} : {note: 'nothing meets the SLOs within the limits'})})
+      phase.precisions.push({
+        precision,
+        gpus,
+        fleet: chosen?.candidate.id ?? null,
+        costPerDayUsd: chosen ? chosen.candidate.costPerHourUsd * 24 : null,
+        ...(chosen ? {} : {note: 'nothing meets the SLOs within the limits'}),
+        ...(po.excluded.length > 0 ? {excluded: po.excluded} : {}),
+      })
     }
     simTimeMs += performance.now() - tr
     options.onProgress?.(

@@ -100,6 +100,9 @@ export function riskSummary(L: string[], result: PlanResult): void {
       L.push(`| ${p.name} | ${precisions.map(cell).join(' | ')} |`)
     }
     L.push('')
+    // Which offered GPUs a precision was never planned on, and why (the same in every phase).
+    for (const x of compared[0].precisions) for (const e of x.excluded ?? []) L.push(`- Not planned at ${x.precision}: ${e.gpu} — ${e.reason}`)
+    if (compared[0].precisions.some((x) => (x.excluded ?? []).length > 0)) L.push('')
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import {stringify} from 'yaml'
 
-import {type Catalog, getGpu, loadCatalog} from '../fleet/profiles/index.js'
+import {type Catalog, getGpu, loadCatalog, type ResolvedProfile} from '../fleet/profiles/index.js'
 import {FleetcapError, ExitCode} from '../errors.js'
 import type {ManifestObject} from '../plan/load.js'
 import {PLAN_API_VERSION, PLAN_KIND, type PlanDocument} from '../plan/schema.js'
@@ -151,7 +151,7 @@ function phaseStatus(p: PhasePlan, result: PlanResult): Record<string, unknown> 
     rejected: rejectedCheaper(p).map((e) => ({fleet: e.candidate.id, costPerDayUsd: usd(costPerDay(e.candidate)), reason: reasonOf(e)})),
     counts: {candidates: p.search.evaluated.length, pruned: p.search.pruned, simulations: p.search.simulated},
     risk: riskStatus(p),
-    ...(p.precisions.length > 0 ? {precisions: p.precisions.map((x) => ({precision: x.precision, gpus: x.gpus, fleet: x.fleet, costPerDayUsd: x.costPerDayUsd === null ? null : usd(x.costPerDayUsd), ...(x.note ? {note: x.note} : {})}))} : {}),
+    ...(p.precisions.length > 0 ? {precisions: p.precisions.map((x) => ({precision: x.precision, gpus: x.gpus, fleet: x.fleet, costPerDayUsd: x.costPerDayUsd === null ? null : usd(x.costPerDayUsd), ...(x.note ? {note: x.note} : {}), ...(x.excluded ? {excluded: x.excluded} : {})}))} : {}),
   }
 }
 
@@ -427,8 +427,25 @@ function assumptions(result: PlanResult): string[] {
     'Manifests: one Deployment, HPA (or KEDA ScaledObject) and PodDisruptionBudget per pool; the HPA metric must be served by a custom-metrics adapter (e.g. prometheus-adapter exposing vLLM\'s running-requests gauge).',
     rolloutNote(req.manifests, Math.max(0, ...result.phases.map((p) => (p.pools ?? []).reduce((s, pp) => s + rolloutBudget(req.manifests, pp.pool.profile.gpusPerReplica).surgeGpus, 0)))),
   ]
-  if (result.unfit.length > 0) out.push(`Not considered (the model does not fit): ${result.unfit.map((u) => `${u.gpu} tp${u.tensorParallel}`).join(', ')}.`)
+  out.push(priceNote(result))
+  const noFit = result.unfit.filter((u) => !u.reason.startsWith('not supported'))
+  const unsupported = result.unfit.filter((u) => u.reason.startsWith('not supported'))
+  if (noFit.length > 0) out.push(`Not considered (the model does not fit): ${noFit.map((u) => `${u.gpu} tp${u.tensorParallel}`).join(', ')}.`)
+  if (unsupported.length > 0) out.push(`Not considered (the engine cannot run this precision on the GPU): ${unsupported.map((u) => u.gpu).join(', ')}.`)
   return out
+}
+
+/** The price behind each GPU the plan costed, with provider and date; says when they are not one price list. */
+function priceNote(result: PlanResult): string {
+  const prices = new Map<string, ResolvedProfile['details']['price']>()
+  for (const p of result.phases) {
+    for (const e of p.search.evaluated) for (const pool of e.candidate.pools) prices.set(pool.profile.gpu, pool.profile.details.price)
+  }
+  const list = [...prices].sort(([a], [b]) => (a < b ? -1 : 1))
+  const providers = new Set(list.map(([, x]) => x.provider))
+  const each = list.map(([gpu, x]) => `${gpu} $${Number(x.perGpuUsd.toFixed(3))} (${x.provider}, ${x.asOf})`).join('; ')
+  const warn = providers.size > 1 ? ` These come from ${providers.size} providers and dates (${[...providers].join(', ')}), not one price list: a GPU may win on its provider's price rather than its speed; give gpus[].pricePerGpuHourUsd from one provider for a like-for-like choice.` : ''
+  return `Prices per GPU-hour: ${each}.${warn}`
 }
 
 function trigger(p: PhasePlan): string {

@@ -139,7 +139,8 @@ export function schedulerOf(pool: LlmPoolConfig): {kvAllocation: KvAllocation; b
   if (!(Number.isInteger(blockTokens) && blockTokens >= 1 && blockTokens <= 4096)) {
     throw new InputError({field: `fleet.pools.${pool.name}.scheduler.blockTokens`}, 'must be an integer from 1 to 4096')
   }
-  return {kvAllocation: s?.kvAllocation ?? DEFAULT_SCHEDULER.kvAllocation, blockTokens}
+  // Unset in the scenario: as the profile's engine admits (serving.yaml engines.*.kvAdmission), else paged.
+  return {kvAllocation: s?.kvAllocation ?? pool.serving.kvAdmission ?? DEFAULT_SCHEDULER.kvAllocation, blockTokens}
 }
 
 /** KV tokens one replica of the pool can hold: whole blocks only when paged. */

@@ -2,7 +2,7 @@ import {resolve as resolvePath} from 'node:path'
 
 import {RandomStreams} from '../engine/random.js'
 import {FleetcapError, InputError} from '../errors.js'
-import {type Catalog, loadCatalog, poolPrecision, resolveServingProfile} from '../fleet/profiles/index.js'
+import {type Catalog, loadCatalog, poolPrecision, resolveServingProfile, UnsupportedPrecisionError} from '../fleet/profiles/index.js'
 import type {ServingProfile} from '../fleet/types.js'
 import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
 import type {WorkloadSpec} from '../workload/spec.js'
@@ -89,7 +89,11 @@ export function buildPools(scenario: Scenario, resolve: (pool: LlmPoolSpec) => S
       profile = resolve(p)
     } catch (error) {
       if (!(error instanceof FleetcapError)) throw error
-      throw new InputError({field: `fleet.pools.${i}`}, `pool "${p.name}": ${error.message}`, {hint: error.hint})
+      // An engine or precision the GPU cannot run points at the pool's own precision/engine key where it has one.
+      const key = error instanceof UnsupportedPrecisionError ? error.location.field : undefined
+      const field = key === 'precision' && p.precision !== undefined ? `fleet.pools.${i}.precision` : key === 'engine' && p.engine !== undefined ? `fleet.pools.${i}.engine` : `fleet.pools.${i}`
+      const problem = key === undefined ? error.message : error.message.replace(`${key}: `, '')
+      throw new InputError({field}, `pool "${p.name}": ${problem}`, {hint: error.hint})
     }
     let serving: LlmReplicaModel = profile
     const sched = p.scheduler

@@ -8,6 +8,8 @@ export interface LlmReplicaModel extends StepCostModel {
   kvCacheTokens: number
   maxBatchSeqs: number
   maxBatchTokens: number
+  /** How the engine admits KV when the scenario does not say (TensorRT-LLM GUARANTEED_NO_EVICT: reserve); default paged. */
+  kvAdmission?: 'paged' | 'reserve'
 }
 
 interface PoolCommon {

@@ -18,7 +18,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-risk-'))
 
 // Two phases of the seeds' workload on two GPU types with no vLLM fp16 measurements of their own:
 // A100-80GB carries A100-40GB's fit, V100-32GB the same fit tied by same-harness ratios (both
-// transferred); neither has FP8 tensor cores, so fp8 is weight-only there.
+// transferred). Neither has FP8 tensor cores: vLLM runs fp8 weight-only (FP8 Marlin) on the A100
+// (sm80) and not at all on the V100 (sm70), so fp8 is planned on A100-80GB alone.
 const spec = (risk: string): string => `
 name: risk-test
 model: llama-3.1-70b
@@ -103,14 +104,21 @@ describe('plan --risk', () => {
     expect(md).toMatch(/\| band\.slow \| [\d.]+ s \| [\d.]+ s \| \d+ % \|/)
   })
 
-  it('compares precisions: fp16 is the choice, fp8 (weight-only on these GPUs) is planned on its own profiles and never dearer', () => {
+  it('compares precisions: fp16 is the choice; fp8 is planned on A100-80GB only, V100 (sm70) excluded with why', () => {
     for (const p of pessimistic.phases) {
       expect(p.precisions.map((x) => x.precision)).toEqual(['fp16', 'fp8'])
       expect(p.precisions[0].fleet).toBe(p.search.chosen?.candidate.id)
-      expect(p.precisions[1].fleet).toMatch(/^(v100-32gb|a100-80gb)-tp\d+x\d+$/)
-      expect(p.precisions[1].costPerDayUsd).toBeLessThanOrEqual(p.precisions[0].costPerDayUsd ?? 0)
+      expect(p.precisions[1].gpus).toEqual(['A100-80GB'])
+      expect(p.precisions[1].fleet).toMatch(/^a100-80gb-tp\d+x\d+$/)
+      expect(p.precisions[1].excluded?.map((e) => e.gpu)).toEqual(['V100-32GB'])
+      expect(p.precisions[1].excluded?.[0].reason).toMatch(/fp8 weights on V100-32GB \(Volta, sm70\) with vllm: not supported/)
     }
-    expect(planFiles(pessimistic, catalog)['PLAN.md']).toContain('### By precision')
+    const md = planFiles(pessimistic, catalog)['PLAN.md']
+    expect(md).toContain('### By precision')
+    // The prices behind the two GPUs come from two providers: PLAN.md says which, when, and that they are not one list.
+    expect(md).toContain('Prices per GPU-hour: A100-80GB $2.21 (CoreWeave, 2024-02-07); V100-32GB $0.55 (Lambda, not stated (skypilot-catalog v7 snapshot)).')
+    expect(md).toContain('These come from 2 providers and dates (CoreWeave, Lambda), not one price list')
+    expect(md).toMatch(/- Not planned at fp8: V100-32GB — .*sm70/)
   })
 
   it('plan.yaml records the risk mode and each pool\'s profile status', async () => {

@@ -7,6 +7,8 @@ import {
   calibrate,
   calibrationDir,
   type Catalog,
+  conformalBand,
+  coveragePct,
   deriveLlm,
   fitGroup,
   groupKey,
@@ -59,7 +61,7 @@ describe('public calibration (models/serving.yaml publicCalibration)', () => {
     expect(pc.validation.some((v) => v.kind === 'leave-one-source-out')).toBe(true)
   })
 
-  it('bands: slow >= 1 >= fast, from held-out residuals; transfers are wider than the measured median', () => {
+  it('bands: slow >= 1 >= fast, from out-of-sample residuals; transfers are wider than the measured median', () => {
     const widths = pc.fits.map((f) => f.band.slow / f.band.fast).sort((a, b) => a - b)
     const medianWidth = widths[Math.floor(widths.length / 2)]
     for (const b of [...pc.fits.map((f) => f.band), pc.transferBand, pc.rooflineBand, pc.splitwiseBand, pc.v100Tie.band]) {
@@ -69,6 +71,32 @@ describe('public calibration (models/serving.yaml publicCalibration)', () => {
     }
     expect(pc.transferBand.slow / pc.transferBand.fast).toBeGreaterThan(medianWidth)
     expect(pc.rooflineBand.slow / pc.rooflineBand.fast).toBeGreaterThan(pc.transferBand.slow / pc.transferBand.fast)
+  })
+})
+
+describe('band coverage out of sample', () => {
+  it('split-conformal quantiles: the ⌊0.1(n+1)⌋-th and ⌈0.9(n+1)⌉-th of n sorted ratios, clamped to include 1', () => {
+    const ratios = Array.from({length: 19}, (_, i) => 0.8 + i * 0.025) // 0.8 … 1.25
+    const b = conformalBand([...ratios].reverse(), 0.8, 't')
+    expect(b.fast).toBe(0.825) // ⌊0.1·20⌋ = 2nd of 19
+    expect(b.slow).toBe(1.225) // ⌈0.9·20⌉ = 18th of 19
+    expect(conformalBand([1.1, 1.2, 1.3], 0.8, 't').fast).toBe(1)
+    expect(coveragePct([0.9, 1, 1.2, 2], {fast: 0.95, slow: 1.2})).toBe(50)
+  })
+
+  it('each fitted band comes from cross-validated fit rows and covers at least 80% of its holdout rows, recomputed here', () => {
+    const {rows} = loadPublicData(catalog, publicMeasurementsCsv())
+    const prepared = prepareRows(catalog, rows).filter((p) => !p.excluded)
+    for (const f of pc.fits) {
+      expect(f.band.basis).toMatch(/^5-fold cross-validation residuals of the \d+ fit rows/)
+      const hold = prepared.filter((p) => p.group === groupKey(f) && p.row.split === 'holdout')
+      const ratios = groupStats(hold, f.factors).ratios
+      expect(f.bandHoldoutCoverage?.rows).toBe(ratios.length)
+      if (ratios.length === 0) continue
+      const inside = ratios.filter((r) => r >= f.band.fast && r <= f.band.slow).length
+      expect(f.bandHoldoutCoverage?.pct).toBeCloseTo((100 * inside) / ratios.length, 1)
+      expect(f.bandHoldoutCoverage!.pct!, groupKey(f)).toBeGreaterThanOrEqual(80)
+    }
   })
 })
 

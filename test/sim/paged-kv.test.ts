@@ -121,6 +121,18 @@ describe('paged KV scheduler', () => {
     expect(model.outputTokens).toBe(8 * 400)
   })
 
+  it('without a scenario setting, the pool admits as its engine does (TensorRT-LLM reserve, vLLM paged); the scenario overrides', async () => {
+    const run = async (serving: LlmReplicaModel, scheduler: LlmPoolConfig['scheduler']) => {
+      const model = fleet(serving, scheduler)
+      await runFleetModel(model, listTasks(Array.from({length: 8}, (_, i) => req(i, 0, 100, 400))))
+      return model.poolTotals[0].preemptions
+    }
+    expect(await run({...cost, kvAdmission: 'reserve'}, undefined)).toBe(0)
+    expect(await run({...cost, kvAdmission: 'paged'}, undefined)).toBeGreaterThan(0)
+    expect(await run(cost, undefined)).toBeGreaterThan(0)
+    expect(await run({...cost, kvAdmission: 'reserve'}, {kvAllocation: 'paged'})).toBeGreaterThan(0)
+  })
+
   it('max_num_batched_tokens caps the prefill of one step (chunked prefill across calls)', async () => {
     const c = linearCost({a: 0.01, b: 0.0001, d: 0, e: 0, kv: 1e6, seqs: 16, tokens: 256})
     const model = fleet(c, undefined)

@@ -18,6 +18,7 @@ import {DEFAULT_ENGINE, DEFAULT_PRECISION, type Engine, ENGINES, isDefaultPrecis
 import {snapshotOf} from './snapshot.js'
 import {resolveFactors} from './resolve-factors.js'
 import {RooflineServingProfile} from './roofline.js'
+import {assertPrecisionSupported, UnsupportedPrecisionError} from './support.js'
 import {costOf, replicaShape} from './shape.js'
 import {
   type CostFactors,
@@ -145,7 +146,8 @@ export interface ProfileDetails {
   factors: CostFactors
   factorsFrom: string
   coldStart: {weightBytes: number; loadGBs: number; engineInitS: number; sources: string[]}
-  price: {perGpuUsd: number; source: string}
+  /** $/GPU-hour and where it comes from: provider and date from gpus.yaml, or "override". */
+  price: {perGpuUsd: number; source: string; provider: string; asOf: string}
 }
 
 export interface ResolveOptions {
@@ -196,6 +198,7 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
   }
   const engine = parseEngine(opts.engine ?? DEFAULT_ENGINE)
   const precision = resolvePrecision(opts.precision, engine)
+  assertPrecisionSupported(gpu, engine, c.serving.engines[engine], precision)
   if (precision.kv === 'fp8' && !gpu.denseFp8Tflops) {
     // Measured: A100 rows with an FP8 KV cache ran 2-4x slower than the bytes alone predict.
     throw new InputError({field: 'precision'}, `an fp8 KV cache on ${gpu.name} (no FP8 hardware) is not modelled: the A100 rows with one ran 2-4x slower than modelled (docs/profiles.md); use an fp16 KV cache`)
@@ -246,6 +249,7 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
     status,
     statusBasis,
     band: r.band,
+    kvAdmission: shape.kvAdmission,
   })
   const details: ProfileDetails = {
     status,
@@ -265,6 +269,8 @@ export function buildProfile(opts: ResolveOptions & {tensorParallel: number}): R
     price: {
       perGpuUsd,
       source: opts.pricePerGpuHourUsd === undefined ? gpu.pricePerHourUsd.source : 'price override',
+      provider: opts.pricePerGpuHourUsd === undefined ? gpu.pricePerHourUsd.provider : 'override',
+      asOf: opts.pricePerGpuHourUsd === undefined ? gpu.pricePerHourUsd.asOf : 'as given',
     },
   }
   return Object.assign(profile, {engine, precision, details}) as ResolvedProfile
@@ -306,7 +312,8 @@ export function listServingProfiles(catalog: Catalog = loadCatalog(), opts: {eng
       try {
         return [buildProfile({model: p.model, gpu: p.gpu, tensorParallel: tp, engine: opts.engine, precision: opts.precision, catalog})]
       } catch (error) {
-        // A precision the GPU cannot run (fp8 KV on Ampere) leaves that entry out of the list.
+        // A precision or engine the GPU cannot run (fp8 on Volta, TensorRT-LLM on Volta) leaves that entry out of the list.
+        if (error instanceof UnsupportedPrecisionError) return []
         if (opts.precision !== undefined && error instanceof InputError && !(error instanceof DoesNotFitError)) return []
         throw error
       }

@@ -9,6 +9,7 @@ import type {CalibrationResult} from './calibrate.js'
 import {FIT_MODEL} from './calibrate.js'
 import type {Catalog} from './catalog.js'
 import {loadPublicData} from './public-data.js'
+import {BAND_LEVEL, CV_FOLDS} from './band-coverage.js'
 import {BAND_COVERAGE, bandOf, fitPublic, MIN_FIT_ROWS, v100Tie} from './public-fit.js'
 import type {PublicCalibration} from './schema.js'
 
@@ -31,7 +32,7 @@ export function buildPublicCalibration(catalog: Catalog, csvPath: string, splitw
     slow: r3(Math.max(tieSlow, transferBand.slow)),
     fast: r3(Math.min(tieFast, transferBand.fast)),
     coverage: BAND_COVERAGE,
-    basis: `${tie.from} holdout band x the 10th-90th percentile of ${tie.residuals.length} held-out V100:A100 ratio residuals, widened to the transfer band where that is wider`,
+    basis: `${tie.from} band (cross-validated) x the 10th-90th percentile of ${tie.residuals.length} held-out V100:A100 ratio residuals, widened to the transfer band where that is wider`,
   }
   const swRatios = splitwise.comparisons.filter((c) => c.set === 'held-out' && c.profile.startsWith(`${FIT_MODEL}@`)).map((c) => c.measuredMs / c.predictedMs)
   return {
@@ -77,7 +78,7 @@ export interface Table {
 export function publicTables(pc: PublicCalibration): Table[] {
   const fits: Table = {
     title: `Fits (groups with >= ${pc.minFitRows} fit rows) and their holdout errors; band = step-time multipliers (fast-slow)`,
-    head: ['group', 'fit rows', 'form', 'computeEff', 'memEff', 'train median', 'holdout rows', 'holdout tput median', 'holdout tput p90', 'holdout latency median / p90', 'band'],
+    head: ['group', 'fit rows', 'form', 'computeEff', 'memEff', 'train median', 'holdout rows', 'holdout tput median', 'holdout tput p90', 'holdout latency median / p90', 'band', 'holdout rows in band'],
     rows: pc.fits.map((f) => [
       `${f.gpu} ${f.engine} ${f.kv === 'fp16' ? f.weights : `${f.weights}/${f.kv}`}`,
       String(f.fitRows),
@@ -90,10 +91,21 @@ export function publicTables(pc: PublicCalibration): Table[] {
       f1(f.holdout.throughputP90AbsPct),
       f.holdout.latencyRows === 0 ? '-' : `${f1(f.holdout.latencyMedianAbsPct)} / ${f1(f.holdout.latencyP90AbsPct)}`,
       `${f.band.fast}-${f.band.slow}`,
+      f.bandHoldoutCoverage?.pct == null ? '-' : `${f.bandHoldoutCoverage.pct}%`,
     ]),
+  }
+  const cov = pc.fits.filter((f) => f.bandHoldoutCoverage?.pct != null)
+  const inside = cov.reduce((s, f) => s + (f.bandHoldoutCoverage!.pct! * f.bandHoldoutCoverage!.rows) / 100, 0)
+  const rows = cov.reduce((s, f) => s + f.bandHoldoutCoverage!.rows, 0)
+  const worst = cov.reduce((a, f) => Math.min(a, f.bandHoldoutCoverage!.pct!), 100)
+  const coverage: Table = {
+    title: `Band coverage out of sample: each band from ${CV_FOLDS}-fold cross-validation residuals of its fit rows (split-conformal, ${Math.round(BAND_LEVEL * 100)}%), judged on holdout rows it never saw`,
+    head: ['groups with holdout rows', 'holdout rows', 'inside their band', 'lowest group'],
+    rows: [[String(cov.length), String(rows), rows === 0 ? '-' : `${((100 * inside) / rows).toFixed(1)}%`, `${worst}%`]],
   }
   return [
     fits,
+    coverage,
     {title: 'Offline max-throughput holdout rows (TensorRT-LLM perf-overview, analytic steady state)', head: HEAD, rows: rowsOf(pc, ['holdout-offline'])},
     {title: 'Leave one TP degree out (refit without it, score its rows)', head: HEAD, rows: rowsOf(pc, ['leave-one-TP-out'])},
     {title: 'Leave one GPU out (score a measured GPU with the factors it would get unmeasured)', head: HEAD, rows: rowsOf(pc, ['leave-one-GPU-out'])},

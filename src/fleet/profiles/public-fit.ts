@@ -18,6 +18,7 @@ import {predictRow, rowExclusion, staticBatchS} from './row-model.js'
 import {costOf, type ReplicaShape, replicaShape} from './shape.js'
 import type {CostFactors, GroupStats, PublicFit, ValidationRow} from './schema.js'
 import {transferSource} from './transfer.js'
+import {BAND_LEVEL, conformalBand, coveragePct, CV_FOLDS} from './band-coverage.js'
 
 /** A group needs this many fit rows to be fitted (and its profiles to be `measured`). */
 export const MIN_FIT_ROWS = 20
@@ -156,6 +157,18 @@ export function fitGroup(rows: readonly PreparedRow[], combine: CostFactors['com
   return {factors: roundFactors(toFactors(x, combine)), rmsLog: Math.sqrt(r.fx / Math.max(1, rows.length)), x}
 }
 
+/** Each fit row scored by factors refitted without its fold (same combine form): out-of-fold time ratios. */
+function outOfFoldRatios(train: readonly PreparedRow[], combine: CostFactors['combine']): number[] {
+  const out: number[] = []
+  for (let k = 0; k < CV_FOLDS; k++) {
+    const rest = train.filter((_, i) => i % CV_FOLDS !== k)
+    const fold = train.filter((_, i) => i % CV_FOLDS === k)
+    if (fold.length === 0 || rest.length === 0) continue
+    out.push(...stats(fold, fitGroup(rest, combine).factors).ratios)
+  }
+  return out
+}
+
 /** The band of a set of time ratios: its 10th and 90th percentiles, clamped to include 1. */
 export function bandOf(ratios: readonly number[], basis: string): {slow: number; fast: number; coverage: number; basis: string} {
   const r3 = (x: number): number => Number(x.toFixed(3))
@@ -193,7 +206,6 @@ export function fitPublic(catalog: Catalog, rows: readonly PublicRow[]): PublicF
   const groups = byGroup(prepared)
   const fits: PublicFit[] = []
   const validation: ValidationRow[] = []
-  const holdoutRatiosByEngine = new Map<string, number[]>()
   const keys = [...groups.keys()].sort()
   for (const key of keys) {
     const all = groups.get(key)!
@@ -203,6 +215,9 @@ export function fitPublic(catalog: Catalog, rows: readonly PublicRow[]): PublicF
     const forms = (['max', 'overlap', 'sum'] as const).map((c) => fitGroup(train, c))
     const best = forms.reduce((a, b) => (b.rmsLog < a.rmsLog ? b : a))
     const h = stats(hold, best.factors)
+    // The band comes from out-of-fold residuals of the fit rows; the holdout rows only judge it.
+    const oof = outOfFoldRatios(train, best.factors.combine)
+    const band = conformalBand(oof, BAND_LEVEL, `${CV_FOLDS}-fold cross-validation residuals of the ${train.length} fit rows of ${key}`)
     const first = all[0].row
     fits.push({
       gpu: first.gpu,
@@ -216,11 +231,9 @@ export function fitPublic(catalog: Catalog, rows: readonly PublicRow[]): PublicF
       sources: [...new Set(train.map((r) => r.row.sourceId))].sort(),
       train: plain(stats(train, best.factors)),
       holdout: plain(h),
-      band: bandOf(h.ratios, `holdout rows of ${key}`),
+      band,
+      bandHoldoutCoverage: {rows: h.ratios.length, pct: coveragePct(h.ratios, band)},
     })
-    let eng = holdoutRatiosByEngine.get(first.engine)
-    if (!eng) holdoutRatiosByEngine.set(first.engine, (eng = []))
-    eng.push(...h.ratios)
     validation.push({kind: 'holdout', group: key, left: 'holdout rows', stats: plain(h)})
     const offline = hold.filter((r) => r.row.kind === 'offline')
     if (offline.length > 0) validation.push({kind: 'holdout-offline', group: key, left: 'offline max-throughput holdout rows', stats: plain(stats(offline, best.factors))})
@@ -238,12 +251,6 @@ export function fitPublic(catalog: Catalog, rows: readonly PublicRow[]): PublicF
         validation.push({kind, group: key, left: `${label} ${v}`, stats: plain(stats(all.filter((r) => of(r) === v), refit.factors))})
       }
     }
-  }
-  // A group with too few holdout rows takes its engine's pooled holdout band.
-  for (const f of fits) {
-    if (f.holdout.rows >= 10) continue
-    const pooled = holdoutRatiosByEngine.get(f.engine) ?? []
-    f.band = bandOf(pooled, `too few holdout rows (${f.holdout.rows}) in ${groupKey(f)}: the pooled holdout rows of every ${f.engine} group`)
   }
   // Leave one GPU out: the group scored with the factors it would have been given unmeasured.
   const transferRatios: number[] = []

@@ -209,6 +209,8 @@ export interface RooflineProfileInit {
   status: ProfileStatus
   statusBasis: string
   band: ProfileBand
+  /** How the engine admits KV (serving.yaml engines.*.kvAdmission): the simulator's default for the pool. */
+  kvAdmission?: 'paged' | 'reserve'
 }
 
 /** A ServingProfile backed by the roofline cost model. Pure and allocation-free on the hot path. */
@@ -227,6 +229,7 @@ export class RooflineServingProfile implements ServingProfile {
   readonly status: ProfileStatus
   readonly statusBasis: string
   readonly band: ProfileBand
+  readonly kvAdmission?: 'paged' | 'reserve'
 
   constructor(init: RooflineProfileInit) {
     this.id = init.id
@@ -243,6 +246,7 @@ export class RooflineServingProfile implements ServingProfile {
     this.status = init.status
     this.statusBasis = init.statusBasis
     this.band = init.band
+    if (init.kvAdmission !== undefined) this.kvAdmission = init.kvAdmission
   }
 
   /**

@@ -15,9 +15,16 @@ export const gpuSchema = z.strictObject({
   hbmBandwidthGBs: sourcedNumber,
   denseBf16Tflops: sourcedNumber,
   powerW: sourcedNumber,
-  pricePerHourUsd: sourcedNumber,
+  /** $/GPU-hour with who charges it and when (prices from different providers are not one list). */
+  pricePerHourUsd: z.strictObject({value: z.number().positive(), source, provider: z.string().trim().min(1), asOf: z.string().trim().min(1)}),
   /** One-way GPU-to-GPU bandwidth inside a node, for the tensor-parallel all-reduce. */
   interconnectGBs: sourcedNumber,
+  /** GPU generation and CUDA compute capability (sm_XY): what decides the precisions an engine runs on it. */
+  architecture: z.strictObject({
+    name: z.enum(['Volta', 'Turing', 'Ampere', 'Ada', 'Hopper', 'Blackwell']),
+    computeCapability: z.number().min(1).max(20),
+    source,
+  }),
   /** Dense low-precision tensor-core peaks, where the GPU has such tensor cores (absent = none). */
   denseFp8Tflops: sourcedNumber.optional(),
   denseFp4Tflops: sourcedNumber.optional(),
@@ -103,6 +110,16 @@ export const servingEntrySchema = z.strictObject({
   maxBatchTokens: z.number().int().positive().optional(),
 })
 
+/** The lowest compute capability an engine runs a precision on, how, and where that is stated. */
+const precisionSupportEntry = z.strictObject({minComputeCapability: z.number().min(1).max(20), how: z.string().min(1), source})
+const precisionSupportSchema = z.strictObject({
+  /** Weight precisions the engine runs (absent: not at all); keys are WEIGHT_PRECISIONS. */
+  weights: z.partialRecord(z.enum(['fp16', 'fp8', 'int8', 'int4', 'fp4']), precisionSupportEntry),
+  /** KV-cache precisions (absent: not at all); keys are KV_PRECISIONS. */
+  kv: z.partialRecord(z.enum(['fp16', 'fp8', 'int8']), precisionSupportEntry),
+})
+export type PrecisionSupport = z.infer<typeof precisionSupportSchema>
+
 /** One engine's scheduler and memory settings, each with its source. */
 export const engineSpecSchema = z.strictObject({
   description: z.string().min(1),
@@ -113,6 +130,8 @@ export const engineSpecSchema = z.strictObject({
   memoryFraction: z.strictObject({value: fraction, source}),
   /** paged: KV blocks on demand (vLLM); reserve: a request's whole output reserved at admission (TensorRT-LLM GUARANTEED_NO_EVICT). */
   kvAdmission: z.strictObject({value: z.enum(['paged', 'reserve']), source}),
+  /** Which weight and KV precisions the engine runs on which GPU architecture, with sources. */
+  precisionSupport: precisionSupportSchema,
 })
 export type EngineSpec = z.infer<typeof engineSpecSchema>
 
@@ -147,6 +166,8 @@ export const publicFitSchema = z.strictObject({
   train: groupStatsSchema,
   holdout: groupStatsSchema,
   band: bandSchema,
+  /** Share of the holdout rows (never seen by the fit or the band) inside the band, percent; null without rows. */
+  bandHoldoutCoverage: z.strictObject({rows: z.number().int().nonnegative(), pct: z.number().min(0).max(100).nullable()}).optional(),
 })
 export type PublicFit = z.infer<typeof publicFitSchema>
 
