@@ -37,7 +37,7 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   report: ['engine', 'workload', 'fleet', 'scenario', 'sim', 'util'],
   calibrate: ['engine', 'workload', 'fleet', 'k6', 'scenario', 'sim', 'report', 'util'],
   sweep: ['engine', 'workload', 'fleet', 'autoscale', 'k8s', 'scenario', 'sim', 'report', 'util'],
-  planner: ['engine', 'workload', 'fleet', 'autoscale', 'forecast', 'k8s', 'plan', 'scenario', 'sim', 'report', 'util'],
+  planner: ['engine', 'workload', 'fleet', 'autoscale', 'forecast', 'k8s', 'plan', 'scenario', 'sim', 'report', 'sweep', 'util'],
 }
 
 /**
