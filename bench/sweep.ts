@@ -18,6 +18,7 @@ import {spawnSync} from 'node:child_process'
 import {availableParallelism} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import v8 from 'node:v8'
 
 import {loadScenarioFile} from '../src/scenario/load.js'
 import {simulate} from '../src/pipeline/simulate.js'
@@ -88,15 +89,19 @@ async function scaling(): Promise<void> {
 
 function year(): void {
   const days = Number(arg('--days') ?? (quick ? 2 : 365))
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--year-child', String(days)], {encoding: 'utf8', maxBuffer: 1 << 24})
+  // --semi-space-mib N caps V8's young generation (what a sweep worker thread gets); default: Node's own sizing.
+  const semi = arg('--semi-space-mib')
+  const flags = semi === undefined ? [] : [`--max-semi-space-size=${semi}`]
+  const r = spawnSync(process.execPath, [...flags, fileURLToPath(import.meta.url), '--year-child', String(days)], {encoding: 'utf8', maxBuffer: 1 << 24})
   if (r.status !== 0) {
     console.log(`year case failed: ${r.stderr}`)
     process.exitCode = 1
     return
   }
-  const m = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as {days: number; tasks: number; calls: number; cpuS: number; wallS: number; peakRssMiB: number}
-  console.log(`\nphase 3 fleet at 50,000 tasks/day with agent chains, ${m.days} simulated day${m.days === 1 ? '' : 's'} (fresh process)`)
+  const m = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as {days: number; tasks: number; calls: number; cpuS: number; wallS: number; peakRssMiB: number; oldSpaceMiB: number; newSpaceMiB: number; largeObjectMiB: number}
+  console.log(`\nphase 3 fleet at 50,000 tasks/day with agent chains, ${m.days} simulated day${m.days === 1 ? '' : 's'} (fresh process${semi === undefined ? '' : `, --max-semi-space-size=${semi}`})`)
   console.log(`tasks ${m.tasks.toLocaleString('en-US')}, calls ${m.calls.toLocaleString('en-US')}: CPU ${m.cpuS.toFixed(1)} s, wall ${m.wallS.toFixed(1)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB`)
+  console.log(`V8 heap at the end: old space ${m.oldSpaceMiB.toFixed(1)} MiB (the simulator's live state), young generation ${m.newSpaceMiB.toFixed(1)} MiB reserved, large objects ${m.largeObjectMiB.toFixed(1)} MiB (the time series)`)
   const perTaskUs = (m.cpuS / m.tasks) * 1e6
   console.log(`CPU per task: ${perTaskUs.toFixed(1)} µs (${((m.cpuS / m.calls) * 1e6).toFixed(1)} µs per call)`)
   if (m.days < 365) {
@@ -105,6 +110,10 @@ function year(): void {
   } else {
     console.log(`a year: ${(m.cpuS / 60).toFixed(2)} CPU-minutes (target ≤ 5), peak RSS ${m.peakRssMiB.toFixed(0)} MiB (target ≤ 500)`)
   }
+}
+
+function space(name: string): v8.HeapSpaceInfo {
+  return v8.getHeapSpaceStatistics().find((s) => s.space_name === name) as v8.HeapSpaceInfo
 }
 
 async function yearChild(days: number): Promise<void> {
@@ -116,7 +125,17 @@ async function yearChild(days: number): Promise<void> {
   const wallS = (performance.now() - t0) / 1000
   const c = process.cpuUsage(cpu0)
   console.log(
-    JSON.stringify({days, tasks: report.tasks.arrived, calls: report.calls.completed, cpuS: (c.user + c.system) / 1e6, wallS, peakRssMiB: process.resourceUsage().maxRSS / 1024}),
+    JSON.stringify({
+      days,
+      tasks: report.tasks.arrived,
+      calls: report.calls.completed,
+      cpuS: (c.user + c.system) / 1e6,
+      wallS,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      oldSpaceMiB: space('old_space').space_used_size / 2 ** 20,
+      newSpaceMiB: space('new_space').space_size / 2 ** 20,
+      largeObjectMiB: space('large_object_space').space_used_size / 2 ** 20,
+    }),
   )
 }
 

@@ -67,6 +67,7 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
     'min-replicas': Flags.integer({description: 'Availability: fewest replicas a fleet may have in total, HPA floor included (default 2).', min: 1}),
     survive: Flags.string({description: 'Availability: one-replica-loss = the SLOs must hold at the peak with the largest replica lost (N+1; default); none = no such check.', options: ['none', 'one-replica-loss']}),
     risk: Flags.string({description: 'pessimistic: size and verify every fleet with its serving profiles\' step times at the slow edge of their uncertainty band (default); nominal: as fitted. The other mode is planned too and PLAN.md shows the margin.', options: ['nominal', 'pessimistic']}),
+    'strategy-roi': Flags.boolean({description: 'PLAN.md: compare a fixed fleet, the HPA, KEDA and a predictive schedule per one-pool phase over its forecast day (4 more day-long simulations each).'}),
     fast: Flags.boolean({description: 'Analytic only: no simulation (under a second).'}),
     out: Flags.string({description: 'Write plan.yaml, manifests/ and PLAN.md (with its charts, charts/*.svg, and index.html) into this directory.'}),
     html: Flags.string({description: 'Also write the plan as a self-contained HTML report with charts to this file.'}),
@@ -115,7 +116,7 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
       })
     }
     if (f.out !== undefined) {
-      const files = await writePlan(f.out, result)
+      const files = await writePlan(f.out, result, undefined, {strategyRoi: f['strategy-roi']})
       this.note(`wrote ${f.out}: ${files.length} files (plan.yaml, PLAN.md, manifests/)`)
     }
     if (f.html !== undefined) {

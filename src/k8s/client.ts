@@ -153,6 +153,7 @@ export class KubeClient {
   }
 
   static load(options: ClientOptions = {}): KubeClient {
+    if (options.kubeconfig === undefined && inPodWithoutKubeconfig()) return KubeClient.inCluster(options)
     const path = resolveKubeconfigPath(options.kubeconfig)
     const kc = new KubeConfig()
     try {
@@ -184,6 +185,23 @@ export class KubeClient {
       namespace: options.namespace ?? context.namespace ?? 'default',
       kubeconfig: path,
     }
+    const client = new KubeClient(kc, target, options.requestTimeoutMs ?? 30_000)
+    client.retry = {...DEFAULT_RETRY, ...options.retry}
+    return client
+  }
+
+  /** In a pod: the API server from KUBERNETES_SERVICE_HOST/PORT, the pod's ServiceAccount token and CA. */
+  static inCluster(options: ClientOptions = {}): KubeClient {
+    const kc = new KubeConfig()
+    kc.loadFromCluster()
+    const cluster = kc.getCurrentCluster()
+    let namespace = options.namespace
+    try {
+      namespace ??= readFileSync(`${SERVICEACCOUNT_DIR}/namespace`, 'utf8').trim()
+    } catch {
+      namespace ??= 'default'
+    }
+    const target: ClusterTarget = {server: (cluster?.server ?? '').replace(/\/+$/, ''), context: 'in-cluster', cluster: 'in-cluster', user: 'serviceaccount', namespace, kubeconfig: SERVICEACCOUNT_DIR}
     const client = new KubeClient(kc, target, options.requestTimeoutMs ?? 30_000)
     client.retry = {...DEFAULT_RETRY, ...options.retry}
     return client
@@ -395,6 +413,13 @@ export function describe(ref: ObjectRef): string {
 
 export function isNetworkError(error: unknown): boolean {
   return error instanceof UnreachableError
+}
+
+const SERVICEACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
+
+/** Running in a pod (the service environment and a mounted token) with no kubeconfig named. */
+function inPodWithoutKubeconfig(): boolean {
+  return !process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST !== undefined && existsSync(`${SERVICEACCOUNT_DIR}/token`)
 }
 
 function resolveKubeconfigPath(explicit: string | undefined): string {

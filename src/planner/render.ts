@@ -9,6 +9,7 @@ import {FleetcapError, ExitCode} from '../errors.js'
 import type {ManifestObject} from '../plan/load.js'
 import {PLAN_API_VERSION, PLAN_KIND, type PlanDocument} from '../plan/schema.js'
 import {withPlanCharts} from './html-files.js'
+import {withStrategyRoi} from './strategy-roi.js'
 import {writeOutputDir} from '../util/atomic-write.js'
 import {describePolicy} from './availability.js'
 import {type Candidate, fmt} from './candidates.js'
@@ -268,9 +269,10 @@ export function planFiles(result: PlanResult, catalog?: Catalog): Record<string,
 }
 
 /** Write the plan directory at once (nothing half-written; a user's non-empty folder is refused). */
-export async function writePlan(dir: string, result: PlanResult, catalog?: Catalog): Promise<string[]> {
+export async function writePlan(dir: string, result: PlanResult, catalog?: Catalog, options: {strategyRoi?: boolean} = {}): Promise<string[]> {
   // PLAN.md's charts (charts/*.svg) and index.html come with it.
-  const files = await withPlanCharts(planFiles(result, catalog), result)
+  let files = await withPlanCharts(planFiles(result, catalog), result)
+  if (options.strategyRoi) files = await withStrategyRoi(files, result, catalog)
   await writeOutputDir(dir, files)
   return Object.keys(files).sort()
 }

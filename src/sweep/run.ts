@@ -7,6 +7,7 @@
 import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 
+import {ExitCode, FleetcapError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {canonicalJson} from './canonical.js'
 import type {ResultRow} from './cell.js'
@@ -27,6 +28,10 @@ export interface SweepOptions {
   shard?: {index: number; count: number}
   /** Output directories of other runs of the same spec (shards): their finished cells are taken as done. */
   mergeFrom?: string[]
+  /** Rows gathered elsewhere (a cluster's result chunks, each (cell, run) once): complete cells are taken as done. */
+  gathered?: readonly ResultRow[]
+  /** Refuse to simulate: every cell must come from the journal, mergeFrom or gathered. */
+  noCompute?: boolean
 }
 
 export interface SweepResult {
@@ -61,10 +66,18 @@ export async function runSweep(loaded: LoadedSweep, options: SweepOptions = {}):
       else if (journal === undefined) byCellFrom.set(cell, rows)
     }
   }
+  for (const [cell, rows] of completeCells(options.gathered ?? [], spec.seedsPerCell)) {
+    if (journal !== undefined && !journal.done.has(cell)) journal.append(rows)
+    else if (journal === undefined) byCellFrom.set(cell, rows)
+  }
   // Rows as the journal stores them (canonical, rounded): a resumed cell and a fresh one are alike.
   const byCell = new Map<number, ResultRow[]>([...byCellFrom, ...(journal?.done ?? [])])
   const resumed = cells.filter((c) => byCell.has(c.index)).length
   const todo = cells.filter((c) => !byCell.has(c.index))
+  if (options.noCompute && todo.length > 0) {
+    journal?.close()
+    throw new FleetcapError(`${todo.length} of ${cells.length} cells have no results (first: cell ${todo[0].index})`, {exit: ExitCode.INTERNAL})
+  }
   let computed = 0
   options.onProgress?.(resumed, cells.length)
   try {
@@ -88,4 +101,15 @@ export async function runSweep(loaded: LoadedSweep, options: SweepOptions = {}):
     await writeFileAtomic(join(options.outDir, SUMMARY), `${JSON.stringify(JSON.parse(canonicalJson(summary)), null, 2)}\n`)
   }
   return {summary, rows, resultsJsonl, cells: cells.length, computed, resumed, workers: Math.min(workers, todo.length)}
+}
+
+/** Rows grouped by cell, rounded as the journal stores them; only cells with all their runs. */
+function completeCells(rows: readonly ResultRow[], seedsPerCell: number): Map<number, ResultRow[]> {
+  const byCell = new Map<number, ResultRow[]>()
+  for (const r of rows) byCell.set(r.cell, [...(byCell.get(r.cell) ?? []), JSON.parse(canonicalJson(r)) as ResultRow])
+  for (const [cell, list] of byCell) {
+    if (new Set(list.map((r) => r.run)).size !== seedsPerCell) byCell.delete(cell)
+    else list.sort((a, b) => a.run - b.run)
+  }
+  return byCell
 }

@@ -38,8 +38,8 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   report: ['engine', 'workload', 'fleet', 'scenario', 'sim', 'util'],
   pipeline: ['engine', 'workload', 'fleet', 'scenario', 'sim', 'report', 'util'],
   calibrate: ['engine', 'workload', 'fleet', 'k6', 'scenario', 'sim', 'report', 'pipeline', 'util'],
-  sweep: ['engine', 'workload', 'fleet', 'autoscale', 'scenario', 'sim', 'report', 'pipeline', 'util'],
-  planner: ['engine', 'workload', 'fleet', 'autoscale', 'forecast', 'k8s', 'plan', 'scenario', 'sim', 'report', 'pipeline', 'util'],
+  sweep: ['engine', 'workload', 'fleet', 'autoscale', 'k8s', 'scenario', 'sim', 'report', 'pipeline', 'util'],
+  planner: ['engine', 'workload', 'fleet', 'autoscale', 'forecast', 'k8s', 'plan', 'scenario', 'sim', 'report', 'pipeline', 'sweep', 'util'],
 }
 
 /**
