@@ -17,7 +17,8 @@
 # (metrics.k8s.io, scraping KWOK's emulated kubelet resource metrics; pod usage comes from KWOK
 # ClusterResourceUsage objects) and tools/metrics-adapter (custom.metrics.k8s.io, external.metrics.k8s.io;
 # values set with PUT http://127.0.0.1:$(cat DIR/metrics-adapter.values-port)/values/...), both registered as
-# APIServices (built and cached by scripts/k8s/build-metrics.sh). FLEETCAP_K8S_HPA_SYNC_PERIOD (default 2s)
+# APIServices (built and cached by scripts/k8s/build-metrics.sh). FLEETCAP_K8S_METRICS=custom starts the
+# adapter alone (custom and external metrics; no metrics.k8s.io). FLEETCAP_K8S_HPA_SYNC_PERIOD (default 2s)
 # sets --horizontal-pod-autoscaler-sync-period; FLEETCAP_K8S_FEATURE_GATES (e.g. HPAConfigurableTolerance=true)
 # is passed to kube-apiserver and kube-controller-manager.
 set -euo pipefail
@@ -79,8 +80,9 @@ start_apiserver() {
 # Before kube-apiserver starts: build (cached), certificates (a front-proxy CA and client for the
 # aggregation layer, a serving certificate for the two metrics servers), API server and KWOK flags.
 metrics_setup() {
-  mbin="$("$root/scripts/k8s/build-metrics.sh")"
+  mbin="$("$root/scripts/k8s/build-metrics.sh" adapter)"
   echo "$mbin" >"$dir/metrics-bin.path"
+  if [ "$FLEETCAP_K8S_METRICS" != custom ]; then "$root/scripts/k8s/build-metrics.sh" metrics-server >"$dir/metrics-server-bin.path"; fi
   ( cd "$dir/pki"
     openssl req -x509 -newkey rsa:2048 -nodes -keyout front-proxy-ca.key -out front-proxy-ca.crt -days 2 -subj /CN=fleetcap-front-proxy-ca 2>/dev/null
     openssl req -newkey rsa:2048 -nodes -keyout front-proxy-client.key -out front-proxy-client.csr -subj /CN=front-proxy-client 2>/dev/null
@@ -116,14 +118,16 @@ metrics_start() {
   ms="$(cat "$dir/metrics-server.port")"; ma="$(cat "$dir/metrics-adapter.port")"
   local common=(--bind-address=127.0.0.1 --tls-cert-file="$dir/pki/metrics.crt" --tls-private-key-file="$dir/pki/metrics.key"
     --authentication-kubeconfig="$dir/kubeconfig" --authorization-kubeconfig="$dir/kubeconfig")
-  start_proc metrics-server "$mbin/metrics-server" --secure-port="$ms" "${common[@]}" --kubeconfig="$dir/kubeconfig" \
+  [ ! -s "$dir/metrics-server-bin.path" ] || start_proc metrics-server "$(cat "$dir/metrics-server-bin.path")/metrics-server" --secure-port="$ms" "${common[@]}" --kubeconfig="$dir/kubeconfig" \
     --kubelet-insecure-tls --kubelet-use-node-status-port --kubelet-preferred-address-types=InternalIP \
     --metric-resolution="${FLEETCAP_K8S_METRIC_RESOLUTION:-10s}" --kubelet-request-timeout=5s
   start_proc metrics-adapter "$mbin/metrics-adapter" --secure-port="$ma" "${common[@]}" --lister-kubeconfig="$dir/kubeconfig" \
     --values-port-file="$dir/metrics-adapter.values-port"
   ca_bundle="$(base64 -w0 "$dir/pki/ca.crt")"
-  for g in "metrics.k8s.io v1beta1 metrics-server $ms" "custom.metrics.k8s.io v1beta2 metrics-adapter $ma" \
-           "custom.metrics.k8s.io v1beta1 metrics-adapter $ma" "external.metrics.k8s.io v1beta1 metrics-adapter $ma"; do
+  local groups=("custom.metrics.k8s.io v1beta2 metrics-adapter $ma" "custom.metrics.k8s.io v1beta1 metrics-adapter $ma"
+    "external.metrics.k8s.io v1beta1 metrics-adapter $ma") available=(v1beta2.custom.metrics.k8s.io v1beta1.external.metrics.k8s.io)
+  if [ -s "$dir/metrics-server-bin.path" ]; then groups+=("metrics.k8s.io v1beta1 metrics-server $ms"); available+=(v1beta1.metrics.k8s.io); fi
+  for g in "${groups[@]}"; do
     set -- $g
     api POST /api/v1/namespaces/kube-system/services "{\"apiVersion\":\"v1\",\"kind\":\"Service\",
       \"metadata\":{\"name\":\"$3\"},\"spec\":{\"type\":\"ExternalName\",\"externalName\":\"localhost\"}}" >/dev/null
@@ -132,7 +136,7 @@ metrics_start() {
       \"service\":{\"namespace\":\"kube-system\",\"name\":\"$3\",\"port\":$4},\"caBundle\":\"$ca_bundle\",
       \"groupPriorityMinimum\":100,\"versionPriority\":$([ "$2" = v1beta2 ] && echo 200 || echo 100)}}" >/dev/null
   done
-  for g in v1beta1.metrics.k8s.io v1beta2.custom.metrics.k8s.io v1beta1.external.metrics.k8s.io; do
+  for g in "${available[@]}"; do
     for i in $(seq 1 300); do
       api GET "/apis/apiregistration.k8s.io/v1/apiservices/$g" 2>/dev/null | tr -d ' \n' \
         | grep -q '"type":"Available","status":"True"' && break
@@ -167,7 +171,7 @@ start)
   : >"$dir/apiserver.extra-args"
   gates="${FLEETCAP_K8S_FEATURE_GATES:-}"
   [ -z "$gates" ] || echo "--feature-gates=$gates" >>"$dir/apiserver.extra-args"
-  if [ "${FLEETCAP_K8S_METRICS:-0}" = 1 ]; then metrics_setup; fi
+  case "${FLEETCAP_K8S_METRICS:-0}" in 1|custom) metrics_setup ;; esac
   cat >"$dir/kubeconfig" <<KC
 apiVersion: v1
 kind: Config
@@ -197,7 +201,7 @@ KC
     --initial-cluster="n0=http://127.0.0.1:$ep" --unsafe-no-fsync --listen-metrics-urls= --log-level=warn
   for i in $(seq 1 100); do curl -sf "http://127.0.0.1:$ec/health" >/dev/null 2>&1 && break; sleep 0.2; done
   start_apiserver
-  if [ "${FLEETCAP_K8S_METRICS:-0}" = 1 ]; then  # KWOK watches ClusterResourceUsage from its start
+  if [ -s "$dir/metrics-bin.path" ]; then  # KWOK watches ClusterResourceUsage from its start
     api_yaml POST /apis/apiextensions.k8s.io/v1/customresourcedefinitions "$(cat "$dir/metrics-bin.path")/kwok-clusterresourceusages-crd.yaml" >/dev/null
   fi
   start_proc kube-controller-manager "$bin/kube-controller-manager" --kubeconfig="$dir/kubeconfig" \
@@ -216,7 +220,7 @@ KC
     api GET /api/v1/namespaces/default/serviceaccounts/default 2>/dev/null | grep -q '"kind": *"ServiceAccount"' && break
     sleep 0.2
   done
-  if [ "${FLEETCAP_K8S_METRICS:-0}" = 1 ]; then metrics_start; fi
+  if [ -s "$dir/metrics-bin.path" ]; then metrics_start; fi
   owner="${3:-}"
   if [ -n "$owner" ]; then
     nohup setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; exec bash "$2" stop "$3"' \

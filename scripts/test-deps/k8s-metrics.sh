@@ -4,4 +4,5 @@
 # (see scripts/k8s/build-metrics.sh). Idempotent: a cached build returns at once.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-scripts/k8s/build-metrics.sh >/dev/null
+scripts/k8s/build-metrics.sh adapter >/dev/null
+scripts/k8s/build-metrics.sh metrics-server >/dev/null
