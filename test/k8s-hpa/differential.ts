@@ -25,6 +25,11 @@ export async function runDifferential(
     const part = cases.slice(i, i + batch)
     options.log?.(`cases ${i}..${i + part.length - 1}`)
     const run = await runInCluster(cp, part, options.log)
+    if (process.env.HPA_DIFF_RAW) {
+      // The raw recordings, to look into a difference.
+      const raw = {...run, created: Object.fromEntries(run.created), reads: Object.fromEntries(run.reads)}
+      writeFileSync(`${process.env.HPA_DIFF_RAW}.${i}.json`, JSON.stringify(raw))
+    }
     for (const c of part) results.push(replay(c, run))
   }
   const syncs = results.reduce((n, r) => n + r.syncs.length, 0)

@@ -83,8 +83,12 @@ export async function runInCluster(cp: ControlPlane, cases: readonly DiffCase[],
   )
   // Every Deployment at its initial size, all pods Running and Ready, before any HPA exists.
   for (let i = 0; ; i++) {
-    const list = await admin.request<{items: Array<{spec: unknown; status: unknown}>}>('GET', '/apis/apps/v1/deployments', 'list deployments', {query: {labelSelector: LABEL}})
-    const ready = list.items.filter((d) => (d.status as {readyReplicas?: number}).readyReplicas === (d.spec as {replicas: number}).replicas).length
+    const list = await admin.request<{items: Array<{metadata: {namespace: string}; spec: unknown; status: unknown}>}>('GET', '/apis/apps/v1/deployments', 'list deployments', {
+      query: {labelSelector: LABEL},
+    })
+    const ready = list.items.filter(
+      (d) => clients.has(d.metadata.namespace) && (d.status as {readyReplicas?: number}).readyReplicas === (d.spec as {replicas: number}).replicas,
+    ).length
     if (ready === cases.length) break
     if (i > 600) throw new Error(`deployments not ready after 120 s (${ready}/${cases.length})`)
     await sleep(200)
