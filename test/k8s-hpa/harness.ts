@@ -224,7 +224,9 @@ export function replay(c: DiffCase, run: ClusterRun): CaseResult {
       objectMetrics: {queue_depth: valueOf('custom/queue_length')},
       externalMetrics: {waiting_requests: valueOf('external/waiting_requests')},
     }
-    const d = hpa.reconcile((s.t - t0) / 1000, obs)
+    // When the controller's scale write landed (the Deployment's spec.replicas changed in this sync).
+    const written = deps.find((e) => e.t >= s.t && e.t < nextT && (e.object as unknown as {spec: {replicas: number}}).spec.replicas !== specReplicasAt(s.t))
+    const d = hpa.reconcile((s.t - t0) / 1000, obs, written === undefined ? {} : {scaleWrittenAtS: (written.t - t0) / 1000})
     current = d.desiredReplicas
     results.push({atS: (s.t - t0) / 1000, controller, fleetcap: current, fleetcapLimitedBy: d.limitedBy})
   }

@@ -88,10 +88,17 @@ export class Recorder {
     private readonly labelSelector: string,
   ) {}
 
+  private lastResourceVersion: string | undefined
+
+  /**
+   * Open the watch. The API server closes a watcher that falls behind (a burst of pod events while
+   * this process is busy); it is then reopened from the last resourceVersion seen, so no event is lost.
+   */
   start(): Promise<void> {
     const port = readFileSync(join(this.cp.dir, 'apiserver.port'), 'utf8').trim()
     const ca = readFileSync(join(this.cp.dir, 'pki', 'ca.crt'))
     const query = new URLSearchParams({watch: '1', labelSelector: this.labelSelector, allowWatchBookmarks: 'false'})
+    if (this.lastResourceVersion !== undefined) query.set('resourceVersion', this.lastResourceVersion)
     return new Promise((resolve, reject) => {
       const req = request(
         {host: '127.0.0.1', port: Number(port), path: `${this.path}?${query.toString()}`, ca, headers: {Authorization: `Bearer ${this.cp.adminToken()}`}},
@@ -109,11 +116,15 @@ export class Recorder {
             while ((nl = buf.indexOf('\n')) >= 0) {
               const line = buf.slice(0, nl)
               buf = buf.slice(nl + 1)
-              if (line.trim() !== '') this.events.push({t, ...(JSON.parse(line) as Omit<WatchEvent, 't'>)})
+              if (line.trim() === '') continue
+              const e = {t, ...(JSON.parse(line) as Omit<WatchEvent, 't'>)}
+              if (e.type === 'ERROR') throw new Error(`watch ${this.path}: ${JSON.stringify(e.object).slice(0, 300)}`)
+              this.lastResourceVersion = e.object.metadata.resourceVersion ?? this.lastResourceVersion
+              this.events.push(e)
             }
           })
           res.on('end', () => {
-            if (!this.closed) this.events.push({t: Date.now(), type: 'ERROR', object: {metadata: {name: 'watch ended'}}})
+            if (!this.closed) void this.start()
           })
           resolve()
         },
