@@ -13,6 +13,14 @@
 # kubeconfig contexts: `admin` (system:masters, current) and `limited` (user fleetcap-limited, no rights
 # until a RoleBinding grants them: tests of --print-rbac bind the printed Role to it).
 # FLEETCAP_K8S_BIN=DIR uses binaries from DIR instead of scripts/k8s/build.sh.
+# Metrics pipeline (opt-in, for HPA tests): FLEETCAP_K8S_METRICS=1 at `start` also starts metrics-server
+# (metrics.k8s.io, scraping KWOK's emulated kubelet resource metrics; pod usage comes from KWOK
+# ClusterResourceUsage objects) and tools/metrics-adapter (custom.metrics.k8s.io, external.metrics.k8s.io;
+# values set with PUT http://127.0.0.1:$(cat DIR/metrics-adapter.values-port)/values/...), both registered as
+# APIServices (built and cached by scripts/k8s/build-metrics.sh). FLEETCAP_K8S_METRICS=custom starts the
+# adapter alone (custom and external metrics; no metrics.k8s.io). FLEETCAP_K8S_HPA_SYNC_PERIOD (default 2s)
+# sets --horizontal-pod-autoscaler-sync-period; FLEETCAP_K8S_FEATURE_GATES (e.g. HPAConfigurableTolerance=true)
+# is passed to kube-apiserver and kube-controller-manager.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cmd="${1:-}"; dir="${2:-}"
@@ -64,8 +72,79 @@ start_apiserver() {
     --service-account-key-file="$dir/pki/sa.pub" --service-account-signing-key-file="$dir/pki/sa.key" \
     --token-auth-file="$dir/tokens.csv" --authorization-mode=RBAC --allow-privileged=true \
     --endpoint-reconciler-type=none --max-requests-inflight=0 --max-mutating-requests-inflight=0 \
-    --enable-priority-and-fairness=false --profiling=false
+    --enable-priority-and-fairness=false --profiling=false $(cat "$dir/apiserver.extra-args" 2>/dev/null || true)
   wait_ready /readyz kube-apiserver 90
+}
+
+# --- metrics pipeline (FLEETCAP_K8S_METRICS=1) ---------------------------------------------------
+# Before kube-apiserver starts: build (cached), certificates (a front-proxy CA and client for the
+# aggregation layer, a serving certificate for the two metrics servers), API server and KWOK flags.
+metrics_setup() {
+  mbin="$("$root/scripts/k8s/build-metrics.sh" adapter)"
+  echo "$mbin" >"$dir/metrics-bin.path"
+  if [ "$FLEETCAP_K8S_METRICS" != custom ]; then "$root/scripts/k8s/build-metrics.sh" metrics-server >"$dir/metrics-server-bin.path"; fi
+  ( cd "$dir/pki"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout front-proxy-ca.key -out front-proxy-ca.crt -days 2 -subj /CN=fleetcap-front-proxy-ca 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout front-proxy-client.key -out front-proxy-client.csr -subj /CN=front-proxy-client 2>/dev/null
+    openssl x509 -req -in front-proxy-client.csr -CA front-proxy-ca.crt -CAkey front-proxy-ca.key -CAcreateserial -out front-proxy-client.crt -days 2 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout metrics.key -out metrics.csr -subj /CN=localhost 2>/dev/null
+    # The aggregation layer checks the name <service>.<namespace>.svc of each APIService's Service.
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:metrics-server.kube-system.svc,DNS:metrics-adapter.kube-system.svc\n' >metrics-san.ext
+    openssl x509 -req -in metrics.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out metrics.crt -days 2 -extfile metrics-san.ext 2>/dev/null
+    chmod 600 ./*.key )
+  free_port >"$dir/metrics-server.port"; free_port >"$dir/metrics-adapter.port"
+  # The aggregation layer reaches each APIService through an ExternalName Service `localhost` (Endpoints may not
+  # hold loopback addresses, so --enable-aggregator-routing cannot route to 127.0.0.1).
+  cat >>"$dir/apiserver.extra-args" <<ARGS
+--requestheader-client-ca-file=$dir/pki/front-proxy-ca.crt --requestheader-allowed-names=front-proxy-client
+--requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group
+--requestheader-extra-headers-prefix=X-Remote-Extra- --proxy-client-cert-file=$dir/pki/front-proxy-client.crt
+--proxy-client-key-file=$dir/pki/front-proxy-client.key
+ARGS
+  # KWOK serves each node's kubelet /metrics/resource (its Metric object) on its own port, which the nodes
+  # advertise (daemonEndpoints) at 127.0.0.1; pod usage comes from ClusterResourceUsage objects (a CRD).
+  echo "--node-ip=127.0.0.1 --node-port=$(cat "$dir/kwok.port") --enable-crds=ClusterResourceUsage --config=$mbin/kwok-metrics-resource.yaml" >"$dir/kwok.extra-args"
+}
+
+api_yaml() { # METHOD PATH FILE
+  curl -sS --max-time 10 --cacert "$dir/pki/ca.crt" -H "Authorization: Bearer $(cat "$dir/admin.token")" \
+    -H 'Content-Type: application/yaml' -X "$1" "https://127.0.0.1:$(cat "$dir/apiserver.port")$2" --data-binary "@$3"
+}
+
+# After the control plane is up: the CRD, the two servers, their Services and APIServices; waits until available.
+metrics_start() {
+  local mbin ca_bundle ms ma g i
+  mbin="$(cat "$dir/metrics-bin.path")"
+  ms="$(cat "$dir/metrics-server.port")"; ma="$(cat "$dir/metrics-adapter.port")"
+  local common=(--bind-address=127.0.0.1 --tls-cert-file="$dir/pki/metrics.crt" --tls-private-key-file="$dir/pki/metrics.key"
+    --authentication-kubeconfig="$dir/kubeconfig" --authorization-kubeconfig="$dir/kubeconfig")
+  [ ! -s "$dir/metrics-server-bin.path" ] || start_proc metrics-server "$(cat "$dir/metrics-server-bin.path")/metrics-server" --secure-port="$ms" "${common[@]}" --kubeconfig="$dir/kubeconfig" \
+    --kubelet-insecure-tls --kubelet-use-node-status-port --kubelet-preferred-address-types=InternalIP \
+    --metric-resolution="${FLEETCAP_K8S_METRIC_RESOLUTION:-10s}" --kubelet-request-timeout=5s
+  start_proc metrics-adapter "$mbin/metrics-adapter" --secure-port="$ma" "${common[@]}" --lister-kubeconfig="$dir/kubeconfig" \
+    --values-port-file="$dir/metrics-adapter.values-port"
+  ca_bundle="$(base64 -w0 "$dir/pki/ca.crt")"
+  local groups=("custom.metrics.k8s.io v1beta2 metrics-adapter $ma" "custom.metrics.k8s.io v1beta1 metrics-adapter $ma"
+    "external.metrics.k8s.io v1beta1 metrics-adapter $ma") available=(v1beta2.custom.metrics.k8s.io v1beta1.external.metrics.k8s.io)
+  if [ -s "$dir/metrics-server-bin.path" ]; then groups+=("metrics.k8s.io v1beta1 metrics-server $ms"); available+=(v1beta1.metrics.k8s.io); fi
+  for g in "${groups[@]}"; do
+    set -- $g
+    api POST /api/v1/namespaces/kube-system/services "{\"apiVersion\":\"v1\",\"kind\":\"Service\",
+      \"metadata\":{\"name\":\"$3\"},\"spec\":{\"type\":\"ExternalName\",\"externalName\":\"localhost\"}}" >/dev/null
+    api POST /apis/apiregistration.k8s.io/v1/apiservices "{\"apiVersion\":\"apiregistration.k8s.io/v1\",
+      \"kind\":\"APIService\",\"metadata\":{\"name\":\"$2.$1\"},\"spec\":{\"group\":\"$1\",\"version\":\"$2\",
+      \"service\":{\"namespace\":\"kube-system\",\"name\":\"$3\",\"port\":$4},\"caBundle\":\"$ca_bundle\",
+      \"groupPriorityMinimum\":100,\"versionPriority\":$([ "$2" = v1beta2 ] && echo 200 || echo 100)}}" >/dev/null
+  done
+  for g in "${available[@]}"; do
+    for i in $(seq 1 300); do
+      api GET "/apis/apiregistration.k8s.io/v1/apiservices/$g" 2>/dev/null | tr -d ' \n' \
+        | grep -q '"type":"Available","status":"True"' && break
+      [ "$i" = 300 ] && { echo "control-plane: APIService $g not available after 60 s; logs in $dir/logs" >&2; return 1; }
+      sleep 0.2
+    done
+  done
+  for i in $(seq 1 100); do [ -s "$dir/metrics-adapter.values-port" ] && break; sleep 0.1; done
 }
 
 case "$cmd" in
@@ -89,6 +168,10 @@ start)
   free_port >"$dir/etcd.port"; free_port >"$dir/etcd-peer.port"; free_port >"$dir/apiserver.port"; free_port >"$dir/kwok.port"
   ec="$(cat "$dir/etcd.port")"; ep="$(cat "$dir/etcd-peer.port")"; ap="$(cat "$dir/apiserver.port")"
   ca_data="$(base64 -w0 "$dir/pki/ca.crt")"
+  : >"$dir/apiserver.extra-args"
+  gates="${FLEETCAP_K8S_FEATURE_GATES:-}"
+  [ -z "$gates" ] || echo "--feature-gates=$gates" >>"$dir/apiserver.extra-args"
+  case "${FLEETCAP_K8S_METRICS:-0}" in 1|custom) metrics_setup ;; esac
   cat >"$dir/kubeconfig" <<KC
 apiVersion: v1
 kind: Config
@@ -118,22 +201,26 @@ KC
     --initial-cluster="n0=http://127.0.0.1:$ep" --unsafe-no-fsync --listen-metrics-urls= --log-level=warn
   for i in $(seq 1 100); do curl -sf "http://127.0.0.1:$ec/health" >/dev/null 2>&1 && break; sleep 0.2; done
   start_apiserver
+  if [ -s "$dir/metrics-bin.path" ]; then  # KWOK watches ClusterResourceUsage from its start
+    api_yaml POST /apis/apiextensions.k8s.io/v1/customresourcedefinitions "$(cat "$dir/metrics-bin.path")/kwok-clusterresourceusages-crd.yaml" >/dev/null
+  fi
   start_proc kube-controller-manager "$bin/kube-controller-manager" --kubeconfig="$dir/kubeconfig" \
     --leader-elect=false --bind-address=127.0.0.1 --secure-port=0 \
     --service-account-private-key-file="$dir/pki/sa.key" --root-ca-file="$dir/pki/ca.crt" \
-    --horizontal-pod-autoscaler-sync-period=2s --kube-api-qps=500 --kube-api-burst=1000 \
+    --horizontal-pod-autoscaler-sync-period="${FLEETCAP_K8S_HPA_SYNC_PERIOD:-2s}" ${gates:+--feature-gates="$gates"} --kube-api-qps=500 --kube-api-burst=1000 \
     --concurrent-deployment-syncs=20 --concurrent-replicaset-syncs=20 --concurrent-gc-syncs=50 \
     --controllers='*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller'
   start_proc kube-scheduler "$bin/kube-scheduler" --kubeconfig="$dir/kubeconfig" \
     --leader-elect=false --bind-address=127.0.0.1 --secure-port=0 --kube-api-qps=500 --kube-api-burst=1000
   start_proc kwok "$bin/kwok" --kubeconfig="$dir/kubeconfig" --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --cidr=10.0.0.0/16 --node-ip=10.0.0.1 \
-    --server-address="127.0.0.1:$(cat "$dir/kwok.port")" --config="$bin/kwok-stages.yaml"
+    --server-address="127.0.0.1:$(cat "$dir/kwok.port")" --config="$bin/kwok-stages.yaml" $(cat "$dir/kwok.extra-args" 2>/dev/null || true)
   # The default ServiceAccount appears once the controller-manager runs: pods need it.
   for i in $(seq 1 300); do
     api GET /api/v1/namespaces/default/serviceaccounts/default 2>/dev/null | grep -q '"kind": *"ServiceAccount"' && break
     sleep 0.2
   done
+  if [ -s "$dir/metrics-bin.path" ]; then metrics_start; fi
   owner="${3:-}"
   if [ -n "$owner" ]; then
     nohup setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; exec bash "$2" stop "$3"' \
@@ -143,7 +230,7 @@ KC
   echo "control-plane: up in $dir (https://127.0.0.1:$ap)" >&2
   ;;
 stop)
-  for p in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_proc "$p"; done
+  for p in metrics-adapter metrics-server kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_proc "$p"; done
   # The watchdog, unless it is the one running this stop.
   wd="$(cat "$dir/pids/watchdog.pid" 2>/dev/null || true)"
   [ "$wd" = "$$" ] || [ "$wd" = "$PPID" ] || stop_proc watchdog
@@ -160,7 +247,8 @@ gpu-nodes)
   for i in $(seq 0 $(( count - 1 ))); do
     name="$prefix-$i"
     api POST /api/v1/nodes "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"$name\",
-      \"annotations\":{\"kwok.x-k8s.io/node\":\"fake\",\"node.alpha.kubernetes.io/ttl\":\"0\"},
+      \"annotations\":{\"kwok.x-k8s.io/node\":\"fake\",\"node.alpha.kubernetes.io/ttl\":\"0\",
+        \"metrics.k8s.io/resource-metrics-path\":\"/metrics/nodes/$name/metrics/resource\"},
       \"labels\":{\"type\":\"kwok\",\"kubernetes.io/hostname\":\"$name\",\"kubernetes.io/os\":\"linux\",
         \"nvidia.com/gpu.product\":\"$product\",\"nvidia.com/gpu.count\":\"$gpus\"}},
       \"status\":{\"capacity\":{\"cpu\":\"96\",\"memory\":\"1Ti\",\"pods\":\"110\",\"nvidia.com/gpu\":\"$gpus\"},

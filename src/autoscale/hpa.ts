@@ -195,8 +195,11 @@ export class HpaController {
   /**
    * One sync of the controller at `nowS`. `minReplicas` overrides spec.minReplicas for this sync
    * (a schedule patching the HPA, see schedule.ts). The caller applies desiredReplicas to the target.
+   * `scaleWrittenAtS`: when the scale update returned, if later than nowS. The controller stamps the
+   * scale event with time.Now() after that write, so under a slow API server the event is younger
+   * than the sync; the simulator's writes are instantaneous (default nowS).
    */
-  reconcile(nowS: number, obs: HpaObservation, override: {minReplicas?: number} = {}): HpaDecision {
+  reconcile(nowS: number, obs: HpaObservation, override: {minReplicas?: number; scaleWrittenAtS?: number} = {}): HpaDecision {
     const spec = this.spec
     const current = obs.currentReplicas
     if (!this.seenTarget) {
@@ -254,8 +257,8 @@ export class HpaController {
       decision.rescale = true
       this.setCondition(nowS, 'AbleToScale', true, 'SucceededRescale', `the HPA controller was able to update the target scale to ${desired}`)
       decision.event = {type: 'Normal', reason: 'SuccessfulRescale', message: `New size: ${desired}; reason: ${decision.rescaleReason ?? ''}`}
-      this.storeScaleEvent(nowS, current, desired)
-      this.lastScaleTimeS = nowS
+      this.storeScaleEvent(override.scaleWrittenAtS ?? nowS, current, desired)
+      this.lastScaleTimeS = override.scaleWrittenAtS ?? nowS
     }
     return this.finish(decision, desired)
   }

@@ -140,3 +140,21 @@ spec:
     expect(c.reconcile(60, obs(10, 2)).desiredReplicas).toBe(2) // exactly 60 s old: outside
   })
 })
+
+describe('scale events are stamped when the scale write returns (scaleWrittenAtS)', () => {
+  // scaleUp and scaleDown: Pods 2 per 3 s, no windows. t=0: 4 → 3 (value 3). t=3.03: value 11 →
+  // scale-up limit = periodStart + 2, periodStart = 3 + (scale-downs within 3 s). Stamped at the
+  // sync (0), the scale-down is 3.03 s old and out of the period: 3 + 2 = 5. Stamped when the write
+  // returned (0.3 s, a slow API server, as seen in the differential run), it is 2.73 s old and in
+  // the period: periodStart 4, limit 6, which is what the real controller did.
+  const spec = externalHpa(`    scaleUp: {stabilizationWindowSeconds: 0, policies: [{type: Pods, value: 2, periodSeconds: 3}]}
+    scaleDown: {stabilizationWindowSeconds: 0, policies: [{type: Pods, value: 2, periodSeconds: 3}]}`)
+  const run = (writtenAt: number | undefined): number => {
+    const c = createHpaController(spec)
+    const first = c.reconcile(0, {currentReplicas: 4, statusReplicas: 4, pods: pods(4), externalMetrics: {queue_depth: 3}}, {scaleWrittenAtS: writtenAt})
+    expect(first.desiredReplicas).toBe(3)
+    return c.reconcile(3.03, {currentReplicas: 3, statusReplicas: 3, pods: pods(3), externalMetrics: {queue_depth: 11}}).desiredReplicas
+  }
+  it('stamped at the sync: the event is out of the 3 s period', () => expect(run(undefined)).toBe(5))
+  it('stamped 0.3 s later: it counts, as in the controller', () => expect(run(0.3)).toBe(6))
+})

@@ -1,0 +1,235 @@
+import {parseHpaObject} from '../../src/autoscale/hpa-schema.js'
+import {createHpaController, type HpaObservation, type PodView} from '../../src/autoscale/hpa.js'
+import type {KubeClient} from '../../src/k8s/client.js'
+import type {ControlPlane} from '../k8s/control-plane.js'
+import {hpaManifest, metricName, quantity, type DiffCase} from './cases.js'
+import {MetricsAdapter, Recorder, type AdapterRead, type WatchEvent} from './metrics-cluster.js'
+
+/**
+ * The differential harness: every case's HPA runs in the real kube-controller-manager (one namespace
+ * each, all at once) against tools/metrics-adapter, and the same HPA runs in fleetcap's model
+ * (src/autoscale/hpa.ts) on the controller's own sync instants. What each sync saw is recorded, not
+ * guessed: the adapter logs every value it serves (so the sync instant and the metric values are
+ * known to the millisecond), and two watches record the Deployments (scale spec/status) and pods.
+ * fleetcap's model is simulated independently: its replica count is its own, never reset to the
+ * controller's; a sync agrees when both set the same replica count.
+ */
+export const LABEL = 'fleetcap.dev/hpa-diff'
+
+export interface SyncResult {
+  /** Seconds since the case's HPA was created. */
+  atS: number
+  controller: number
+  fleetcap: number
+  fleetcapLimitedBy: string[]
+}
+
+export interface CaseResult {
+  id: number
+  namespace: string
+  syncs: SyncResult[]
+  agree: number
+  /** Syncs where the two differ, with fleetcap's reasoning, for the report. */
+  differences: SyncResult[]
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+function deployment(c: DiffCase): Record<string, unknown> {
+  const labels = {app: 'app', [LABEL]: '1'}
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {name: 'app', namespace: c.namespace, labels},
+    spec: {
+      replicas: c.initialReplicas,
+      selector: {matchLabels: labels},
+      template: {
+        metadata: {labels},
+        spec: {
+          containers: [{name: 'app', image: 'fleetcap.invalid/fake', resources: {requests: {cpu: '10m', memory: '16Mi'}}}],
+          tolerations: [{operator: 'Exists'}],
+          terminationGracePeriodSeconds: 0,
+        },
+      },
+    },
+  }
+}
+
+async function adapterSet(adapter: MetricsAdapter, c: DiffCase, values: number[]): Promise<void> {
+  await Promise.all(
+    c.metrics.map((m, i) =>
+      adapter.set(m.source.startsWith('external') ? 'external' : 'custom', c.namespace, metricName(m.source), quantity(values[i]!)),
+    ),
+  )
+}
+
+/** Run the cases in the cluster; returns what is needed to replay them. */
+export async function runInCluster(cp: ControlPlane, cases: readonly DiffCase[], log: (s: string) => void = () => {}): Promise<ClusterRun> {
+  const adapter = new MetricsAdapter(cp)
+  const admin = cp.client()
+  const deployments = new Recorder(cp, '/apis/apps/v1/deployments', LABEL)
+  const pods = new Recorder(cp, '/api/v1/pods', LABEL)
+  await deployments.start()
+  await pods.start()
+  const clients = new Map<string, KubeClient>()
+  await Promise.all(
+    cases.map(async (c) => {
+      const client = await cp.namespace(c.namespace)
+      clients.set(c.namespace, client)
+      await client.apply(deployment(c) as never, {manager: 'hpa-diff'})
+      await adapterSet(adapter, c, c.series[0]!.values)
+    }),
+  )
+  // Every Deployment at its initial size, all pods Running and Ready, before any HPA exists.
+  for (let i = 0; ; i++) {
+    const list = await admin.request<{items: Array<{metadata: {namespace: string}; spec: unknown; status: unknown}>}>('GET', '/apis/apps/v1/deployments', 'list deployments', {
+      query: {labelSelector: LABEL},
+    })
+    const ready = list.items.filter(
+      (d) => clients.has(d.metadata.namespace) && (d.status as {readyReplicas?: number}).readyReplicas === (d.spec as {replicas: number}).replicas,
+    ).length
+    if (ready === cases.length) break
+    if (i > 600) throw new Error(`deployments not ready after 120 s (${ready}/${cases.length})`)
+    await sleep(200)
+  }
+  log(`${cases.length} deployments ready; creating HPAs`)
+  const created = new Map<string, number>()
+  for (const c of cases) {
+    created.set(c.namespace, Date.now())
+    await clients.get(c.namespace)!.apply(hpaManifest(c) as never, {manager: 'hpa-diff'})
+  }
+  // Drive the series: each step at its time after its own HPA's creation.
+  const pending = cases.flatMap((c) => c.series.slice(1).map((s) => ({c, at: created.get(c.namespace)! + s.atS * 1000, values: s.values})))
+  pending.sort((a, b) => a.at - b.at)
+  const end = Math.max(...cases.map((c) => created.get(c.namespace)! + c.durationS * 1000))
+  let next = 0
+  while (Date.now() < end) {
+    const now = Date.now()
+    const due: typeof pending = []
+    while (next < pending.length && pending[next]!.at <= now) due.push(pending[next++]!)
+    await Promise.all(due.map((d) => adapterSet(adapter, d.c, d.values)))
+    await sleep(Math.max(5, Math.min(50, (pending[next]?.at ?? end) - Date.now())))
+  }
+  const stoppedAt = Date.now()
+  deployments.stop()
+  pods.stop()
+  const reads = new Map<string, AdapterRead[]>()
+  for (const c of cases) reads.set(c.namespace, await adapter.reads(c.namespace))
+  return {created, stoppedAt, reads, deployments: deployments.events, pods: pods.events}
+}
+
+export interface ClusterRun {
+  created: Map<string, number>
+  stoppedAt: number
+  reads: Map<string, AdapterRead[]>
+  deployments: WatchEvent[]
+  pods: WatchEvent[]
+}
+
+interface Sync {
+  t: number
+  /** Value served per adapter metric (`custom/queue_depth`), milli-units. */
+  values: Map<string, number>
+}
+
+/** Group the adapter's reads into syncs: the reads of one sync come within a few milliseconds. */
+export function syncsFromReads(reads: readonly AdapterRead[], from: number): Sync[] {
+  const syncs: Sync[] = []
+  for (const r of reads) {
+    if (r.t < from) continue
+    const last = syncs.at(-1)
+    if (last !== undefined && r.t - last.t < 500) last.values.set(`${r.kind}/${r.metric}`, r.value)
+    else syncs.push({t: r.t, values: new Map([[`${r.kind}/${r.metric}`, r.value]])})
+  }
+  return syncs
+}
+
+/** The latest state of each object of the namespace at instant t, from a recorder's events. */
+function stateAt(events: readonly WatchEvent[], namespace: string, t: number): Map<string, WatchEvent['object']> {
+  const out = new Map<string, WatchEvent['object']>()
+  for (const e of events) {
+    if (e.t > t) break
+    if (e.object.metadata.namespace !== namespace) continue
+    if (e.type === 'DELETED') out.delete(e.object.metadata.name)
+    else if (e.type === 'ADDED' || e.type === 'MODIFIED') out.set(e.object.metadata.name, e.object)
+  }
+  return out
+}
+
+interface PodObject {
+  metadata: {name: string; deletionTimestamp?: string}
+  status?: {phase?: string; startTime?: string; conditions?: Array<{type: string; status: string; lastTransitionTime?: string}>}
+}
+
+function podView(p: PodObject, t0: number, metrics: PodView['metrics']): PodView {
+  const ready = p.status?.conditions?.find((c) => c.type === 'Ready')
+  const phase = p.status?.phase
+  const s = (iso: string | undefined): number | undefined => (iso === undefined ? undefined : (Date.parse(iso) - t0) / 1000)
+  return {
+    name: p.metadata.name,
+    phase: phase === 'Running' || phase === 'Failed' ? phase : 'Pending',
+    deleting: p.metadata.deletionTimestamp !== undefined,
+    ready: ready === undefined ? false : ready.status === 'True' ? true : ready.status === 'Unknown' ? 'Unknown' : false,
+    startTimeS: s(p.status?.startTime),
+    readyTransitionS: s(ready?.lastTransitionTime),
+    metrics,
+  }
+}
+
+/** Replay one case in fleetcap's model on the controller's sync instants and compare. */
+export function replay(c: DiffCase, run: ClusterRun): CaseResult {
+  const t0 = run.created.get(c.namespace)!
+  const spec = parseHpaObject(hpaManifest(c), {onWarning: () => {}})
+  const hpa = createHpaController(spec, {syncPeriodS: 2})
+  const deps = run.deployments.filter((e) => e.object.metadata.namespace === c.namespace)
+  const specReplicasAt = (t: number): number => {
+    const d = stateAt(deps, c.namespace, t).get('app') as {spec: {replicas: number}} | undefined
+    return d?.spec.replicas ?? c.initialReplicas
+  }
+  const statusReplicasAt = (t: number): number => {
+    const d = stateAt(deps, c.namespace, t).get('app') as {status?: {replicas?: number}} | undefined
+    return d?.status?.replicas ?? 0
+  }
+  // Sync instants: the adapter's reads, plus rescales with no read before them (a sync that only
+  // brings the size into [min, max] reads no metric).
+  const syncs = syncsFromReads(run.reads.get(c.namespace) ?? [], t0)
+  let prev = c.initialReplicas
+  for (const e of deps) {
+    if (e.t < t0) continue
+    const r = (e.object as unknown as {spec: {replicas: number}}).spec.replicas
+    if (r !== prev && !syncs.some((s) => s.t <= e.t && e.t - s.t < 1000)) syncs.push({t: e.t - 1, values: new Map()})
+    prev = r
+  }
+  syncs.sort((a, b) => a.t - b.t)
+
+  let current = c.initialReplicas
+  const results: SyncResult[] = []
+  const podEvents = run.pods.filter((e) => e.object.metadata.namespace === c.namespace)
+  for (const [k, s] of syncs.entries()) {
+    const nextT = syncs[k + 1]?.t ?? run.stoppedAt
+    const controller = specReplicasAt(nextT - 1)
+    const valueOf = (key: string): number | undefined => {
+      const v = s.values.get(key)
+      return v === undefined ? undefined : v / 1000
+    }
+    const podMetric = valueOf('custom/queue_depth')
+    const pods = [...stateAt(podEvents, c.namespace, s.t).values()].map((p) =>
+      podView(p as unknown as PodObject, t0, podMetric === undefined ? {} : {queue_depth: podMetric}),
+    )
+    const obs: HpaObservation = {
+      currentReplicas: current,
+      statusReplicas: statusReplicasAt(s.t),
+      pods,
+      objectMetrics: {queue_depth: valueOf('custom/queue_length')},
+      externalMetrics: {waiting_requests: valueOf('external/waiting_requests')},
+    }
+    // When the controller's scale write landed (the Deployment's spec.replicas changed in this sync).
+    const written = deps.find((e) => e.t >= s.t && e.t < nextT && (e.object as unknown as {spec: {replicas: number}}).spec.replicas !== specReplicasAt(s.t))
+    const d = hpa.reconcile((s.t - t0) / 1000, obs, written === undefined ? {} : {scaleWrittenAtS: (written.t - t0) / 1000})
+    current = d.desiredReplicas
+    results.push({atS: (s.t - t0) / 1000, controller, fleetcap: current, fleetcapLimitedBy: d.limitedBy})
+  }
+  const differences = results.filter((r) => r.controller !== r.fleetcap)
+  return {id: c.id, namespace: c.namespace, syncs: results, agree: results.length - differences.length, differences}
+}

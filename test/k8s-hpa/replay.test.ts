@@ -1,0 +1,79 @@
+import {describe, expect, it} from 'vitest'
+
+import type {DiffCase} from './cases.js'
+import {generateCases} from './cases.js'
+import {replay, syncsFromReads, type ClusterRun} from './harness.js'
+import type {WatchEvent} from './metrics-cluster.js'
+
+/**
+ * The harness's bookkeeping without a cluster: reads grouped into syncs, the controller's decision
+ * after each sync taken from the Deployment's recorded spec.replicas, fleetcap replayed on those
+ * instants. The recordings are written by hand as the watches and the adapter would produce them.
+ */
+const c: DiffCase = {
+  id: 0,
+  namespace: 'hd-0',
+  initialReplicas: 2,
+  minReplicas: 1,
+  maxReplicas: 10,
+  metrics: [{source: 'external-average', target: 2}],
+  behavior: {scaleUp: {policies: [{type: 'Pods', value: 1, periodSeconds: 3}], stabilizationWindowSeconds: 0}},
+  series: [{atS: 0, values: [8]}],
+  durationS: 8,
+}
+
+const t0 = 1_000_000
+const dep = (t: number, spec: number, status: number): WatchEvent => ({
+  t,
+  type: 'MODIFIED',
+  object: {metadata: {name: 'app', namespace: 'hd-0'}, spec: {replicas: spec}, status: {replicas: status}},
+})
+const pod = (t: number, name: string): WatchEvent => ({
+  t,
+  type: 'ADDED',
+  object: {metadata: {name, namespace: 'hd-0'}, status: {phase: 'Running', startTime: new Date(t).toISOString(), conditions: [{type: 'Ready', status: 'True', lastTransitionTime: new Date(t).toISOString()}]}},
+})
+const read = (t: number) => ({t, kind: 'external' as const, metric: 'waiting_requests', value: 8000})
+
+function run(secondScale: number): ClusterRun {
+  return {
+    created: new Map([['hd-0', t0]]),
+    stoppedAt: t0 + 8000,
+    reads: new Map([['hd-0', [read(t0 - 5000), read(t0 + 20), read(t0 + 2030), read(t0 + 2031), read(t0 + 4040), read(t0 + 6050)]]]),
+    deployments: [dep(t0 - 9000, 2, 2), dep(t0 + 40, 3, 2), dep(t0 + 300, 3, 3), dep(t0 + 4060, secondScale, 3)],
+    pods: [pod(t0 - 9000, 'a'), pod(t0 - 9000, 'b'), pod(t0 + 200, 'c')],
+  }
+}
+
+describe('differential harness bookkeeping', () => {
+  it('groups reads of one sync (within 500 ms) and ignores reads before the HPA existed', () => {
+    const s = syncsFromReads(run(4).reads.get('hd-0')!, t0)
+    expect(s.map((x) => x.t - t0)).toEqual([20, 2030, 4040, 6050])
+  })
+
+  it('replays fleetcap on the controller’s instants: 8/2 = 4 wanted, 1 pod per 3 s → 3, 3, 4, 4', () => {
+    const r = replay(c, run(4))
+    expect(r.syncs.map((s) => [s.controller, s.fleetcap])).toEqual([
+      [3, 3],
+      [3, 3],
+      [4, 4],
+      [4, 4],
+    ])
+    expect(r.differences).toEqual([])
+  })
+
+  it('reports a sync where the controller set another size', () => {
+    const r = replay(c, run(5))
+    expect(r.differences.map((d) => [d.atS, d.controller, d.fleetcap])).toEqual([
+      [4.04, 5, 4],
+      [6.05, 5, 4],
+    ])
+  })
+
+  it('generates the same cases from the same seed, and different ones from another', () => {
+    expect(generateCases(7, 20)).toEqual(generateCases(7, 20))
+    expect(generateCases(7, 20)).not.toEqual(generateCases(8, 20))
+    const sources = new Set(generateCases(7, 100).flatMap((x) => x.metrics.map((m) => m.source)))
+    expect([...sources].sort()).toEqual(['external-average', 'external-value', 'object-average', 'object-value', 'pods'])
+  })
+})
