@@ -44,7 +44,11 @@ const seed = Number(opts.seed)
 const budgetMs = Number(opts['budget-ms'])
 const out = opts.out as string
 const all = fuzzFormats()
-const formats = opts.formats === undefined ? all : all.filter((f) => (opts.formats as string).split(',').includes(f.name))
+// --formats also sets the order formats start in: the slowest first keeps both lanes busy to the end.
+const formats = opts.formats === undefined ? all : (opts.formats as string).split(',').map((name) => all.find((f) => f.name === name) ?? unknownFormat(name))
+function unknownFormat(name: string): never {
+  throw new Error(`unknown format ${name}; known: ${all.map((f) => f.name).join(', ')}`)
+}
 const perFormat = Math.ceil(Number(opts.count) / formats.length)
 const crashDir = join(out, 'crashes')
 mkdirSync(crashDir, {recursive: true})
