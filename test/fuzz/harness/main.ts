@@ -38,6 +38,7 @@ const {values: opts} = parseArgs({
     formats: {type: 'string'},
     out: {type: 'string', default: join(tmpdir(), `fleetcap-fuzz-${process.pid}`)},
     work: {type: 'string'},
+    shares: {type: 'string'},
   },
 })
 const seed = Number(opts.seed)
@@ -49,7 +50,12 @@ const formats = opts.formats === undefined ? all : (opts.formats as string).spli
 function unknownFormat(name: string): never {
   throw new Error(`unknown format ${name}; known: ${all.map((f) => f.name).join(', ')}`)
 }
-const perFormat = Math.ceil(Number(opts.count) / formats.length)
+// --shares name=W,...: split --count in proportion to the weights (default 1 each), so that formats
+// whose loaders cost 5-8× more (scenario, plan) do not hold the whole run to their pace.
+const shares = new Map((opts.shares ?? '').split(',').filter(Boolean).map((kv) => [kv.split('=')[0], Number(kv.split('=')[1])] as const))
+const weight = (f: FuzzFormat): number => shares.get(f.name) ?? 1
+const totalWeight = formats.reduce((a, f) => a + weight(f), 0)
+const countOf = (f: FuzzFormat): number => Math.ceil((Number(opts.count) * weight(f)) / totalWeight)
 const crashDir = join(out, 'crashes')
 mkdirSync(crashDir, {recursive: true})
 // Inputs are written where the loaders read them, one file per format rewritten each time: on a
@@ -57,7 +63,7 @@ mkdirSync(crashDir, {recursive: true})
 // folder is in memory where the machine has one. Crashes are kept under --out.
 const work = opts.work ?? (existsSync('/dev/shm') ? join('/dev/shm', `fleetcap-fuzz-${process.pid}`) : join(out, 'work'))
 const wallStart = Date.now()
-process.stdout.write(`fuzz: ${process.argv.slice(2).join(' ')}; ${formats.length} formats × ${perFormat} inputs, seed ${seed}, jobs ${opts.jobs}, budget ${budgetMs} ms, work ${work}\n`)
+process.stdout.write(`fuzz: ${process.argv.slice(2).join(' ')}; ${formats.map((f) => `${f.name} ${countOf(f)}`).join(', ')} inputs, seed ${seed}, jobs ${opts.jobs}, budget ${budgetMs} ms, work ${work}\n`)
 
 function record(format: FuzzFormat, index: number, kind: string, message: string, stack?: string): void {
   const text = inputAt(format, seed, index)
@@ -89,6 +95,7 @@ async function runFormat(format: FuzzFormat): Promise<Counts> {
   const entry: (typeof live)[number] = {c, started, done: false}
   live.push(entry)
   let start = 0
+  const perFormat = countOf(format)
   while (start < perFormat) {
     const shared = new SharedArrayBuffer(16)
     const state = new Int32Array(shared)
@@ -153,7 +160,7 @@ function cliSample(format: FuzzFormat, c: Counts, samples: number): void {
   const load = join(work, 'load')
   spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'k6', 'export', '--rate', '1', '--duration', '10s', '--tokens', '100:10', '--url', 'http://127.0.0.1:9', '--model', 'm', '--out', load], {encoding: 'utf8'})
   for (let k = 0; k < samples; k++) {
-    const index = Math.floor((k * perFormat) / samples)
+    const index = Math.floor((k * countOf(format)) / samples)
     const path = writeInput(format, work, inputAt(format, seed, index))
     const outDir = join(work, `out-${k}`)
     const args = format.name === 'scenario' ? [...format.cli(path, work), '--out', outDir] : format.cli(path, work)
