@@ -63,11 +63,11 @@ export async function loadFromTasks(stream: TaskStream, options: TraceLoadOption
   if (options.maxDurationS !== undefined) positive('duration', options.maxDurationS)
   // Trace seconds the test covers: the duration cap is in test seconds.
   const windowS = options.maxDurationS === undefined ? Infinity : options.maxDurationS * speedup
-  // One stage per bucket: a test length bounds them up front; without one, a far-off arrival is
-  // refused as soon as it is read, before the stages grow (nothing is written until the end).
+  // One stage per bucket, up to the last arrival in the window: the window alone says nothing (a long
+  // --duration is only a cap on a short trace), so the first arrival past the bound is refused as soon
+  // as it is read, before the stages grow (nothing is written until the end).
   const boundStages = (stages: number, from: string): void =>
     boundOutput({where: {field: '--bucket'}, from, count: stages, unit: 'k6 stages', limit: LIMITS.k6Stages, output: 'one k6 export', hint: 'a longer --bucket, a shorter --duration, or a --speedup; check the trace for a far-off timestamp'})
-  if (Number.isFinite(windowS)) boundStages(Math.ceil(windowS / options.bucketS), '--duration × --speedup ÷ --bucket')
   const counts: number[] = []
   const tasks: CallShape[][] = []
   let first: number | undefined
