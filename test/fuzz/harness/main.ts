@@ -200,6 +200,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     process.stdout.write(`stopped by ${signal}; counts so far:\n`)
     printTable(live.map(snapshot))
+    rmSync(work, {recursive: true, force: true})
     process.exit(1)
   })
 }
