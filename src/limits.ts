@@ -41,4 +41,14 @@ export const LIMITS = {
   lineBytes: 1 << 20,
   /** Steps of a forecast horizon or window. */
   forecastSteps: 1_000_000,
+  /**
+   * Rows of a forecast's or a backtest's output (series × horizon, or series × windows × holdout ×
+   * models): each ~100-200 bytes in the CSV and again in the JSONL, built in memory (a JS string holds
+   * at most ~512 M characters).
+   */
+  forecastRows: 2_000_000,
+  /** Result rows of a sweep (cells × seedsPerCell; results.jsonl, ~300 bytes each, built in memory). */
+  sweepRows: 1_000_000,
+  /** Stages of a k6 export (one per rate bucket of a replayed trace, one line each in load.js). */
+  k6Stages: 100_000,
 } as const

@@ -9,7 +9,9 @@ import {loadMany} from '../../src/forecast/batch-io.js'
 import {neuralFlags, neuralOptions, reportBackend} from '../../src/forecast/cli-flags.js'
 import {backtest, type BacktestResult, BACKENDS, type BackendChoice, type BackendReport, durationSteps, MODEL_NAMES, type ModelChoice, type ModelName, parseMask} from '../../src/forecast/index.js'
 import {backtestFiles} from '../../src/forecast/outputs.js'
+import {LIMITS} from '../../src/limits.js'
 import {writeOutputDir} from '../../src/util/atomic-write.js'
+import {boundOutput} from '../../src/util/output-bound.js'
 
 export default class ForecastBacktest extends FleetcapCommand<typeof ForecastBacktest> {
   static override description = `Backtest forecasting models on held-out data, many series in one process, and print the scores.
@@ -67,6 +69,17 @@ Exit codes: 0 ok, 2 bad input (or a model that cannot run), 4 Prometheus unreach
     const {series, warnings} = await loadMany({...f, wide: f.wide ?? f.m4}, {gaps: f.gaps as 'fill' | 'drop' | 'refuse', masks: (f.mask ?? []).map((m) => parseMask(m))}, Date.now() / 1000)
     for (const w of warnings) this.note(`warning: ${w}`)
     const holdout = durationSteps(f.holdout, series[0].stepS, '--holdout', true)
+    if (f.out !== undefined || f.html !== undefined) {
+      boundOutput({
+        where: {field: f.origins > 1 ? '--origins' : '--holdout'},
+        from: 'series × --origins × --holdout × --models',
+        count: series.length * f.origins * holdout * models.length,
+        unit: 'window rows',
+        limit: LIMITS.forecastRows,
+        output: 'windows.csv',
+        hint: 'fewer --origins or a shorter --holdout, fewer models, or fewer series per run',
+      })
+    }
     let backend: BackendReport | undefined
     if (models.includes('nbeats') || (models.includes('auto') && candidates.includes('nbeats'))) backend = await reportBackend((l) => this.note(l), f.backend as BackendChoice)
     const every = Math.max(1, Math.round((series.length * f.origins) / 10))

@@ -9,6 +9,8 @@ import {loadMany} from '../../src/forecast/batch-io.js'
 import {BACKENDS, type BackendChoice, type BackendReport, durationSteps, type Forecast, isoTime, MODEL_NAMES, type ModelChoice, type ModelName, parseMask, quantileKey, saveModel, trainMany} from '../../src/forecast/index.js'
 import {forecastCsv, forecastFiles} from '../../src/forecast/outputs.js'
 import {checkOutputDir, checkOutputFile, writeFileAtomic, writeOutputDir} from '../../src/util/atomic-write.js'
+import {LIMITS} from '../../src/limits.js'
+import {boundOutput} from '../../src/util/output-bound.js'
 import {neuralFlags, neuralOptions, reportBackend} from '../../src/forecast/cli-flags.js'
 
 export default class ForecastRun extends FleetcapCommand<typeof ForecastRun> {
@@ -70,6 +72,9 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history, a model that canno
     if (f['save-model'] && series.length > 1) throw new InputError({field: '--save-model'}, `saves one series' model; the input has ${series.length} series`)
     const stepS = series[0].stepS
     const horizon = durationSteps(f.horizon, stepS, '--horizon', true)
+    if (f.out !== undefined || f.html !== undefined || this.jsonEnabled()) {
+      boundOutput({where: {field: '--horizon'}, from: 'series × --horizon', count: series.length * horizon, unit: 'forecast rows', limit: LIMITS.forecastRows, output: 'one forecast output', hint: 'a shorter --horizon or a longer step, or fewer series per run'})
+    }
     const quantiles = f.quantiles.split(',').map((q) => Number(q.trim()))
     const twice = quantiles.find((q, i) => quantiles.indexOf(q) !== i)
     if (twice !== undefined) throw new InputError({field: '--quantiles'}, `${twice} is given twice; give each level once`)

@@ -6,6 +6,7 @@ import {RandomStreams} from '../../src/engine/random.js'
 import {InputError} from '../../src/errors.js'
 import {LIMITS} from '../../src/limits.js'
 import {checkOutputFile} from '../../src/util/atomic-write.js'
+import {boundOutput} from '../../src/util/output-bound.js'
 import {tryParseDuration} from '../../src/util/duration.js'
 import {
   WorkloadSpecSchema,
@@ -103,9 +104,14 @@ Exit codes: 0 ok, 2 bad input (bad flag or spec, the output exists), 1 internal 
 /** Refuse up front a synthetic workload whose mean rate × duration is more rows than one trace may hold. */
 function boundRows(spec: WorkloadSpec, durationS: number): void {
   if (spec.kind !== 'synthetic') return
-  const rows = (spec.ratePerS ?? (spec.tasksPerDay as number) / 86_400) * durationS
-  if (rows <= LIMITS.traceRows) return
-  throw new InputError({field: spec.ratePerS !== undefined ? '--rate' : '--tasks-per-day'}, `rate × --duration is about ${Math.round(rows).toLocaleString('en-US')} tasks, more than the ${LIMITS.traceRows.toLocaleString('en-US')} rows one trace may hold`, {
+  boundOutput({
+    where: {field: spec.ratePerS !== undefined ? '--rate' : '--tasks-per-day'},
+    from: 'rate × --duration',
+    count: (spec.ratePerS ?? (spec.tasksPerDay as number) / 86_400) * durationS,
+    unit: 'tasks',
+    limit: LIMITS.traceRows,
+    limitUnit: 'rows',
+    output: 'one trace',
     hint: 'shorten --duration or lower the rate, or generate several traces (a --seed each)',
   })
 }

@@ -1,4 +1,6 @@
 import {FleetcapError} from '../errors.js'
+import {LIMITS} from '../limits.js'
+import {boundOutput} from '../util/output-bound.js'
 import type {Task, TaskStream} from '../workload/types.js'
 
 /**
@@ -61,6 +63,11 @@ export async function loadFromTasks(stream: TaskStream, options: TraceLoadOption
   if (options.maxDurationS !== undefined) positive('duration', options.maxDurationS)
   // Trace seconds the test covers: the duration cap is in test seconds.
   const windowS = options.maxDurationS === undefined ? Infinity : options.maxDurationS * speedup
+  // One stage per bucket, up to the last arrival in the window: the window alone says nothing (a long
+  // --duration is only a cap on a short trace), so the first arrival past the bound is refused as soon
+  // as it is read, before the stages grow (nothing is written until the end).
+  const boundStages = (stages: number, from: string): void =>
+    boundOutput({where: {field: '--bucket'}, from, count: stages, unit: 'k6 stages', limit: LIMITS.k6Stages, output: 'one k6 export', hint: 'a longer --bucket, a shorter --duration, or a --speedup; check the trace for a far-off timestamp'})
   const counts: number[] = []
   const tasks: CallShape[][] = []
   let first: number | undefined
@@ -76,6 +83,7 @@ export async function loadFromTasks(stream: TaskStream, options: TraceLoadOption
         break
       }
       const bucket = Math.floor(offset / options.bucketS)
+      if (bucket >= LIMITS.k6Stages) boundStages(bucket + 1, `the trace's span to ${offset.toExponential(3)} s ÷ --bucket`)
       while (counts.length <= bucket) counts.push(0)
       counts[bucket]++
       lastOffset = offset

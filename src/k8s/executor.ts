@@ -4,7 +4,7 @@ import {ApiError, describe, type ClusterTarget, type KubeClient, type KubeObject
 import type {Clock} from './clock.js'
 import {type GateResult, type GateStatus, type GateTarget, waitForGates} from './gates.js'
 import {APPLYSET_PART_OF, applySetId, PRUNABLE} from './applyset.js'
-import {ApplyLock, LockLostError} from './lock.js'
+import {ApplyLock, LOCK_LEASE, LockLostError} from './lock.js'
 import {diffFields, type FieldChange, intent} from './objects.js'
 import {type ExecutorState, type PhaseRecord, type SnapshotEntry, STATE_CONFIGMAP, StateStore} from './state.js'
 
@@ -139,11 +139,16 @@ const rank = (kind: string): number => KIND_ORDER[kind] ?? 2
  * failed gate or an interrupt. History, plan digest and pre-apply snapshots live in the cluster
  * (ConfigMap fleetcap-state); a Lease keeps two applies apart.
  */
+/** What a lock lost mid-apply leaves: said in the error, so the user knows what a re-run or --rollback does. */
+const PARTLY = `partly applied and not rolled back (another run may own the namespace now); its pre-apply snapshot is kept in ConfigMap ${STATE_CONFIGMAP}`
+
 export class Executor {
   private readonly state: StateStore
   private readonly started: number
   /** Set once this run starts changing objects; until then an interrupt needs no rollback. */
   private touched = false
+  /** The lock of the apply in progress: a failure after it was lost must not roll back. */
+  private held: ApplyLock | undefined
   /** True while a rollback restores objects (a second signal then gets the command that finishes it). */
   rollingBack = false
 
@@ -176,6 +181,7 @@ export class Executor {
     const lock = await this.lock().catch((error: unknown) => {
       throw this.interruptedBeforeChanges(error)
     })
+    this.held = lock
     try {
       return await this.applyLocked(request, lock)
     } catch (error) {
@@ -259,6 +265,8 @@ export class Executor {
       record = {phase: phase.name, planDigest: plan.digest, startedAt: this.isoNow(), holder: this.o.holder, snapshot: await this.snapshot([...prepared, ...pruned.map((o) => ({object: o, source: 'pruned'}))])}
     }
     const next: ExecutorState = state ?? {version: 1, plan: plan.document.metadata.name, planDigest: plan.digest, applied: []}
+    // Nothing has changed yet: a lock lost by now stops the run cleanly.
+    await this.holdLock(lock, phase.name, 'before changing anything', 'nothing changed')
     if (record && changed) {
       next.pending = record
       await this.state.write(next, signal)
@@ -266,15 +274,19 @@ export class Executor {
 
     let gate: GateResult | undefined
     this.touched = true
+    // Whatever this run waits on (object writes, the gates) stops as soon as a renewal finds the lock lost.
+    const held = signal === undefined ? lock.lostSignal : AbortSignal.any([signal, lock.lostSignal])
     try {
       for (const p of prepared) {
+        if (lock.wasLost) break
         if (p.hpa) await this.handOverReplicas(p)
-        await this.o.client.apply(p.object, {manager: FIELD_MANAGER, force: request.forceConflicts, signal}).catch((error: unknown) => {
+        await this.o.client.apply(p.object, {manager: FIELD_MANAGER, force: request.forceConflicts, signal: held}).catch((error: unknown) => {
           throw conflictOrSelf(error, refOf(p.object))
         })
         const r = objects.find((x) => sameRef(x.ref, refOf(p.object)))
         this.o.onProgress?.({type: 'object', ref: refOf(p.object), action: r?.action ?? 'update'})
       }
+      if (lock.wasLost) throw new Error('lock lost')
       for (const p of prepared) if (p.hpa) await this.keepWithinHpaBounds(p)
       this.step(`gates: waiting up to ${Math.round(this.o.timeoutMs / 1000)} s for rollout`)
       gate = await waitForGates(this.o.client, this.gateTarget(prepared.map((p) => p.object)), {
@@ -282,7 +294,7 @@ export class Executor {
         gpuPendingGraceMs: this.o.gpuPendingGraceMs,
         pollMs: this.o.pollMs,
         clock: this.o.clock,
-        signal,
+        signal: held,
         onProgress: (status) => this.o.onProgress?.({type: 'gate', status}),
       })
     } catch (error) {
@@ -291,6 +303,7 @@ export class Executor {
     const gates = {passed: gate.passed, elapsedMs: gate.elapsedMs, polls: gate.polls, failure: gate.failure, status: gate.status}
     if (!gate.passed) {
       if (record) {
+        await this.holdLock(lock, phase.name, `before rolling back (gate failed: ${gate.failure})`, PARTLY)
         this.step(`gate failed: ${gate.failure}; rolling back`)
         await this.restoreAndForget(next, record, `gate failed: ${gate.failure}`)
       }
@@ -308,6 +321,7 @@ export class Executor {
       }
       if (!check.passed) {
         if (record) {
+          await this.holdLock(lock, phase.name, `before rolling back (${name} failed: ${check.reason})`, PARTLY)
           this.step(`${name} failed: ${check.reason}; rolling back`)
           await this.restoreAndForget(next, record, `${name} failed: ${check.reason}`)
         }
@@ -319,6 +333,7 @@ export class Executor {
     if (pruned.length > 0) {
       // After the gates: the new pools serve before the old ones go. The snapshot holds them, so a
       // rollback (now or with --rollback later) puts them back.
+      await this.holdLock(lock, phase.name, 'before pruning', 'applied and its gates passed, nothing pruned, not recorded')
       try {
         for (const o of pruned) {
           await this.o.client.delete(refOf(o))
@@ -333,11 +348,7 @@ export class Executor {
       if (reapply && last) next.applied[next.applied.length - 1] = {...done, snapshot: last.snapshot, startedAt: last.startedAt}
       else next.applied.push(done)
     }
-    if (lock.wasLost) {
-      throw new LockLostError(`the apply lock (Lease ${this.ns}/fleetcap-apply-lock) was taken by another run during this one; phase ${phase.name} is applied but not recorded`,
-        'check what the other run did, then re-run this command to record the phase',
-      )
-    }
+    await this.holdLock(lock, phase.name, 'before recording the phase', 'applied but not recorded')
     const digestChanged = state?.planDigest !== plan.digest
     next.pending = undefined
     next.plan = plan.document.metadata.name
@@ -348,6 +359,9 @@ export class Executor {
 
   /** Turn a failure during apply or gating into the right error, rolling back when we can reach the cluster. */
   private async failed(error: unknown, state: ExecutorState, record: PhaseRecord | undefined, phase: string, objects: ObjectResult[]): Promise<unknown> {
+    // The namespace may be another run's now: no rollback (it would undo that run's work); the pending
+    // record with its pre-apply snapshot stays in the state for a re-run to finish or undo.
+    if (this.held?.wasLost) return this.lockLost(this.held, phase, 'while applying and waiting for its gates', record ? PARTLY : 'nothing changed')
     const interrupted = this.o.signal?.aborted === true
     if (!record) return interrupted ? new GateFailedError(`phase ${phase}: interrupted; nothing had changed`, this.result(phase, 'apply', objects, false)) : error
     if (error instanceof UnreachableError && !interrupted) {
@@ -435,6 +449,16 @@ export class Executor {
       if (this.o.clock.now() > deadline) throw new FleetcapError(`rolled back, but still deleting: ${left.join(', ')}`, {exit: ExitCode.GATE_FAILED})
       await this.o.clock.sleep(this.o.pollMs ?? 1000)
     }
+  }
+
+  /** Stop (exit 4) when the lock is no longer ours, before a step that changes the namespace or its record. */
+  private async holdLock(lock: ApplyLock, phase: string, when: string, left: string): Promise<void> {
+    if (!(await lock.stillHeld(this.o.signal))) throw this.lockLost(lock, phase, when, left)
+  }
+
+  private lockLost(lock: ApplyLock, phase: string, when: string, left: string): LockLostError {
+    this.step(`the apply lock was lost (${lock.how}): stopping, no rollback`)
+    return new LockLostError(`the apply lock (Lease ${this.ns}/${LOCK_LEASE}) was lost during this run (${lock.how}); stopped ${when}: phase ${phase} is ${left}`, `once no other apply runs in namespace ${this.ns}, re-run this command to finish phase ${phase}, or run it with --rollback to undo it`)
   }
 
   private async lock(): Promise<ApplyLock> {

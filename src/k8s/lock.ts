@@ -71,6 +71,9 @@ export class ApplyLock {
   private renewTimer: NodeJS.Timeout | undefined
   private resourceVersion: string | undefined
   private lost = false
+  /** How the lock was lost: "the Lease was deleted" or "holder X took it". */
+  private lostHow: string | undefined
+  private readonly lostController = new AbortController()
 
   private constructor(
     private readonly client: KubeClient,
@@ -86,9 +89,38 @@ export class ApplyLock {
     return lock
   }
 
-  /** True when a renewal found the lease taken by someone else. */
+  /** True when a renewal or a check found the lease deleted or taken by someone else. */
   get wasLost(): boolean {
     return this.lost
+  }
+
+  /** How the lock was lost, once it was. */
+  get how(): string {
+    return this.lostHow ?? 'not lost'
+  }
+
+  /** Aborted as soon as a renewal finds the lock lost: what this run waits on (gates) stops with it. */
+  get lostSignal(): AbortSignal {
+    return this.lostController.signal
+  }
+
+  /**
+   * Read the Lease now (not the last renewal's verdict, up to a third of the lease old): true when it
+   * is still ours. Called before each step that changes the namespace or fleetcap's record of it.
+   */
+  async stillHeld(signal?: AbortSignal): Promise<boolean> {
+    if (this.lost) return false
+    const lease = await this.client.get<LeaseObject>(this.ref(), signal)
+    if (lease?.spec?.holderIdentity === this.options.holder) return true
+    this.markLost(lease)
+    return false
+  }
+
+  private markLost(lease: LeaseObject | null): void {
+    this.lost = true
+    this.lostHow = !lease ? 'the Lease was deleted' : `holder ${lease.spec?.holderIdentity ?? '(none)'} took it`
+    clearInterval(this.renewTimer)
+    this.lostController.abort(new Error(`the apply lock was lost: ${this.lostHow}`))
   }
 
   async release(): Promise<void> {
@@ -149,8 +181,9 @@ export class ApplyLock {
     try {
       const now = this.options.clock.now()
       const lease = await this.client.get<LeaseObject>(this.ref())
+      if (this.lost) return
       if (!lease || lease.spec?.holderIdentity !== this.options.holder) {
-        this.lost = true
+        this.markLost(lease)
         return
       }
       const body = this.body(Date.parse(lease.spec.acquireTime ?? '') || now, now)

@@ -4,10 +4,12 @@ import {RandomStreams} from '../engine/random.js'
 import {FleetcapError, InputError} from '../errors.js'
 import {type Catalog, loadCatalog, poolPrecision, resolveServingProfile, UnsupportedPrecisionError} from '../fleet/profiles/index.js'
 import type {ServingProfile} from '../fleet/types.js'
+import {LIMITS} from '../limits.js'
 import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
 import type {WorkloadSpec} from '../workload/spec.js'
 import type {TaskStream} from '../workload/types.js'
 import {createWorkload} from '../workload/create.js'
+import {boundOutput} from '../util/output-bound.js'
 import {resolveAutoscaling} from './autoscale-config.js'
 import {ClusterRuntime} from './cluster-runtime.js'
 import {FleetModel} from './fleet-model.js'
@@ -179,9 +181,20 @@ export async function runScenario(scenario: Scenario, options: SimulateOptions =
   const declared = scenarioDurationS(scenario)
   // A --trace path is the user's, relative to where they run the command, not to the scenario.
   const workloadSpec: WorkloadSpec = options.traceFile ? {kind: 'trace', path: resolvePath(options.traceFile)} : scenario.workload
-  const tasks = options.tasks ?? createWorkload(workloadSpec, {baseDir, rng, durationS: declared})
   const durationS = declared ?? Number.POSITIVE_INFINITY
   const sampleIntervalS = scenario.report?.sampleIntervalS ?? (Number.isFinite(durationS) ? Math.max(1, Math.ceil(durationS / 500)) : 60)
+  // A declared duration gives the time series' length before anything runs; without one (a trace
+  // replay) the model stops at the same bound as it samples.
+  boundOutput({
+    where: {field: 'report.sampleIntervalS'},
+    from: 'duration ÷ report.sampleIntervalS',
+    count: Number.isFinite(durationS) ? durationS / sampleIntervalS : 0,
+    unit: 'time-series rows',
+    limit: LIMITS.seriesRows,
+    output: 'a simulation\'s time series (timeseries.csv, the HTML report)',
+    hint: 'give report.sampleIntervalS a longer interval, or shorten the duration',
+  })
+  const tasks = options.tasks ?? createWorkload(workloadSpec, {baseDir, rng, durationS: declared})
   const autoscaling = options.withoutAutoscaling ? undefined : await resolveAutoscaling(scenario, pools, {baseDir, scenarioFile: options.scenarioFile})
   const cluster = autoscaling === undefined ? undefined : new ClusterRuntime(autoscaling, pools, durationS, seed)
   const sampler = options.chartData ? new LatencyOverTime() : undefined

@@ -8,10 +8,12 @@ import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 
 import {ExitCode, FleetcapError} from '../errors.js'
+import {LIMITS} from '../limits.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {boundOutput} from '../util/output-bound.js'
 import {canonicalJson} from './canonical.js'
 import type {ResultRow} from './cell.js'
-import {expandCells} from './design.js'
+import {cellCount, expandCells} from './design.js'
 import {Journal, RESULTS, SUMMARY, sweepDigest} from './journal.js'
 import {runCells} from './pool.js'
 import type {LoadedSweep} from './spec.js'
@@ -51,9 +53,25 @@ export function defaultWorkers(): number {
   return availableParallelism()
 }
 
+/** Refuse, before any cell runs, a sweep whose results (cells × seedsPerCell rows) would outgrow results.jsonl's bound. */
+export function boundSweepRows(loaded: LoadedSweep, shard?: {count: number}): void {
+  const {spec} = loaded
+  const cells = cellCount(spec) / (shard?.count ?? 1)
+  boundOutput({
+    where: {file: loaded.file, field: spec.seedsPerCell > 1 ? 'seedsPerCell' : spec.design === 'grid' ? 'factors' : 'samples'},
+    from: 'cells × seedsPerCell',
+    count: Math.ceil(cells) * spec.seedsPerCell,
+    unit: 'result rows',
+    limit: LIMITS.sweepRows,
+    output: 'results.jsonl',
+    hint: 'fewer levels or samples, fewer seeds per cell, or split the sweep into shards (--shard-count)',
+  })
+}
+
 export async function runSweep(loaded: LoadedSweep, options: SweepOptions = {}): Promise<SweepResult> {
   const {spec} = loaded
   const shard = options.shard
+  boundSweepRows(loaded, shard)
   const cells = expandCells(spec).filter((c) => shard === undefined || c.index % shard.count === shard.index)
   const workers = Math.max(0, options.workers ?? defaultWorkers())
   const byCellFrom = new Map<number, ResultRow[]>()

@@ -13,7 +13,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {KubeClient} from '../../src/k8s/client.js'
 import {systemClock} from '../../src/k8s/clock.js'
+import {ExitCode} from '../../src/errors.js'
 import {Executor, type ExecutorOptions, GateFailedError, type ProgressEvent} from '../../src/k8s/executor.js'
+import {LOCK_LEASE, LockLostError} from '../../src/k8s/lock.js'
 import {STATE_CONFIGMAP} from '../../src/k8s/state.js'
 import {loadPlan, type LoadedPlan, type ManifestObject} from '../../src/plan/load.js'
 import {writePlanDir} from '../../src/plan/write.js'
@@ -84,6 +86,26 @@ function runUntil(args: string[], trigger: RegExp): Promise<{killed: boolean; st
     child.on('close', () => resolve({killed, stderr}))
   })
 }
+
+/** Run the CLI as a child; call `act` once when stderr shows `trigger`; resolve with its exit code and stderr. */
+function runActing(args: string[], trigger: RegExp, act: () => Promise<unknown>): Promise<{code: number | null; stderr: string; acted: boolean}> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, FLEETCAP_DEBUG: ''}})
+    let stderr = ''
+    let action: Promise<unknown> | undefined
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+      if (!action && trigger.test(stderr)) action = act()
+    })
+    // A failed action is the test's failure, shown in stderr, not a hang.
+    child.on('close', (code) => void Promise.resolve(action).then(
+      () => resolve({code, stderr, acted: action !== undefined}),
+      (error: unknown) => resolve({code, stderr: `${stderr}\naction failed: ${(error as Error).message}`, acted: false}),
+    ))
+  })
+}
+
+const leaseRef = (namespace: string) => ({apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name: LOCK_LEASE})
 
 beforeAll(() => {
   cp = ControlPlane.start()
@@ -251,5 +273,81 @@ describe('apply drills on a real control plane', () => {
     await executor(client, loadPlan(dir)).rollback()
     expect(await client.get({apiVersion: 'v1', kind: 'Namespace', name: 'made-by-plan'})).not.toBeNull()
     expect(await client.get({apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'made-by-plan', name: 'p'})).toBeNull()
+  }, 180_000)
+  it('the apply lock deleted mid-apply: the run stops at once (exit 4, no rollback), the snapshot is kept, and --rollback puts the namespace back', async () => {
+    const client = await cp.namespace('lost-lock')
+    const before = await namespaceState(client)
+    // Gates that cannot pass while the test runs (40 H100 GPUs asked of 24, pods Pending within a long grace).
+    const plan = loadPlan(await writeTestPlan('lost', [{name: 'phase-1', pools: [{name: 'too-big', product: H100, gpus: 8, min: 5, max: 5}]}]))
+    const steps: string[] = []
+    let deleted: Promise<unknown> | undefined
+    let deletedAt = 0
+    const error = await executor(client, plan, {
+      leaseDurationSeconds: 3,
+      gpuPendingGraceMs: 120_000,
+      onProgress: (e: ProgressEvent) => {
+        if (e.type === 'step') steps.push(e.message)
+        if (e.type === 'gate' && !deleted) {
+          deletedAt = Date.now()
+          deleted = client.delete(leaseRef('lost-lock'))
+        }
+      },
+    })
+      .apply({mode: 'apply'})
+      .catch((e: unknown) => e)
+    await deleted
+    process.stderr.write(`lock deleted during gates: stopped ${((Date.now() - deletedAt) / 1000).toFixed(1)} s after the delete: ${(error as Error).message}\n`)
+    expect(deleted).toBeDefined()
+    expect(error).toBeInstanceOf(LockLostError)
+    expect((error as LockLostError).exit).toBe(ExitCode.UNREACHABLE)
+    expect((error as Error).message).toMatch(/^the apply lock \(Lease lost-lock\/fleetcap-apply-lock\) was lost during this run \(the Lease was deleted\); stopped while applying and waiting for its gates: phase phase-1 is partly applied and not rolled back/)
+    expect(steps.some((m) => /rolling back/.test(m))).toBe(false)
+    // Left as applied, with the pre-apply snapshot recorded: not rolled back behind another run's back.
+    const st = await state(client)
+    expect(st.pending?.phase).toBe('phase-1')
+    expect(st.pending?.rollback).toBeUndefined()
+    expect(JSON.stringify(await namespaceState(client))).toContain('too-big')
+    // The lease this run held is not recreated by it.
+    expect(await client.get(leaseRef('lost-lock'))).toBeNull()
+    // --rollback (with the lock free again) restores the snapshot: the namespace as before.
+    const rolled = await executor(client, plan).rollback()
+    expect(rolled.rolledBack).toBe(true)
+    for (let i = 0; i < 100 && JSON.stringify(await namespaceState(client)) !== JSON.stringify(before); i++) await systemClock.sleep(200)
+    expect(await namespaceState(client)).toEqual(before)
+    expect((await state(client)).pending).toBeUndefined()
+  }, 180_000)
+
+  it('the apply lock taken by another run mid-apply (ours expired): the CLI exits 4 naming the holder; once that run is gone a re-run finishes the phase', async () => {
+    const client = await cp.namespace('taken-lock')
+    const dir = await writeTestPlan('taken', [{name: 'phase-1', pools: [{name: 'pool-t', product: A100, gpus: 1, min: 2, max: 2}]}])
+    const args = ['apply-to-cluster', dir, '--kubeconfig', cp.kubeconfig, '-n', 'taken-lock', '--yes']
+    const now = new Date().toISOString().replace(/Z$/, '000Z')
+    // What another run does once our lease has expired: it writes itself in as the holder.
+    const takeOver = (): Promise<unknown> =>
+      client.apply({apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: {name: LOCK_LEASE, namespace: 'taken-lock'}, spec: {holderIdentity: 'other-host/pid-1', leaseDurationSeconds: 600, acquireTime: now, renewTime: now}} as never, {manager: 'other-run', force: true})
+    const first = await runActing(args, /gates: waiting/, takeOver)
+    process.stderr.write(`lock taken during gates: exit ${first.code}: ${first.stderr.split('\n').find((l) => l.startsWith('Error:'))}\n`)
+    expect(first.acted).toBe(true)
+    expect(first.code, first.stderr).toBe(4)
+    // Caught by a renewal during the gates, or by the check before the phase is recorded: either way one line, no stack.
+    expect(first.stderr).toMatch(/^Error: the apply lock \(Lease taken-lock\/fleetcap-apply-lock\) was lost during this run \(holder other-host\/pid-1 took it\); stopped (while applying and waiting for its gates: phase phase-1 is partly applied and not rolled back|before recording the phase: phase phase-1 is applied but not recorded)/m)
+    expect(first.stderr).toMatch(/^Hint: once no other apply runs in namespace taken-lock, re-run this command to finish phase phase-1, or run it with --rollback to undo it$/m)
+    expect(first.stderr).not.toMatch(/\n\s+at /)
+    expect(first.stderr).not.toMatch(/rolling back/)
+    expect((await state(client)).pending?.phase).toBe('phase-1')
+    // The other run still holds it: a re-run says so and changes nothing.
+    const blocked = runCli(args)
+    expect(blocked.code).not.toBe(0)
+    expect(blocked.stderr).toMatch(/another apply holds the lock in namespace taken-lock \(Lease fleetcap-apply-lock, holder other-host\/pid-1/)
+    // That run ends (its lease is released); the re-run resumes the recorded phase and finishes it: as planned.
+    await client.delete(leaseRef('taken-lock'))
+    const rerun = runCli(args)
+    expect(rerun.code, rerun.stderr).toBe(0)
+    expect(rerun.stderr).toMatch(/resuming the unfinished apply of phase-1/)
+    const st = await state(client)
+    expect(st.pending).toBeUndefined()
+    expect(st.applied.map((r) => r.phase)).toEqual(['phase-1'])
+    const after = await namespaceState(client)
+    expect(Object.entries(after).filter(([k]) => /^pods\/.*\/ready$/.test(k)).map(([, n]) => n)).toEqual([2])
   }, 180_000)
 })

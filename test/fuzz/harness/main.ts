@@ -7,7 +7,7 @@
  * partial output is left. Prints counts per format; exits 1 when anything crashed or hung.
  */
 import {spawnSync} from 'node:child_process'
-import {mkdirSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
@@ -25,7 +25,7 @@ interface Counts {
   crashes: number
   hangs: number
   seconds: number
-  cli: {runs: number; ok: number; refused: number; bad: number}
+  cli: {runs: number; ok: number; refused: number; bad: number; seconds: number}
 }
 
 const {values: opts} = parseArgs({
@@ -37,16 +37,33 @@ const {values: opts} = parseArgs({
     cli: {type: 'string', default: '2'},
     formats: {type: 'string'},
     out: {type: 'string', default: join(tmpdir(), `fleetcap-fuzz-${process.pid}`)},
+    work: {type: 'string'},
+    shares: {type: 'string'},
   },
 })
 const seed = Number(opts.seed)
 const budgetMs = Number(opts['budget-ms'])
 const out = opts.out as string
 const all = fuzzFormats()
-const formats = opts.formats === undefined ? all : all.filter((f) => (opts.formats as string).split(',').includes(f.name))
-const perFormat = Math.ceil(Number(opts.count) / formats.length)
+// --formats also sets the order formats start in: the slowest first keeps both lanes busy to the end.
+const formats = opts.formats === undefined ? all : (opts.formats as string).split(',').map((name) => all.find((f) => f.name === name) ?? unknownFormat(name))
+function unknownFormat(name: string): never {
+  throw new Error(`unknown format ${name}; known: ${all.map((f) => f.name).join(', ')}`)
+}
+// --shares name=W,...: split --count in proportion to the weights (default 1 each), so that formats
+// whose loaders cost 5-8× more (scenario, plan) do not hold the whole run to their pace.
+const shares = new Map((opts.shares ?? '').split(',').filter(Boolean).map((kv) => [kv.split('=')[0], Number(kv.split('=')[1])] as const))
+const weight = (f: FuzzFormat): number => shares.get(f.name) ?? 1
+const totalWeight = formats.reduce((a, f) => a + weight(f), 0)
+const countOf = (f: FuzzFormat): number => Math.ceil((Number(opts.count) * weight(f)) / totalWeight)
 const crashDir = join(out, 'crashes')
 mkdirSync(crashDir, {recursive: true})
+// Inputs are written where the loaders read them, one file per format rewritten each time: on a
+// busy disk that write costs more than most loads (1-3 ms against 20-90 us on tmpfs), so the work
+// folder is in memory where the machine has one. Crashes are kept under --out.
+const work = opts.work ?? (existsSync('/dev/shm') ? join('/dev/shm', `fleetcap-fuzz-${process.pid}`) : join(out, 'work'))
+const wallStart = Date.now()
+process.stdout.write(`fuzz: ${process.argv.slice(2).join(' ')}; ${formats.map((f) => `${f.name} ${countOf(f)}`).join(', ')} inputs, seed ${seed}, jobs ${opts.jobs}, budget ${budgetMs} ms, work ${work}\n`)
 
 function record(format: FuzzFormat, index: number, kind: string, message: string, stack?: string): void {
   const text = inputAt(format, seed, index)
@@ -73,17 +90,18 @@ function snapshot(l: (typeof live)[number]): Counts {
 }
 
 async function runFormat(format: FuzzFormat): Promise<Counts> {
-  const c: Counts = {format: format.name, inputs: 0, accepted: 0, refused: 0, crashes: 0, hangs: 0, seconds: 0, cli: {runs: 0, ok: 0, refused: 0, bad: 0}}
+  const c: Counts = {format: format.name, inputs: 0, accepted: 0, refused: 0, crashes: 0, hangs: 0, seconds: 0, cli: {runs: 0, ok: 0, refused: 0, bad: 0, seconds: 0}}
   const started = Date.now()
   const entry: (typeof live)[number] = {c, started, done: false}
   live.push(entry)
   let start = 0
+  const perFormat = countOf(format)
   while (start < perFormat) {
     const shared = new SharedArrayBuffer(16)
     const state = new Int32Array(shared)
     Atomics.store(state, 0, start)
     entry.state = state
-    const job: WorkerJob = {format: format.name, seed, start, end: perFormat, work: join(out, 'work', format.name), shared}
+    const job: WorkerJob = {format: format.name, seed, start, end: perFormat, work: join(work, format.name), shared}
     const worker = new Worker(new URL('./worker.js', import.meta.url), {workerData: job, resourceLimits: {maxOldGenerationSizeMb: 1024}})
     const ended = await new Promise<{next: number}>((resolve) => {
       let last = start
@@ -128,20 +146,21 @@ async function runFormat(format: FuzzFormat): Promise<Counts> {
   c.inputs = perFormat
   c.seconds = (Date.now() - started) / 1000
   entry.done = true
-  process.stderr.write(`[${format.name}] ${c.inputs} inputs in ${c.seconds.toFixed(0)} s\n`)
+  process.stderr.write(`[${format.name}] ${c.inputs} inputs in ${c.seconds.toFixed(0)} s (${(c.inputs / c.seconds).toFixed(0)}/s)\n`)
   return c
 }
 
 /** Spawn the real CLI on a few inputs: exit 0/2/3 (4 where a cluster is needed), one-line errors, no partial output. */
 function cliSample(format: FuzzFormat, c: Counts, samples: number): void {
   const root = repoRoot()
+  const started = Date.now()
   const work = join(out, 'cli', format.name)
   mkdirSync(work, {recursive: true})
   format.prepare?.(work)
   const load = join(work, 'load')
   spawnSync(process.execPath, [join(root, 'bin', 'run.js'), 'k6', 'export', '--rate', '1', '--duration', '10s', '--tokens', '100:10', '--url', 'http://127.0.0.1:9', '--model', 'm', '--out', load], {encoding: 'utf8'})
   for (let k = 0; k < samples; k++) {
-    const index = Math.floor((k * perFormat) / samples)
+    const index = Math.floor((k * countOf(format)) / samples)
     const path = writeInput(format, work, inputAt(format, seed, index))
     const outDir = join(work, `out-${k}`)
     const args = format.name === 'scenario' ? [...format.cli(path, work), '--out', outDir] : format.cli(path, work)
@@ -168,6 +187,7 @@ function cliSample(format: FuzzFormat, c: Counts, samples: number): void {
     } else if (code === 0) c.cli.ok++
     else c.cli.refused++
   }
+  c.cli.seconds = (Date.now() - started) / 1000
 }
 
 const results: Counts[] = []
@@ -180,6 +200,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     process.stdout.write(`stopped by ${signal}; counts so far:\n`)
     printTable(live.map(snapshot))
+    rmSync(work, {recursive: true, force: true})
     process.exit(1)
   })
 }
@@ -194,25 +215,30 @@ const cliSamples = Number(opts.cli)
 if (cliSamples > 0) for (const f of formats) cliSample(f, results.find((r) => r.format === f.name) as Counts, cliSamples)
 
 clearInterval(progress)
+rmSync(work, {recursive: true, force: true})
 printTable(results)
 
 function printTable(rows: Counts[]): void {
   rows.sort((a, b) => formats.findIndex((f) => f.name === a.format) - formats.findIndex((f) => f.name === b.format))
-  const pad = (s: string | number, n: number): string => String(s).padStart(n)
-  process.stdout.write(`${'format'.padEnd(14)}${pad('inputs', 10)}${pad('accepted', 10)}${pad('refused', 10)}${pad('crashes', 9)}${pad('hangs', 7)}${pad('cli', 5)}${pad('cli bad', 9)}${pad('s', 7)}\n`)
-  const total = {inputs: 0, accepted: 0, refused: 0, crashes: 0, hangs: 0, cli: 0, cliBad: 0, seconds: 0}
+  const pad = (v: string | number, n: number): string => String(v).padStart(n)
+  const line = (name: string, r: Omit<Counts, 'format'>): string =>
+    `${name.padEnd(14)}${pad(r.inputs, 10)}${pad(r.accepted, 10)}${pad(r.refused, 10)}${pad(r.crashes, 9)}${pad(r.hangs, 7)}${pad(r.seconds.toFixed(0), 7)}${pad(r.seconds > 0 ? (r.inputs / r.seconds).toFixed(0) : '-', 8)}${pad(r.cli.runs, 5)}${pad(r.cli.bad, 9)}${pad(r.cli.seconds.toFixed(0), 7)}\n`
+  process.stdout.write(`${'format'.padEnd(14)}${pad('inputs', 10)}${pad('accepted', 10)}${pad('refused', 10)}${pad('crashes', 9)}${pad('hangs', 7)}${pad('s', 7)}${pad('in/s', 8)}${pad('cli', 5)}${pad('cli bad', 9)}${pad('cli s', 7)}\n`)
+  const total: Omit<Counts, 'format'> = {inputs: 0, accepted: 0, refused: 0, crashes: 0, hangs: 0, seconds: 0, cli: {runs: 0, ok: 0, refused: 0, bad: 0, seconds: 0}}
   for (const r of rows) {
-    process.stdout.write(`${r.format.padEnd(14)}${pad(r.inputs, 10)}${pad(r.accepted, 10)}${pad(r.refused, 10)}${pad(r.crashes, 9)}${pad(r.hangs, 7)}${pad(r.cli.runs, 5)}${pad(r.cli.bad, 9)}${pad(r.seconds.toFixed(0), 7)}\n`)
+    process.stdout.write(line(r.format, r))
     total.inputs += r.inputs
     total.accepted += r.accepted
     total.refused += r.refused
     total.crashes += r.crashes
     total.hangs += r.hangs
-    total.cli += r.cli.runs
-    total.cliBad += r.cli.bad
     total.seconds += r.seconds
+    total.cli.runs += r.cli.runs
+    total.cli.bad += r.cli.bad
+    total.cli.seconds += r.cli.seconds
   }
-  process.stdout.write(`${'total'.padEnd(14)}${pad(total.inputs, 10)}${pad(total.accepted, 10)}${pad(total.refused, 10)}${pad(total.crashes, 9)}${pad(total.hangs, 7)}${pad(total.cli, 5)}${pad(total.cliBad, 9)}${pad(total.seconds.toFixed(0), 7)}\n`)
-  process.stdout.write(`seed ${seed}; crashes and hangs, with their inputs: ${crashDir}\n`)
-  process.exitCode = total.crashes + total.hangs + total.cliBad > 0 ? 1 : 0
+  process.stdout.write(line('total', total))
+  const wall = (Date.now() - wallStart) / 1000
+  process.stdout.write(`wall ${wall.toFixed(0)} s (${(total.inputs / wall).toFixed(0)} inputs/s); seed ${seed}; crashes and hangs, with their inputs: ${crashDir}\n`)
+  process.exitCode = total.crashes + total.hangs + total.cli.bad > 0 ? 1 : 0
 }
