@@ -1,16 +1,27 @@
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {createServer} from 'node:net'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {fleetcapCacheDir} from '../../src/k6/binary.js'
-import {ROOT as repoRoot} from './cli.js'
 
 /**
  * The real engine the closed-loop tests and the llama bench measure: llama.cpp's llama-server
  * (scripts/test-deps/llama.sh builds it) on loopback, CPU only, with the tiny deterministic model
  * (scripts/llama/make-model.py). Started by scripts/llama/serve.sh, the same script a user runs.
  */
+/** The repository root: the first folder above this file with scripts/llama (also from dist/). */
+const repoRoot = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'scripts', 'llama', 'serve.sh'))) {
+    const up = dirname(dir)
+    if (up === dir) throw new Error('scripts/llama/serve.sh not found above ' + fileURLToPath(import.meta.url))
+    dir = up
+  }
+  return dir
+})()
+
 export const LLAMA_VERSION = '0.3.36'
 export const LLAMA_MODEL = 'tiny-llama'
 
@@ -74,7 +85,17 @@ export async function startLlamaEngine(options: LlamaEngineOptions = {}): Promis
   llamaModelPath() // write the model before the server's start-up clock runs
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const args = [join(repoRoot, 'scripts', 'llama', 'serve.sh'), '--port', String(port), '--threads', String(opts.threads), '--parallel', String(opts.parallel), '--ctx-per-slot', String(opts.ctxPerSlot)]
+  const args = [
+    join(repoRoot, 'scripts', 'llama', 'serve.sh'),
+    '--port',
+    String(port),
+    '--threads',
+    String(opts.threads),
+    '--parallel',
+    String(opts.parallel),
+    '--ctx-per-slot',
+    String(opts.ctxPerSlot),
+  ]
   if (options.extraArgs?.length) args.push('--', ...options.extraArgs)
   const child: ChildProcess = spawn('bash', args, {stdio: ['ignore', 'pipe', 'pipe'], detached: false})
   let log = ''

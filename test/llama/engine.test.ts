@@ -116,11 +116,13 @@ describe.skipIf(server === undefined)('llama-server on the CPU with the tiny mod
   })
 
   it('decodes concurrent requests together: their token streams interleave (continuous batching)', async () => {
-    const runs = await Promise.all([0, 1, 2, 3].map(async (i) => {
-      const t0 = performance.now()
-      const r = await streamCompletion(engine.url, {prompt: prompt(20, 10 + i), max_tokens: 60})
-      return r.tokenMs.map((ms) => ms + t0)
-    }))
+    const runs = await Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        const t0 = performance.now()
+        const r = await streamCompletion(engine.url, {prompt: prompt(20, 10 + i), max_tokens: 60})
+        return r.tokenMs.map((ms) => ms + t0)
+      }),
+    )
     for (const r of runs) expect(r.length).toBe(60)
     // Served one after another, each stream would end before the next one's first token.
     const firstTokens = runs.map((r) => r[0])
