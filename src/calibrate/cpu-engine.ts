@@ -24,9 +24,9 @@ export const CpuEngineProfileSchema = z.object({
   engine: z.object({name: z.string(), url: z.string(), model: z.string()}),
   hardware: z.object({threads: z.number().int().positive(), cpu: z.string()}),
   limits: z.object({
-    slots: Sourced,
-    batchTokens: Sourced,
-    ctxPerSlot: Sourced,
+    slots: z.object({value: z.number().int().positive(), source: z.string().min(1)}),
+    batchTokens: z.object({value: z.number().int().positive(), source: z.string().min(1)}),
+    ctxPerSlot: z.object({value: z.number().int().positive(), source: z.string().min(1)}),
   }),
   stepCost: z.object({fixedS: Sourced, prefillTokenS: Sourced, decodeSeqS: Sourced, contextTokenS: Sourced}),
   stepTimeScale: z.object({value: z.number().positive(), source: z.string()}).optional(),
