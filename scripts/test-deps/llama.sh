@@ -42,23 +42,28 @@ fi
 start=$(date +%s)
 rm -rf "$root"
 mkdir -p "$root"
-work="$(mktemp -d "$FLEETCAP_CACHE/llama/.build-XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+# The build folder is kept when a build is interrupted (the next run resumes it: make is
+# incremental) and removed once the binary is in place.
+work="$FLEETCAP_CACHE/llama/.build-$version"
+mkdir -p "$work"
 
 echo "llama.sh: venv with gguf $gguf_version and numpy $numpy_version" >&2
 python3 -m venv "$root/venv"
 "$root/venv/bin/pip" install -q --disable-pip-version-check "gguf==$gguf_version" "numpy==$numpy_version" >&2
 
 echo "llama.sh: llama-cpp-python $version sdist from PyPI (for its vendored llama.cpp)" >&2
-"$root/venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
-  -d "$work/sdist" "llama-cpp-python==$version" >&2
-tar -xzf "$work/sdist/llama_cpp_python-$version.tar.gz" -C "$work"
+if [ ! -f "$work/llama_cpp_python-$version/.extracted" ]; then
+  "$root/venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
+    -d "$work/sdist" "llama-cpp-python==$version" >&2
+  tar -xzf "$work/sdist/llama_cpp_python-$version.tar.gz" -C "$work"
+  touch "$work/llama_cpp_python-$version/.extracted"
+fi
 src="$work/llama_cpp_python-$version/vendor/llama.cpp"
 
 # Only the server target; no web UI (it would be downloaded), no TLS, no tests. The machine is
 # shared: a low job count and nice.
 jobs="${FLEETCAP_LLAMA_JOBS:-2}"
-echo "llama.sh: building llama-server (cmake, -j$jobs; about 15 min on 2 busy cores)" >&2
+echo "llama.sh: building llama-server (cmake, -j$jobs; long on a small machine: see docs/k6.md)" >&2
 cmake -S "$src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
   -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF \
   -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_APP=OFF \
@@ -70,4 +75,5 @@ mkdir -p "$root/bin"
 cp "$work/build/bin/llama-server" "$root/bin/llama-server"
 "$root/bin/llama-server" --version >&2
 touch "$root/.complete"
+rm -rf "$work"
 echo "llama.sh: llama-server ($version) built in $(( $(date +%s) - start )) s" >&2
