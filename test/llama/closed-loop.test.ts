@@ -42,9 +42,10 @@ describe.skipIf(server === undefined || k6 === undefined)('closed loop on llama-
 
   it('predicts an unmeasured token mix within a factor of two after fitting on another', async () => {
     const limits = cpuEngineLimits(profile)
-    // A light load: a few requests in flight on average, as the probe's costs put it.
-    const meanStepS = limits.stepTimeS(0, 1, 300)
-    const rate = Math.max(0.5, Math.min(8, 1 / (meanStepS * 40)))
+    // A moderate load by the probe's costs: requests served one at a time (prefill, then 40 decode
+    // steps) would keep the engine 30% busy; slots overlap and some queueing shows.
+    const serviceS = limits.stepTimeS(220, 0, 0) + 40 * limits.stepTimeS(0, 1, 250)
+    const rate = Math.max(0.2, Math.min(8, 0.3 / serviceS))
     const a: Workload = {name: 'A', ratePerS: Number(rate.toFixed(2)), durationS: 15, tasks: MIX_A}
     const b: Workload = {name: 'B', ratePerS: Number(rate.toFixed(2)), durationS: 15, tasks: MIX_B}
     const target = {url: engine.url, model: engine.model, k6Binary: k6!}
