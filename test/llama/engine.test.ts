@@ -110,7 +110,7 @@ describe.skipIf(server === undefined)('llama-server on the CPU with the tiny mod
     }
     const short = await timing(100, 3)
     const long = await timing(1600, 4)
-    expect(long.prompt_n).toBeGreaterThan(15 * short.prompt_n)
+    expect(long.prompt_n).toBeGreaterThan(10 * short.prompt_n)
     // 16× the tokens: a real prefill costs several times more (not a fixed overhead).
     expect(long.prompt_ms).toBeGreaterThan(4 * short.prompt_ms)
   })
