@@ -90,13 +90,13 @@ describe.skipIf(server === undefined)('llama-server on the CPU with the tiny mod
     expect(r.usage!.prompt_tokens).toBeLessThanOrEqual(55)
   })
 
-  it('sends the response headers with the first token, so time to first byte is the TTFT', async () => {
-    // A long prompt makes prefill the larger part of the wait: headers sent before it would arrive
-    // well ahead of the first token.
+  it('sends the response headers before the first token: k6 time to first byte is not the TTFT here', async () => {
+    // Measured on this llama-server: headers in ~14 ms, first token after a 1,500-token prefill ~1 s
+    // later. So the k6 scripts' ttft (timings.waiting) reads low against it and tpot high: the
+    // closed loop needs TTFT from the SSE events themselves (an xk6 SSE build, not done yet).
     const r = await streamCompletion(engine.url, {prompt: prompt(1500, 2), max_tokens: 4})
-    const firstTokenMs = r.tokenMs[0]
-    expect(r.headersMs).toBeGreaterThan(0.5 * firstTokenMs)
-    expect(firstTokenMs - r.headersMs).toBeLessThan(Math.max(0.5 * firstTokenMs, 5))
+    expect(r.tokenMs.length).toBe(4)
+    expect(r.headersMs).toBeLessThan(0.5 * r.tokenMs[0])
   })
 
   it('reports a prefill time that grows with the prompt (llama-server timings)', async () => {
