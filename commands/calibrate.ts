@@ -11,6 +11,7 @@ import {CALL_ID_KEY, compareRequests, type RequestComparison, type RequestErrorS
 import {replayPredictor} from '../src/calibrate/predict.js'
 import {simulatePredictor} from '../src/calibrate/simulate-predictor.js'
 import {type CalibratedProfile, sha256File, writeCalibratedProfile} from '../src/calibrate/profile-file.js'
+import {cpuEngineLimits, readCpuEngineProfile, writeCpuEngineProfile} from '../src/calibrate/cpu-engine.js'
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {checkOutputFile} from '../src/util/atomic-write.js'
 import {InputError} from '../src/errors.js'
@@ -52,7 +53,11 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
     'k6-summary': Flags.string({description: 'k6 summary JSON (handleSummary data or --summary-export).', exactlyOne: ['k6-summary', 'k6-json']}),
     'k6-json': Flags.string({description: 'k6 --out json output (one JSON object per line).', exactlyOne: ['k6-summary', 'k6-json']}),
     load: Flags.string({description: 'Directory `fleetcap k6 export` wrote (load-meta.json, requests.json); default: the summary\'s directory.'}),
-    profile: Flags.string({description: 'Serving profile id, e.g. llama-3.1-8b@A100-80GB:tp1.', exclusive: ['model', 'gpu', 'tp']}),
+    profile: Flags.string({description: 'Serving profile id, e.g. llama-3.1-8b@A100-80GB:tp1.', exclusive: ['model', 'gpu', 'tp', 'engine-profile']}),
+    'engine-profile': Flags.string({
+      description: 'A CPU llama.cpp profile file (CpuEngineProfile YAML, src/calibrate/cpu-engine.ts) instead of a catalog profile; predicted by replay. --write-profile then writes it back with the fitted stepTimeScale.',
+      exclusive: ['model', 'gpu', 'tp', 'engine-overheads'],
+    }),
     model: Flags.string({description: 'Model of the serving profile (with --gpu).', dependsOn: ['gpu']}),
     gpu: Flags.string({description: 'GPU of the serving profile (with --model).', dependsOn: ['model']}),
     tp: Flags.integer({description: 'Tensor-parallel degree (default: the smallest shipped that fits).', min: 1}),
@@ -73,6 +78,7 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
     const file = (f['k6-summary'] ?? f['k6-json'])!
     if (f['write-profile'] !== undefined) checkOutputFile(f['write-profile'], f.force, '--write-profile')
     if (f.html !== undefined) checkHtmlOutput(f.html)
+    if (f['engine-profile'] !== undefined) return this.runEngineProfile(f['engine-profile'], file)
     if (f.profile === undefined && f.model === undefined) {
       throw new InputError({field: '--profile'}, 'say which serving profile served the load: --profile ID, or --model and --gpu', {hint: 'run `fleetcap profiles list`'})
     }
@@ -132,6 +138,40 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
       after: result.after,
       requests: requests && {stride: requests.stride, measured: requests.measured, failed: requests.failed, unmatched: requests.unmatched, compared: requests.pairs.length, stats: requests.stats},
       written,
+    }
+  }
+
+  /** Calibrate a CPU llama.cpp profile file: replay predictor, the file's own scale as the start. */
+  private async runEngineProfile(path: string, file: string): Promise<CalibrateOutput> {
+    const f = this.flags
+    const engine = await readCpuEngineProfile(path)
+    const measurement = f['k6-json'] ? await readK6JsonOutput(file) : await readK6Summary(file)
+    const loadDir = f.load ?? dirname(file)
+    if (!existsSync(join(loadDir, META_FILE))) {
+      throw new InputError({file: join(loadDir, META_FILE)}, 'no load description here', {hint: 'pass --load with the directory `fleetcap k6 export` wrote'})
+    }
+    const load = await readK6ExportLoad(loadDir)
+    if (measurement.droppedIterations > 0) this.note(`warning: k6 dropped ${measurement.droppedIterations} iterations: the load applied was lighter than the one predicted`)
+    const result = await calibrateStepScale(measurement, load, replayPredictor(cpuEngineLimits(engine), f.replicas))
+    this.say(`engine profile ${path} (${engine.engine.name}, ${engine.hardware.threads} thread(s), ${engine.limits.slots.value} slots) × ${f.replicas} replica(s); ${measurement.requests} requests measured (${measurement.format}); predicted by replay`)
+    this.say(table(result))
+    this.say(`step-time factor ${result.stepScale.toFixed(3)}: RMS log error ${result.rmsLogErrorBefore.toFixed(3)} -> ${result.rmsLogErrorAfter.toFixed(3)}`)
+    if (f['write-profile']) {
+      const scale = (engine.stepTimeScale?.value ?? 1) * result.stepScale
+      const source = `fleetcap calibrate: k6 ${measurement.format} ${file} (sha256 ${await sha256File(file)}), ${measurement.requests} requests, replay predictor`
+      await writeCpuEngineProfile(f['write-profile'], {...engine, stepTimeScale: {value: Number(scale.toPrecision(4)), source}})
+      this.note(`wrote ${f['write-profile']}`)
+    }
+    return {
+      profile: path,
+      replicas: f.replicas,
+      predictor: 'replay',
+      measurement: {file, format: measurement.format, requests: measurement.requests, droppedIterations: measurement.droppedIterations},
+      stepScale: result.stepScale,
+      rmsLogErrorBefore: result.rmsLogErrorBefore,
+      rmsLogErrorAfter: result.rmsLogErrorAfter,
+      before: result.before,
+      after: result.after,
     }
   }
 }

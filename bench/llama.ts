@@ -1,0 +1,122 @@
+/**
+ * `npm run bench -- --only llama`: the closed loop on a real engine. llama.cpp's llama-server on the
+ * CPU (scripts/test-deps/llama.sh; the tiny model of scripts/llama/make-model.py), fixed threads and
+ * slots, on loopback:
+ *
+ *   1. probe the server (its own timings, no load) → a CPU llama.cpp profile (src/calibrate/cpu-engine.ts)
+ *   2. k6 run workload A, fit the profile's step-time factor to it (calibrate, replay predictor)
+ *   3. predict workloads B (another token mix) and C (near saturation) with the fitted profile
+ *   4. k6 run B and C, compare per-request figures; sweep the rate for the queueing onset
+ *
+ *   node dist/bench/llama.js [--quick] [--threads 1] [--slots 4] [--out DIR]
+ *
+ * Prints predicted vs measured with errors, and the machine's load average before and after: the
+ * machine may be shared, and the server's threads then compete with everything else on it.
+ */
+import {mkdtempSync} from 'node:fs'
+import {cpus, loadavg, tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {compareLoopFigures, type EngineTarget, fitOnWorkload, measureWorkload, predictWorkload, ttftOnsetRate, type Workload} from '../src/calibrate/closed-loop.js'
+import {cpuEngineLimits, probeCpuEngine, writeCpuEngineProfile} from '../src/calibrate/cpu-engine.js'
+import {findK6} from '../src/k6/binary.js'
+import type {CallShape} from '../src/k6/load.js'
+import {startLlamaEngine} from '../test/helpers/llama-engine.js'
+
+const args = process.argv.slice(2)
+const flag = (name: string, dflt: number): number => {
+  const i = args.indexOf(name)
+  return i >= 0 ? Number(args[i + 1]) : dflt
+}
+const quick = args.includes('--quick')
+const threads = flag('--threads', 1)
+const slots = flag('--slots', 4)
+const ctxPerSlot = 2048
+const outIdx = args.indexOf('--out')
+const out = outIdx >= 0 ? args[outIdx + 1] : mkdtempSync(join(tmpdir(), 'fleetcap-llama-bench-'))
+
+/** Mix A: chat-like prompts and answers. Mix B: long prompts, short answers and the reverse. */
+const MIX_A: CallShape[][] = [[[200, 48, 0]], [[320, 64, 0]], [[120, 32, 0]], [[260, 80, 0]]]
+const MIX_B: CallShape[][] = [[[900, 16, 0]], [[60, 120, 0]], [[700, 24, 0]], [[80, 96, 0]]]
+
+const pct = (e: number): string => `${e >= 0 ? '+' : ''}${(e * 100).toFixed(1)}%`
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')
+
+async function main(): Promise<void> {
+  const k6Binary = findK6()
+  const loadBefore = load()
+  const engine = await startLlamaEngine({threads, parallel: slots, ctxPerSlot})
+  try {
+    const target: EngineTarget = {url: engine.url, model: engine.model, k6Binary}
+    console.log(`llama-server ${engine.url}: ${threads} thread(s), ${slots} slots, ${ctxPerSlot} context per slot; ${cpus().length} cores, load average ${loadBefore}`)
+    const base = await probeCpuEngine({url: engine.url, model: engine.model, threads, cpu: cpus()[0]?.model ?? 'unknown', slots, ctxPerSlot, batchTokens: 2048})
+    const c = base.stepCost
+    console.log(
+      `probe: fixed ${(c.fixedS.value * 1e3).toFixed(3)} ms, prefill ${(c.prefillTokenS.value * 1e6).toFixed(1)} µs/token, decode ${(c.decodeSeqS.value * 1e3).toFixed(3)} ms/slot, context ${(c.contextTokenS.value * 1e9).toFixed(1)} ns/token`,
+    )
+    const limits = cpuEngineLimits(base)
+
+    // Saturation as the probed profile sees it: the predicted onset of mix A over a rate grid.
+    const grid: Array<{ratePerS: number; ttftP95Ms: number}> = []
+    for (let r = 0.25; r <= 60; r *= 1.15) {
+      const f = await predictWorkload({name: 'grid', ratePerS: r, durationS: 60, tasks: MIX_A}, limits, 1)
+      grid.push({ratePerS: r, ttftP95Ms: f.ttftP95Ms ?? Infinity})
+    }
+    const probeOnset = ttftOnsetRate(grid) ?? 10
+    const d = quick ? 20 : 60
+    const wA: Workload = {name: 'A', ratePerS: round2(0.4 * probeOnset), durationS: d, tasks: MIX_A}
+    const wB: Workload = {name: 'B', ratePerS: round2(0.4 * probeOnset), durationS: quick ? 20 : 45, tasks: MIX_B}
+    const wC: Workload = {name: 'C', ratePerS: round2(0.9 * probeOnset), durationS: quick ? 20 : 45, tasks: MIX_A}
+
+    const a = await measureWorkload(wA, target, out)
+    const fit = await fitOnWorkload(a, limits)
+    console.log(
+      `\nworkload A (mix A, ${wA.ratePerS}/s, ${wA.durationS} s): ${a.measurement.requests} requests; fitted step-time factor ${fit.stepScale.toFixed(3)} (RMS log error ${fit.rmsLogErrorBefore.toFixed(3)} -> ${fit.rmsLogErrorAfter.toFixed(3)})`,
+    )
+    const fitted = cpuEngineLimits({...base, stepTimeScale: {value: fit.stepScale, source: `fitted on workload A`}})
+    await writeCpuEngineProfile(join(out, 'fitted.yaml'), {...base, stepTimeScale: {value: fit.stepScale, source: `fleetcap calibrate (replay predictor) on k6 run ${join(out, 'A', 'samples.json')}`}})
+
+    for (const w of [wB, wC]) {
+      const predicted = await predictWorkload(w, fitted, 1)
+      const m = await measureWorkload(w, target, out)
+      console.log(
+        `\nworkload ${w.name} (${w.tasks === MIX_A ? 'mix A' : 'mix B'}, ${w.ratePerS}/s, ${w.durationS} s): ${m.measurement.requests} requests, ${m.measurement.droppedIterations} dropped, error rate ${((m.measurement.errorRate ?? 0) * 100).toFixed(1)}%`,
+      )
+      console.log('figure          measured  predicted   error')
+      for (const e of compareLoopFigures(m.figures, predicted)) {
+        console.log(`${e.figure.padEnd(14)} ${e.measured.toFixed(2).padStart(9)} ${e.predicted.toFixed(2).padStart(10)} ${pct(e.error).padStart(7)}`)
+      }
+    }
+
+    // Queueing onset, measured: mix A at rates around the predicted onset.
+    const fittedGrid: Array<{ratePerS: number; ttftP95Ms: number}> = []
+    for (let r = 0.25; r <= 60; r *= 1.05) {
+      const f = await predictWorkload({name: 'grid', ratePerS: r, durationS: 60, tasks: MIX_A}, fitted, 1)
+      fittedGrid.push({ratePerS: r, ttftP95Ms: f.ttftP95Ms ?? Infinity})
+    }
+    const predictedOnset = ttftOnsetRate(fittedGrid)
+    const fractions = quick ? [0.1, 0.7, 1.0, 1.3] : [0.1, 0.5, 0.8, 1.0, 1.2, 1.5]
+    const points: Array<{ratePerS: number; ttftP95Ms: number}> = []
+    for (const [i, f] of fractions.entries()) {
+      const rate = round2(f * (predictedOnset ?? probeOnset))
+      const m = await measureWorkload({name: `onset-${i}`, ratePerS: rate, durationS: quick ? 15 : 30, tasks: MIX_A}, target, out)
+      points.push({ratePerS: rate, ttftP95Ms: m.figures.ttftP95Ms ?? Infinity})
+      console.log(`onset sweep: ${rate}/s -> TTFT p95 ${(m.figures.ttftP95Ms ?? NaN).toFixed(1)} ms (${m.measurement.requests} requests)`)
+    }
+    const measuredOnset = ttftOnsetRate(points)
+    const onsetErr = measuredOnset && predictedOnset ? pct((predictedOnset - measuredOnset) / measuredOnset) : 'n/a'
+    console.log(`\nqueueing onset (TTFT p95 doubles), mix A: measured ${measuredOnset?.toFixed(2) ?? 'not reached'}/s, predicted ${predictedOnset?.toFixed(2) ?? 'not reached'}/s, error ${onsetErr}`)
+    console.log(`load average before ${loadBefore}, after ${load()}; runs in ${out}`)
+  } finally {
+    await engine.close()
+  }
+}
+
+function round2(x: number): number {
+  return Math.max(0.05, Math.round(x * 100) / 100)
+}
+
+await main()

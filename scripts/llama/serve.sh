@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Start the test engine: llama.cpp's llama-server (built by scripts/test-deps/llama.sh) on loopback,
+# CPU only, serving the tiny deterministic model (scripts/llama/make-model.py, written once per
+# version of that script into the cache). Runs in the foreground; stop it with SIGTERM.
+#   serve.sh --port P [--threads T] [--parallel N] [--ctx-per-slot C] [-- extra llama-server args]
+# Threads are fixed (default 1) so a measurement does not depend on how many cores happen to be
+# free; --parallel slots are the engine's batch limit, --ctx-per-slot its KV cache per sequence.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+FLEETCAP_CACHE="${FLEETCAP_CACHE:-$HOME/.cache/fleetcap}"
+version="${FLEETCAP_LLAMA_VERSION:-0.3.36}"
+root="$FLEETCAP_CACHE/llama/$version"
+port="" threads=1 parallel=4 ctx=4096
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --port) port="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --parallel) parallel="$2"; shift 2 ;;
+    --ctx-per-slot) ctx="$2"; shift 2 ;;
+    --) shift; break ;;
+    *) echo "serve.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -n "$port" ] || { echo "serve.sh: --port is required" >&2; exit 2; }
+if [ ! -f "$root/.complete" ]; then
+  echo "serve.sh: llama-server $version is not built; run scripts/test-deps/llama.sh" >&2
+  exit 3
+fi
+model="$("$here/model.sh")"
+exec "$root/bin/llama-server" --host 127.0.0.1 --port "$port" --model "$model" --alias tiny-llama \
+  --threads "$threads" --threads-batch "$threads" --parallel "$parallel" --cont-batching \
+  --ctx-size $(( ctx * parallel )) --no-webui --metrics "$@"

@@ -1,0 +1,105 @@
+import {join} from 'node:path'
+
+import {writeK6Export} from '../k6/export.js'
+import {type CallShape, constantLoad, type LoadProfile} from '../k6/load.js'
+import {runLoadGate} from '../k6/run.js'
+import {renderK6Script} from '../k6/script.js'
+import {type K6Measurement, readK6JsonOutput} from '../k6/summary.js'
+import type {ReplicaLimits} from './batching-replica.js'
+import {calibrateStepScale, type CalibrationResult, measuredFigures} from './fit.js'
+import {type LoadFigures, replayPredictor} from './predict.js'
+
+/**
+ * The closed loop on one engine: measure workload A with k6, fit the profile's step-time factor to
+ * it, predict workloads that were never measured (another token mix, another rate), measure them
+ * too, and compare. The same steps as the documented CLI sequence (k6 export → k6 run → calibrate
+ * → predict), as library calls, for the llama bench and test.
+ */
+export interface Workload {
+  name: string
+  ratePerS: number
+  durationS: number
+  /** Token mix: each task's calls [input tokens, output tokens, wait s]. */
+  tasks: CallShape[][]
+}
+
+export interface EngineTarget {
+  url: string
+  model: string
+  k6Binary: string
+}
+
+export interface MeasuredWorkload {
+  workload: Workload
+  load: LoadProfile
+  measurement: K6Measurement
+  figures: LoadFigures
+}
+
+/** Export the workload as a fleetcap k6 script, run it against the engine, read k6's samples. */
+export async function measureWorkload(w: Workload, target: EngineTarget, dir: string): Promise<MeasuredWorkload> {
+  const load = constantLoad(w.ratePerS, w.durationS, w.tasks, {workload: w.name})
+  const exp = renderK6Script(load, {
+    endpoint: {url: target.url, model: target.model, api: 'completions', stream: true, headers: {}, requestTimeoutS: 120},
+    slo: {},
+    expectedLatencyS: 10,
+    gracefulStopS: 60,
+  })
+  const {script} = await writeK6Export(join(dir, w.name), exp)
+  const jsonOutPath = join(dir, w.name, 'samples.json')
+  const run = await runLoadGate({k6Binary: target.k6Binary, script, jsonOutPath})
+  if (run.summary === undefined) throw new Error(`k6 run of workload ${w.name} failed: ${run.reason}`)
+  const measurement = await readK6JsonOutput(jsonOutPath)
+  return {workload: w, load, measurement, figures: measuredFigures(measurement, w.durationS)}
+}
+
+/** Fit the step-time factor of `limits` to a measured workload (replay predictor, one replica). */
+export async function fitOnWorkload(m: MeasuredWorkload, limits: ReplicaLimits): Promise<CalibrationResult> {
+  return calibrateStepScale(m.measurement, m.load, replayPredictor(limits, 1))
+}
+
+/** What the profile at the fitted factor predicts for a workload (same arrivals k6 will send). */
+export async function predictWorkload(w: Workload, limits: ReplicaLimits, stepScale: number): Promise<LoadFigures> {
+  return replayPredictor(limits, 1)(constantLoad(w.ratePerS, w.durationS, w.tasks, {workload: w.name}), stepScale)
+}
+
+export const LOOP_FIGURES = ['throughputRps', 'ttftP50Ms', 'ttftP95Ms', 'tpotP50Ms', 'tpotP95Ms'] as const
+export type LoopFigure = (typeof LOOP_FIGURES)[number]
+
+export interface FigureError {
+  figure: LoopFigure
+  measured: number
+  predicted: number
+  /** (predicted − measured) / measured. */
+  error: number
+}
+
+export function compareLoopFigures(measured: LoadFigures, predicted: LoadFigures): FigureError[] {
+  const out: FigureError[] = []
+  for (const figure of LOOP_FIGURES) {
+    const m = measured[figure]
+    const p = predicted[figure]
+    if (m === undefined || p === undefined || !(m > 0)) continue
+    out.push({figure, measured: m, predicted: p, error: (p - m) / m})
+  }
+  return out
+}
+
+/**
+ * Queueing onset: the arrival rate at which TTFT p95 reaches twice its value at the lowest rate,
+ * by linear interpolation between the measured (or predicted) rates; undefined when it never does.
+ */
+export function ttftOnsetRate(points: ReadonlyArray<{ratePerS: number; ttftP95Ms: number}>): number | undefined {
+  const sorted = [...points].sort((a, b) => a.ratePerS - b.ratePerS)
+  if (sorted.length < 2) return undefined
+  const target = 2 * sorted[0].ttftP95Ms
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]
+    const b = sorted[i]
+    if (b.ttftP95Ms >= target) {
+      if (b.ttftP95Ms === a.ttftP95Ms) return b.ratePerS
+      return a.ratePerS + ((target - a.ttftP95Ms) * (b.ratePerS - a.ratePerS)) / (b.ttftP95Ms - a.ttftP95Ms)
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,75 @@
+import {mkdtempSync} from 'node:fs'
+import {cpus, loadavg, tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {compareLoopFigures, fitOnWorkload, measureWorkload, predictWorkload, type Workload} from '../../src/calibrate/closed-loop.js'
+import {type CpuEngineProfile, cpuEngineLimits, probeCpuEngine} from '../../src/calibrate/cpu-engine.js'
+import {findK6} from '../../src/k6/binary.js'
+import type {CallShape} from '../../src/k6/load.js'
+import {optionalDependency} from '../helpers/deps.js'
+import {findLlamaServer, type LlamaEngine, startLlamaEngine} from '../helpers/llama-engine.js'
+
+/**
+ * The closed loop, small: probe llama-server for a CPU profile, measure workload A with k6, fit,
+ * predict workload B (another token mix) and measure it. The bounds are loose (a factor of two) so
+ * a busy CI machine passes; the bench (bench/llama.ts) prints the real errors.
+ */
+const server = optionalDependency('llama-server', () => findLlamaServer(), 'scripts/test-deps/llama.sh')
+const k6 = optionalDependency('k6', () => findK6(), 'scripts/test-deps/k6.sh')
+
+const MIX_A: CallShape[][] = [[[200, 32, 0]], [[300, 48, 0]], [[120, 24, 0]]]
+const MIX_B: CallShape[][] = [[[700, 12, 0]], [[60, 80, 0]]]
+
+describe.skipIf(server === undefined || k6 === undefined)('closed loop on llama-server: calibrate on A, predict B', () => {
+  let engine: LlamaEngine
+  let profile: CpuEngineProfile
+  const dir = mkdtempSync(join(tmpdir(), 'fleetcap-llama-loop-'))
+  beforeAll(async () => {
+    engine = await startLlamaEngine({threads: 1, parallel: 4, ctxPerSlot: 2048})
+    profile = await probeCpuEngine({url: engine.url, model: engine.model, threads: 1, cpu: cpus()[0]?.model ?? 'unknown', slots: 4, ctxPerSlot: 2048, batchTokens: 2048, repeats: 1})
+  })
+  afterAll(async () => {
+    await engine?.close()
+  })
+
+  it('measures prefill and decode costs on the server', () => {
+    expect(profile.stepCost.prefillTokenS.value).toBeGreaterThan(0)
+    expect(profile.stepCost.fixedS.value + profile.stepCost.decodeSeqS.value).toBeGreaterThan(0)
+    expect(profile.stepCost.prefillTokenS.source).toContain('prompt_ms')
+  })
+
+  // Known to fail until the k6 scripts read TTFT from the SSE events: llama-server sends its headers
+  // before the first token, so k6's ttft reads ~5 ms against a ~130 ms prefill and tpot absorbs the
+  // prefill (measured 2026-12-03: ttft p50 5.1 ms measured vs 134 ms predicted, tpot p50 9.6 vs
+  // 0.59 ms, fitted factor 0.281). it.fails turns green-to-red the day that is fixed.
+  it.fails('predicts an unmeasured token mix within a factor of two after fitting on another', async () => {
+    const limits = cpuEngineLimits(profile)
+    // A moderate load by the probe's costs: requests served one at a time (prefill, then 40 decode
+    // steps) would keep the engine 30% busy; slots overlap and some queueing shows.
+    const serviceS = limits.stepTimeS(220, 0, 0) + 40 * limits.stepTimeS(0, 1, 250)
+    const rate = Math.max(0.2, Math.min(8, 0.3 / serviceS))
+    const a: Workload = {name: 'A', ratePerS: Number(rate.toFixed(2)), durationS: 15, tasks: MIX_A}
+    const b: Workload = {name: 'B', ratePerS: Number(rate.toFixed(2)), durationS: 15, tasks: MIX_B}
+    const target = {url: engine.url, model: engine.model, k6Binary: k6!}
+    const measuredA = await measureWorkload(a, target, dir)
+    expect(measuredA.measurement.requests).toBeGreaterThan(0)
+    const fit = await fitOnWorkload(measuredA, limits)
+    expect(fit.rmsLogErrorAfter).toBeLessThanOrEqual(fit.rmsLogErrorBefore + 1e-9)
+    const fitted = cpuEngineLimits({...profile, stepTimeScale: {value: fit.stepScale, source: 'workload A'}})
+    const predicted = await predictWorkload(b, fitted, 1)
+    const measuredB = await measureWorkload(b, target, dir)
+    const errors = compareLoopFigures(measuredB.figures, predicted)
+    const context = `load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}; factor ${fit.stepScale.toFixed(3)}; ${JSON.stringify(errors)}`
+    expect(
+      errors.map((e) => e.figure),
+      context,
+    ).toEqual(['throughputRps', 'ttftP50Ms', 'ttftP95Ms', 'tpotP50Ms', 'tpotP95Ms'])
+    for (const e of errors) {
+      expect(Math.abs(Math.log(e.predicted / e.measured)), `${e.figure}: ${context}`).toBeLessThan(Math.log(2))
+    }
+  })
+})
