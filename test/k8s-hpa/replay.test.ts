@@ -46,9 +46,35 @@ function run(secondScale: number): ClusterRun {
 }
 
 describe('differential harness bookkeeping', () => {
-  it('groups reads of one sync (within 500 ms) and ignores reads before the HPA existed', () => {
+  it('groups reads of one sync and ignores reads before the HPA existed', () => {
     const s = syncsFromReads(run(4).reads.get('hd-0')!, t0)
     expect(s.map((x) => x.t - t0)).toEqual([20, 2030, 4040, 6050])
+  })
+
+  it('keeps a two-metric sync whose reads are 951 ms apart whole, and splits on a metric read again', () => {
+    const r2 = (t: number, metric: string, kind: 'custom' | 'external' = 'external') => ({t, kind, metric, value: 1000})
+    const reads = [
+      r2(t0 + 10, 'a'),
+      r2(t0 + 961, 'b'),
+      r2(t0 + 2000, 'a'),
+      r2(t0 + 2001, 'q', 'custom'),
+      r2(t0 + 2003, 'q', 'custom'), // a Pods metric: one read per pod
+      r2(t0 + 2200, 'b'),
+      r2(t0 + 3300, 'a'), // a sync 1.3 s after the previous one (the queue may bunch syncs): a new sync
+      r2(t0 + 5400, 'b'),
+    ]
+    const s = syncsFromReads(reads, t0)
+    expect(s.map((x) => [x.t - t0, [...x.values.keys()].sort()])).toEqual([
+      [10, ['external/a', 'external/b']],
+      [2000, ['custom/q', 'external/a', 'external/b']],
+      [3300, ['external/a']],
+      [5400, ['external/b']],
+    ])
+  })
+
+  it('does not compare a sync whose scale write may land after the recording stops', () => {
+    const r = replay(c, {...run(4), compareUntil: t0 + 5000})
+    expect(r.syncs.map((x) => x.atS)).toEqual([0.02, 2.03, 4.04])
   })
 
   it('replays fleetcap on the controller’s instants: 8/2 = 4 wanted, 1 pod per 3 s → 3, 3, 4, 4', () => {
