@@ -139,6 +139,8 @@ export interface ClusterRun {
 
 interface Sync {
   t: number
+  /** The sync's last read (its scale write comes after it). */
+  lastReadT: number
   /** Value served per adapter metric (`custom/queue_depth`), milli-units. */
   values: Map<string, number>
 }
@@ -160,9 +162,10 @@ export function syncsFromReads(reads: readonly AdapterRead[], from: number): Syn
     const seen = firstReadOf.get(key)
     if (last !== undefined && r.t - last.t < 1500 && (seen === undefined || r.t - seen <= 100)) {
       last.values.set(key, r.value)
+      last.lastReadT = r.t
       if (seen === undefined) firstReadOf.set(key, r.t)
     } else {
-      syncs.push({t: r.t, values: new Map([[key, r.value]])})
+      syncs.push({t: r.t, lastReadT: r.t, values: new Map([[key, r.value]])})
       firstReadOf = new Map([[key, r.t]])
     }
   }
@@ -216,13 +219,14 @@ export function replay(c: DiffCase, run: ClusterRun): CaseResult {
     return d?.status?.replicas ?? 0
   }
   // Sync instants: the adapter's reads, plus rescales with no read before them (a sync that only
-  // brings the size into [min, max] reads no metric).
-  const syncs = syncsFromReads(run.reads.get(c.namespace) ?? [], t0).filter((s) => s.t <= (run.compareUntil ?? run.stoppedAt))
+  // brings the size into [min, max] reads no metric). A write up to 1 s after a sync's last read is
+  // that sync's (under load it lands ~900 ms later; hd-13).
+  const syncs = syncsFromReads(run.reads.get(c.namespace) ?? [], t0)
   let prev = c.initialReplicas
   for (const e of deps) {
     if (e.t < t0) continue
     const r = (e.object as unknown as {spec: {replicas: number}}).spec.replicas
-    if (e.t <= (run.compareUntil ?? run.stoppedAt) && r !== prev && !syncs.some((s) => s.t <= e.t && e.t - s.t < 1000)) syncs.push({t: e.t - 1, values: new Map()})
+    if (r !== prev && !syncs.some((s) => s.t <= e.t && e.t - s.lastReadT < 1000)) syncs.push({t: e.t - 1, lastReadT: e.t - 1, values: new Map()})
     prev = r
   }
   syncs.sort((a, b) => a.t - b.t)
@@ -231,6 +235,7 @@ export function replay(c: DiffCase, run: ClusterRun): CaseResult {
   const results: SyncResult[] = []
   const podEvents = run.pods.filter((e) => e.object.metadata.namespace === c.namespace)
   for (const [k, s] of syncs.entries()) {
+    if (s.t > (run.compareUntil ?? run.stoppedAt)) break
     const nextT = syncs[k + 1]?.t ?? run.stoppedAt
     const controller = specReplicasAt(nextT - 1)
     const valueOf = (key: string): number | undefined => {
@@ -250,7 +255,9 @@ export function replay(c: DiffCase, run: ClusterRun): CaseResult {
     }
     // When the controller's scale write landed (the Deployment's spec.replicas changed in this sync).
     const written = deps.find((e) => e.t >= s.t && e.t < nextT && (e.object as unknown as {spec: {replicas: number}}).spec.replicas !== specReplicasAt(s.t))
-    const d = hpa.reconcile((s.t - t0) / 1000, obs, written === undefined ? {} : {scaleWrittenAtS: (written.t - t0) / 1000})
+    // At the sync's last read: the controller reads its clock for windows and policy periods (and
+    // stamps the recommendation it stores) after it has read all its metrics, not when the sync began.
+    const d = hpa.reconcile((s.lastReadT - t0) / 1000, obs, written === undefined ? {} : {scaleWrittenAtS: (written.t - t0) / 1000})
     current = d.desiredReplicas
     results.push({atS: (s.t - t0) / 1000, controller, fleetcap: current, fleetcapLimitedBy: d.limitedBy})
   }

@@ -96,6 +96,47 @@ describe('differential harness bookkeeping', () => {
     ])
   })
 
+  it('decides on the sync’s last read, as the controller takes time.Now() for windows after reading its metrics (hd-82)', () => {
+    // Scale-down window 13 s; the first sync asks for 16 (clamped to 9), the second for 3. The first
+    // reads are 12.98 s apart (the 16 still inside the window), the last reads 13.1 s apart (outside):
+    // the controller went to 3.
+    const two: DiffCase = {
+      ...c,
+      id: 82,
+      initialReplicas: 9,
+      minReplicas: 1,
+      maxReplicas: 9,
+      metrics: [
+        {source: 'object-value', target: 2},
+        {source: 'external-value', target: 2},
+      ],
+      behavior: {scaleDown: {stabilizationWindowSeconds: 13}},
+    }
+    const rd = (t: number, kind: 'custom' | 'external', metric: string, value: number) => ({t, kind, metric, value})
+    const pods9 = Array.from({length: 9}, (_, i) => pod(t0 - 9000, `p${i}`))
+    const r = replay(two, {
+      created: new Map([['hd-0', t0]]),
+      stoppedAt: t0 + 16_000,
+      reads: new Map([
+        [
+          'hd-0',
+          [
+            rd(t0 + 20, 'custom', 'queue_length', 3400),
+            rd(t0 + 100, 'external', 'waiting_requests', 3400),
+            rd(t0 + 13_000, 'custom', 'queue_length', 600),
+            rd(t0 + 13_200, 'external', 'waiting_requests', 600),
+          ],
+        ],
+      ]),
+      deployments: [dep(t0 - 9000, 9, 9), dep(t0 + 13_400, 3, 9)],
+      pods: pods9,
+    })
+    expect(r.syncs.map((x) => [x.controller, x.fleetcap])).toEqual([
+      [9, 9],
+      [3, 3],
+    ])
+  })
+
   it('generates the same cases from the same seed, and different ones from another', () => {
     expect(generateCases(7, 20)).toEqual(generateCases(7, 20))
     expect(generateCases(7, 20)).not.toEqual(generateCases(8, 20))
