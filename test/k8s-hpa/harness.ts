@@ -256,8 +256,12 @@ export function replay(c: DiffCase, run: ClusterRun): CaseResult {
     // When the controller's scale write landed (the Deployment's spec.replicas changed in this sync).
     const written = deps.find((e) => e.t >= s.t && e.t < nextT && (e.object as unknown as {spec: {replicas: number}}).spec.replicas !== specReplicasAt(s.t))
     // At the sync's last read: the controller reads its clock for windows and policy periods (and
-    // stamps the recommendation it stores) after it has read all its metrics, not when the sync began.
-    const d = hpa.reconcile((s.lastReadT - t0) / 1000, obs, written === undefined ? {} : {scaleWrittenAtS: (written.t - t0) / 1000})
+    // stamps the recommendation it stores) after it has read all its metrics, not when the sync began
+    // (the initial recommendation is the exception: recorded before the reads).
+    const d = hpa.reconcile((s.lastReadT - t0) / 1000, obs, {
+      syncStartedAtS: (s.t - t0) / 1000,
+      ...(written === undefined ? {} : {scaleWrittenAtS: (written.t - t0) / 1000}),
+    })
     current = d.desiredReplicas
     results.push({atS: (s.t - t0) / 1000, controller, fleetcap: current, fleetcapLimitedBy: d.limitedBy})
   }
