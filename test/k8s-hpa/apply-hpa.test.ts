@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {KubeClient, KubeObject} from '../../src/k8s/client.js'
 import {systemClock} from '../../src/k8s/clock.js'
-import {Executor} from '../../src/k8s/executor.js'
+import {Executor, type ExecutorOptions} from '../../src/k8s/executor.js'
 import {loadPlan, type LoadedPlan} from '../../src/plan/load.js'
 import {type ControlPlane, waitFor} from '../k8s/control-plane.js'
 import {writeTestPlan} from '../k8s/plan-builder.js'
@@ -23,8 +23,9 @@ let cp: ControlPlane
 let adapter: MetricsAdapter
 let plan: LoadedPlan
 
-function executor(client: KubeClient): Executor {
+function executor(client: KubeClient, onProgress?: ExecutorOptions['onProgress']): Executor {
   return new Executor({
+    onProgress,
     client,
     plan,
     clock: systemClock,
@@ -43,11 +44,11 @@ type Hpa = KubeObject & {
 }
 
 async function deployment(client: KubeClient): Promise<Deployment> {
-  return (await client.get({apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name: 'llama-8b'})) as Deployment
+  return (await client.get({apiVersion: 'apps/v1', kind: 'Deployment', namespace: client.target.namespace, name: 'llama-8b'})) as Deployment
 }
 
 async function hpa(client: KubeClient): Promise<Hpa> {
-  return (await client.get({apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: NS, name: 'llama-8b'})) as Hpa
+  return (await client.get({apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: client.target.namespace, name: 'llama-8b'})) as Hpa
 }
 
 beforeAll(async () => {
@@ -120,5 +121,30 @@ describe('apply-to-cluster gates with an HPA that scales', () => {
     expect(after.spec.replicas).toBeGreaterThanOrEqual(6)
     expect(after.spec.replicas).toBeLessThanOrEqual(8)
     expect(after.status?.readyReplicas).toBe(after.spec.replicas)
+  })
+
+  it('the load is already high when the phase is applied: the gates pass whether or not the HPA has acted yet, and it takes the new Deployment to 6', {timeout: 300_000}, async () => {
+    const client = await cp.namespace(`${NS}-hot`)
+    await adapter.set('custom', `${NS}-hot`, METRIC, '12')
+    // What the gates saw as the Deployment's desired count, poll by poll (2, or 6 once the HPA acted).
+    const seen: number[] = []
+    const applied = await executor(client, (e) => e.type === 'gate' && seen.push(e.status.deployments[0]?.desired ?? 0)).apply({mode: 'apply', phase: 'phase-1'})
+    process.stderr.write(`apply-hpa: desired replicas seen by the gates, poll by poll: ${seen.join(' ')}\n`)
+    expect(applied.gates?.passed).toBe(true)
+    expect(seen.every((n) => n === 2 || n === 6)).toBe(true)
+    // The executor set the minimum (2); the controller, on its first syncs, takes it to 6.
+    const scaled = await waitFor(
+      'the HPA scaling the new Deployment',
+      async () => {
+        const d = await deployment(client)
+        return d.spec.replicas === 6 && d.status?.readyReplicas === 6 ? d : undefined
+      },
+      90_000,
+    )
+    expect(scaled.spec.replicas).toBe(6)
+    const again = await executor(client).apply({mode: 'apply', phase: 'phase-1'})
+    expect(again.changed).toBe(0)
+    expect(again.gates?.passed).toBe(true)
+    expect((await deployment(client)).spec.replicas).toBe(6)
   })
 })
