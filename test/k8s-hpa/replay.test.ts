@@ -137,6 +137,30 @@ describe('differential harness bookkeeping', () => {
     ])
   })
 
+  it('a scale write 1.13 s after the sync began, 0.65 s after its last read, is that sync’s (hd-18)', () => {
+    const two: DiffCase = {
+      ...c,
+      initialReplicas: 4,
+      minReplicas: 1,
+      maxReplicas: 9,
+      metrics: [
+        {source: 'object-value', target: 2},
+        {source: 'external-value', target: 2},
+      ],
+      behavior: {},
+    }
+    const rd = (t: number, kind: 'custom' | 'external', metric: string) => ({t, kind, metric, value: 3400})
+    const r = replay(two, {
+      created: new Map([['hd-0', t0]]),
+      stoppedAt: t0 + 3000,
+      reads: new Map([['hd-0', [rd(t0 + 20, 'custom', 'queue_length'), rd(t0 + 500, 'external', 'waiting_requests')]]]),
+      deployments: [dep(t0 - 9000, 4, 4), dep(t0 + 1150, 7, 4)],
+      pods: Array.from({length: 4}, (_, i) => pod(t0 - 9000, `p${i}`)),
+    })
+    // 3.4 / 2 × 4 = 6.8 → 7 on both metrics: one sync, both at 7 (not a read-less sync at 1.149 s).
+    expect(r.syncs.map((x) => [x.atS, x.controller, x.fleetcap])).toEqual([[0.02, 7, 7]])
+  })
+
   it('generates the same cases from the same seed, and different ones from another', () => {
     expect(generateCases(7, 20)).toEqual(generateCases(7, 20))
     expect(generateCases(7, 20)).not.toEqual(generateCases(8, 20))
