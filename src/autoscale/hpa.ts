@@ -198,13 +198,16 @@ export class HpaController {
    * `scaleWrittenAtS`: when the scale update returned, if later than nowS. The controller stamps the
    * scale event with time.Now() after that write, so under a slow API server the event is younger
    * than the sync; the simulator's writes are instantaneous (default nowS).
+   * `syncStartedAtS`: when the sync began, if earlier than nowS. The controller records the initial
+   * recommendation before it reads any metric, and reads its clock for windows and policies after
+   * them; nowS is that later instant (default: both at nowS, as in the simulator).
    */
-  reconcile(nowS: number, obs: HpaObservation, override: {minReplicas?: number; scaleWrittenAtS?: number} = {}): HpaDecision {
+  reconcile(nowS: number, obs: HpaObservation, override: {minReplicas?: number; scaleWrittenAtS?: number; syncStartedAtS?: number} = {}): HpaDecision {
     const spec = this.spec
     const current = obs.currentReplicas
     if (!this.seenTarget) {
       // recordInitialRecommendation: the current size counts as a recommendation from the first sync.
-      this.recommendations.push({t: nowS, v: current})
+      this.recommendations.push({t: override.syncStartedAtS ?? nowS, v: current})
       this.seenTarget = true
     }
     this.setCondition(nowS, 'AbleToScale', true, 'SucceededGetScale', "the HPA controller was able to get the target's current scale")

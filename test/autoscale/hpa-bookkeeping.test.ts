@@ -158,3 +158,24 @@ describe('scale events are stamped when the scale write returns (scaleWrittenAtS
   it('stamped at the sync: the event is out of the 3 s period', () => expect(run(undefined)).toBe(5))
   it('stamped 0.3 s later: it counts, as in the controller', () => expect(run(0.3)).toBe(6))
 })
+
+describe('the initial recommendation is stamped when the sync began (syncStartedAtS)', () => {
+  // recordInitialRecommendation runs right after the controller gets the scale, before it reads
+  // any metric; the windows' cutoff and the recommendations it stores take time.Now() after the
+  // reads. Scale-up window 5 s, Pods 1 per 8 s. The first sync begins at 0 and reads until 0.6
+  // (value 12: its recommendation 12 is stamped 0.6); the second reads until 5.3 (value 15): cutoff
+  // 0.3, so the initial 9 (stamped 0) is outside and min(12, 15) = 12 → 9 + 1 = 10, what the real
+  // controller did in the differential run (hd-62). Stamped at the first sync's last read (0.6),
+  // the 9 would still count and hold the size at 9.
+  const spec = externalHpa(`    scaleUp: {stabilizationWindowSeconds: 5, policies: [{type: Pods, value: 1, periodSeconds: 8}]}`)
+  const obs = (v: number) => ({currentReplicas: 9, statusReplicas: 9, pods: pods(9), externalMetrics: {queue_depth: v}})
+  const run = (startedAt: number | undefined): number => {
+    const c = createHpaController(spec)
+    // The first sync's own proposal 12 is held at 9 by the initial recommendation (a window of 5 s).
+    expect(c.reconcile(0.6, obs(12), {syncStartedAtS: startedAt}).desiredReplicas).toBe(9)
+    return c.reconcile(5.3, obs(15)).desiredReplicas
+  }
+
+  it('stamped at the sync’s start (0), it is out of the window at 5.3: 9 → 10', () => expect(run(0)).toBe(10))
+  it('without it, the first sync’s instant stamps it (the simulator: one instant per sync)', () => expect(run(undefined)).toBe(9))
+})

@@ -111,17 +111,27 @@ export async function runInCluster(cp: ControlPlane, cases: readonly DiffCase[],
     await Promise.all(due.map((d) => adapterSet(adapter, d.c, d.values)))
     await sleep(Math.max(5, Math.min(50, (pending[next]?.at ?? end) - Date.now())))
   }
+  // Keep recording a while after the series ends: a sync just before the end writes its scale some
+  // hundred milliseconds later (more under load), and a sync is only compared when that window is in
+  // the recording.
+  const compareUntil = Date.now()
+  await sleep(SETTLE_MS)
   const stoppedAt = Date.now()
   deployments.stop()
   pods.stop()
   const reads = new Map<string, AdapterRead[]>()
   for (const c of cases) reads.set(c.namespace, await adapter.reads(c.namespace))
-  return {created, stoppedAt, reads, deployments: deployments.events, pods: pods.events}
+  return {created, stoppedAt, compareUntil, reads, deployments: deployments.events, pods: pods.events}
 }
+
+/** How long the recording goes on after the series ends. */
+const SETTLE_MS = 3000
 
 export interface ClusterRun {
   created: Map<string, number>
   stoppedAt: number
+  /** Syncs after this instant are not compared (their write may land after the recording stops). */
+  compareUntil?: number
   reads: Map<string, AdapterRead[]>
   deployments: WatchEvent[]
   pods: WatchEvent[]
@@ -129,18 +139,35 @@ export interface ClusterRun {
 
 interface Sync {
   t: number
+  /** The sync's last read (its scale write comes after it). */
+  lastReadT: number
   /** Value served per adapter metric (`custom/queue_depth`), milli-units. */
   values: Map<string, number>
 }
 
-/** Group the adapter's reads into syncs: the reads of one sync come within a few milliseconds. */
+/**
+ * Group the adapter's reads into syncs. One sync reads each of its metrics once (a Pods metric logs
+ * one read per pod, within a few milliseconds), and under a loaded API server its two metrics may be
+ * read up to a second apart; syncs of one HPA are a sync period (2 s) apart. So a read joins the
+ * current sync unless its metric was already read in it (more than 100 ms earlier) or it comes
+ * 1.5 s or more after the sync's first read.
+ */
 export function syncsFromReads(reads: readonly AdapterRead[], from: number): Sync[] {
   const syncs: Sync[] = []
+  let firstReadOf = new Map<string, number>()
   for (const r of reads) {
     if (r.t < from) continue
+    const key = `${r.kind}/${r.metric}`
     const last = syncs.at(-1)
-    if (last !== undefined && r.t - last.t < 500) last.values.set(`${r.kind}/${r.metric}`, r.value)
-    else syncs.push({t: r.t, values: new Map([[`${r.kind}/${r.metric}`, r.value]])})
+    const seen = firstReadOf.get(key)
+    if (last !== undefined && r.t - last.t < 1500 && (seen === undefined || r.t - seen <= 100)) {
+      last.values.set(key, r.value)
+      last.lastReadT = r.t
+      if (seen === undefined) firstReadOf.set(key, r.t)
+    } else {
+      syncs.push({t: r.t, lastReadT: r.t, values: new Map([[key, r.value]])})
+      firstReadOf = new Map([[key, r.t]])
+    }
   }
   return syncs
 }
@@ -192,13 +219,14 @@ export function replay(c: DiffCase, run: ClusterRun): CaseResult {
     return d?.status?.replicas ?? 0
   }
   // Sync instants: the adapter's reads, plus rescales with no read before them (a sync that only
-  // brings the size into [min, max] reads no metric).
+  // brings the size into [min, max] reads no metric). A write up to 1 s after a sync's last read is
+  // that sync's (under load it lands ~900 ms later; hd-13).
   const syncs = syncsFromReads(run.reads.get(c.namespace) ?? [], t0)
   let prev = c.initialReplicas
   for (const e of deps) {
     if (e.t < t0) continue
     const r = (e.object as unknown as {spec: {replicas: number}}).spec.replicas
-    if (r !== prev && !syncs.some((s) => s.t <= e.t && e.t - s.t < 1000)) syncs.push({t: e.t - 1, values: new Map()})
+    if (r !== prev && !syncs.some((s) => s.t <= e.t && e.t - s.lastReadT < 1000)) syncs.push({t: e.t - 1, lastReadT: e.t - 1, values: new Map()})
     prev = r
   }
   syncs.sort((a, b) => a.t - b.t)
@@ -207,6 +235,7 @@ export function replay(c: DiffCase, run: ClusterRun): CaseResult {
   const results: SyncResult[] = []
   const podEvents = run.pods.filter((e) => e.object.metadata.namespace === c.namespace)
   for (const [k, s] of syncs.entries()) {
+    if (s.t > (run.compareUntil ?? run.stoppedAt)) break
     const nextT = syncs[k + 1]?.t ?? run.stoppedAt
     const controller = specReplicasAt(nextT - 1)
     const valueOf = (key: string): number | undefined => {
@@ -226,7 +255,13 @@ export function replay(c: DiffCase, run: ClusterRun): CaseResult {
     }
     // When the controller's scale write landed (the Deployment's spec.replicas changed in this sync).
     const written = deps.find((e) => e.t >= s.t && e.t < nextT && (e.object as unknown as {spec: {replicas: number}}).spec.replicas !== specReplicasAt(s.t))
-    const d = hpa.reconcile((s.t - t0) / 1000, obs, written === undefined ? {} : {scaleWrittenAtS: (written.t - t0) / 1000})
+    // At the sync's last read: the controller reads its clock for windows and policy periods (and
+    // stamps the recommendation it stores) after it has read all its metrics, not when the sync began
+    // (the initial recommendation is the exception: recorded before the reads).
+    const d = hpa.reconcile((s.lastReadT - t0) / 1000, obs, {
+      syncStartedAtS: (s.t - t0) / 1000,
+      ...(written === undefined ? {} : {scaleWrittenAtS: (written.t - t0) / 1000}),
+    })
     current = d.desiredReplicas
     results.push({atS: (s.t - t0) / 1000, controller, fleetcap: current, fleetcapLimitedBy: d.limitedBy})
   }

@@ -46,9 +46,35 @@ function run(secondScale: number): ClusterRun {
 }
 
 describe('differential harness bookkeeping', () => {
-  it('groups reads of one sync (within 500 ms) and ignores reads before the HPA existed', () => {
+  it('groups reads of one sync and ignores reads before the HPA existed', () => {
     const s = syncsFromReads(run(4).reads.get('hd-0')!, t0)
     expect(s.map((x) => x.t - t0)).toEqual([20, 2030, 4040, 6050])
+  })
+
+  it('keeps a two-metric sync whose reads are 951 ms apart whole, and splits on a metric read again', () => {
+    const r2 = (t: number, metric: string, kind: 'custom' | 'external' = 'external') => ({t, kind, metric, value: 1000})
+    const reads = [
+      r2(t0 + 10, 'a'),
+      r2(t0 + 961, 'b'),
+      r2(t0 + 2000, 'a'),
+      r2(t0 + 2001, 'q', 'custom'),
+      r2(t0 + 2003, 'q', 'custom'), // a Pods metric: one read per pod
+      r2(t0 + 2200, 'b'),
+      r2(t0 + 3300, 'a'), // a sync 1.3 s after the previous one (the queue may bunch syncs): a new sync
+      r2(t0 + 5400, 'b'),
+    ]
+    const s = syncsFromReads(reads, t0)
+    expect(s.map((x) => [x.t - t0, [...x.values.keys()].sort()])).toEqual([
+      [10, ['external/a', 'external/b']],
+      [2000, ['custom/q', 'external/a', 'external/b']],
+      [3300, ['external/a']],
+      [5400, ['external/b']],
+    ])
+  })
+
+  it('does not compare a sync whose scale write may land after the recording stops', () => {
+    const r = replay(c, {...run(4), compareUntil: t0 + 5000})
+    expect(r.syncs.map((x) => x.atS)).toEqual([0.02, 2.03, 4.04])
   })
 
   it('replays fleetcap on the controller’s instants: 8/2 = 4 wanted, 1 pod per 3 s → 3, 3, 4, 4', () => {
@@ -68,6 +94,71 @@ describe('differential harness bookkeeping', () => {
       [4.04, 5, 4],
       [6.05, 5, 4],
     ])
+  })
+
+  it('decides on the sync’s last read, as the controller takes time.Now() for windows after reading its metrics (hd-82)', () => {
+    // Scale-down window 13 s; the first sync asks for 16 (clamped to 9), the second for 3. The first
+    // reads are 12.98 s apart (the 16 still inside the window), the last reads 13.1 s apart (outside):
+    // the controller went to 3.
+    const two: DiffCase = {
+      ...c,
+      id: 82,
+      initialReplicas: 9,
+      minReplicas: 1,
+      maxReplicas: 9,
+      metrics: [
+        {source: 'object-value', target: 2},
+        {source: 'external-value', target: 2},
+      ],
+      behavior: {scaleDown: {stabilizationWindowSeconds: 13}},
+    }
+    const rd = (t: number, kind: 'custom' | 'external', metric: string, value: number) => ({t, kind, metric, value})
+    const pods9 = Array.from({length: 9}, (_, i) => pod(t0 - 9000, `p${i}`))
+    const r = replay(two, {
+      created: new Map([['hd-0', t0]]),
+      stoppedAt: t0 + 16_000,
+      reads: new Map([
+        [
+          'hd-0',
+          [
+            rd(t0 + 20, 'custom', 'queue_length', 3400),
+            rd(t0 + 100, 'external', 'waiting_requests', 3400),
+            rd(t0 + 13_000, 'custom', 'queue_length', 600),
+            rd(t0 + 13_200, 'external', 'waiting_requests', 600),
+          ],
+        ],
+      ]),
+      deployments: [dep(t0 - 9000, 9, 9), dep(t0 + 13_400, 3, 9)],
+      pods: pods9,
+    })
+    expect(r.syncs.map((x) => [x.controller, x.fleetcap])).toEqual([
+      [9, 9],
+      [3, 3],
+    ])
+  })
+
+  it('a scale write 1.13 s after the sync began, 0.65 s after its last read, is that sync’s (hd-18)', () => {
+    const two: DiffCase = {
+      ...c,
+      initialReplicas: 4,
+      minReplicas: 1,
+      maxReplicas: 9,
+      metrics: [
+        {source: 'object-value', target: 2},
+        {source: 'external-value', target: 2},
+      ],
+      behavior: {},
+    }
+    const rd = (t: number, kind: 'custom' | 'external', metric: string) => ({t, kind, metric, value: 3400})
+    const r = replay(two, {
+      created: new Map([['hd-0', t0]]),
+      stoppedAt: t0 + 3000,
+      reads: new Map([['hd-0', [rd(t0 + 20, 'custom', 'queue_length'), rd(t0 + 500, 'external', 'waiting_requests')]]]),
+      deployments: [dep(t0 - 9000, 4, 4), dep(t0 + 1150, 7, 4)],
+      pods: Array.from({length: 4}, (_, i) => pod(t0 - 9000, `p${i}`)),
+    })
+    // 3.4 / 2 × 4 = 6.8 → 7 on both metrics: one sync, both at 7 (not a read-less sync at 1.149 s).
+    expect(r.syncs.map((x) => [x.atS, x.controller, x.fleetcap])).toEqual([[0.02, 7, 7]])
   })
 
   it('generates the same cases from the same seed, and different ones from another', () => {
