@@ -259,9 +259,12 @@ export function replay(c: DiffCase, run: ClusterRun): CaseResult {
     if (!own && r !== prev && !syncs.some((s) => s.t <= e.t && e.t - s.lastReadT < 1000)) syncs.push({t: e.t - 1, lastReadT: e.t - 1, values: new Map()})
     prev = r
   }
-  // A target at zero from the start: the controller's first sync, right after the HPA's creation,
-  // reads no metric (scaling disabled) but records the initial recommendation, 0.
-  if (c.initialReplicas === 0) syncs.push({t: t0 + 1, lastReadT: t0 + 1, values: new Map()})
+  // A target at zero from the start: the controller's first sync reads no metric (scaling disabled)
+  // but records the initial recommendation, 0. A new HPA is queued rate-limited by the sync period
+  // (AddRateLimited with a fixed-interval limiter), so that sync comes about 2 s after its creation
+  // (2.01–3.51 s in the CI run before this one); restores come at 10 s or later, beyond any
+  // scale-up window (≤ 7 s) from it, so the exact instant does not change a decision.
+  if (c.initialReplicas === 0) syncs.push({t: t0 + 2000, lastReadT: t0 + 2000, values: new Map()})
   syncs.sort((a, b) => a.t - b.t)
 
   let current = c.initialReplicas

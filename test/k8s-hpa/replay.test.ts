@@ -170,7 +170,7 @@ describe('differential harness bookkeeping', () => {
 })
 
 describe('a target scaled to zero by the harness', () => {
-  // Starts at 0 (min 1): the controller's first sync right after creation leaves it there; the
+  // Starts at 0 (min 1): the controller's first sync, 2 s after creation, leaves it there; the
   // harness scales it to 2 at 5 s (a write of its own, resourceVersion 7), and the next sync reads
   // the metric (8 / 2 over 2 pods → 4; one pod per 3 s → 3).
   const zc: DiffCase = {...c, initialReplicas: 0, zero: {fromS: 0, untilS: 5, restoreTo: 2}}
@@ -191,7 +191,7 @@ describe('a target scaled to zero by the harness', () => {
   it('compares the disabled first sync (0, not the harness’s 2) and starts fleetcap from the harness’s write', () => {
     const r = replay(zc, zrun)
     expect(r.syncs.map((x) => [x.atS, x.controller, x.fleetcap])).toEqual([
-      [0.001, 0, 0],
+      [2, 0, 0],
       [6.01, 3, 3],
       [8.02, 3, 3], // the +1 at 6.04 s is within the 3 s period
     ])
