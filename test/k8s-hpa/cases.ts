@@ -5,7 +5,9 @@ import {Rng} from '../../src/engine/random.js'
  * in its own namespace: a target (Pods AverageValue, Object Value/AverageValue, External
  * Value/AverageValue, or two of them), replica bounds, an initial size (sometimes outside the
  * bounds), behavior (policies, periods, stabilization windows, selectPolicy; sometimes none, the
- * legacy path) and a metric series: values held for a few seconds each. Every random choice comes
+ * legacy path), sometimes per-direction tolerances (HPAConfigurableTolerance) with values near
+ * their edges, sometimes a target scaled to zero by someone else (from the start or mid-run, and
+ * back), and a metric series: values held for a few seconds each. Every random choice comes
  * from one seeded generator, so a seed names a set of cases.
  */
 export type Source = 'pods' | 'object-value' | 'object-average' | 'external-value' | 'external-average'
