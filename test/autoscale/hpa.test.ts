@@ -193,6 +193,16 @@ describe('bounds', () => {
     expect(d.desiredReplicas).toBe(0)
     expect(d.conditions.find((c) => c.type === 'ScalingActive')).toMatchObject({status: 'False', reason: 'ScalingDisabled'})
   })
+  it('a target scaled to zero and back: no scaling at zero; the first sync\'s recommendation (0) then holds a scale-up window', () => {
+    // The controller records the initial recommendation (the size, 0) before its zero check, and the
+    // disabled syncs store nothing; after the target is scaled back to 2 the 0 sits in the 10 s
+    // scale-up window (its minimum), so the size holds until that recommendation leaves it.
+    const h = createHpaController(hpa(`  minReplicas: 2\n  maxReplicas: 10\n${podsMetric(1)}  behavior: {scaleUp: {stabilizationWindowSeconds: 10}}\n`))
+    expect(h.reconcile(0, {currentReplicas: 0, pods: []}).desiredReplicas).toBe(0)
+    expect(h.reconcile(2, {currentReplicas: 0, pods: []})).toMatchObject({desiredReplicas: 0, limitedBy: ['scalingDisabled']})
+    expect(h.reconcile(4, {currentReplicas: 2, pods: readyPods([3, 3])}).desiredReplicas).toBe(2)
+    expect(h.reconcile(10.5, {currentReplicas: 2, pods: readyPods([3, 3])}).desiredReplicas).toBe(6)
+  })
   it('outside [min, max] it goes straight to the bound, without rate limits', () => {
     expect(createHpaController(spec).reconcile(0, {currentReplicas: 25, pods: readyPods(Array(25).fill(500))})).toMatchObject({desiredReplicas: 10, rescaleReason: 'Current number of replicas above Spec.MaxReplicas'})
     expect(createHpaController(spec).reconcile(0, {currentReplicas: 1, pods: readyPods([0])})).toMatchObject({desiredReplicas: 2, limitedBy: ['minReplicas']})

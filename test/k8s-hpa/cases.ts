@@ -5,7 +5,9 @@ import {Rng} from '../../src/engine/random.js'
  * in its own namespace: a target (Pods AverageValue, Object Value/AverageValue, External
  * Value/AverageValue, or two of them), replica bounds, an initial size (sometimes outside the
  * bounds), behavior (policies, periods, stabilization windows, selectPolicy; sometimes none, the
- * legacy path) and a metric series: values held for a few seconds each. Every random choice comes
+ * legacy path), sometimes per-direction tolerances (HPAConfigurableTolerance) with values near
+ * their edges, sometimes a target scaled to zero by someone else (from the start or mid-run, and
+ * back), and a metric series: values held for a few seconds each. Every random choice comes
  * from one seeded generator, so a seed names a set of cases.
  */
 export type Source = 'pods' | 'object-value' | 'object-average' | 'external-value' | 'external-average'
@@ -33,7 +35,16 @@ export interface DiffCase {
   behavior?: Record<string, unknown>
   series: SeriesStep[]
   durationS: number
+  /**
+   * The target scaled to zero by someone else: from `fromS` (0: the Deployment starts at 0) the
+   * harness holds it at 0 replicas, and at `untilS` (if set) scales it to `restoreTo`. The controller
+   * does not scale a target at zero (ScalingActive=False, ScalingDisabled) while minReplicas > 0.
+   */
+  zero?: {fromS: number; untilS?: number; restoreTo: number}
 }
+
+/** The tolerances drawn for behavior.scaleUp/scaleDown.tolerance (HPAConfigurableTolerance on). */
+const TOLERANCES = [0.01, 0.05, 0.2]
 
 /** The metric name each source reads in the adapter (one per source, so two metrics never share a value). */
 export function metricName(source: Source): string {
@@ -81,6 +92,15 @@ export function generateCases(seed: number, count: number, prefix = 'hd'): DiffC
       if (rng.next() < 0.8) behavior.scaleUp = rules(rng, true)
       if (rng.next() < 0.9) behavior.scaleDown = rules(rng, false)
     }
+    // Tolerance (HPAConfigurableTolerance) on one or both directions in 20% of cases.
+    let tolerance: {up?: number; down?: number} | undefined
+    if (rng.next() < 0.2) {
+      const r = rng.next()
+      tolerance = {up: r < 0.67 ? pick(rng, TOLERANCES) : undefined, down: r >= 0.33 ? pick(rng, TOLERANCES) : undefined}
+      behavior ??= {}
+      if (tolerance.up !== undefined) behavior.scaleUp = {...(behavior.scaleUp as object | undefined), tolerance: tolerance.up}
+      if (tolerance.down !== undefined) behavior.scaleDown = {...(behavior.scaleDown as object | undefined), tolerance: tolerance.down}
+    }
     // Series: 5–9 steps of 5–12 s; each value asks for a size anywhere from half the minimum to
     // 1.5× the maximum (per pod for Pods/AverageValue metrics: the ratio to target times the size).
     const steps = 5 + rng.int(5)
@@ -94,12 +114,30 @@ export function generateCases(seed: number, count: number, prefix = 'hd'): DiffC
         const perPod = m.source === 'pods' || m.source.endsWith('-value')
         const typical = Math.max(1, Math.round((minReplicas + maxReplicas) / 2))
         const raw = perPod ? (want / typical) * m.target : want * m.target
+        // Tolerance cases: now and then a per-pod or Value metric (its ratio is value / target,
+        // whatever the size) just inside or just outside a tolerance edge (± 0.4% of the target).
+        if (tolerance !== undefined && perPod && rng.next() < 0.4) {
+          const up = tolerance.up !== undefined && (tolerance.down === undefined || rng.next() < 0.5)
+          const edge = up ? 1 + tolerance.up! : 1 - (tolerance.down ?? 0.1)
+          return Math.round(m.target * (edge + (rng.next() < 0.5 ? -0.004 : 0.004)) * 1000) / 1000
+        }
         return Math.max(0, Math.round(raw * 10) / 10)
       })
       series.push({atS: at, values})
       at += 5 + rng.int(8)
     }
-    cases.push({id, namespace: `${prefix}-${id}`, initialReplicas, minReplicas, maxReplicas, metrics, behavior, series, durationS: at})
+    // Scaled to zero by someone else in 6% of cases: from the start or from a later step, and scaled
+    // back (to a size within the bounds) at a later step, or not.
+    let zero: DiffCase['zero']
+    let initial = initialReplicas
+    if (rng.next() < 0.06) {
+      const fromStep = rng.next() < 0.5 ? 0 : 2 + rng.int(2)
+      const untilStep = fromStep + 2 + rng.int(2)
+      const restoreTo = minReplicas + rng.int(maxReplicas - minReplicas + 1)
+      zero = {fromS: series[fromStep]!.atS, ...(untilStep < series.length ? {untilS: series[untilStep]!.atS} : {}), restoreTo}
+      if (fromStep === 0) initial = 0
+    }
+    cases.push({id, namespace: `${prefix}-${id}`, initialReplicas: initial, minReplicas, maxReplicas, metrics, behavior, series, durationS: at, ...(zero === undefined ? {} : {zero})})
   }
   return cases
 }

@@ -18,7 +18,8 @@ const BATCH = Number(process.env.HPA_DIFF_BATCH ?? 50)
 let cp: ControlPlane
 
 beforeAll(() => {
-  cp = startMetricsCluster({syncPeriod: '2s'})
+  // HPAConfigurableTolerance on: a fifth of the cases set behavior.*.tolerance (the replay parses with it on too).
+  cp = startMetricsCluster({syncPeriod: '2s', featureGates: 'HPAConfigurableTolerance=true'})
   cp.gpuNodes(Math.max(2, Math.ceil((Math.min(COUNT, BATCH) * 16) / 100)), 'NVIDIA-H100-80GB-HBM3', 8, 'hd-node')
 })
 

@@ -27,7 +27,7 @@ export async function runDifferential(
     const run = await runInCluster(cp, part, options.log)
     if (process.env.HPA_DIFF_RAW) {
       // The raw recordings, to look into a difference.
-      const raw = {...run, created: Object.fromEntries(run.created), reads: Object.fromEntries(run.reads)}
+      const raw = {...run, created: Object.fromEntries(run.created), reads: Object.fromEntries(run.reads), scaleWrites: Object.fromEntries(run.scaleWrites ?? [])}
       writeFileSync(`${process.env.HPA_DIFF_RAW}.${i}.json`, JSON.stringify(raw))
     }
     for (const c of part) results.push(replay(c, run))

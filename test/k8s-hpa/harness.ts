@@ -87,7 +87,7 @@ export async function runInCluster(cp: ControlPlane, cases: readonly DiffCase[],
       query: {labelSelector: LABEL},
     })
     const ready = list.items.filter(
-      (d) => clients.has(d.metadata.namespace) && (d.status as {readyReplicas?: number}).readyReplicas === (d.spec as {replicas: number}).replicas,
+      (d) => clients.has(d.metadata.namespace) && ((d.status as {readyReplicas?: number}).readyReplicas ?? 0) === (d.spec as {replicas: number}).replicas,
     ).length
     if (ready === cases.length) break
     if (i > 600) throw new Error(`deployments not ready after 120 s (${ready}/${cases.length})`)
@@ -99,16 +99,33 @@ export async function runInCluster(cp: ControlPlane, cases: readonly DiffCase[],
     created.set(c.namespace, Date.now())
     await clients.get(c.namespace)!.apply(hpaManifest(c) as never, {manager: 'hpa-diff'})
   }
-  // Drive the series: each step at its time after its own HPA's creation.
-  const pending = cases.flatMap((c) => c.series.slice(1).map((s) => ({c, at: created.get(c.namespace)! + s.atS * 1000, values: s.values})))
+  // Drive the series: each step at its time after its own HPA's creation; and the scale writes of
+  // the cases whose target someone else scales to zero (and back).
+  const pending: Array<{c: DiffCase; at: number; values?: number[]; replicas?: number}> = cases.flatMap((c) => [
+    ...c.series.slice(1).map((s) => ({c, at: created.get(c.namespace)! + s.atS * 1000, values: s.values})),
+    ...(c.zero === undefined ? [] : [
+      ...(c.zero.fromS > 0 ? [{c, at: created.get(c.namespace)! + c.zero.fromS * 1000, replicas: 0}] : []),
+      ...(c.zero.untilS === undefined ? [] : [{c, at: created.get(c.namespace)! + c.zero.untilS * 1000, replicas: c.zero.restoreTo}]),
+    ]),
+  ])
   pending.sort((a, b) => a.at - b.at)
+  const scaleWrites = new Map<string, ScaleWrite[]>()
+  const scale = async (c: DiffCase, replicas: number): Promise<void> => {
+    const r = await clients.get(c.namespace)!.request<{metadata: {resourceVersion: string}}>(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${c.namespace}/deployments/app/scale`,
+      `scale ${c.namespace}/app to ${replicas}`,
+      {body: {spec: {replicas}}, contentType: 'application/merge-patch+json'},
+    )
+    scaleWrites.set(c.namespace, [...(scaleWrites.get(c.namespace) ?? []), {replicas, resourceVersion: r.metadata.resourceVersion}])
+  }
   const end = Math.max(...cases.map((c) => created.get(c.namespace)! + c.durationS * 1000))
   let next = 0
   while (Date.now() < end) {
     const now = Date.now()
     const due: typeof pending = []
     while (next < pending.length && pending[next]!.at <= now) due.push(pending[next++]!)
-    await Promise.all(due.map((d) => adapterSet(adapter, d.c, d.values)))
+    await Promise.all(due.map((d) => (d.values === undefined ? scale(d.c, d.replicas!) : adapterSet(adapter, d.c, d.values))))
     await sleep(Math.max(5, Math.min(50, (pending[next]?.at ?? end) - Date.now())))
   }
   // Keep recording a while after the series ends: a sync just before the end writes its scale some
@@ -121,7 +138,13 @@ export async function runInCluster(cp: ControlPlane, cases: readonly DiffCase[],
   pods.stop()
   const reads = new Map<string, AdapterRead[]>()
   for (const c of cases) reads.set(c.namespace, await adapter.reads(c.namespace))
-  return {created, stoppedAt, compareUntil, reads, deployments: deployments.events, pods: pods.events}
+  return {created, stoppedAt, compareUntil, reads, deployments: deployments.events, pods: pods.events, scaleWrites}
+}
+
+/** A scale write of the harness's own (a target scaled to zero and back), by the Deployment's resourceVersion it made. */
+export interface ScaleWrite {
+  replicas: number
+  resourceVersion: string
 }
 
 /** How long the recording goes on after the series ends. */
@@ -135,6 +158,8 @@ export interface ClusterRun {
   reads: Map<string, AdapterRead[]>
   deployments: WatchEvent[]
   pods: WatchEvent[]
+  /** The harness's own scale writes per namespace (absent in recordings made before they existed). */
+  scaleWrites?: Map<string, ScaleWrite[]>
 }
 
 interface Sync {
@@ -207,7 +232,8 @@ function podView(p: PodObject, t0: number, metrics: PodView['metrics']): PodView
 /** Replay one case in fleetcap's model on the controller's sync instants and compare. */
 export function replay(c: DiffCase, run: ClusterRun): CaseResult {
   const t0 = run.created.get(c.namespace)!
-  const spec = parseHpaObject(hpaManifest(c), {onWarning: () => {}})
+  // The cluster runs with HPAConfigurableTolerance on (differential.test.ts), so does the model.
+  const spec = parseHpaObject(hpaManifest(c), {onWarning: () => {}, featureGates: {HPAConfigurableTolerance: true}})
   const hpa = createHpaController(spec, {syncPeriodS: 2})
   const deps = run.deployments.filter((e) => e.object.metadata.namespace === c.namespace)
   const specReplicasAt = (t: number): number => {
@@ -222,13 +248,23 @@ export function replay(c: DiffCase, run: ClusterRun): CaseResult {
   // brings the size into [min, max] reads no metric). A write up to 1 s after a sync's last read is
   // that sync's (under load it lands ~900 ms later; hd-13).
   const syncs = syncsFromReads(run.reads.get(c.namespace) ?? [], t0)
+  // The harness's own scale writes (a target scaled to zero and back): when the watch saw each.
+  const ownVersions = new Map((run.scaleWrites?.get(c.namespace) ?? []).map((w) => [w.resourceVersion, w.replicas]))
+  const external = deps.filter((e) => ownVersions.has(e.object.metadata.resourceVersion ?? '')).map((e) => ({t: e.t, replicas: ownVersions.get(e.object.metadata.resourceVersion!)!}))
   let prev = c.initialReplicas
   for (const e of deps) {
     if (e.t < t0) continue
     const r = (e.object as unknown as {spec: {replicas: number}}).spec.replicas
-    if (r !== prev && !syncs.some((s) => s.t <= e.t && e.t - s.lastReadT < 1000)) syncs.push({t: e.t - 1, lastReadT: e.t - 1, values: new Map()})
+    const own = ownVersions.has(e.object.metadata.resourceVersion ?? '')
+    if (!own && r !== prev && !syncs.some((s) => s.t <= e.t && e.t - s.lastReadT < 1000)) syncs.push({t: e.t - 1, lastReadT: e.t - 1, values: new Map()})
     prev = r
   }
+  // A target at zero from the start: the controller's first sync reads no metric (scaling disabled)
+  // but records the initial recommendation, 0. A new HPA is queued rate-limited by the sync period
+  // (AddRateLimited with a fixed-interval limiter), so that sync comes about 2 s after its creation
+  // (2.01–3.51 s in the CI run before this one); restores come at 10 s or later, beyond any
+  // scale-up window (≤ 7 s) from it, so the exact instant does not change a decision.
+  if (c.initialReplicas === 0) syncs.push({t: t0 + 2000, lastReadT: t0 + 2000, values: new Map()})
   syncs.sort((a, b) => a.t - b.t)
 
   let current = c.initialReplicas
@@ -236,7 +272,11 @@ export function replay(c: DiffCase, run: ClusterRun): CaseResult {
   const podEvents = run.pods.filter((e) => e.object.metadata.namespace === c.namespace)
   for (const [k, s] of syncs.entries()) {
     if (s.t > (run.compareUntil ?? run.stoppedAt)) break
-    const nextT = syncs[k + 1]?.t ?? run.stoppedAt
+    // Writes of the harness's own seen before this sync set the size it starts from; one before the
+    // next sync ends this sync's window (the controller's value is what it left before that write).
+    for (const w of external) if (w.t < s.t && w.t >= (syncs[k - 1]?.t ?? -Infinity)) current = w.replicas
+    const nextOwn = external.find((w) => w.t >= s.t)?.t ?? Infinity
+    const nextT = Math.min(syncs[k + 1]?.t ?? run.stoppedAt, nextOwn)
     const controller = specReplicasAt(nextT - 1)
     const valueOf = (key: string): number | undefined => {
       const v = s.values.get(key)

@@ -168,3 +168,38 @@ describe('differential harness bookkeeping', () => {
     expect([...sources].sort()).toEqual(['external-average', 'external-value', 'object-average', 'object-value', 'pods'])
   })
 })
+
+describe('a target scaled to zero by the harness', () => {
+  // Starts at 0 (min 1): the controller's first sync, 2 s after creation, leaves it there; the
+  // harness scales it to 2 at 5 s (a write of its own, resourceVersion 7), and the next sync reads
+  // the metric (8 / 2 over 2 pods → 4; one pod per 3 s → 3).
+  const zc: DiffCase = {...c, initialReplicas: 0, zero: {fromS: 0, untilS: 5, restoreTo: 2}}
+  const ownDep = (t: number, rv: string, spec: number): WatchEvent => ({
+    t,
+    type: 'MODIFIED',
+    object: {metadata: {name: 'app', namespace: 'hd-0', resourceVersion: rv}, spec: {replicas: spec}, status: {replicas: 0}},
+  })
+  const zrun: ClusterRun = {
+    created: new Map([['hd-0', t0]]),
+    stoppedAt: t0 + 9000,
+    reads: new Map([['hd-0', [read(t0 + 6010), read(t0 + 8020)]]]),
+    deployments: [dep(t0 - 9000, 0, 0), ownDep(t0 + 5010, '7', 2), dep(t0 + 5300, 2, 2), dep(t0 + 6040, 3, 2)],
+    pods: [pod(t0 + 5100, 'a'), pod(t0 + 5100, 'b')],
+    scaleWrites: new Map([['hd-0', [{replicas: 2, resourceVersion: '7'}]]]),
+  }
+
+  it('compares the disabled first sync (0, not the harness’s 2) and starts fleetcap from the harness’s write', () => {
+    const r = replay(zc, zrun)
+    expect(r.syncs.map((x) => [x.atS, x.controller, x.fleetcap])).toEqual([
+      [2, 0, 0],
+      [6.01, 3, 3],
+      [8.02, 3, 3], // the +1 at 6.04 s is within the 3 s period
+    ])
+    expect(r.syncs[0]!.fleetcapLimitedBy).toEqual(['scalingDisabled'])
+  })
+
+  it('without the harness’s write marked as its own, it is taken for a controller sync from 0', () => {
+    const r = replay(zc, {...zrun, scaleWrites: new Map()})
+    expect(r.syncs.some((x) => x.atS === 5.009)).toBe(true)
+  })
+})
