@@ -127,15 +127,7 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
       this.note(`wrote ${f['write-profile']}`)
     }
     return {
-      profile: profile.id,
-      replicas: f.replicas,
-      predictor: f.predictor,
-      measurement: {file, format: measurement.format, requests: measurement.requests, droppedIterations: measurement.droppedIterations},
-      stepScale: result.stepScale,
-      rmsLogErrorBefore: result.rmsLogErrorBefore,
-      rmsLogErrorAfter: result.rmsLogErrorAfter,
-      before: result.before,
-      after: result.after,
+      ...fitOutput(profile.id, f.replicas, f.predictor, file, measurement, result),
       requests: requests && {stride: requests.stride, measured: requests.measured, failed: requests.failed, unmatched: requests.unmatched, compared: requests.pairs.length, stats: requests.stats},
       written,
     }
@@ -162,17 +154,22 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
       await writeCpuEngineProfile(f['write-profile'], {...engine, stepTimeScale: {value: Number(scale.toPrecision(4)), source}})
       this.note(`wrote ${f['write-profile']}`)
     }
-    return {
-      profile: path,
-      replicas: f.replicas,
-      predictor: 'replay',
-      measurement: {file, format: measurement.format, requests: measurement.requests, droppedIterations: measurement.droppedIterations},
-      stepScale: result.stepScale,
-      rmsLogErrorBefore: result.rmsLogErrorBefore,
-      rmsLogErrorAfter: result.rmsLogErrorAfter,
-      before: result.before,
-      after: result.after,
-    }
+    return fitOutput(path, f.replicas, 'replay', file, measurement, result)
+  }
+}
+
+/** The --json fields both calibrate paths share: what was measured, and the fit. */
+function fitOutput(profile: string, replicas: number, predictor: CalibrateOutput['predictor'], file: string, measurement: K6Measurement, result: CalibrationResult): CalibrateOutput {
+  return {
+    profile,
+    replicas,
+    predictor,
+    measurement: {file, format: measurement.format, requests: measurement.requests, droppedIterations: measurement.droppedIterations},
+    stepScale: result.stepScale,
+    rmsLogErrorBefore: result.rmsLogErrorBefore,
+    rmsLogErrorAfter: result.rmsLogErrorAfter,
+    before: result.before,
+    after: result.after,
   }
 }
 
