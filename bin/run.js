@@ -4,15 +4,10 @@
 // imports only the command it runs. A manifest older than dist/commands (a bare `tsc` since the
 // last build) is ignored: slower, never stale.
 import {existsSync, readdirSync, statSync} from 'node:fs'
-import {enableCompileCache} from 'node:module'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-// V8's code cache on disk (Node >= 22.1; under $NODE_COMPILE_CACHE or the OS temp folder): a start
-// then reuses the compiled code of oclif, zod, yaml and fleetcap instead of compiling them again.
-// It must be on before the first import below, so oclif is imported dynamically.
-enableCompileCache?.()
-const {execute} = await import('@oclif/core')
+import {execute} from '@oclif/core'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
