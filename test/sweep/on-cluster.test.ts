@@ -77,14 +77,18 @@ describe('sweep --on-cluster', () => {
     expect(readFileSync(join(dir, 'cluster', 'results.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(18)
 
     // The fault happened as planned: index 1's first process was killed and its pod failed; the Job
-    // controller made a second pod for index 1, which resumed from the first pod's chunk.
+    // controller made a second pod for index 1, which resumed from the first pod's chunks.
     expect(agent.events.filter((e) => e.what === 'killed')).toHaveLength(1)
     expect(agent.events.filter((e) => e.what === 'started' && e.index === '1')).toHaveLength(2)
     const client = cp.client('sweeps')
     const pods = await client.list<KubeObject & {status: {phase: string}}>('v1', 'Pod', 'sweeps', {labelSelector: `batch.kubernetes.io/job-name=${out.job}`})
     expect(pods.items.map((p) => `${p.metadata.annotations?.['batch.kubernetes.io/job-completion-index']}:${p.status.phase}`).sort()).toEqual(['0:Succeeded', '1:Failed', '1:Succeeded', '2:Succeeded'])
     const chunks: KubeList = await client.list('v1', 'ConfigMap', 'sweeps', {labelSelector: `fleetcap.dev/sweep-job=${out.job},fleetcap.dev/sweep-index=1`})
-    expect(new Set(chunks.items.map((c) => c.metadata.labels?.['fleetcap.dev/sweep-pod'])).size).toBe(2)
+    // The killed pod wrote at least one chunk before the kill landed (on a fast machine it may have
+    // written all three: the agent polls); whatever it wrote, the retry did not write again.
+    const killed = agent.events.find((e) => e.what === 'killed')?.pod
+    const byPod = chunks.items.map((c) => c.metadata.labels?.['fleetcap.dev/sweep-pod'])
+    expect(byPod).toContain(killed)
     expect(chunks.items).toHaveLength(3)
 
     // A pod that wrote a chunk and was then declared failed leaves the same rows twice: copy one
