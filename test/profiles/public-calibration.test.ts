@@ -156,15 +156,22 @@ describe('profile status', () => {
 })
 
 describe('precision and engine', () => {
-  it('fp8 halves the weight bytes; an fp8 KV cache halves the KV bytes', () => {
+  it('fp8 halves the weight bytes of the layers (embedding and head stay 16-bit); an fp8 KV cache halves the KV bytes', () => {
     const m = catalog.models.find((x) => x.name === 'llama-3.1-70b')!
     const fp16 = deriveLlm(m, {weights: 'fp16', kv: 'fp16'})
     const fp8 = deriveLlm(m, {weights: 'fp8', kv: 'fp16'})
-    expect(fp8.weightBytes).toBe(fp16.weightBytes / 2)
+    // Llama-3.1-70B: untied embedding and head, 128,256 x 8,192 each, kept at 2 bytes.
+    const vocabBytes = 2 * m.vocabSize * m.hiddenSize * 2
+    expect(m.tiedEmbeddings).toBe(false)
+    expect(fp8.weightBytes).toBe((fp16.weightBytes - vocabBytes) / 2 + vocabBytes)
     expect(deriveLlm(m, {weights: 'fp8', kv: 'fp8'}).kvBytesPerToken).toBe(fp16.kvBytesPerToken / 2)
+    // int4 (4.25 bits per weight with its group scales) shrinks the layers only, too.
+    const int4 = deriveLlm(m, {weights: 'int4', kv: 'fp16'})
+    expect(int4.weightBytes).toBeCloseTo(((fp16.weightBytes - vocabBytes) / 2) * (4.25 / 8) + vocabBytes, 0)
     const a = buildProfile({model: 'llama-3.1-70b', gpu: 'H100-SXM', tensorParallel: 4})
     const b = buildProfile({model: 'llama-3.1-70b', gpu: 'H100-SXM', tensorParallel: 4, precision: 'fp8'})
-    expect(b.details.weightBytesPerGpu).toBe(a.details.weightBytesPerGpu / 2)
+    expect(b.details.weightBytesPerGpu).toBe(fp8.weightBytes / 4)
+    expect(b.details.weightBytesPerGpu).toBeGreaterThan(a.details.weightBytesPerGpu / 2)
     // Half the weights leaves more room for KV at the same per-token bytes.
     expect(b.kvCacheTokens).toBeGreaterThan(a.kvCacheTokens)
     expect(b.details.computePeakBasis).toMatch(/FP8 dense peak/)

@@ -31,10 +31,15 @@ export function deriveLlm(m: LlmSpec, precision?: Precision): LlmDerived {
   const params = m.layers * perLayer + embedding + head + h
   // The output projection is a matmul even when tied to the embedding; the embedding lookup is not.
   const matmulParams = m.layers * perLayer + m.vocabSize * h
+  // Quantized checkpoints keep the embedding table and the output head at the checkpoint's 16 bits:
+  // TensorRT Model Optimizer's FP8/INT8/INT4/NVFP4 configs disable `*lm_head*` quantization and
+  // quantize only linear layers (the embedding is a lookup); vLLM and GPTQ/AWQ leave both unquantized
+  // unless asked. On a 70B model at TP 1 that is 2 GB more than counting them at 1 byte.
+  const vocabBytes = precision === undefined || precision.weights === 'fp16' ? wBytes : m.bytesPerParam
   return {
     params,
     matmulParams,
-    weightBytes: params * wBytes,
+    weightBytes: (params - embedding - head) * wBytes + (embedding + head) * vocabBytes,
     kvBytesPerToken: 2 * m.layers * kvDim * kvBytes,
     attentionFlopsPerPair: 4 * m.layers * qDim,
   }
