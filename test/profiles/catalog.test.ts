@@ -2,6 +2,7 @@ import {copyFileSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {parse as parseCsv} from 'csv-parse/sync'
 import {describe, expect, it} from 'vitest'
 
 import {InputError, UnknownNameError} from '../../src/errors.js'
@@ -33,6 +34,25 @@ describe('catalog', () => {
         expect(v.source.trim().length, `${g.name}.${k}.source`).toBeGreaterThan(5)
       }
     }
+  })
+
+  it('every GPU price is a row of the vendored price data (same provider and value) or is marked UNVERIFIED HERE', () => {
+    const text = readFileSync(join(modelsDir(), '..', 'data', 'calibration', 'gpu-prices.csv'), 'utf8')
+    const rows = parseCsv(text, {columns: true}) as {gpu: string; provider: string; usd_per_gpu_hour: string}[]
+    const unverified: string[] = []
+    for (const g of catalog.gpus) {
+      const p = g.pricePerHourUsd
+      if (p.source.startsWith('UNVERIFIED HERE')) {
+        unverified.push(g.name)
+        continue
+      }
+      // The repo holds no V100-32GB price: the 16 GB offer stands in, and the source says so.
+      const gpu = g.name === 'V100-32GB' ? 'V100-16GB' : g.name
+      if (gpu !== g.name) expect(p.source).toMatch(/16 GB/)
+      const row = rows.find((r) => r.gpu === gpu && r.provider === p.provider && Number(r.usd_per_gpu_hour) === p.value)
+      expect(row, `${g.name} $${p.value} ${p.provider} in data/calibration/gpu-prices.csv`).toBeDefined()
+    }
+    expect(unverified.sort()).toEqual(['B200', 'L4', 'L40S'])
   })
 
   it('finds GPUs by alias in any case', () => {
