@@ -396,5 +396,4 @@ export class PoolRuntime {
   report(endS: number): PoolAutoscalingReport {
     return poolAutoscalingReport(this, endS)
   }
-
 }
