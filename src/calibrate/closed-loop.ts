@@ -26,7 +26,10 @@ export interface Workload {
 export interface EngineTarget {
   url: string
   model: string
+  /** The k6 that runs the scripts; with streamReader, one built with k6/x/fleetcap-stream (findStreamK6). */
   k6Binary: string
+  /** Read TTFT and inter-token gaps from the stream as it arrives (the extension), not from k6's response timings. */
+  streamReader?: boolean
 }
 
 export interface MeasuredWorkload {
@@ -40,7 +43,7 @@ export interface MeasuredWorkload {
 export async function measureWorkload(w: Workload, target: EngineTarget, dir: string): Promise<MeasuredWorkload> {
   const load = constantLoad(w.ratePerS, w.durationS, w.tasks, {workload: w.name})
   const exp = renderK6Script(load, {
-    endpoint: {url: target.url, model: target.model, api: 'completions', stream: true, headers: {}, requestTimeoutS: 120},
+    endpoint: {url: target.url, model: target.model, api: 'completions', stream: true, streamReader: target.streamReader, headers: {}, requestTimeoutS: 120},
     slo: {},
     expectedLatencyS: 10,
     gracefulStopS: 60,
@@ -63,7 +66,7 @@ export async function predictWorkload(w: Workload, limits: ReplicaLimits, stepSc
   return replayPredictor(limits, 1)(constantLoad(w.ratePerS, w.durationS, w.tasks, {workload: w.name}), stepScale)
 }
 
-export const LOOP_FIGURES = ['throughputRps', 'ttftP50Ms', 'ttftP95Ms', 'tpotP50Ms', 'tpotP95Ms'] as const
+export const LOOP_FIGURES = ['throughputRps', 'ttftP50Ms', 'ttftP95Ms', 'tpotP50Ms', 'tpotP95Ms', 'itlP50Ms', 'itlP95Ms'] as const
 export type LoopFigure = (typeof LOOP_FIGURES)[number]
 
 export interface FigureError {

@@ -14,6 +14,8 @@ export function measuredFigures(m: K6Measurement, durationS?: number): LoadFigur
     ttftP95Ms: m.ttftMs?.p95,
     tpotP50Ms: m.tpotMs?.p50,
     tpotP95Ms: m.tpotMs?.p95,
+    itlP50Ms: m.itlMs?.p50,
+    itlP95Ms: m.itlMs?.p95,
     throughputRps: span ? m.requests / span : undefined,
     outputTokensPerS: span && m.outputTokens !== undefined ? m.outputTokens / span : undefined,
   }
