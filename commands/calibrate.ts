@@ -11,7 +11,8 @@ import {CALL_ID_KEY, compareRequests, type RequestComparison, type RequestErrorS
 import {replayPredictor} from '../src/calibrate/predict.js'
 import {simulatePredictor} from '../src/calibrate/simulate-predictor.js'
 import {type CalibratedProfile, sha256File, writeCalibratedProfile} from '../src/calibrate/profile-file.js'
-import {cpuEngineLimits, readCpuEngineProfile, writeCpuEngineProfile} from '../src/calibrate/cpu-engine.js'
+import {readCpuEngineProfile, writeCpuEngineProfile} from '../src/calibrate/cpu-engine.js'
+import {fitCpuEngine, scaledEngine} from '../src/calibrate/cpu-engine-fit.js'
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {checkOutputFile} from '../src/util/atomic-write.js'
 import {InputError} from '../src/errors.js'
@@ -26,6 +27,8 @@ interface CalibrateOutput {
   predictor: 'simulate' | 'replay'
   measurement: {file: string; format: K6Measurement['format']; requests: number; droppedIterations: number}
   stepScale: number
+  /** CPU engine profiles fitted on stream figures: the factor on the prefill cost (stepScale is then the decode factor). */
+  prefillScale?: number
   rmsLogErrorBefore: number
   rmsLogErrorAfter: number
   before: FigureComparison[]
@@ -144,17 +147,17 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
     }
     const load = await readK6ExportLoad(loadDir)
     if (measurement.droppedIterations > 0) this.note(`warning: k6 dropped ${measurement.droppedIterations} iterations: the load applied was lighter than the one predicted`)
-    const result = await calibrateStepScale(measurement, load, replayPredictor(cpuEngineLimits(engine), f.replicas))
+    const result = await fitCpuEngine(measurement, load, engine, f.replicas)
     this.say(`engine profile ${path} (${engine.engine.name}, ${engine.hardware.threads} thread(s), ${engine.limits.slots.value} slots) × ${f.replicas} replica(s); ${measurement.requests} requests measured (${measurement.format}); predicted by replay`)
     this.say(table(result))
-    this.say(`step-time factor ${result.stepScale.toFixed(3)}: RMS log error ${result.rmsLogErrorBefore.toFixed(3)} -> ${result.rmsLogErrorAfter.toFixed(3)}`)
+    const factors = result.twoFactor ? `prefill factor ${result.prefillScale.toFixed(3)}, decode factor ${result.stepScale.toFixed(3)}` : `step-time factor ${result.stepScale.toFixed(3)} (no stream figures to separate prefill from decode)`
+    this.say(`${factors}: RMS log error ${result.rmsLogErrorBefore.toFixed(3)} -> ${result.rmsLogErrorAfter.toFixed(3)}`)
     if (f['write-profile']) {
-      const scale = (engine.stepTimeScale?.value ?? 1) * result.stepScale
       const source = `fleetcap calibrate: k6 ${measurement.format} ${file} (sha256 ${await sha256File(file)}), ${measurement.requests} requests, replay predictor`
-      await writeCpuEngineProfile(f['write-profile'], {...engine, stepTimeScale: {value: Number(scale.toPrecision(4)), source}})
+      await writeCpuEngineProfile(f['write-profile'], scaledEngine(engine, result.prefillScale, result.stepScale, source))
       this.note(`wrote ${f['write-profile']}`)
     }
-    return fitOutput(path, f.replicas, 'replay', file, measurement, result)
+    return {...fitOutput(path, f.replicas, 'replay', file, measurement, result), prefillScale: result.twoFactor ? result.prefillScale : undefined}
   }
 }
 

@@ -6,6 +6,8 @@ import {runLoadGate} from '../k6/run.js'
 import {renderK6Script} from '../k6/script.js'
 import {type K6Measurement, readK6JsonOutput} from '../k6/summary.js'
 import type {ReplicaLimits} from './batching-replica.js'
+import type {CpuEngineProfile} from './cpu-engine.js'
+import {type EngineFit, fitCpuEngine, scaledEngine} from './cpu-engine-fit.js'
 import {calibrateStepScale, type CalibrationResult, measuredFigures} from './fit.js'
 import {type LoadFigures, replayPredictor} from './predict.js'
 
@@ -59,6 +61,16 @@ export async function measureWorkload(w: Workload, target: EngineTarget, dir: st
 /** Fit the step-time factor of `limits` to a measured workload (replay predictor, one replica). */
 export async function fitOnWorkload(m: MeasuredWorkload, limits: ReplicaLimits): Promise<CalibrationResult> {
   return calibrateStepScale(m.measurement, m.load, replayPredictor(limits, 1))
+}
+
+/**
+ * Fit a CPU engine profile to a measured workload as `fleetcap calibrate --engine-profile` does:
+ * prefill and decode factors when the run read the stream, one factor otherwise. Returns the fit
+ * and the profile with the factors in it.
+ */
+export async function fitEngineOnWorkload(m: MeasuredWorkload, profile: CpuEngineProfile): Promise<{fit: EngineFit; fitted: CpuEngineProfile}> {
+  const fit = await fitCpuEngine(m.measurement, m.load, profile, 1)
+  return {fit, fitted: scaledEngine(profile, fit.prefillScale, fit.stepScale, `fitted on workload ${m.workload.name} (${m.measurement.requests} requests)`)}
 }
 
 /** What the profile at the fitted factor predicts for a workload (same arrivals k6 will send). */

@@ -137,3 +137,14 @@ export function findStreamK6(options: FindK6Options & {sourceDir?: string} = {})
   if (builds.length > 0) return builds[0]
   throw new FleetcapError(`k6 with the stream reader not found (looked at --k6, $FLEETCAP_K6_STREAM and ${root})`, {hint})
 }
+
+/** The k6 a script needs: the stream reader's build when it imports the extension, else any k6. */
+export function findK6ForScript(script: string, options: FindK6Options = {}): string {
+  let text = ''
+  try {
+    text = readFileSync(script, 'utf8')
+  } catch {
+    // An unreadable script is k6's error to report, with its own message.
+  }
+  return text.includes(`from '${STREAM_MODULE}'`) ? findStreamK6(options) : findK6(options)
+}

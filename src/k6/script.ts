@@ -329,13 +329,15 @@ const inputTokens = new Counter('input_tokens');
 export const options = ${JSON.stringify(k6Options, null, 2)};
 
 /**
- * A prompt of n tokens, counted as words: a unique first word (no shared prefix for a cache to reuse)
- * and n - 1 copies of " the", one token in common BPE vocabularies.
+ * A prompt of n tokens, counted as words: a first word unique to the request and the run (no
+ * shared prefix for a prefix cache to reuse, not even with an earlier run of this script) and
+ * n - 1 copies of " the", one token in common BPE vocabularies.
  * @param {number} n
  * @param {number} iteration
+ * @param {string} run
  */
-function prompt(n, iteration) {
-  return n <= 0 ? '' : 'r' + iteration + ' the'.repeat(n - 1);
+function prompt(n, iteration, run) {
+  return n <= 0 ? '' : 'r' + iteration + '.' + run + ' the'.repeat(n - 1);
 }
 
 ${streamReader ? '' : PLAIN_HELPERS}export function setup() {
@@ -344,9 +346,12 @@ ${streamReader ? '' : PLAIN_HELPERS}export function setup() {
   if (probe.status === 0) {
     exec.test.abort('endpoint unreachable: ' + BASE_URL + ': ' + probe.error);
   }
+  // This run's mark in every prompt (FLEETCAP_RUN fixes it, e.g. to replay a run byte for byte).
+  return { run: __ENV.FLEETCAP_RUN || (Date.now() % 46656).toString(36) };
 }
 
-export default function () {
+/** @param {{run: string}} data */
+export default function (data) {
   const iteration = exec.scenario.iterationInTest;
   const task = TASKS[iteration % TASKS.length];
   for (let c = 0; c < task.length; c++) {
@@ -355,7 +360,7 @@ export default function () {
     // Every sample of this call carries its id (k6 metadata: no time series per id), so that
     // \`fleetcap calibrate --k6-json\` can join each measured request with its simulated twin.
     exec.vu.metrics.metadata['fleetcap_call'] = iteration + '.' + c;
-    const text = prompt(inTokens, iteration);
+    const text = prompt(inTokens, iteration, data.run);
     /** @type {Record<string, unknown>} */
     const body = { model: CONFIG.model, max_tokens: outTokens, temperature: 0, stream: CONFIG.stream };
     if (CONFIG.ignoreEos) body.ignore_eos = true;

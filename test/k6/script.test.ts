@@ -107,7 +107,7 @@ describe('k6 script rendering', () => {
 describe('token-length prompts', () => {
   it('builds prompts whose word count is the token count, with a unique first word', () => {
     for (const n of [1, 2, 17, 1024]) expect(countPromptTokens(syntheticPrompt(n, 42))).toBe(n)
-    expect(syntheticPrompt(3, 7)).toBe('r7 the the')
+    expect(syntheticPrompt(3, 7, 'k2')).toBe('r7.k2 the the')
     expect(syntheticPrompt(0, 1)).toBe('')
     expect(countPromptTokens('  a\tb\nc  ')).toBe(3)
   })
