@@ -8,7 +8,7 @@ import {type K6Measurement, readK6JsonOutput} from '../k6/summary.js'
 import type {ReplicaLimits} from './batching-replica.js'
 import type {CpuEngineProfile} from './cpu-engine.js'
 import {type EngineFit, fitCpuEngine, scaledEngine} from './cpu-engine-fit.js'
-import {calibrateStepScale, type CalibrationResult, measuredFigures} from './fit.js'
+import {measuredFigures} from './fit.js'
 import {type LoadFigures, replayPredictor} from './predict.js'
 
 /**
@@ -56,11 +56,6 @@ export async function measureWorkload(w: Workload, target: EngineTarget, dir: st
   if (run.summary === undefined) throw new Error(`k6 run of workload ${w.name} failed: ${run.reason}`)
   const measurement = await readK6JsonOutput(jsonOutPath)
   return {workload: w, load, measurement, figures: measuredFigures(measurement, w.durationS)}
-}
-
-/** Fit the step-time factor of `limits` to a measured workload (replay predictor, one replica). */
-export async function fitOnWorkload(m: MeasuredWorkload, limits: ReplicaLimits): Promise<CalibrationResult> {
-  return calibrateStepScale(m.measurement, m.load, replayPredictor(limits, 1))
 }
 
 /**
