@@ -4,8 +4,9 @@
  * slots, on loopback:
  *
  *   1. probe the server (its own timings, no load) → a CPU llama.cpp profile (src/calibrate/cpu-engine.ts)
- *   2. k6 run workload A, fit the profile's step-time factor to it (calibrate, replay predictor)
- *   3. predict workloads B (another token mix) and C (near saturation) with the fitted profile
+ *   2. k6 run workload A (k6 with the stream reader: TTFT and inter-token gaps from the stream), fit
+ *      the profile's prefill and decode factors to it (calibrate --engine-profile, replay predictor)
+ *   3. predict workloads B (another token mix) and C (mix A at the fitted profile's queueing onset)
  *   4. k6 run B and C, compare per-request figures; sweep the rate for the queueing onset
  *
  *   node dist/bench/llama.js [--quick] [--threads 1] [--slots 4] [--out DIR]
@@ -13,13 +14,13 @@
  * Prints predicted vs measured with errors, and the machine's load average before and after: the
  * machine may be shared, and the server's threads then compete with everything else on it.
  */
-import {mkdtempSync} from 'node:fs'
+import {mkdirSync, mkdtempSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {compareLoopFigures, type EngineTarget, fitOnWorkload, measureWorkload, predictWorkload, ttftOnsetRate, type Workload} from '../src/calibrate/closed-loop.js'
+import {compareLoopFigures, type EngineTarget, fitEngineOnWorkload, measureWorkload, predictWorkload, ttftOnsetRate, type Workload} from '../src/calibrate/closed-loop.js'
 import {cpuEngineLimits, probeCpuEngine, writeCpuEngineProfile} from '../src/calibrate/cpu-engine.js'
-import {findK6} from '../src/k6/binary.js'
+import {findStreamK6} from '../src/k6/binary.js'
 import type {CallShape} from '../src/k6/load.js'
 import {startLlamaEngine} from '../test/helpers/llama-engine.js'
 
@@ -34,6 +35,7 @@ const slots = flag('--slots', 4)
 const ctxPerSlot = 2048
 const outIdx = args.indexOf('--out')
 const out = outIdx >= 0 ? args[outIdx + 1] : mkdtempSync(join(tmpdir(), 'fleetcap-llama-bench-'))
+mkdirSync(out, {recursive: true})
 
 /** Mix A: chat-like prompts and answers. Mix B: long prompts, short answers and the reverse. */
 const MIX_A: CallShape[][] = [[[200, 48, 0]], [[320, 64, 0]], [[120, 32, 0]], [[260, 80, 0]]]
@@ -46,11 +48,11 @@ const load = (): string =>
     .join(' ')
 
 async function main(): Promise<void> {
-  const k6Binary = findK6()
+  const k6Binary = findStreamK6()
   const loadBefore = load()
   const engine = await startLlamaEngine({threads, parallel: slots, ctxPerSlot})
   try {
-    const target: EngineTarget = {url: engine.url, model: engine.model, k6Binary}
+    const target: EngineTarget = {url: engine.url, model: engine.model, k6Binary, streamReader: true}
     console.log(`llama-server ${engine.url}: ${threads} thread(s), ${slots} slots, ${ctxPerSlot} context per slot; ${cpus().length} cores, load average ${loadBefore}`)
     const base = await probeCpuEngine({url: engine.url, model: engine.model, threads, cpu: cpus()[0]?.model ?? 'unknown', slots, ctxPerSlot, batchTokens: 2048})
     const c = base.stepCost
@@ -69,15 +71,25 @@ async function main(): Promise<void> {
     const d = quick ? 20 : 60
     const wA: Workload = {name: 'A', ratePerS: round2(0.4 * probeOnset), durationS: d, tasks: MIX_A}
     const wB: Workload = {name: 'B', ratePerS: round2(0.4 * probeOnset), durationS: quick ? 20 : 45, tasks: MIX_B}
-    const wC: Workload = {name: 'C', ratePerS: round2(0.9 * probeOnset), durationS: quick ? 20 : 45, tasks: MIX_A}
 
     const a = await measureWorkload(wA, target, out)
-    const fit = await fitOnWorkload(a, limits)
+    const {fit, fitted: fittedProfile} = await fitEngineOnWorkload(a, base)
     console.log(
-      `\nworkload A (mix A, ${wA.ratePerS}/s, ${wA.durationS} s): ${a.measurement.requests} requests; fitted step-time factor ${fit.stepScale.toFixed(3)} (RMS log error ${fit.rmsLogErrorBefore.toFixed(3)} -> ${fit.rmsLogErrorAfter.toFixed(3)})`,
+      `\nworkload A (mix A, ${wA.ratePerS}/s, ${wA.durationS} s): ${a.measurement.requests} requests; fitted ${fit.twoFactor ? `prefill factor ${fit.prefillScale.toFixed(3)}, decode factor ${fit.stepScale.toFixed(3)}` : `step-time factor ${fit.stepScale.toFixed(3)}`} (RMS log error ${fit.rmsLogErrorBefore.toFixed(3)} -> ${fit.rmsLogErrorAfter.toFixed(3)})`,
     )
-    const fitted = cpuEngineLimits({...base, stepTimeScale: {value: fit.stepScale, source: `fitted on workload A`}})
-    await writeCpuEngineProfile(join(out, 'fitted.yaml'), {...base, stepTimeScale: {value: fit.stepScale, source: `fleetcap calibrate (replay predictor) on k6 run ${join(out, 'A', 'samples.json')}`}})
+    printTable(compareLoopFigures(a.figures, fit.predictedAfter))
+    const fitted = cpuEngineLimits(fittedProfile)
+    await writeCpuEngineProfile(join(out, 'fitted.yaml'), fittedProfile)
+
+    // The queueing onset as the fitted profile predicts it (mix A); C runs at it: near saturation,
+    // where a small error in the step cost moves TTFT p95 the most.
+    const fittedGrid: Array<{ratePerS: number; ttftP95Ms: number}> = []
+    for (let r = 0.25; r <= 60; r *= 1.05) {
+      const f = await predictWorkload({name: 'grid', ratePerS: r, durationS: 60, tasks: MIX_A}, fitted, 1)
+      fittedGrid.push({ratePerS: r, ttftP95Ms: f.ttftP95Ms ?? Infinity})
+    }
+    const predictedOnset = ttftOnsetRate(fittedGrid)
+    const wC: Workload = {name: 'C', ratePerS: round2(predictedOnset ?? probeOnset), durationS: quick ? 20 : 45, tasks: MIX_A}
 
     for (const w of [wB, wC]) {
       const predicted = await predictWorkload(w, fitted, 1)
@@ -85,24 +97,17 @@ async function main(): Promise<void> {
       console.log(
         `\nworkload ${w.name} (${w.tasks === MIX_A ? 'mix A' : 'mix B'}, ${w.ratePerS}/s, ${w.durationS} s): ${m.measurement.requests} requests, ${m.measurement.droppedIterations} dropped, error rate ${((m.measurement.errorRate ?? 0) * 100).toFixed(1)}%`,
       )
-      console.log('figure          measured  predicted   error')
-      for (const e of compareLoopFigures(m.figures, predicted)) {
-        console.log(`${e.figure.padEnd(14)} ${e.measured.toFixed(2).padStart(9)} ${e.predicted.toFixed(2).padStart(10)} ${pct(e.error).padStart(7)}`)
-      }
+      printTable(compareLoopFigures(m.figures, predicted))
     }
 
     // Queueing onset, measured: mix A at rates around the predicted onset.
-    const fittedGrid: Array<{ratePerS: number; ttftP95Ms: number}> = []
-    for (let r = 0.25; r <= 60; r *= 1.05) {
-      const f = await predictWorkload({name: 'grid', ratePerS: r, durationS: 60, tasks: MIX_A}, fitted, 1)
-      fittedGrid.push({ratePerS: r, ttftP95Ms: f.ttftP95Ms ?? Infinity})
-    }
-    const predictedOnset = ttftOnsetRate(fittedGrid)
-    const fractions = quick ? [0.1, 0.7, 1.0, 1.3] : [0.1, 0.5, 0.8, 1.0, 1.2, 1.5]
+    // The lowest rate is the baseline TTFT p95 doubles from: light (30%), yet with enough requests
+    // for a p95 (a p95 of 15 requests is their maximum).
+    const fractions = quick ? [0.3, 0.7, 1.0, 1.3] : [0.3, 0.6, 0.8, 1.0, 1.2, 1.5]
     const points: Array<{ratePerS: number; ttftP95Ms: number}> = []
     for (const [i, f] of fractions.entries()) {
       const rate = round2(f * (predictedOnset ?? probeOnset))
-      const m = await measureWorkload({name: `onset-${i}`, ratePerS: rate, durationS: quick ? 15 : 30, tasks: MIX_A}, target, out)
+      const m = await measureWorkload({name: `onset-${i}`, ratePerS: rate, durationS: (quick ? 15 : 30) * (i === 0 ? 2 : 1), tasks: MIX_A}, target, out)
       points.push({ratePerS: rate, ttftP95Ms: m.figures.ttftP95Ms ?? Infinity})
       console.log(`onset sweep: ${rate}/s -> TTFT p95 ${(m.figures.ttftP95Ms ?? NaN).toFixed(1)} ms (${m.measurement.requests} requests)`)
     }
@@ -113,6 +118,11 @@ async function main(): Promise<void> {
   } finally {
     await engine.close()
   }
+}
+
+function printTable(errors: ReturnType<typeof compareLoopFigures>): void {
+  console.log('figure          measured  predicted   error')
+  for (const e of errors) console.log(`${e.figure.padEnd(14)} ${e.measured.toFixed(2).padStart(9)} ${e.predicted.toFixed(2).padStart(10)} ${pct(e.error).padStart(7)}`)
 }
 
 function round2(x: number): number {

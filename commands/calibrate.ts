@@ -1,9 +1,6 @@
 import {calibrationPage} from '../src/calibrate/html-page.js'
 import {renderPage} from '../src/report/html/page.js'
 import {checkHtmlOutput, writeHtml} from '../src/report/html/write.js'
-import {existsSync} from 'node:fs'
-import {dirname, join} from 'node:path'
-
 import {Flags} from '@oclif/core'
 
 import {calibrateStepScale, type CalibrationResult, type FigureComparison} from '../src/calibrate/fit.js'
@@ -11,14 +8,12 @@ import {CALL_ID_KEY, compareRequests, type RequestComparison, type RequestErrorS
 import {replayPredictor} from '../src/calibrate/predict.js'
 import {simulatePredictor} from '../src/calibrate/simulate-predictor.js'
 import {type CalibratedProfile, sha256File, writeCalibratedProfile} from '../src/calibrate/profile-file.js'
-import {cpuEngineLimits, readCpuEngineProfile, writeCpuEngineProfile} from '../src/calibrate/cpu-engine.js'
+import {calibrateEngineProfile, readMeasuredLoad} from '../src/calibrate/engine-calibrate.js'
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {checkOutputFile} from '../src/util/atomic-write.js'
 import {InputError} from '../src/errors.js'
 import {getServingProfile, resolveServingProfile} from '../src/fleet/profiles/catalog.js'
-import {readK6ExportLoad} from '../src/k6/export.js'
-import {META_FILE} from '../src/k6/script.js'
-import {type K6Measurement, readK6JsonOutput, readK6Summary} from '../src/k6/summary.js'
+import type {K6Measurement} from '../src/k6/summary.js'
 
 interface CalibrateOutput {
   profile: string
@@ -26,6 +21,8 @@ interface CalibrateOutput {
   predictor: 'simulate' | 'replay'
   measurement: {file: string; format: K6Measurement['format']; requests: number; droppedIterations: number}
   stepScale: number
+  /** CPU engine profiles fitted on stream figures: the factor on the prefill cost (stepScale is then the decode factor). */
+  prefillScale?: number
   rmsLogErrorBefore: number
   rmsLogErrorAfter: number
   before: FigureComparison[]
@@ -86,12 +83,7 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
       f.profile !== undefined
         ? getServingProfile(f.profile)
         : resolveServingProfile({model: f.model!, gpu: f.gpu!, tensorParallel: f.tp, engineOverheads: f['engine-overheads']})
-    const measurement = f['k6-json'] ? await readK6JsonOutput(file) : await readK6Summary(file)
-    const loadDir = f.load ?? dirname(file)
-    if (!existsSync(join(loadDir, META_FILE))) {
-      throw new InputError({file: join(loadDir, META_FILE)}, 'no load description here', {hint: 'pass --load with the directory `fleetcap k6 export` wrote'})
-    }
-    const load = await readK6ExportLoad(loadDir)
+    const {measurement, load, loadDir} = await readMeasuredLoad(file, f['k6-json'] !== undefined, f.load)
     if (measurement.droppedIterations > 0) {
       this.note(`warning: k6 dropped ${measurement.droppedIterations} iterations: the load applied was lighter than the one predicted`)
     }
@@ -136,25 +128,13 @@ Exit codes: 0 done; 2 bad input (file, field, unknown profile); 1 internal error
   /** Calibrate a CPU llama.cpp profile file: replay predictor, the file's own scale as the start. */
   private async runEngineProfile(path: string, file: string): Promise<CalibrateOutput> {
     const f = this.flags
-    const engine = await readCpuEngineProfile(path)
-    const measurement = f['k6-json'] ? await readK6JsonOutput(file) : await readK6Summary(file)
-    const loadDir = f.load ?? dirname(file)
-    if (!existsSync(join(loadDir, META_FILE))) {
-      throw new InputError({file: join(loadDir, META_FILE)}, 'no load description here', {hint: 'pass --load with the directory `fleetcap k6 export` wrote'})
-    }
-    const load = await readK6ExportLoad(loadDir)
-    if (measurement.droppedIterations > 0) this.note(`warning: k6 dropped ${measurement.droppedIterations} iterations: the load applied was lighter than the one predicted`)
-    const result = await calibrateStepScale(measurement, load, replayPredictor(cpuEngineLimits(engine), f.replicas))
-    this.say(`engine profile ${path} (${engine.engine.name}, ${engine.hardware.threads} thread(s), ${engine.limits.slots.value} slots) × ${f.replicas} replica(s); ${measurement.requests} requests measured (${measurement.format}); predicted by replay`)
-    this.say(table(result))
-    this.say(`step-time factor ${result.stepScale.toFixed(3)}: RMS log error ${result.rmsLogErrorBefore.toFixed(3)} -> ${result.rmsLogErrorAfter.toFixed(3)}`)
-    if (f['write-profile']) {
-      const scale = (engine.stepTimeScale?.value ?? 1) * result.stepScale
-      const source = `fleetcap calibrate: k6 ${measurement.format} ${file} (sha256 ${await sha256File(file)}), ${measurement.requests} requests, replay predictor`
-      await writeCpuEngineProfile(f['write-profile'], {...engine, stepTimeScale: {value: Number(scale.toPrecision(4)), source}})
-      this.note(`wrote ${f['write-profile']}`)
-    }
-    return fitOutput(path, f.replicas, 'replay', file, measurement, result)
+    const c = await calibrateEngineProfile({path, file, samples: f['k6-json'] !== undefined, loadDir: f.load, replicas: f.replicas, writeProfile: f['write-profile']})
+    if (c.measurement.droppedIterations > 0) this.note(`warning: k6 dropped ${c.measurement.droppedIterations} iterations: the load applied was lighter than the one predicted`)
+    this.say(c.header)
+    this.say(table(c.result))
+    this.say(c.factors)
+    if (f['write-profile']) this.note(`wrote ${f['write-profile']}`)
+    return {...fitOutput(path, f.replicas, 'replay', file, c.measurement, c.result), prefillScale: c.result.twoFactor ? c.result.prefillScale : undefined}
   }
 }
 

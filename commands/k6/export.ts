@@ -64,6 +64,10 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
     api: Flags.option({options: ['chat', 'completions'] as const, default: 'chat', description: '/v1/chat/completions or /v1/completions.'})(),
     header: Flags.string({description: 'Request header "Name: value" (repeatable). Written into the script: pass secrets at run time (`fleetcap k6 run --header`).', multiple: true}),
     stream: Flags.boolean({description: 'Stream responses (SSE) to measure TTFT and time per output token.', default: true, allowNo: true}),
+    'stream-reader': Flags.boolean({
+      description: 'Read the stream with fleetcap\'s k6 extension (k6/x/fleetcap-stream: TTFT at the first token, every inter-token gap as itl). Needs the k6 that scripts/test-deps/k6-stream.sh builds; without it TTFT is the time to the response headers, which servers such as llama-server send before the first token.',
+      default: false,
+    }),
     'ignore-eos': Flags.boolean({description: 'Send vLLM\'s ignore_eos so every request generates its full output length (--no-ignore-eos for servers that reject it).', default: true, allowNo: true}),
     trace: Flags.string({description: 'Trace to replay (CSV or JSONL; format detected).'}),
     format: Flags.option({options: TRACE_FORMATS, default: 'auto', description: 'Trace format.'})(),
@@ -165,6 +169,7 @@ Exit codes: 0 written; 2 bad input (trace row, flag, SLO file, an --out director
         model: f.model,
         api: f.api,
         stream: f.stream,
+        streamReader: f['stream-reader'],
         headers: f.header ? parseHeaderFlags(f.header) : {},
         requestTimeoutS: durationFlag('--request-timeout', f['request-timeout'])!,
         ignoreEos: f['ignore-eos'],

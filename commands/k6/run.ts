@@ -5,7 +5,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
 import {ExitCode, FleetcapError, InputError, UnreachableError} from '../../src/errors.js'
-import {findK6} from '../../src/k6/binary.js'
+import {findK6ForScript} from '../../src/k6/binary.js'
 import {type LoadGateResult, runLoadGate} from '../../src/k6/run.js'
 import {SCRIPT_FILE} from '../../src/k6/script.js'
 import {parseHeaderFlags} from '../../src/k6/flags.js'
@@ -13,7 +13,7 @@ import {parseHeaderFlags} from '../../src/k6/flags.js'
 export default class K6Run extends FleetcapCommand<typeof K6Run> {
   static override summary = 'Run a generated k6 load test as a gate: pass only when every threshold holds.'
 
-  static override description = `Runs k6 on a script written by \`fleetcap k6 export\` (give its directory or the script) and reports what it measured: requests, dropped iterations, error rate, latency, TTFT and TPOT quantiles, and each threshold. k6 is found with --k6, $FLEETCAP_K6, the fleetcap cache (scripts/test-deps/k6.sh builds it there) or PATH.
+  static override description = `Runs k6 on a script written by \`fleetcap k6 export\` (give its directory or the script) and reports what it measured: requests, dropped iterations, error rate, latency, TTFT and TPOT quantiles, and each threshold. k6 is found with --k6, $FLEETCAP_K6, the fleetcap cache (scripts/test-deps/k6.sh builds it there) or PATH; a script exported with --stream-reader needs the k6 with fleetcap's stream reader: --k6, $FLEETCAP_K6_STREAM, or the cache (scripts/test-deps/k6-stream.sh).
 
 The summary (k6 handleSummary data) is written to summary.json beside the script, or --summary; --k6-json also keeps k6's per-sample output for \`fleetcap calibrate --k6-json\`. The run is stopped past --timeout (default: the planned duration + graceful stop + 60 s), so it never hangs.
 
@@ -43,7 +43,7 @@ Exit codes: 0 every threshold held; 3 a threshold failed (the SLO is not met); 4
     if (!existsSync(target)) throw new InputError({file: target}, 'no such file or directory', {hint: 'write a load test with `fleetcap k6 export --out DIR`'})
     const script = statSync(target).isDirectory() ? join(target, SCRIPT_FILE) : target
     if (!existsSync(script)) throw new InputError({file: script}, 'no k6 script here', {hint: 'write one with `fleetcap k6 export --out DIR`'})
-    const k6Binary = findK6({explicit: this.flags.k6})
+    const k6Binary = findK6ForScript(script, {explicit: this.flags.k6})
     const result = await runLoadGate({
       k6Binary,
       script,
@@ -61,6 +61,7 @@ Exit codes: 0 every threshold held; 3 a threshold failed (the SLO is not met); 4
       this.say(`latency ${q(m.latencyMs)}`)
       this.say(`ttft    ${q(m.ttftMs)}`)
       this.say(`tpot    ${q(m.tpotMs)}`)
+      if (m.itlMs) this.say(`itl     ${q(m.itlMs)}`)
       for (const t of m.thresholds) this.say(`${t.ok ? 'PASS' : 'FAIL'} ${t.metric} ${t.expression}`)
       this.say(`summary: ${result.summaryPath}`)
     }

@@ -6,7 +6,9 @@ import {runLoadGate} from '../k6/run.js'
 import {renderK6Script} from '../k6/script.js'
 import {type K6Measurement, readK6JsonOutput} from '../k6/summary.js'
 import type {ReplicaLimits} from './batching-replica.js'
-import {calibrateStepScale, type CalibrationResult, measuredFigures} from './fit.js'
+import type {CpuEngineProfile} from './cpu-engine.js'
+import {type EngineFit, fitCpuEngine, scaledEngine} from './cpu-engine-fit.js'
+import {measuredFigures} from './fit.js'
 import {type LoadFigures, replayPredictor} from './predict.js'
 
 /**
@@ -26,7 +28,10 @@ export interface Workload {
 export interface EngineTarget {
   url: string
   model: string
+  /** The k6 that runs the scripts; with streamReader, one built with k6/x/fleetcap-stream (findStreamK6). */
   k6Binary: string
+  /** Read TTFT and inter-token gaps from the stream as it arrives (the extension), not from k6's response timings. */
+  streamReader?: boolean
 }
 
 export interface MeasuredWorkload {
@@ -40,7 +45,7 @@ export interface MeasuredWorkload {
 export async function measureWorkload(w: Workload, target: EngineTarget, dir: string): Promise<MeasuredWorkload> {
   const load = constantLoad(w.ratePerS, w.durationS, w.tasks, {workload: w.name})
   const exp = renderK6Script(load, {
-    endpoint: {url: target.url, model: target.model, api: 'completions', stream: true, headers: {}, requestTimeoutS: 120},
+    endpoint: {url: target.url, model: target.model, api: 'completions', stream: true, streamReader: target.streamReader, headers: {}, requestTimeoutS: 120},
     slo: {},
     expectedLatencyS: 10,
     gracefulStopS: 60,
@@ -53,9 +58,14 @@ export async function measureWorkload(w: Workload, target: EngineTarget, dir: st
   return {workload: w, load, measurement, figures: measuredFigures(measurement, w.durationS)}
 }
 
-/** Fit the step-time factor of `limits` to a measured workload (replay predictor, one replica). */
-export async function fitOnWorkload(m: MeasuredWorkload, limits: ReplicaLimits): Promise<CalibrationResult> {
-  return calibrateStepScale(m.measurement, m.load, replayPredictor(limits, 1))
+/**
+ * Fit a CPU engine profile to a measured workload as `fleetcap calibrate --engine-profile` does:
+ * prefill and decode factors when the run read the stream, one factor otherwise. Returns the fit
+ * and the profile with the factors in it.
+ */
+export async function fitEngineOnWorkload(m: MeasuredWorkload, profile: CpuEngineProfile): Promise<{fit: EngineFit; fitted: CpuEngineProfile}> {
+  const fit = await fitCpuEngine(m.measurement, m.load, profile, 1)
+  return {fit, fitted: scaledEngine(profile, fit.prefillScale, fit.stepScale, `fitted on workload ${m.workload.name} (${m.measurement.requests} requests)`)}
 }
 
 /** What the profile at the fitted factor predicts for a workload (same arrivals k6 will send). */
@@ -63,7 +73,7 @@ export async function predictWorkload(w: Workload, limits: ReplicaLimits, stepSc
   return replayPredictor(limits, 1)(constantLoad(w.ratePerS, w.durationS, w.tasks, {workload: w.name}), stepScale)
 }
 
-export const LOOP_FIGURES = ['throughputRps', 'ttftP50Ms', 'ttftP95Ms', 'tpotP50Ms', 'tpotP95Ms'] as const
+export const LOOP_FIGURES = ['throughputRps', 'ttftP50Ms', 'ttftP95Ms', 'tpotP50Ms', 'tpotP95Ms', 'itlP50Ms', 'itlP95Ms'] as const
 export type LoopFigure = (typeof LOOP_FIGURES)[number]
 
 export interface FigureError {

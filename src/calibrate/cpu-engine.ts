@@ -14,7 +14,9 @@ import type {ReplicaLimits} from './batching-replica.js'
  *
  * seconds, each coefficient measured on the server itself (probeCpuEngine: llama-server's own
  * per-request timings, one request or one batch at a time, no load) and carrying that source.
- * `fleetcap calibrate`'s fit then adds one factor on the whole step time from a k6 run under load.
+ * `fleetcap calibrate` then fits factors from a k6 run under load: stepTimeScale on the decode
+ * terms (fixed, per slot, per context token) and, when the run measured TTFT and inter-token gaps
+ * from the stream, prefillTimeScale on the prefill term (else stepTimeScale covers it too).
  */
 const Sourced = z.object({value: z.number().nonnegative(), source: z.string().min(1)})
 
@@ -30,15 +32,18 @@ export const CpuEngineProfileSchema = z.object({
   }),
   stepCost: z.object({fixedS: Sourced, prefillTokenS: Sourced, decodeSeqS: Sourced, contextTokenS: Sourced}),
   stepTimeScale: z.object({value: z.number().positive(), source: z.string()}).optional(),
+  prefillTimeScale: z.object({value: z.number().positive(), source: z.string()}).optional(),
 })
 export type CpuEngineProfile = z.infer<typeof CpuEngineProfileSchema>
 
 /** The replica model the predictors and the fake server run, for this profile (times `scale`). */
 export function cpuEngineLimits(p: CpuEngineProfile): ReplicaLimits {
   const c = p.stepCost
-  const scale = p.stepTimeScale?.value ?? 1
+  const decode = p.stepTimeScale?.value ?? 1
+  const prefillScale = p.prefillTimeScale?.value ?? decode
   return {
-    stepTimeS: (prefill, decodeSeqs, context) => scale * (c.fixedS.value + c.prefillTokenS.value * prefill + c.decodeSeqS.value * decodeSeqs + c.contextTokenS.value * context),
+    stepTimeS: (prefill, decodeSeqs, context) =>
+      prefillScale * c.prefillTokenS.value * prefill + decode * (c.fixedS.value + c.decodeSeqS.value * decodeSeqs + c.contextTokenS.value * context),
     maxBatchSeqs: p.limits.slots.value,
     maxBatchTokens: p.limits.batchTokens.value,
     // llama-server admits a request only into a free slot; each slot holds its own context.

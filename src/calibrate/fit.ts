@@ -14,6 +14,8 @@ export function measuredFigures(m: K6Measurement, durationS?: number): LoadFigur
     ttftP95Ms: m.ttftMs?.p95,
     tpotP50Ms: m.tpotMs?.p50,
     tpotP95Ms: m.tpotMs?.p95,
+    itlP50Ms: m.itlMs?.p50,
+    itlP95Ms: m.itlMs?.p95,
     throughputRps: span ? m.requests / span : undefined,
     outputTokensPerS: span && m.outputTokens !== undefined ? m.outputTokens / span : undefined,
   }
@@ -24,7 +26,7 @@ export function measuredFigures(m: K6Measurement, durationS?: number): LoadFigur
  * reported but not fitted: under an arrival-rate load it follows the offered rate, not the profile.
  */
 export const FITTED_FIGURES = ['ttftP50Ms', 'ttftP95Ms', 'tpotP50Ms', 'tpotP95Ms', 'latencyP50Ms', 'latencyP95Ms'] as const
-export const REPORTED_FIGURES = [...FITTED_FIGURES, 'latencyP99Ms', 'throughputRps', 'outputTokensPerS'] as const
+export const REPORTED_FIGURES = [...FITTED_FIGURES, 'itlP50Ms', 'itlP95Ms', 'latencyP99Ms', 'throughputRps', 'outputTokensPerS'] as const
 export type FigureName = (typeof REPORTED_FIGURES)[number]
 
 export interface FigureComparison {
@@ -51,21 +53,21 @@ export interface CalibrationResult {
   scan: Array<{scale: number; rmsLogError: number}>
 }
 
-function compare(measured: LoadFigures, predicted: LoadFigures): FigureComparison[] {
+export function compareFigures(measured: LoadFigures, predicted: LoadFigures, fitted: readonly FigureName[] = FITTED_FIGURES): FigureComparison[] {
   const out: FigureComparison[] = []
   for (const figure of REPORTED_FIGURES) {
     const m = measured[figure]
     const p = predicted[figure]
     if (m === undefined || p === undefined || !(m > 0) || !Number.isFinite(p)) continue
-    out.push({figure, measured: m, predicted: p, error: (p - m) / m, fitted: (FITTED_FIGURES as readonly string[]).includes(figure)})
+    out.push({figure, measured: m, predicted: p, error: (p - m) / m, fitted: fitted.includes(figure)})
   }
   return out
 }
 
-function rmsLog(measured: LoadFigures, predicted: LoadFigures): number {
+export function rmsLog(measured: LoadFigures, predicted: LoadFigures, figures: readonly FigureName[] = FITTED_FIGURES): number {
   let sum = 0
   let n = 0
-  for (const figure of FITTED_FIGURES) {
+  for (const figure of figures) {
     const m = measured[figure]
     const p = predicted[figure]
     if (m === undefined || p === undefined || !(m > 0) || !(p > 0)) continue
@@ -79,6 +81,8 @@ export interface CalibrateOptions {
   /** Search range of the scale; the fit reports when it lands on an edge. */
   minScale?: number
   maxScale?: number
+  /** The figures the objective matches (default FITTED_FIGURES). */
+  figures?: readonly FigureName[]
 }
 
 /**
@@ -94,7 +98,8 @@ export async function calibrateStepScale(
 ): Promise<CalibrationResult> {
   const durationS = load.stages.reduce((s, st) => s + st.durationS, 0)
   const measured = measuredFigures(measurement, durationS)
-  if (FITTED_FIGURES.every((f) => measured[f] === undefined)) {
+  const figures = options.figures ?? FITTED_FIGURES
+  if (figures.every((f) => measured[f] === undefined)) {
     throw new FleetcapError('the k6 output has no latency figures to calibrate against (no http_req_duration, ttft or tpot)')
   }
   const lo = Math.log(options.minScale ?? 0.1)
@@ -103,7 +108,7 @@ export async function calibrateStepScale(
   const objective = async (logS: number): Promise<number> => {
     const hit = cache.get(logS)
     if (hit !== undefined) return hit
-    const v = rmsLog(measured, await predict(load, Math.exp(logS)))
+    const v = rmsLog(measured, await predict(load, Math.exp(logS)), figures)
     cache.set(logS, v)
     return v
   }
@@ -147,10 +152,10 @@ export async function calibrateStepScale(
   const predictedAfter = await predict(load, stepScale)
   return {
     stepScale,
-    before: compare(measured, predictedBefore),
-    after: compare(measured, predictedAfter),
-    rmsLogErrorBefore: rmsLog(measured, predictedBefore),
-    rmsLogErrorAfter: rmsLog(measured, predictedAfter),
+    before: compareFigures(measured, predictedBefore),
+    after: compareFigures(measured, predictedAfter),
+    rmsLogErrorBefore: rmsLog(measured, predictedBefore, figures),
+    rmsLogErrorAfter: rmsLog(measured, predictedAfter, figures),
     predictedBefore,
     predictedAfter,
     measured,

@@ -13,6 +13,9 @@ export interface LoadFigures {
   ttftP95Ms?: number
   tpotP50Ms?: number
   tpotP95Ms?: number
+  /** Quantiles of every gap between two tokens of a request (k6's itl with the stream reader). */
+  itlP50Ms?: number
+  itlP95Ms?: number
   /** Completed LLM requests per second over the load's duration. */
   throughputRps?: number
   outputTokensPerS?: number
@@ -61,6 +64,7 @@ interface Call {
   readonly call: number
   readonly issuedS: number
   firstTokenS: number
+  lastTokenS: number
 }
 
 /**
@@ -78,6 +82,7 @@ export function replayPredictor(profile: ReplicaLimits, replicas = 1): Predictor
     const latency: number[] = []
     const ttft: number[] = []
     const tpot: number[] = []
+    const itl: number[] = []
     let outputTokens = 0
     let now = 0
     for (;;) {
@@ -93,7 +98,7 @@ export function replayPredictor(profile: ReplicaLimits, replicas = 1): Predictor
         const shape = load.tasks[task % load.tasks.length][call]
         const engine = leastLoaded(engines)
         const idx = engines.indexOf(engine)
-        engine.enqueue({inputTokens: shape[0], outputTokens: shape[1], task, call, issuedS: now, firstTokenS: 0})
+        engine.enqueue({inputTokens: shape[0], outputTokens: shape[1], task, call, issuedS: now, firstTokenS: 0, lastTokenS: 0})
         if (stepEnd[idx] === Infinity) {
           const d = engine.step()
           if (d !== undefined) stepEnd[idx] = now + d
@@ -106,7 +111,10 @@ export function replayPredictor(profile: ReplicaLimits, replicas = 1): Predictor
         if (tok.index === 1) {
           c.firstTokenS = now
           ttft.push((now - c.issuedS) * 1000)
+        } else {
+          itl.push((now - c.lastTokenS) * 1000)
         }
+        c.lastTokenS = now
         if (tok.last) {
           latency.push((now - c.issuedS) * 1000)
           if (c.outputTokens > 1) tpot.push(((now - c.firstTokenS) * 1000) / (c.outputTokens - 1))
@@ -131,6 +139,8 @@ export function replayPredictor(profile: ReplicaLimits, replicas = 1): Predictor
       ttftP95Ms: q(ttft, 0.95),
       tpotP50Ms: q(tpot, 0.5),
       tpotP95Ms: q(tpot, 0.95),
+      itlP50Ms: q(itl, 0.5),
+      itlP95Ms: q(itl, 0.95),
       throughputRps: latency.length / durationS,
       outputTokensPerS: outputTokens / durationS,
     }

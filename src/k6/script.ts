@@ -1,4 +1,5 @@
 import {FleetcapError} from '../errors.js'
+import {STREAM_MODULE} from './binary.js'
 import {type LoadProfile, peakRatePerS, totalDurationS} from './load.js'
 
 /** Where and how the script sends requests. */
@@ -9,6 +10,13 @@ export interface EndpointOptions {
   api: 'completions' | 'chat'
   /** Ask for SSE streaming, which gives TTFT and time per output token. */
   stream: boolean
+  /**
+   * Read the stream with fleetcap's k6 extension (k6/x/fleetcap-stream, scripts/k6-stream), which
+   * times each event as it arrives: true TTFT and inter-token gaps (metric itl). Without it k6
+   * sees the body only when it ends and TTFT is the time to the response headers, which servers
+   * such as llama-server send before the first token. Needs the extended k6 binary.
+   */
+  streamReader?: boolean
   headers: Record<string, string>
   /** Per-request timeout: a request that takes longer counts as an error. */
   requestTimeoutS: number
@@ -140,6 +148,78 @@ function validate(load: LoadProfile, options: ScriptOptions): void {
   if (e !== undefined && !(e >= 0 && e <= 1)) throw new FleetcapError(`max error rate must be in [0, 1], got ${e}`)
 }
 
+// The parts of the script that differ between plain k6 (http.post, the body at its end) and the
+// stream reader (k6/x/fleetcap-stream, each event as it arrives).
+const PLAIN_IMPORTS = "import { Counter, Rate, Trend } from 'k6/metrics';"
+const STREAM_IMPORTS = `import { Counter, Rate } from 'k6/metrics';
+// fleetcap's k6 extension (scripts/k6-stream): run with the k6 that scripts/test-deps/k6-stream.sh builds.
+import stream from '${STREAM_MODULE}';`
+const PLAIN_METRICS = `// Custom metrics: time to first token and time per output token need a streamed response.
+const ttft = new Trend('ttft', true);
+const tpot = new Trend('tpot', true);
+const outputTokens = new Counter('output_tokens');`
+const STREAM_METRICS = `// The stream reader records ttft, itl (each inter-token gap), tpot and output_tokens itself.`
+const PLAIN_HELPERS = `/**
+ * The completion tokens a response reports (usage), else the streamed chunks with text.
+ * @param {string} body
+ */
+function streamedTokens(body) {
+  let chunks = 0;
+  const events = body.split('\\n\\n');
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e.indexOf('"usage"') >= 0 && e.indexOf('"completion_tokens"') >= 0) {
+      const usage = JSON.parse(e.slice(e.indexOf('{'))).usage;
+      if (usage && typeof usage.completion_tokens === 'number') return { tokens: usage.completion_tokens, done: body.indexOf('[DONE]') >= 0 };
+    }
+  }
+  for (const e of events) if (e.startsWith('data: {') && e.indexOf('"choices":[]') < 0) chunks++;
+  return { tokens: chunks, done: body.indexOf('[DONE]') >= 0 };
+}
+
+`
+const PLAIN_CALL = `    const res = http.post(BASE_URL + CONFIG.path, JSON.stringify(body), {
+      headers: HEADERS,
+      timeout: CONFIG.requestTimeout,
+      tags: { kind: 'llm' },
+      responseType: 'text',
+    });
+    let ok = res.status === 200;
+    let tokens = 0;
+    // A server that ignores stream: true answers with plain JSON: read it as such.
+    const sse = String(res.headers['Content-Type'] || '').indexOf('text/event-stream') >= 0;
+    if (ok && sse) {
+      const s = streamedTokens(String(res.body));
+      tokens = s.tokens;
+      ok = s.done && tokens > 0;
+      if (ok) {
+        // The time to the response headers: TTFT only where the server sends them with the first
+        // token (llama-server sends them before; export with the stream reader for it).
+        ttft.add(res.timings.waiting, { kind: 'llm' });
+        if (tokens > 1) tpot.add(res.timings.receiving / (tokens - 1), { kind: 'llm' });
+      }
+    } else if (ok) {
+      const usage = res.json('usage');
+      tokens = usage && typeof usage === 'object' && 'completion_tokens' in usage ? Number(usage.completion_tokens) : 0;
+    }
+    errors.add(!ok, { kind: 'llm' });
+    if (ok) {
+      outputTokens.add(tokens);
+      inputTokens.add(inTokens);
+    }
+  }
+`
+const STREAM_CALL = `    const res = stream.post(BASE_URL + CONFIG.path, JSON.stringify(body), {
+      headers: HEADERS,
+      timeoutMs: CONFIG.requestTimeoutMs,
+      tags: { kind: 'llm' },
+    });
+    const ok = res.status === 200 && res.done && res.tokens > 0;
+    errors.add(!ok, { kind: 'llm' });
+    if (ok) inputTokens.add(inTokens);
+  }
+`
+
 /**
  * Render the k6 script (an ES module, type-checked against @types/k6 through JSDoc and `// @ts-check`)
  * and its data file. Deterministic: the same load and options give byte-identical files.
@@ -193,6 +273,7 @@ export function renderK6Script(load: LoadProfile, options: ScriptOptions): K6Exp
           ]),
         }
 
+  const streamReader = options.endpoint.stream && options.endpoint.streamReader === true
   const config = {
     url: options.endpoint.url.replace(/\/+$/, ''),
     path: options.endpoint.api === 'chat' ? '/v1/chat/completions' : '/v1/completions',
@@ -202,6 +283,7 @@ export function renderK6Script(load: LoadProfile, options: ScriptOptions): K6Exp
     headers: options.endpoint.headers,
     requestTimeout: `${ms(options.endpoint.requestTimeoutS)}ms`,
     ignoreEos: options.endpoint.ignoreEos ?? true,
+    ...(streamReader ? {streamReader, requestTimeoutMs: Math.round(options.endpoint.requestTimeoutS * 1000)} : {}),
   }
   const k6Options = {
     scenarios: {replay: scenario},
@@ -224,7 +306,7 @@ import http from 'k6/http';
 import exec from 'k6/execution';
 import { sleep } from 'k6';
 import { SharedArray } from 'k6/data';
-import { Counter, Rate, Trend } from 'k6/metrics';
+${streamReader ? STREAM_IMPORTS : PLAIN_IMPORTS}
 
 const CONFIG = ${JSON.stringify(config, null, 2)};
 const BASE_URL = __ENV.FLEETCAP_URL || CONFIG.url;
@@ -239,53 +321,37 @@ const TASKS = new SharedArray('tasks', function () {
   return data.tasks;
 });
 
-// Custom metrics: time to first token and time per output token need a streamed response.
-const ttft = new Trend('ttft', true);
-const tpot = new Trend('tpot', true);
+${streamReader ? STREAM_METRICS : PLAIN_METRICS}
 const errors = new Rate('errors');
-const outputTokens = new Counter('output_tokens');
 const inputTokens = new Counter('input_tokens');
 
 /** @type {import('k6/options').Options} */
 export const options = ${JSON.stringify(k6Options, null, 2)};
 
 /**
- * A prompt of n tokens, counted as words: a unique first word (no shared prefix for a cache to reuse)
- * and n - 1 copies of " the", one token in common BPE vocabularies.
+ * A prompt of n tokens, counted as words: a first word unique to the request and the run (no
+ * shared prefix for a prefix cache to reuse, not even with an earlier run of this script) and
+ * n - 1 copies of " the", one token in common BPE vocabularies.
  * @param {number} n
  * @param {number} iteration
+ * @param {string} run
  */
-function prompt(n, iteration) {
-  return n <= 0 ? '' : 'r' + iteration + ' the'.repeat(n - 1);
+function prompt(n, iteration, run) {
+  return n <= 0 ? '' : 'r' + iteration + '.' + run + ' the'.repeat(n - 1);
 }
 
-/**
- * The completion tokens a response reports (usage), else the streamed chunks with text.
- * @param {string} body
- */
-function streamedTokens(body) {
-  let chunks = 0;
-  const events = body.split('\\n\\n');
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i];
-    if (e.indexOf('"usage"') >= 0 && e.indexOf('"completion_tokens"') >= 0) {
-      const usage = JSON.parse(e.slice(e.indexOf('{'))).usage;
-      if (usage && typeof usage.completion_tokens === 'number') return { tokens: usage.completion_tokens, done: body.indexOf('[DONE]') >= 0 };
-    }
-  }
-  for (const e of events) if (e.startsWith('data: {') && e.indexOf('"choices":[]') < 0) chunks++;
-  return { tokens: chunks, done: body.indexOf('[DONE]') >= 0 };
-}
-
-export function setup() {
+${streamReader ? '' : PLAIN_HELPERS}export function setup() {
   // Fail fast, with a reason, when nothing answers at the URL: no point in minutes of timeouts.
   const probe = http.get(BASE_URL + '/v1/models', { headers: HEADERS, timeout: '5s', tags: { kind: 'probe' } });
   if (probe.status === 0) {
     exec.test.abort('endpoint unreachable: ' + BASE_URL + ': ' + probe.error);
   }
+  // This run's mark in every prompt (FLEETCAP_RUN fixes it, e.g. to replay a run byte for byte).
+  return { run: __ENV.FLEETCAP_RUN || (Date.now() % 46656).toString(36) };
 }
 
-export default function () {
+/** @param {{run: string}} data */
+export default function (data) {
   const iteration = exec.scenario.iterationInTest;
   const task = TASKS[iteration % TASKS.length];
   for (let c = 0; c < task.length; c++) {
@@ -294,43 +360,14 @@ export default function () {
     // Every sample of this call carries its id (k6 metadata: no time series per id), so that
     // \`fleetcap calibrate --k6-json\` can join each measured request with its simulated twin.
     exec.vu.metrics.metadata['fleetcap_call'] = iteration + '.' + c;
-    const text = prompt(inTokens, iteration);
+    const text = prompt(inTokens, iteration, data.run);
     /** @type {Record<string, unknown>} */
     const body = { model: CONFIG.model, max_tokens: outTokens, temperature: 0, stream: CONFIG.stream };
     if (CONFIG.ignoreEos) body.ignore_eos = true;
     if (CONFIG.stream) body.stream_options = { include_usage: true };
     if (CONFIG.api === 'chat') body.messages = [{ role: 'user', content: text }];
     else body.prompt = text;
-    const res = http.post(BASE_URL + CONFIG.path, JSON.stringify(body), {
-      headers: HEADERS,
-      timeout: CONFIG.requestTimeout,
-      tags: { kind: 'llm' },
-      responseType: 'text',
-    });
-    let ok = res.status === 200;
-    let tokens = 0;
-    // A server that ignores stream: true answers with plain JSON: read it as such.
-    const sse = String(res.headers['Content-Type'] || '').indexOf('text/event-stream') >= 0;
-    if (ok && sse) {
-      const s = streamedTokens(String(res.body));
-      tokens = s.tokens;
-      ok = s.done && tokens > 0;
-      if (ok) {
-        // Headers and the first event leave the server together when it flushes per token.
-        ttft.add(res.timings.waiting, { kind: 'llm' });
-        if (tokens > 1) tpot.add(res.timings.receiving / (tokens - 1), { kind: 'llm' });
-      }
-    } else if (ok) {
-      const usage = res.json('usage');
-      tokens = usage && typeof usage === 'object' && 'completion_tokens' in usage ? Number(usage.completion_tokens) : 0;
-    }
-    errors.add(!ok, { kind: 'llm' });
-    if (ok) {
-      outputTokens.add(tokens);
-      inputTokens.add(inTokens);
-    }
-  }
-  delete exec.vu.metrics.metadata['fleetcap_call'];
+${streamReader ? STREAM_CALL : PLAIN_CALL}  delete exec.vu.metrics.metadata['fleetcap_call'];
 }
 
 /** @param {Record<string, any>} data */

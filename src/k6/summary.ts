@@ -40,6 +40,8 @@ export interface K6Measurement {
   latencyMs?: Quantiles
   ttftMs?: Quantiles
   tpotMs?: Quantiles
+  /** Every gap between two streamed tokens (the stream reader's itl metric; plain k6 has none). */
+  itlMs?: Quantiles
   outputTokens?: number
   thresholds: ThresholdResult[]
 }
@@ -105,6 +107,7 @@ function checkedMeasurement(m: K6Measurement, file: string): K6Measurement {
     ['http_req_duration', m.latencyMs],
     ['ttft', m.ttftMs],
     ['tpot', m.tpotMs],
+    ['itl', m.itlMs],
   ] as const) {
     if (q === undefined) continue
     for (const [k, v] of Object.entries(q)) {
@@ -132,6 +135,7 @@ function measurementOf(json: unknown, file: string): K6Measurement {
       latencyMs: pick(m, 'http_req_duration') && quantilesFromValues(pick(m, 'http_req_duration')!.values),
       ttftMs: m.ttft && quantilesFromValues(m.ttft.values),
       tpotMs: m.tpot && quantilesFromValues(m.tpot.values),
+      itlMs: m.itl && quantilesFromValues(m.itl.values),
       outputTokens: m.output_tokens?.values.count ?? undefined,
       thresholds,
     }
@@ -158,6 +162,7 @@ function measurementOf(json: unknown, file: string): K6Measurement {
       latencyMs: pick(m, 'http_req_duration') && quantilesFromValues(pick(m, 'http_req_duration')!),
       ttftMs: m.ttft && quantilesFromValues(m.ttft),
       tpotMs: m.tpot && quantilesFromValues(m.tpot),
+      itlMs: m.itl && quantilesFromValues(m.itl),
       outputTokens: num(m.output_tokens, 'count'),
       thresholds,
     }
@@ -211,6 +216,7 @@ export async function readK6JsonOutput(path: string): Promise<K6Measurement> {
   const durationAll: number[] = []
   const ttft: number[] = []
   const tpot: number[] = []
+  const itl: number[] = []
   let iterations = 0
   let dropped = 0
   let requests = 0
@@ -242,7 +248,7 @@ export async function readK6JsonOutput(path: string): Promise<K6Measurement> {
         throw new InputError({file: path, line: lineNo, field: issue.path.join('.')}, `not a k6 sample: ${issue.message}`)
       }
       const {metric, data} = p.data
-      if (data.value < 0 && (metric === 'http_req_duration' || metric === 'ttft' || metric === 'tpot')) {
+      if (data.value < 0 && (metric === 'http_req_duration' || metric === 'ttft' || metric === 'tpot' || metric === 'itl')) {
         throw new InputError({file: path, line: lineNo, field: metric}, `negative latency (${data.value} ms)`)
       }
       const llm = data.tags?.kind === 'llm'
@@ -272,6 +278,9 @@ export async function readK6JsonOutput(path: string): Promise<K6Measurement> {
         case 'tpot':
           tpot.push(data.value)
           break
+        case 'itl':
+          itl.push(data.value)
+          break
         case 'errors':
           errorSamples++
           errors += data.value
@@ -296,6 +305,7 @@ export async function readK6JsonOutput(path: string): Promise<K6Measurement> {
     latencyMs: quantilesOf(duration.length > 0 ? duration : durationAll),
     ttftMs: quantilesOf(ttft),
     tpotMs: quantilesOf(tpot),
+    itlMs: quantilesOf(itl),
     outputTokens: outputTokens > 0 ? outputTokens : undefined,
     thresholds: [],
   }

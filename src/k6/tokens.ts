@@ -1,16 +1,17 @@
 /**
  * Prompts of a given token length, without a tokenizer.
  *
- * fleetcap's k6 scripts build a prompt of n tokens as n words: a unique first word (`r<iteration>`,
- * so that no two requests share a prefix and a server's prefix cache cannot make replayed prompts
- * cheaper than the trace's were) followed by n − 1 copies of " the". With the byte-pair tokenizers
+ * fleetcap's k6 scripts build a prompt of n tokens as n words: a unique first word
+ * (`r<iteration>.<run>`, the run a mark the script draws at its start, so that no two requests
+ * share a prefix, not even with an earlier run, and a server's prefix cache cannot make replayed
+ * prompts cheaper than the trace's were) followed by n − 1 copies of " the". With the byte-pair tokenizers
  * of Llama, Mistral, Qwen and GPT models " the" is a single token, so a real server counts n plus a
  * few (the first word may take several, a chat template adds its own); the fake server
  * (test/doubles/fake-openai.ts) counts whitespace-separated words, exactly n. The same function text is embedded in the generated script.
  */
-export function syntheticPrompt(tokens: number, iteration: number): string {
+export function syntheticPrompt(tokens: number, iteration: number, run = '0'): string {
   if (tokens <= 0) return ''
-  return `r${iteration}${' the'.repeat(tokens - 1)}`
+  return `r${iteration}.${run}${' the'.repeat(tokens - 1)}`
 }
 
 /** The fake server's token count: whitespace-separated words. */

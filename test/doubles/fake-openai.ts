@@ -27,6 +27,11 @@ export interface FakeOpenAiOptions {
   /** Model name the server answers to and reports; requests naming another model get 404. */
   model?: string
   port?: number
+  /**
+   * Send a stream's headers as soon as the request is admitted, before its first token, as
+   * llama.cpp's llama-server does: a client's time to first byte is then not its TTFT.
+   */
+  headersFirst?: boolean
 }
 
 export interface FakeOpenAiServer {
@@ -242,6 +247,11 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
     }
     let driver = drivers[0]
     for (const d of drivers) if (d.replica.load < driver.replica.load) driver = d
+    if (options.headersFirst && pending.stream) {
+      pending.started = true
+      res.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache'})
+      res.flushHeaders()
+    }
     driver.replica.enqueue(pending)
     // A client that hangs up (k6 at the end of its graceful stop, a timeout) frees its batch slot.
     res.once('close', () => {

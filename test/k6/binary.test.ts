@@ -1,10 +1,12 @@
+import {execFileSync} from 'node:child_process'
 import {chmodSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {cachedK6Path, findK6, K6_VERSION} from '../../src/k6/binary.js'
+import {cachedK6Path, findK6, findStreamK6, K6_VERSION, streamSourceHash} from '../../src/k6/binary.js'
+import {ROOT} from '../helpers/cli.js'
 
 function fakeExecutable(path: string): string {
   mkdirSync(join(path, '..'), {recursive: true})
@@ -47,5 +49,30 @@ describe('finding k6', () => {
     expect(() => findK6({explicit: join(root, 'nope'), env})).toThrow(/--k6: .*nope is not an executable k6 binary/)
     writeFileSync(join(root, 'plain'), 'x')
     expect(() => findK6({env: {...env, FLEETCAP_K6: join(root, 'plain')}})).toThrow(/\$FLEETCAP_K6: .*plain is not an executable/)
+  })
+})
+
+describe('finding k6 with the stream reader', () => {
+  const root = mkdtempSync(join(tmpdir(), 'fleetcap-k6-stream-bin-'))
+  const source = join(ROOT, 'scripts', 'k6-stream')
+
+  it('names the build by the same hash as scripts/test-deps/k6-stream.sh', () => {
+    const fromScript = execFileSync('bash', [join(ROOT, 'scripts', 'test-deps', 'k6-stream.sh'), '--hash'], {encoding: 'utf8'}).trim()
+    expect(fromScript).toMatch(/^[0-9a-f]{16}$/)
+    expect(streamSourceHash(source)).toBe(fromScript)
+  })
+
+  it('prefers --k6, then $FLEETCAP_K6_STREAM, then this checkout\'s build; never a plain k6 on PATH', () => {
+    const cache = join(root, 'cache')
+    const env = {FLEETCAP_CACHE: cache, PATH: join(root, 'path')}
+    fakeExecutable(join(root, 'path', 'k6'))
+    expect(() => findStreamK6({env, sourceDir: source})).toThrow(/not built for this checkout/)
+    const built = fakeExecutable(join(cache, 'k6-stream', streamSourceHash(source), 'bin', 'k6'))
+    expect(findStreamK6({env, sourceDir: source})).toBe(built)
+    const viaEnv = fakeExecutable(join(root, 'env', 'k6'))
+    expect(findStreamK6({env: {...env, FLEETCAP_K6_STREAM: viaEnv}, sourceDir: source})).toBe(viaEnv)
+    const explicit = fakeExecutable(join(root, 'flag', 'k6'))
+    expect(findStreamK6({explicit, env: {...env, FLEETCAP_K6_STREAM: viaEnv}, sourceDir: source})).toBe(explicit)
+    expect(() => findStreamK6({explicit: join(root, 'nope'), env})).toThrow(/--k6: .*nope is not an executable/)
   })
 })

@@ -71,26 +71,43 @@ describe('k6 script rendering', () => {
     expect(() => renderK6Script(load, {...opts, slo: {errorRateMax: -1}})).toThrow(/max error rate/)
   })
 
-  it('type-checks against the k6 package types (@types/k6)', () => {
+  it.each([
+    ['plain k6', false],
+    ['the stream reader (with its .d.ts)', true],
+  ])('type-checks against the k6 package types (@types/k6): %s', (_, streamReader) => {
     const dir = mkdtempSync(join(tmpdir(), 'fleetcap-k6-tsc-'))
-    writeFileSync(join(dir, 'load.js'), renderK6Script(load, {...opts, endpoint: {...endpoint, api: 'chat'}}).script)
+    writeFileSync(join(dir, 'load.js'), renderK6Script(load, {...opts, endpoint: {...endpoint, api: 'chat', streamReader}}).script)
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {allowJs: true, checkJs: true, noEmit: true, strict: true, target: 'ES2020', module: 'ES2020', moduleResolution: 'node', lib: ['ES2020'], typeRoots: [join(ROOT, 'node_modules/@types')], types: ['k6']},
-        files: ['load.js'],
+        files: ['load.js', ...(streamReader ? [join(ROOT, 'scripts/k6-stream/fleetcap-stream.d.ts')] : [])],
       }),
     )
     const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], {encoding: 'utf8'})
     expect(r.stdout + r.stderr).toBe('')
     expect(r.status).toBe(0)
   })
+
+  it('reads the stream with k6/x/fleetcap-stream only when asked and streaming', () => {
+    const reader = renderK6Script(load, {...opts, endpoint: {...endpoint, streamReader: true}})
+    expect(reader.script).toContain("import stream from 'k6/x/fleetcap-stream';")
+    expect(reader.script).toContain('stream.post(BASE_URL + CONFIG.path')
+    expect(reader.script).toContain('"requestTimeoutMs": 30000')
+    expect(reader.script).not.toContain('http.post(')
+    expect(reader.script).not.toContain("new Trend('ttft'")
+    for (const variant of [renderK6Script(load, opts), renderK6Script(load, {...opts, endpoint: {...endpoint, stream: false, streamReader: true}})]) {
+      expect(variant.script).not.toContain('k6/x/fleetcap-stream')
+      expect(variant.script).toContain('http.post(BASE_URL + CONFIG.path')
+      expect(variant.script).toContain("new Trend('ttft', true)")
+    }
+  })
 })
 
 describe('token-length prompts', () => {
   it('builds prompts whose word count is the token count, with a unique first word', () => {
     for (const n of [1, 2, 17, 1024]) expect(countPromptTokens(syntheticPrompt(n, 42))).toBe(n)
-    expect(syntheticPrompt(3, 7)).toBe('r7 the the')
+    expect(syntheticPrompt(3, 7, 'k2')).toBe('r7.k2 the the')
     expect(syntheticPrompt(0, 1)).toBe('')
     expect(countPromptTokens('  a\tb\nc  ')).toBe(3)
   })

