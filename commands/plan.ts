@@ -10,6 +10,7 @@ import {parseEngine, parsePrecision} from '../src/fleet/profiles/precision.js'
 import {checkOutputDir} from '../src/util/atomic-write.js'
 import {seriesInputFromFlags} from '../src/forecast/input-flags.js'
 import {phasesFromHistory} from '../src/planner/forecast-input.js'
+import {defaultPlanWorkers} from '../src/planner/executor.js'
 import {makePlan, type PlanResult} from '../src/planner/plan.js'
 import {tryParseDuration} from '../src/util/duration.js'
 import {planDocument, writePlan} from '../src/planner/render.js'
@@ -19,7 +20,7 @@ import {loadPlanSpecFile, type PlanSpec, PlanSpecSchema, resolveRequest, SEED_WO
 export default class Plan extends FleetcapCommand<typeof Plan> {
   static override summary = 'Plan GPU fleets per phase: the cheapest fleet that meets the SLOs, verified by simulation, with HPA manifests.'
 
-  static override description = `For each phase (a load target in tasks/day, or by date), enumerates fleets (GPU type × tensor parallelism × replicas, and two-type mixes), prunes them with analytic bounds (capacity, Erlang-C queueing, limits, budget, dominance), then simulates the survivors cheapest first over the phase's peak window on several seeds and keeps the first that meets every SLO on every seed. Availability floor (default): at least 2 replicas in total at every size (--min-replicas), and the SLOs still met at the peak with the largest replica lost (--survive one-replica-loss, N+1), checked by simulating the fleet minus that replica. Tunes an autoscaling/v2 HPA per pool (min/max from the daily curve, in-flight target, behavior), checked with the HPA controller and cold starts over the day, and adds a predictive minReplicas schedule where the curve is periodic. The seeds' own fleets (baselines) are simulated under the same load and SLOs.
+  static override description = `For each phase (a load target in tasks/day, or by date), enumerates fleets (GPU type × tensor parallelism × replicas, and two-type mixes), prunes them with analytic bounds (capacity, Erlang-C queueing, limits, budget, dominance), then simulates the survivors cheapest first over the phase's peak window on several seeds and keeps the first that meets every SLO on every seed. Availability floor (default): at least 2 replicas in total at every size (--min-replicas), and the SLOs still met at the peak with the largest replica lost (--survive one-replica-loss, N+1), checked by simulating the fleet minus that replica. Tunes an autoscaling/v2 HPA per pool (min/max from the daily curve, in-flight target, behavior; a predictive minReplicas schedule where the curve is periodic), then simulates the whole forecast day as a scenario with those HPAs as its pools' autoscalers, as 'fleetcap simulate' would. The simulations run on a pool of worker threads (--workers). The seeds' own fleets (baselines) are simulated under the same load and SLOs.
 
 --out DIR writes plan.yaml (fleetcap.dev/v1 CapacityPlan, read by apply-to-cluster), manifests/<phase>/ (Deployment, HPA or KEDA ScaledObject, PodDisruptionBudget per pool) and PLAN.md, all at once; a non-empty folder fleetcap did not write is refused.
 
@@ -69,6 +70,7 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
     risk: Flags.string({description: 'pessimistic: size and verify every fleet with its serving profiles\' step times at the slow edge of their uncertainty band (default); nominal: as fitted. The other mode is planned too and PLAN.md shows the margin.', options: ['nominal', 'pessimistic']}),
     'strategy-roi': Flags.boolean({description: 'PLAN.md: compare a fixed fleet, the HPA, KEDA and a predictive schedule per one-pool phase over its forecast day (4 more day-long simulations each).'}),
     fast: Flags.boolean({description: 'Analytic only: no simulation (under a second).'}),
+    workers: Flags.integer({description: 'Worker threads the simulations run on (the sweep\'s pool; default one per core; 0: in this process). The plan is the same whatever the number.', min: 0}),
     out: Flags.string({description: 'Write plan.yaml, manifests/ and PLAN.md (with its charts, charts/*.svg, and index.html) into this directory.'}),
     html: Flags.string({description: 'Also write the plan as a self-contained HTML report with charts to this file.'}),
   }
@@ -102,7 +104,7 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
       throw new InputError({field: issue.path.join('.') || undefined}, issue.message)
     }
     const request = resolveRequest(merged.data, baseDir)
-    const result = await makePlan(request, {fast: f.fast, forecast: forecastSummary, onProgress: (line) => this.note(line)})
+    const result = await makePlan(request, {fast: f.fast, workers: f.workers ?? defaultPlanWorkers(), forecast: forecastSummary, onProgress: (line) => this.note(line)})
     const summary = summarize(result)
     if (!result.ok) {
       for (const p of result.phases.filter((x) => !x.search.chosen)) {
