@@ -377,11 +377,11 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
         L.push(`  Predictive minReplicas schedule (UTC): ${a.schedule.windows.map((w) => `${w.start}–${w.end} ≥ ${w.minReplicas}`).join(', ')}.`)
       }
       if (!a.fluid.checked) {
-        L.push(`  Not checked against the HPA controller (--fast); an HPA without lag would keep ${a.fluid.minReady}–${a.fluid.maxReplicasReached} replicas, ${money(a.fluid.costPerDayUsd)}/day against ${money(a.staticCostPerDayUsd)}/day held at the peak size.`)
+        L.push(`  Not simulated with the HPA (--fast); an HPA without lag would keep ${a.fluid.minReady}–${a.fluid.maxReplicasReached} replicas, ${money(a.fluid.costPerDayUsd)}/day against ${money(a.staticCostPerDayUsd)}/day held at the peak size.`)
         continue
       }
       L.push(
-        `  Checked over the forecast day with the HPA controller and cold starts: ${a.fluid.ok ? 'keeps up' : '**falls behind**'} (${(a.fluid.delayedFraction * 100).toFixed(2)} % of calls arrive while the pool is short, longest wait ${s(a.fluid.maxWaitS)}); replicas ${a.fluid.minReady}–${a.fluid.maxReplicasReached}; ${money(a.fluid.costPerDayUsd)}/day against ${money(a.staticCostPerDayUsd)}/day held at the peak size.`,
+        `  Estimated over the forecast day with cold starts (fluid model, the settings' pre-filter): ${a.fluid.ok ? 'keeps up' : '**falls behind**'} (${(a.fluid.delayedFraction * 100).toFixed(2)} % of calls arrive while the pool is short, longest wait ${s(a.fluid.maxWaitS)}); replicas ${a.fluid.minReady}–${a.fluid.maxReplicasReached}; ${money(a.fluid.costPerDayUsd)}/day against ${money(a.staticCostPerDayUsd)}/day held at the peak size.`,
       )
       for (const n of a.notes) L.push(`  ${n}.`)
     }
@@ -389,7 +389,7 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
       const d = p.hpaDay
       L.push(
         '',
-        `The whole forecast day simulated with these autoscalers in the loop (seed ${d.seed}, ${p.tasksPerDay.toLocaleString('en-US')} tasks over the daily curve, starting at minReplicas): SLOs ${d.pass ? 'met' : `**missed** (${d.misses.join('; ')})`}, TTFT p95 ${s(d.ttftP95S)}, error rate ${(d.errorRate * 100).toFixed(3)} %, replicas ${Object.entries(d.replicas).map(([k, v]) => `${k} ${v[0]}–${v[1]}`).join(', ')}, ${d.scaleEvents} scaling actions, ${money(d.costPerDayUsd)}/day.`,
+        `The whole forecast day simulated as a scenario with these autoscalers as its pools' \`autoscaler:\` (seed ${d.seed}, ${p.tasksPerDay.toLocaleString('en-US')} tasks over the daily curve, starting at minReplicas): SLOs ${d.pass ? 'met' : `**missed** (${d.misses.join('; ')})`}, TTFT p95 ${s(d.ttftP95S)}, error rate ${(d.errorRate * 100).toFixed(3)} %, replicas ${Object.entries(d.replicas).map(([k, v]) => `${k} ${v[0]}–${v[1]}`).join(', ')}, ${d.scaleEvents} scaling actions, ${money(d.costPerDayUsd)}/day.`,
       )
     }
     L.push('')

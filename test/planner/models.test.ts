@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {parseHpaObject} from '../../src/autoscale/hpa-schema.js'
 import {buildProfile, loadCatalog} from '../../src/fleet/profiles/index.js'
 import {erlangC, replicaCapacity} from '../../src/planner/analytic.js'
-import {hpaObject, runFluid, tuneAutoscaler, type AutoscalePoolInput} from '../../src/planner/autoscaler.js'
+import {hpaObject, fluidEstimate, tuneAutoscaler, type AutoscalePoolInput} from '../../src/planner/autoscaler.js'
 import {makeCandidate} from '../../src/planner/candidates.js'
 import {parsePlanSpec, resolveRequest} from '../../src/planner/spec.js'
 import {createExecutor} from '../../src/planner/executor.js'
@@ -69,7 +69,7 @@ describe('autoscaler tuning', () => {
     // Four times the load from 14:00 to 18:00, every day.
     const step: AutoscalePoolInput = {...base, rateAt: (t) => (t % 86_400 >= 14 * 3600 && t % 86_400 < 18 * 3600 ? 4.4 : 1.1)}
     const plan = tuneAutoscaler(step)
-    const hpaAlone = runFluid(step, {...plan.settings, minReplicas: 2})
+    const hpaAlone = fluidEstimate(step, {...plan.settings, minReplicas: 2})
     expect(hpaAlone.ok).toBe(false)
     expect(hpaAlone.maxWaitS).toBeGreaterThan(step.maxWaitS)
     // The floor covers the step (rate × call latency / target) from before 14:00.
