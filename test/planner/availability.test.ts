@@ -88,7 +88,7 @@ describe('the availability floor (default: minReplicas 2, survive one-replica-lo
       expect(e.verdict.reason).toMatch(/^N\+1: seed \d: TTFT p95 \(s\) [\d.]+ > 1 with one [a-z0-9-]+ replica lost$/)
     }
     expect(renderPlanMd(result)).toMatch(/\| N\+1: seed \d: TTFT p95 \(s\) [\d.]+ > 1 with one [a-z0-9-]+ replica lost \|/)
-  }, 60_000)
+  }, 180_000)
 
   it('judges the seeds\' fleets under the same policy', () => {
     const [b1, b2, b3] = ha.phases.map((p) => p.search.baselines[0])
@@ -150,5 +150,5 @@ describe('fleetcap plan --min-replicas / --survive', () => {
     for (const p of j.plan.spec.phases) expect(p.pools.reduce((a: number, x: {minReplicas: number}) => a + x.minReplicas, 0)).toBeGreaterThanOrEqual(3)
     const bad = runCli(['plan', '--phases', '500', '--fast', '--min-replicas', '0'])
     expect(bad.code).toBe(2)
-  }, 60_000)
+  }, 180_000)
 })
