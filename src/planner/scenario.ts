@@ -74,12 +74,11 @@ export function candidateScenario(pools: readonly CandidatePool[], request: Reso
   }
 }
 
-/** The catalog's profile for a scenario pool, at the step-time factor the plan sized it with. */
-export function planResolver(catalog: Catalog, stepTimeFactors: Readonly<Record<string, number>>): (p: LlmPoolSpec) => ServingProfile {
+/** The catalog's profile for a scenario pool, at the step-time factor the plan sized it with; `cache` may outlive one run (a thread's jobs share it). */
+export function planResolver(catalog: Catalog, stepTimeFactors: Readonly<Record<string, number>>, cache = new Map<string, ServingProfile>()): (p: LlmPoolSpec) => ServingProfile {
   const resolve = catalogResolver(catalog)
-  const cache = new Map<string, ServingProfile>()
   return (p) => {
-    const key = JSON.stringify([p.name, p.model, p.gpu, p.tensorParallel, p.engine, p.precision, p.priceOverride, stepTimeFactors[p.name]])
+    const key = JSON.stringify([p.model, p.gpu, p.tensorParallel, p.engine, p.precision, p.priceOverride, stepTimeFactors[p.name] ?? 1])
     let profile = cache.get(key)
     if (profile === undefined) {
       const base = resolve(p)

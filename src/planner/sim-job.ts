@@ -11,6 +11,7 @@
 import {RandomStreams} from '../engine/random.js'
 import {type Catalog, loadCatalog} from '../fleet/profiles/index.js'
 import {simulate} from '../pipeline/simulate.js'
+import type {ServingProfile} from '../fleet/types.js'
 import type {SimulationReport} from '../report/report.js'
 import type {SloCheck} from '../report/report.js'
 import type {TimeSeries} from '../sim/simulate.js'
@@ -67,12 +68,14 @@ export type PlanSimResult<J extends PlanSimJob> = J extends {kind: 'peak'} ? See
 export interface PlanSimState {
   catalog: Catalog
   tasks: Map<string, Task[][]>
+  /** Profiles resolved from the catalog, by pool spec and step-time factor. */
+  profiles: Map<string, ServingProfile>
 }
 
 const DAY_S = 86_400
 
 export function init(): PlanSimState {
-  return {catalog: loadCatalog(), tasks: new Map()}
+  return {catalog: loadCatalog(), tasks: new Map(), profiles: new Map()}
 }
 
 export async function handle(state: PlanSimState, job: PlanSimJob): Promise<SeedOutcome | HpaDayResult> {
@@ -99,7 +102,7 @@ async function tasksOf(state: PlanSimState, s: PlanScenario): Promise<Task[][]> 
 
 async function runPeak(state: PlanSimState, job: PlanScenario): Promise<SeedOutcome> {
   const seed = job.scenario.seed ?? 1
-  const {report} = await simulate(job.scenario, {tasks: replay(await tasksOf(state, job)), seed, catalog: state.catalog, resolveProfile: planResolver(state.catalog, job.stepTimeFactors)})
+  const {report} = await simulate(job.scenario, {tasks: replay(await tasksOf(state, job)), seed, catalog: state.catalog, resolveProfile: planResolver(state.catalog, job.stepTimeFactors, state.profiles)})
   const o = report.latency.overall
   const utilization: Record<string, number> = {}
   const inflightPerReplica: Record<string, number> = {}
@@ -132,7 +135,7 @@ async function runPeak(state: PlanSimState, job: PlanScenario): Promise<SeedOutc
 
 async function runDay(state: PlanSimState, job: PlanScenario): Promise<HpaDayResult> {
   const seed = job.scenario.seed ?? 1
-  const {report, timeSeries} = await simulate(job.scenario, {seed, catalog: state.catalog, resolveProfile: planResolver(state.catalog, job.stepTimeFactors)})
+  const {report, timeSeries} = await simulate(job.scenario, {seed, catalog: state.catalog, resolveProfile: planResolver(state.catalog, job.stepTimeFactors, state.profiles)})
   const endS = report.run.endS
   const perDay = (usd: number) => (usd * DAY_S) / Math.max(DAY_S, endS)
   const pools = report.autoscaling?.pools ?? []
