@@ -32,7 +32,7 @@ export interface PlanIo {
 }
 
 export async function runPlanCommand(f: PlanFlags, io: PlanIo): Promise<Record<string, unknown>> {
-    if (f.html !== undefined) checkHtmlOutput(f.html)
+  if (f.html !== undefined) checkHtmlOutput(f.html)
   if (f.out !== undefined) checkOutputDir(f.out)
   let spec: PlanSpec = {}
   let baseDir = process.cwd()
@@ -66,11 +66,17 @@ export async function runPlanCommand(f: PlanFlags, io: PlanIo): Promise<Record<s
       const c = p.search.closest
       io.note(`${p.name}: nothing meets the SLOs within the limits; closest ${c ? `${c.candidate.id}: ${'reason' in c.verdict ? c.verdict.reason : ''}` : 'none'}`)
     }
-    throw new FleetcapError(`no fleet meets the SLOs within the limits for ${result.phases.filter((x) => !x.search.chosen).map((x) => x.name).join(', ')}${f.out ? '; nothing written' : ''}`, {
-      exit: ExitCode.SLO_NOT_MET,
-      hint: 'relax the SLOs, raise the GPU limits or the budget, or add GPU types',
-      result: summary,
-    })
+    throw new FleetcapError(
+      `no fleet meets the SLOs within the limits for ${result.phases
+        .filter((x) => !x.search.chosen)
+        .map((x) => x.name)
+        .join(', ')}${f.out ? '; nothing written' : ''}`,
+      {
+        exit: ExitCode.SLO_NOT_MET,
+        hint: 'relax the SLOs, raise the GPU limits or the budget, or add GPU types',
+        result: summary,
+      },
+    )
   }
   if (f.out !== undefined) {
     const files = await writePlan(f.out, result, undefined, {strategyRoi: f['strategy-roi']})
@@ -82,9 +88,14 @@ export async function runPlanCommand(f: PlanFlags, io: PlanIo): Promise<Record<s
   }
   for (const p of result.phases) {
     const c = p.search.chosen
-    io.say(`${p.name}  ${p.tasksPerDay} tasks/day  ${c?.candidate.id}  $${((c?.candidate.costPerHourUsd ?? 0) * 24).toFixed(0)}/day at peak size  ${p.pools?.map((pp) => `${pp.pool.name} ${pp.autoscale.settings.minReplicas}-${pp.autoscale.settings.maxReplicas}`).join(', ')}`)
+    io.say(
+      `${p.name}  ${p.tasksPerDay} tasks/day  ${c?.candidate.id}  $${((c?.candidate.costPerHourUsd ?? 0) * 24).toFixed(0)}/day at peak size  ${p.pools?.map((pp) => `${pp.pool.name} ${pp.autoscale.settings.minReplicas}-${pp.autoscale.settings.maxReplicas}`).join(', ')}`,
+    )
     if (io.tty && p.hpaDay) for (const line of planSparklines(p.hpaDay.trajectory)) io.say(`  ${line}`)
-    for (const b of p.search.baselines) io.say(`  baseline ${b.candidate.label}: ${b.candidate.id}  $${(b.candidate.costPerHourUsd * 24).toFixed(0)}/day  SLO ${b.verdict.status === 'passed' || (b.verdict.status === 'estimated' && b.verdict.pass) ? 'met' : 'NOT met'}`)
+    for (const b of p.search.baselines)
+      io.say(
+        `  baseline ${b.candidate.label}: ${b.candidate.id}  $${(b.candidate.costPerHourUsd * 24).toFixed(0)}/day  SLO ${b.verdict.status === 'passed' || (b.verdict.status === 'estimated' && b.verdict.pass) ? 'met' : 'NOT met'}`,
+      )
   }
   const s = result.stats
   io.note(`decision ${s.decisionS.toFixed(2)} s; ${s.candidatesPruned} candidates pruned, ${s.candidatesSimulated} simulated (${s.simulations} simulations, ${s.simulationsPerS.toFixed(1)}/s)`)

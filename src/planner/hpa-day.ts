@@ -53,7 +53,13 @@ export function hpaDayScenario(pools: ReadonlyArray<{pool: CandidatePool; autosc
  * cold start), the pools are held at it. Mutates the pools' settings and notes; returns the last day
  * and how many days were simulated.
  */
-export async function settleHpaDay(pools: ReadonlyArray<{pool: CandidatePool; autoscale: AutoscalePlan}>, tasksPerDay: number, request: ResolvedRequest, executor: SimExecutor, seed: number): Promise<{day: HpaDayResult; simulations: number}> {
+export async function settleHpaDay(
+  pools: ReadonlyArray<{pool: CandidatePool; autoscale: AutoscalePlan}>,
+  tasksPerDay: number,
+  request: ResolvedRequest,
+  executor: SimExecutor,
+  seed: number,
+): Promise<{day: HpaDayResult; simulations: number}> {
   const run = () => executor.day(hpaDayScenario(pools, tasksPerDay, request, seed))
   let day = await run()
   let simulations = 1
@@ -71,7 +77,9 @@ export async function settleHpaDay(pools: ReadonlyArray<{pool: CandidatePool; au
   const staticCost = pools.reduce((a, pp) => a + pp.pool.replicas * pp.pool.profile.pricePerHourUsd * 24, 0)
   if (day.pass && day.costPerDayUsd > staticCost * 1.001 && pools.some((pp) => pp.autoscale.settings.maxReplicas > pp.pool.replicas)) {
     for (const pp of pools) {
-      pp.autoscale.notes.push(`with the HPA in the simulator the day cost $${Math.round(day.costPerDayUsd)} against $${Math.round(staticCost)} for the verified fleet held all day (${day.scaleEvents} scaling actions): the pool is held at ${pp.pool.replicas}`)
+      pp.autoscale.notes.push(
+        `with the HPA in the simulator the day cost $${Math.round(day.costPerDayUsd)} against $${Math.round(staticCost)} for the verified fleet held all day (${day.scaleEvents} scaling actions): the pool is held at ${pp.pool.replicas}`,
+      )
       pp.autoscale.settings = {...pp.autoscale.settings, minReplicas: pp.pool.replicas, maxReplicas: pp.pool.replicas}
       delete pp.autoscale.schedule
     }

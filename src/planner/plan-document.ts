@@ -36,7 +36,7 @@ export function planDocument(result: PlanResult): PlanDocument {
         ...(slo.tpotP95S === undefined ? {} : {tpotP95S: slo.tpotP95S}),
         ...(slo.errorRateMax === undefined ? {} : {errorRateMax: slo.errorRateMax}),
       },
-      forecast: result.forecast ?? {source: 'explicit phase targets', quantile: req.quantile, note: 'targets are taken as the sizing quantile\'s value'},
+      forecast: result.forecast ?? {source: 'explicit phase targets', quantile: req.quantile, note: "targets are taken as the sizing quantile's value"},
       phases: result.phases.map((p) => ({
         name: p.name,
         trigger: p.date ? {date: p.date} : {tasksPerDay: p.tasksPerDay},
@@ -143,7 +143,18 @@ function phaseStatus(p: PhasePlan, result: PlanResult): Record<string, unknown> 
     rejected: rejectedCheaper(p).map((e) => ({fleet: e.candidate.id, costPerDayUsd: usd(costPerDay(e.candidate)), reason: reasonOf(e)})),
     counts: {candidates: p.search.evaluated.length, pruned: p.search.pruned, simulations: p.search.simulated},
     risk: riskStatus(p),
-    ...(p.precisions.length > 0 ? {precisions: p.precisions.map((x) => ({precision: x.precision, gpus: x.gpus, fleet: x.fleet, costPerDayUsd: x.costPerDayUsd === null ? null : usd(x.costPerDayUsd), ...(x.note ? {note: x.note} : {}), ...(x.excluded ? {excluded: x.excluded} : {})}))} : {}),
+    ...(p.precisions.length > 0
+      ? {
+          precisions: p.precisions.map((x) => ({
+            precision: x.precision,
+            gpus: x.gpus,
+            fleet: x.fleet,
+            costPerDayUsd: x.costPerDayUsd === null ? null : usd(x.costPerDayUsd),
+            ...(x.note ? {note: x.note} : {}),
+            ...(x.excluded ? {excluded: x.excluded} : {}),
+          })),
+        }
+      : {}),
   }
 }
 
@@ -184,9 +195,7 @@ export function missesOf(e: Evaluated): string[] {
 /** Rejected candidates that cost no more than the choice (the ones a reader asks "why not?" about). */
 export function rejectedCheaper(p: PhasePlan, limit = 25): Evaluated[] {
   const bound = p.search.chosen ? p.search.chosen.candidate.costPerHourUsd : Number.POSITIVE_INFINITY
-  return p.search.evaluated
-    .filter((e) => e !== p.search.chosen && e.verdict.status !== 'passed' && e.verdict.status !== 'not-simulated' && e.candidate.costPerHourUsd <= bound)
-    .slice(-limit)
+  return p.search.evaluated.filter((e) => e !== p.search.chosen && e.verdict.status !== 'passed' && e.verdict.status !== 'not-simulated' && e.candidate.costPerHourUsd <= bound).slice(-limit)
 }
 
 export function sloMargins(c: Evaluated, result: PlanResult): Array<Record<string, unknown>> {
@@ -209,4 +218,3 @@ function workloadOf(p: PhasePlan, headroom: number): {workload?: PhaseWorkload} 
   const w = phaseWorkloadRecord(p, headroom)
   return w ? {workload: w.workload} : {}
 }
-

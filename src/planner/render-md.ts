@@ -14,7 +14,6 @@ function availabilityText(a: AvailabilityVerdict | undefined): string {
   return a.pass ? 'yes' : `**no**: ${a.reason}`
 }
 
-
 export function renderPlanMd(result: PlanResult): string {
   const req = result.request
   const L: string[] = []
@@ -27,7 +26,9 @@ export function renderPlanMd(result: PlanResult): string {
     result.fast
       ? 'Method: **analytic only** (`--fast`): capacity bounds and an Erlang-C queue over batch slots; no fleet below was simulated.'
       : `Method: every fleet below was simulated over the ${req.peakWindowS / 3600} h around the daily peak on seeds ${result.seeds.join(', ')}; a fleet passes only if it meets every SLO on every seed.`,
-    req.risk === 'pessimistic' ? 'Risk **pessimistic**: every figure below is at the slow edge of each serving profile\'s uncertainty band unless a table says otherwise (see "Uncertainty, risk and margin").' : 'Risk **nominal**: every figure below is at the serving profiles\' step times as fitted (see "Uncertainty, risk and margin" for the band).',
+    req.risk === 'pessimistic'
+      ? 'Risk **pessimistic**: every figure below is at the slow edge of each serving profile\'s uncertainty band unless a table says otherwise (see "Uncertainty, risk and margin").'
+      : 'Risk **nominal**: every figure below is at the serving profiles\' step times as fitted (see "Uncertainty, risk and margin" for the band).',
     '',
     `Inputs digest: \`${result.digest}\``,
     '',
@@ -51,7 +52,7 @@ export function renderPlanMd(result: PlanResult): string {
   // Pools a phase drops (e.g. a GPU type change) keep running unless the apply prunes them.
   const dropped = droppedPoolsNote(result.phases.map((p) => ({name: p.name, pools: (p.pools ?? []).map((pp) => `${pp.pool.name} (${pp.pool.profile.gpu})`)})))
   if (dropped.length > 0) L.push(...dropped, '')
-  L.push('## The seeds\' fleets beside fleetcap\'s', '')
+  L.push("## The seeds' fleets beside fleetcap's", '')
   const withBaselines = result.phases.filter((p) => p.search.baselines.length > 0)
   if (withBaselines.length === 0) L.push('No baseline fleets were given (`baselines:` in the request, or `--baseline PHASE=SCENARIO.yaml`).', '')
   else {
@@ -96,7 +97,10 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
     } else {
       L.push(`Estimated TTFT p95 ${s(c.candidate.estimate.ttftP95S)}, utilization ${Math.round(c.candidate.estimate.utilization * 100)} % (analytic).`, '')
     }
-    L.push(`Availability (${policyShort(result.request)}): ${c.availability ? `${c.availability.pass ? 'met' : '**not met**'} — ${c.availability.reason}${c.availability.estimated ? ' (analytic, not simulated)' : ''}` : 'not judged'}.`, '')
+    L.push(
+      `Availability (${policyShort(result.request)}): ${c.availability ? `${c.availability.pass ? 'met' : '**not met**'} — ${c.availability.reason}${c.availability.estimated ? ' (analytic, not simulated)' : ''}` : 'not judged'}.`,
+      '',
+    )
     L.push('### Autoscaler', '')
     for (const pp of p.pools) {
       const a = pp.autoscale
@@ -113,7 +117,9 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
         L.push(`  Predictive minReplicas schedule (UTC): ${a.schedule.windows.map((w) => `${w.start}–${w.end} ≥ ${w.minReplicas}`).join(', ')}.`)
       }
       if (!a.fluid.checked) {
-        L.push(`  Not simulated with the HPA (--fast); an HPA without lag would keep ${a.fluid.minReady}–${a.fluid.maxReplicasReached} replicas, ${money(a.fluid.costPerDayUsd)}/day against ${money(a.staticCostPerDayUsd)}/day held at the peak size.`)
+        L.push(
+          `  Not simulated with the HPA (--fast); an HPA without lag would keep ${a.fluid.minReady}–${a.fluid.maxReplicasReached} replicas, ${money(a.fluid.costPerDayUsd)}/day against ${money(a.staticCostPerDayUsd)}/day held at the peak size.`,
+        )
         continue
       }
       L.push(
@@ -125,7 +131,11 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
       const d = p.hpaDay
       L.push(
         '',
-        `The whole forecast day simulated as a scenario with these autoscalers as its pools' \`autoscaler:\` (seed ${d.seed}, ${p.tasksPerDay.toLocaleString('en-US')} tasks over the daily curve, starting at minReplicas): SLOs ${d.pass ? 'met' : `**missed** (${d.misses.join('; ')})`}, TTFT p95 ${s(d.ttftP95S)}, error rate ${(d.errorRate * 100).toFixed(3)} %, replicas ${Object.entries(d.replicas).map(([k, v]) => `${k} ${v[0]}–${v[1]}`).join(', ')}, ${d.scaleEvents} scaling actions, ${money(d.costPerDayUsd)}/day.`,
+        `The whole forecast day simulated as a scenario with these autoscalers as its pools' \`autoscaler:\` (seed ${d.seed}, ${p.tasksPerDay.toLocaleString('en-US')} tasks over the daily curve, starting at minReplicas): SLOs ${d.pass ? 'met' : `**missed** (${d.misses.join('; ')})`}, TTFT p95 ${s(d.ttftP95S)}, error rate ${(d.errorRate * 100).toFixed(3)} %, replicas ${Object.entries(
+          d.replicas,
+        )
+          .map(([k, v]) => `${k} ${v[0]}–${v[1]}`)
+          .join(', ')}, ${d.scaleEvents} scaling actions, ${money(d.costPerDayUsd)}/day.`,
       )
     }
     L.push('')
@@ -159,10 +169,16 @@ function assumptions(result: PlanResult): string[] {
     `Workload: the request's synthetic shape (default: the seeds' agent tasks as scenarios/seed-phase1-500-per-day.yaml states them), with each phase's tasks per day; the fleet is decided over the ${req.peakWindowS / 3600} h centred on the daily peak.`,
     `Explicit phase targets are taken as the value at the sizing quantile (p${Math.round(req.quantile * 100)}); with --history the forecast's p${Math.round(req.quantile * 100)} gives them.`,
     'Latency and throughput come from the serving profiles in models/ (roofline calibrated on published measurements; see docs/profiles.md); GPU prices from models/gpus.yaml unless overridden.',
-    'Autoscaling is tuned in a fluid model (src/autoscale\'s HPA controller, the exact kube-controller-manager arithmetic, reading the HPA we write every 15 s; load = rate × simulated call latency over ready replicas; replicas ready one cold start after creation), then the chosen fleet is simulated over the whole forecast day with the same controllers in the discrete-event simulator. The simulator reports the fleet\'s in-flight requests, not each replica\'s: pools share them by throughput. Cold start = model load + engine start from the profile; node provisioning and image pull are not included.',
-    `Routing: every fleet (the baselines too) is simulated behind one ${req.routing.policy} router over all pools, with one priority queue (critical, high, normal, low)${Object.keys(req.queueDeadlines).length > 0 ? ` and queue deadlines ${Object.entries(req.queueDeadlines).map(([k, v]) => `${k} ${v} s`).join(', ')}` : ''}${req.prefixCache ? `; replicas keep an agent chain's context between its calls (vLLM automatic prefix caching, \`--enable-prefix-caching\` in the Deployments)${req.routing.policy === 'prefix-affinity' ? ', and the analytic bounds count a call\'s shared context as cached' : ', and the analytic bounds count full prefills (without prefix-affinity a chain returns to its replica only by chance)'}` : ''}; the manifests do not configure the router.`,
+    "Autoscaling is tuned in a fluid model (src/autoscale's HPA controller, the exact kube-controller-manager arithmetic, reading the HPA we write every 15 s; load = rate × simulated call latency over ready replicas; replicas ready one cold start after creation), then the chosen fleet is simulated over the whole forecast day with the same controllers in the discrete-event simulator. The simulator reports the fleet's in-flight requests, not each replica's: pools share them by throughput. Cold start = model load + engine start from the profile; node provisioning and image pull are not included.",
+    `Routing: every fleet (the baselines too) is simulated behind one ${req.routing.policy} router over all pools, with one priority queue (critical, high, normal, low)${
+      Object.keys(req.queueDeadlines).length > 0
+        ? ` and queue deadlines ${Object.entries(req.queueDeadlines)
+            .map(([k, v]) => `${k} ${v} s`)
+            .join(', ')}`
+        : ''
+    }${req.prefixCache ? `; replicas keep an agent chain's context between its calls (vLLM automatic prefix caching, \`--enable-prefix-caching\` in the Deployments)${req.routing.policy === 'prefix-affinity' ? ", and the analytic bounds count a call's shared context as cached" : ', and the analytic bounds count full prefills (without prefix-affinity a chain returns to its replica only by chance)'}` : ''}; the manifests do not configure the router.`,
     'Costs: the peak fleet all day is replicas × price × 24 h; the autoscaled cost integrates the replicas the HPA keeps in the fluid run, billing from creation.',
-    'Manifests: one Deployment, HPA (or KEDA ScaledObject) and PodDisruptionBudget per pool; the HPA metric must be served by a custom-metrics adapter (e.g. prometheus-adapter exposing vLLM\'s running-requests gauge).',
+    "Manifests: one Deployment, HPA (or KEDA ScaledObject) and PodDisruptionBudget per pool; the HPA metric must be served by a custom-metrics adapter (e.g. prometheus-adapter exposing vLLM's running-requests gauge).",
     rolloutNote(req.manifests, Math.max(0, ...result.phases.map((p) => (p.pools ?? []).reduce((s, pp) => s + rolloutBudget(req.manifests, pp.pool.profile.gpusPerReplica).surgeGpus, 0)))),
   ]
   out.push(priceNote(result))
@@ -182,7 +198,10 @@ function priceNote(result: PlanResult): string {
   const list = [...prices].sort(([a], [b]) => (a < b ? -1 : 1))
   const providers = new Set(list.map(([, x]) => x.provider))
   const each = list.map(([gpu, x]) => `${gpu} $${Number(x.perGpuUsd.toFixed(3))} (${x.provider}, ${x.asOf})`).join('; ')
-  const warn = providers.size > 1 ? ` These come from ${providers.size} providers and dates (${[...providers].join(', ')}), not one price list: a GPU may win on its provider's price rather than its speed; give gpus[].pricePerGpuHourUsd from one provider for a like-for-like choice.` : ''
+  const warn =
+    providers.size > 1
+      ? ` These come from ${providers.size} providers and dates (${[...providers].join(', ')}), not one price list: a GPU may win on its provider's price rather than its speed; give gpus[].pricePerGpuHourUsd from one provider for a like-for-like choice.`
+      : ''
   return `Prices per GPU-hour: ${each}.${warn}`
 }
 
@@ -203,4 +222,3 @@ function money(x: number): string {
 function s(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : `${fmt(x)} s`
 }
-

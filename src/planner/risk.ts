@@ -61,7 +61,14 @@ export async function phaseBand(chosen: Candidate, ctx: SimContext, seed: number
     }),
   )
   countPeak(ctx, outcomes.length)
-  return outcomes.map((o: SeedOutcome, k) => ({edge: edges[k], ttftP95S: o.ttftP95S, taskP95S: o.taskP95S, utilization: Math.max(0, ...Object.values(o.utilization)), errorRate: o.errorRate, sloMet: o.pass}))
+  return outcomes.map((o: SeedOutcome, k) => ({
+    edge: edges[k],
+    ttftP95S: o.ttftP95S,
+    taskP95S: o.taskP95S,
+    utilization: Math.max(0, ...Object.values(o.utilization)),
+    errorRate: o.errorRate,
+    sloMet: o.pass,
+  }))
 }
 
 /** What a pool's figures rest on, as plan.yaml and PLAN.md state it. */

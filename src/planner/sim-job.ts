@@ -102,7 +102,12 @@ async function tasksOf(state: PlanSimState, s: PlanScenario): Promise<Task[][]> 
 
 async function runPeak(state: PlanSimState, job: PlanScenario): Promise<SeedOutcome> {
   const seed = job.scenario.seed ?? 1
-  const {report} = await simulate(job.scenario, {tasks: replay(await tasksOf(state, job)), seed, catalog: state.catalog, resolveProfile: planResolver(state.catalog, job.stepTimeFactors, state.profiles)})
+  const {report} = await simulate(job.scenario, {
+    tasks: replay(await tasksOf(state, job)),
+    seed,
+    catalog: state.catalog,
+    resolveProfile: planResolver(state.catalog, job.stepTimeFactors, state.profiles),
+  })
   const o = report.latency.overall
   const utilization: Record<string, number> = {}
   const inflightPerReplica: Record<string, number> = {}
@@ -149,7 +154,10 @@ async function runDay(state: PlanSimState, job: PlanScenario): Promise<HpaDayRes
     poolCostPerDayUsd: Object.fromEntries(report.pools.map((p) => [p.name, perDay(p.costUsd)])),
     replicas: Object.fromEntries(pools.map((p) => [p.name, [p.replicas.minDesired, p.replicas.maxDesired] as [number, number]])),
     scaleEvents: pools.reduce((a, p) => a + p.scaleUps + p.scaleDowns, 0),
-    trajectory: trajectoryOf(timeSeries, pools.map((p) => p.name)),
+    trajectory: trajectoryOf(
+      timeSeries,
+      pools.map((p) => p.name),
+    ),
   }
 }
 

@@ -8,7 +8,7 @@ export const sweepArgs = {
 export const sweepFlags = {
   out: Flags.string({description: 'Directory for results.jsonl, summary.json and the resume journal.'}),
   strategies: Flags.boolean({description: 'SPEC is a scenario of one pool with an HPA: compare a fixed fleet, the HPA, KEDA and a predictive schedule on the same traffic.'}),
-  'keda-queue-per-replica': Flags.integer({description: 'With --strategies: the KEDA trigger\'s queue length per replica (default 20).', min: 1}),
+  'keda-queue-per-replica': Flags.integer({description: "With --strategies: the KEDA trigger's queue length per replica (default 20).", min: 1}),
   'shard-count': Flags.integer({description: 'Run one shard of N: the cells whose index % N is --shard-index (a pod of an Indexed Job).', min: 1}),
   'shard-index': Flags.integer({description: 'This shard (default: $JOB_COMPLETION_INDEX, set by Kubernetes for an Indexed Job).', min: 0}),
   merge: Flags.string({description: 'Output directories of shards of the same spec: their finished cells are merged into --out, not recomputed.', multiple: true}),

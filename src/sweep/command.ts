@@ -52,7 +52,10 @@ export async function runSweepCommand(spec: string | undefined, f: SweepFlags, i
   const loaded = await loadSweepFile(specFile)
   if (f['on-cluster']) return runClusterSweep(f, loaded, io)
   if (f['emit-job'] !== undefined) {
-    const name = `sweep-${loaded.spec.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50)}`
+    const name = `sweep-${loaded.spec.name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .slice(0, 50)}`
     const shards = f['emit-job']
     process.stdout.write(indexedJobManifest({name, image: f.image, shards, parallelism: shards, specConfigMap: `${name}-spec`, resultsClaim: `${name}-results`}))
     return io.exit(0)
@@ -71,7 +74,10 @@ export async function runSweepCommand(spec: string | undefined, f: SweepFlags, i
   if (f.out !== undefined && f.out.trim() === '') throw new InputError({field: '--out'}, 'empty path')
   const bar =
     process.stderr.isTTY && !io.json
-      ? new cliProgress.SingleBar({stream: process.stderr, format: 'sweep [{bar}] {value}/{total} cells | {eta_formatted} left', hideCursor: true, clearOnComplete: true}, cliProgress.Presets.shades_classic)
+      ? new cliProgress.SingleBar(
+          {stream: process.stderr, format: 'sweep [{bar}] {value}/{total} cells | {eta_formatted} left', hideCursor: true, clearOnComplete: true},
+          cliProgress.Presets.shades_classic,
+        )
       : undefined
   let started = false
   let result
@@ -104,7 +110,11 @@ function client(f: SweepFlags): KubeClient {
   return KubeClient.load({kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace ?? process.env.POD_NAMESPACE})
 }
 
-async function runClusterSweep(f: SweepFlags, loaded: LoadedSweep, io: SweepIo): Promise<{summary: SweepSummary; cells: number; computed: number; resumed: number; workers: number; job: string; failedPods: number; duplicates: number}> {
+async function runClusterSweep(
+  f: SweepFlags,
+  loaded: LoadedSweep,
+  io: SweepIo,
+): Promise<{summary: SweepSummary; cells: number; computed: number; resumed: number; workers: number; job: string; failedPods: number; duplicates: number}> {
   if (f.out !== undefined && f.out.trim() === '') throw new InputError({field: '--out'}, 'empty path')
   const shards = f.shards ?? 4
   const r = await runOnCluster(client(f), loaded, {

@@ -136,19 +136,16 @@ export async function runCells(ctx: Omit<CellContext, 'catalog'>, cells: readonl
         reject(error)
       }
       for (const cell of cells) {
-        pool.run(cell).then(
-          (rows) => {
-            if (stopped) return
-            try {
-              options.onCell(rows)
-            } catch (error) {
-              stop(error)
-              return
-            }
-            if (--left === 0) resolve()
-          },
-          stop,
-        )
+        pool.run(cell).then((rows) => {
+          if (stopped) return
+          try {
+            options.onCell(rows)
+          } catch (error) {
+            stop(error)
+            return
+          }
+          if (--left === 0) resolve()
+        }, stop)
       }
     })
   } finally {

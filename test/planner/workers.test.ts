@@ -68,7 +68,12 @@ describe('plan --workers', () => {
     writeFileSync(file, stringify(job.scenario))
     const r = runCli(['simulate', file, '--band', 'none', '--json'])
     expect(r.code, r.stderr).toBe(0)
-    const report = JSON.parse(r.stdout) as {slo: {pass: boolean}; cost: {costUsd: number}; run: {endS: number}; autoscaling: {pools: Array<{name: string; scaleUps: number; scaleDowns: number; replicas: {minDesired: number; maxDesired: number}}>}}
+    const report = JSON.parse(r.stdout) as {
+      slo: {pass: boolean}
+      cost: {costUsd: number}
+      run: {endS: number}
+      autoscaling: {pools: Array<{name: string; scaleUps: number; scaleDowns: number; replicas: {minDesired: number; maxDesired: number}}>}
+    }
     expect(report.slo.pass).toBe(day.pass)
     // report.json's figures are rounded (to 4 significant digits or cents).
     const costPerDay = (report.cost.costUsd * 86_400) / Math.max(86_400, report.run.endS)
