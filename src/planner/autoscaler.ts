@@ -1,17 +1,14 @@
 /**
  * Tune a pool's autoscaler: minReplicas from the daily trough, maxReplicas from the peak plus what a
  * cold start lets the load climb, a per-replica in-flight target from the verified peak simulation,
- * and behavior with a scale-down window longer than a cold start. The settings are checked by running
- * src/autoscale's HPA controller (the exact kube-controller-manager arithmetic) on the HPA object we
- * write, over two days of the forecast curve, in a fluid model: each 15 s sync the pool's load is the
- * curve's rate, replicas become ready a cold start after they are created, and demand above the ready
- * capacity queues. Where the curve is strongly periodic and the HPA alone lags, a predictive
- * minimum-replica schedule (src/autoscale/schedule.ts) is added and checked the same way.
+ * and behavior with a scale-down window longer than a cold start. Where the curve is strongly
+ * periodic and the HPA alone would lag, a predictive minimum-replica schedule
+ * (src/autoscale/schedule.ts) is added. These choices are made on a fluid estimate (`fluidEstimate`,
+ * an analytic pre-filter, not a controller); the settings are then checked by simulating the whole
+ * day with the HPA object we write as the scenario's autoscaler (src/planner/hpa-day.ts), where the
+ * simulator's controller — the one HPA loop fleetcap has — runs it.
  */
-import {createHpaController, type HpaController, type PodView} from '../autoscale/hpa.js'
-import {parseHpaObject} from '../autoscale/hpa-schema.js'
-import {CUSTOM_METRIC_NAMES} from '../autoscale/metric-names.js'
-import {type MinReplicaScheduleObject, parseMinReplicaSchedule, ScheduledHpa} from '../autoscale/schedule.js'
+import {type MinReplicaScheduleObject, parseMinReplicaSchedule} from '../autoscale/schedule.js'
 import type {ManifestObject} from '../plan/load.js'
 import type {AutoscalerSettings} from './manifests.js'
 
@@ -52,7 +49,7 @@ export interface FluidResult {
   maxReplicasReached: number
   scaleEvents: number
   ok: boolean
-  /** False with --fast: an ideal HPA (replicas = what the curve needs, no lag) instead of the controller run. */
+  /** False with --fast: an ideal HPA (replicas = what the curve needs, no lag) instead of the fluid estimate. */
   checked: boolean
 }
 
@@ -103,19 +100,19 @@ export function tuneAutoscaler(p: AutoscalePoolInput, options: {check?: boolean}
   })
   let s = settings(minReplicas)
   if (options.check === false) {
-    return {settings: s, fluid: idealHpa(p, s), staticCostPerDayUsd: p.replicas * p.pricePerHourUsd * 24, notes: ['not checked against the HPA controller (--fast)']}
+    return {settings: s, fluid: idealHpa(p, s), staticCostPerDayUsd: p.replicas * p.pricePerHourUsd * 24, notes: ['not estimated with cold starts, nor simulated with the HPA (--fast)']}
   }
-  let fluid = runFluid(p, s)
+  let fluid = fluidEstimate(p, s)
   let schedule: MinReplicaScheduleObject | undefined
   if (!fluid.ok && p.periodic) {
     schedule = predictiveSchedule(p, target, s.minReplicas, maxReplicas)
-    const withSchedule = runFluid(p, s, schedule)
+    const withSchedule = fluidEstimate(p, s, schedule)
     notes.push(`HPA alone: ${pct(fluid.delayedFraction)} of calls arrive while the pool is short (cold start ${Math.round(p.coldStartS)} s); a predictive minReplicas schedule raises the floor one cold start ahead of the curve`)
     fluid = withSchedule
   }
   while (!fluid.ok && s.minReplicas < maxReplicas) {
     s = settings(Math.min(maxReplicas, s.minReplicas + Math.max(1, Math.ceil(p.replicas / 4))))
-    fluid = runFluid(p, s, schedule)
+    fluid = fluidEstimate(p, s, schedule)
     if (fluid.ok) notes.push(`minReplicas raised to ${s.minReplicas} so the pool never falls behind the curve`)
   }
   const staticCost = p.replicas * p.pricePerHourUsd * 24
@@ -125,13 +122,13 @@ export function tuneAutoscaler(p: AutoscalePoolInput, options: {check?: boolean}
     notes.push(`autoscaling would cost ${money(fluid.costPerDayUsd)}/day against ${money(staticCost)}/day for ${p.replicas} replicas held all day (it overshoots while ${Math.round(p.coldStartS)} s cold starts finish): the pool is held at ${p.replicas}`)
     s = {...settings(p.replicas), maxReplicas: p.replicas}
     schedule = undefined
-    fluid = runFluid(p, s)
+    fluid = fluidEstimate(p, s)
   }
   if (!fluid.ok) notes.push(`even at minReplicas = maxReplicas the fluid model shows ${pct(fluid.delayedFraction)} of calls delayed (longest wait ${Math.round(fluid.maxWaitS)} s)`)
   return {settings: s, ...(schedule ? {schedule} : {}), fluid, staticCostPerDayUsd: staticCost, notes}
 }
 
-/** The HPA object we write, for the controller to read back. */
+/** The HPA object we write: the manifest, and the day scenario's autoscaler (src/planner/hpa-day.ts). */
 export function hpaObject(pool: string, s: AutoscalerSettings): ManifestObject {
   return {
     apiVersion: 'autoscaling/v2',
@@ -184,20 +181,23 @@ interface Pod {
   readyS: number
 }
 
-/** 15 s syncs from six hours before the measured day (warm-up), then the day. Deterministic: no randomness. */
-export function runFluid(p: AutoscalePoolInput, s: AutoscalerSettings, schedule?: MinReplicaScheduleObject): FluidResult {
-  const known = s.metric in CUSTOM_METRIC_NAMES
-  const spec = parseHpaObject(hpaObject(p.pool, s), known ? {} : {metricAliases: {[s.metric]: 'inflight_requests'}})
-  const controller: {reconcile: HpaController['reconcile']} = schedule
-    ? (() => {
-        // Controller time 0 is 18:00 (the warm-up's start): the schedule's clock starts there.
-        const sh = new ScheduledHpa(spec, parseMinReplicaSchedule(schedule, DAY_S - WARMUP_S))
-        return {reconcile: (t: number, obs: Parameters<HpaController['reconcile']>[1]) => sh.reconcile(t, obs)}
-      })()
-    : createHpaController(spec)
-  // Start the warm-up day at the floor, already ready.
-  const initial = schedule ? Math.max(s.minReplicas, parseMinReplicaSchedule(schedule, DAY_S - WARMUP_S).minReplicasAt(0) ?? 0) : s.minReplicas
-  let pods: Pod[] = Array.from({length: initial}, () => ({createdS: 0, readyS: 0}))
+/**
+ * The fluid pre-filter: a cheap analytic estimate of whether settings keep up with the curve, used to
+ * choose them (a schedule, a higher floor) before the one check that counts, the whole day simulated
+ * with the HPA as the scenario's autoscaler (src/planner/hpa-day.ts, run by src/sim/autoscaling.ts).
+ * It is not an HPA controller: no tolerance, no scaling policies, no missing-pod rules. Every 15 s
+ * the pool wants the calls it would hold (arrivals × call latency, plus its queue) ÷ the target, within
+ * [floor, max]; it drops below that no sooner than the scale-down stabilization window allows; new
+ * replicas take work a cold start later; demand above the ready replicas' capacity queues. Six hours
+ * of warm-up before the measured day. Deterministic: no randomness.
+ */
+export function fluidEstimate(p: AutoscalePoolInput, s: AutoscalerSettings, schedule?: MinReplicaScheduleObject): FluidResult {
+  // Time t runs from 0 (18:00 of the day before); the schedule's clock starts there.
+  const floorAt = schedule ? parseMinReplicaSchedule(schedule, DAY_S - WARMUP_S) : undefined
+  const floor = (t: number): number => Math.max(s.minReplicas, floorAt?.minReplicasAt(t) ?? 0)
+  let pods: Pod[] = Array.from({length: Math.min(s.maxReplicas, floor(0))}, () => ({createdS: 0, readyS: 0}))
+  const window = s.scaleDown.stabilizationWindowSeconds ?? 300
+  const recent: Array<{t: number; want: number}> = []
   let queue = 0
   let arrived = 0
   let delayed = 0
@@ -206,7 +206,6 @@ export function runFluid(p: AutoscalePoolInput, s: AutoscalerSettings, schedule?
   let minReady = Number.POSITIVE_INFINITY
   let maxReached = 0
   let events = 0
-  // Controller time t runs from 0 (18:00 of the day before) so its clocks never go negative.
   for (let t = 0; t < WARMUP_S + DAY_S; t += SYNC_S) {
     const rate = p.rateAt((t - WARMUP_S + DAY_S) % DAY_S)
     const ready = pods.filter((x) => x.readyS <= t).length
@@ -221,19 +220,17 @@ export function runFluid(p: AutoscalePoolInput, s: AutoscalerSettings, schedule?
       minReady = Math.min(minReady, ready)
       maxReached = Math.max(maxReached, pods.length)
     }
-    const running = ready > 0 ? Math.min(p.batch, (rate * p.callE2eS + queue) / ready) : 0
-    const views: PodView[] = pods.map((x, i) =>
-      x.readyS <= t
-        ? {name: `p${i}`, ready: true, startTimeS: x.createdS, readyTransitionS: x.readyS, metrics: {inflight_requests: running}, metricTimestampS: t}
-        : {name: `p${i}`, ready: false, startTimeS: x.createdS, metrics: {}},
-    )
-    const d = controller.reconcile(t, {currentReplicas: pods.length, pods: views})
-    if (d.desiredReplicas > pods.length) {
-      for (let k = pods.length; k < d.desiredReplicas; k++) pods.push({createdS: t, readyS: t + p.coldStartS})
+    const want = Math.min(s.maxReplicas, Math.max(floor(t), Math.ceil((rate * p.callE2eS + queue) / s.targetAverageValue)))
+    recent.push({t, want})
+    while (recent.length > 0 && recent[0].t <= t - window) recent.shift()
+    // Up at once; down only to the highest want of the stabilization window.
+    const desired = want >= pods.length ? want : Math.max(want, ...recent.map((r) => r.want))
+    if (desired > pods.length) {
+      for (let k = pods.length; k < desired; k++) pods.push({createdS: t, readyS: t + p.coldStartS})
       if (measured) events++
-    } else if (d.desiredReplicas < pods.length) {
-      // The ReplicaSet removes not-ready pods first, then the newest.
-      pods = [...pods].sort((a, b) => Number(a.readyS > t) - Number(b.readyS > t) || a.createdS - b.createdS).slice(0, d.desiredReplicas)
+    } else if (desired < pods.length) {
+      // Not-ready replicas go first, then the newest (the ReplicaSet's order).
+      pods = [...pods].sort((a, b) => Number(a.readyS > t) - Number(b.readyS > t) || a.createdS - b.createdS).slice(0, desired)
       if (measured) events++
     }
   }

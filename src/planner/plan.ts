@@ -13,7 +13,9 @@ import {parseScenario} from '../scenario/load.js'
 import {type AutoscalePlan, tuneAutoscaler} from './autoscaler.js'
 import {analyticChecks, buildOffers, type Candidate, type CandidatePool, capacityOf, makeCandidate, type Offer, poolName, type Unfit} from './candidates.js'
 import {scaleStepTimes} from '../fleet/step-scale.js'
-import {type HpaDayResult, simulateHpaDay} from './hpa-sim.js'
+import {settleHpaDay} from './hpa-day.js'
+import {createExecutor, type SimExecutor} from './executor.js'
+import type {HpaDayResult} from './sim-job.js'
 import {metricName} from './manifests.js'
 import {type Evaluated, type PhaseSearch, searchPhase} from './search.js'
 import type {ResolvedRequest} from './spec.js'
@@ -32,6 +34,8 @@ export interface PlanOptions {
   forecast?: Record<string, unknown>
   /** Progress lines for the command (stderr). */
   onProgress?: (line: string) => void
+  /** Worker threads the simulations run on (the sweep's pool); 0 runs them in this thread. The plan is the same whatever the number. */
+  workers?: number
 }
 
 export interface PoolPlan {
@@ -97,6 +101,15 @@ export interface PlanResult {
 const DAY_S = 86_400
 
 export async function makePlan(request: ResolvedRequest, options: PlanOptions = {}): Promise<PlanResult> {
+  const executor = createExecutor(options.fast ? 0 : (options.workers ?? 0))
+  try {
+    return await planWith(request, options, executor)
+  } finally {
+    await executor.close()
+  }
+}
+
+async function planWith(request: ResolvedRequest, options: PlanOptions, executor: SimExecutor): Promise<PlanResult> {
   const t0 = performance.now()
   const catalog = options.catalog ?? loadCatalog()
   const fast = options.fast ?? false
@@ -118,7 +131,7 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
   for (const target of request.phases) {
     const load = phaseLoad(request.workload, target.tasksPerDay, request.headroom, request.peakWindowS, fast ? seeds.slice(0, 1) : seeds)
     await generateTasks(load, request.prefixCache && request.routing.policy === 'prefix-affinity')
-    const ctx: SimContext = {request, load, catalog, counter}
+    const ctx: SimContext = {request, load, catalog, counter, executor}
     const caps = new Map<ResolvedProfile, ReplicaCapacity>()
     const baselines = baselineFiles
       .filter((b) => b.phase === target.name)
@@ -145,34 +158,11 @@ export async function makePlan(request: ResolvedRequest, options: PlanOptions = 
       applyReplicaFloor(phase.pools, request.availability.minReplicas)
       if (!fast) {
         const th = performance.now()
-        const withRates = () => (phase.pools ?? []).map((pp) => ({...pp, callsPerS: capacityOf(pp.pool.profile, caps, load.stats).callsPerS}))
-        let day = await simulateHpaDay(withRates(), target.tasksPerDay, request, catalog, seeds[0])
-        if (!day.pass) {
-          // The HPA lags the curve somewhere: keep the verified size as the floor and scale above it.
-          for (const pp of phase.pools) {
-            if (pp.autoscale.settings.minReplicas < pp.pool.replicas) {
-              pp.autoscale.notes.push(`with the HPA in the simulator the day missed ${day.misses.join(', ')}: minReplicas raised to the verified ${pp.pool.replicas}`)
-              pp.autoscale.settings = {...pp.autoscale.settings, minReplicas: pp.pool.replicas}
-              delete pp.autoscale.schedule
-            }
-          }
-          day = await simulateHpaDay(withRates(), target.tasksPerDay, request, catalog, seeds[0])
-        }
-        const staticCost = phase.pools.reduce((a, pp) => a + pp.pool.replicas * pp.pool.profile.pricePerHourUsd * 24, 0)
-        if (day.pass && day.costPerDayUsd > staticCost * 1.001 && phase.pools.some((pp) => pp.autoscale.settings.maxReplicas > pp.pool.replicas)) {
-          // The HPA flaps or overshoots (each extra replica pays its cold start): holding the verified
-          // size costs less.
-          for (const pp of phase.pools) {
-            pp.autoscale.notes.push(`with the HPA in the simulator the day cost $${Math.round(day.costPerDayUsd)} against $${Math.round(staticCost)} for the verified fleet held all day (${day.scaleEvents} scaling actions): the pool is held at ${pp.pool.replicas}`)
-            pp.autoscale.settings = {...pp.autoscale.settings, minReplicas: pp.pool.replicas, maxReplicas: pp.pool.replicas}
-            delete pp.autoscale.schedule
-          }
-          day = await simulateHpaDay(withRates(), target.tasksPerDay, request, catalog, seeds[0])
-        }
+        const {day, simulations} = await settleHpaDay(phase.pools, target.tasksPerDay, request, executor, seeds[0])
         phase.hpaDay = day
         simTimeMs += performance.now() - th
-        counter.simulations++
-        counter.simulatedS += DAY_S
+        counter.simulations += simulations
+        counter.simulatedS += simulations * DAY_S
       }
     }
     const tr = performance.now()

@@ -8,7 +8,7 @@ import type {ResolvedProfile} from '../fleet/profiles/index.js'
 import {scaleStepTimes, stepTimeFactorOf} from '../fleet/step-scale.js'
 import type {Candidate, CandidatePool, Offer} from './candidates.js'
 import type {ResolvedRequest} from './spec.js'
-import {type SeedOutcome, type SimContext, simulateCandidate} from './verify.js'
+import {countPeak, type SeedOutcome, type SimContext, simulateCandidate} from './verify.js'
 import type {WorkloadStats} from './workload.js'
 
 export type RiskMode = 'nominal' | 'pessimistic'
@@ -49,17 +49,26 @@ export interface BandRun {
 
 /** The chosen fleet's headline figures at band.fast, nominal and band.slow (seed 1 of the plan). */
 export async function phaseBand(chosen: Candidate, ctx: SimContext, seed: number): Promise<BandRun[]> {
-  const out: BandRun[] = []
-  for (const edge of ['fast', 'nominal', 'slow'] as const) {
-    const pools: CandidatePool[] = chosen.pools.map((p) => {
-      const nominal = nominalProfile(p.profile)
-      const f = edge === 'nominal' ? 1 : nominal.band[edge]
-      return {...p, profile: f === 1 ? nominal : scaleStepTimes(nominal, f)}
-    })
-    const o: SeedOutcome = await simulateCandidate({...chosen, pools}, seed, ctx)
-    out.push({edge, ttftP95S: o.ttftP95S, taskP95S: o.taskP95S, utilization: Math.max(0, ...Object.values(o.utilization)), errorRate: o.errorRate, sloMet: o.pass})
-  }
-  return out
+  const edges = ['fast', 'nominal', 'slow'] as const
+  const outcomes = await Promise.all(
+    edges.map((edge) => {
+      const pools: CandidatePool[] = chosen.pools.map((p) => {
+        const nominal = nominalProfile(p.profile)
+        const f = edge === 'nominal' ? 1 : nominal.band[edge]
+        return {...p, profile: f === 1 ? nominal : scaleStepTimes(nominal, f)}
+      })
+      return simulateCandidate({...chosen, pools}, seed, ctx)
+    }),
+  )
+  countPeak(ctx, outcomes.length)
+  return outcomes.map((o: SeedOutcome, k) => ({
+    edge: edges[k],
+    ttftP95S: o.ttftP95S,
+    taskP95S: o.taskP95S,
+    utilization: Math.max(0, ...Object.values(o.utilization)),
+    errorRate: o.errorRate,
+    sloMet: o.pass,
+  }))
 }
 
 /** What a pool's figures rest on, as plan.yaml and PLAN.md state it. */

@@ -8,7 +8,7 @@ import type {ReplicaCapacity} from './analytic.js'
 import {availabilityPruneReason, withoutLargestReplica} from './availability.js'
 import {analyticChecks, byCost, type Candidate, enumerateCandidates, fmt, type Offer} from './candidates.js'
 import type {AvailabilityPolicy} from './spec.js'
-import {type SeedOutcome, type SimContext, simulateCandidate, worstRatio} from './verify.js'
+import {countPeak, type SeedOutcome, type SimContext, simulateCandidate, worstRatio} from './verify.js'
 
 export type Verdict =
   | {status: 'pruned'; reason: string}
@@ -70,9 +70,16 @@ export async function searchPhase(offers: readonly Offer[], baselines: readonly 
   let chosen: Evaluated | undefined
   const max = options.maxCandidates ?? 40
   let tried = 0
-  for (const c of candidates) {
+  // Verified cheapest first. With W threads the next W candidates are simulated at once and taken in
+  // cost order up to the first that passes; what was simulated past it is dropped (not counted, not
+  // shown), so the plan is the same whatever W.
+  const width = Math.max(1, ctx.executor.parallel)
+  let i = 0
+  while (i < candidates.length) {
+    const c = candidates[i]
     if (chosen) {
       evaluated.push({candidate: c, verdict: {status: 'not-simulated', reason: `costs more than the choice ${chosen.candidate.id} ($${fmt(c.costPerHourUsd)}/h vs $${fmt(chosen.candidate.costPerHourUsd)}/h)`}})
+      i++
       continue
     }
     if (options.fast) {
@@ -84,38 +91,51 @@ export async function searchPhase(offers: readonly Offer[], baselines: readonly 
       const e: Evaluated = {candidate: c, verdict: {status: 'estimated', pass, reason: pass ? 'meets every SLO (analytic estimate)' : misses.join('; ')}, ...(av ? {availability: av} : {})}
       evaluated.push(e)
       if (pass) chosen = e
+      i++
       continue
     }
     if (tried >= max) {
       evaluated.push({candidate: c, verdict: {status: 'not-simulated', reason: `search stopped after ${max} simulated candidates`}})
+      i++
       continue
     }
-    tried++
-    const e = await judge(c, options.seeds)
-    evaluated.push(e)
-    if (e.verdict.status === 'passed') chosen = e
+    const batch = candidates.slice(i, i + Math.min(width, max - tried))
+    const results = await Promise.all(batch.map((b) => judge(b, options.seeds)))
+    for (const e of results) {
+      if (chosen) break
+      tried++
+      i++
+      countPeak(ctx, simulationsOf(e))
+      evaluated.push(e)
+      if (e.verdict.status === 'passed') chosen = e
+    }
   }
   const baselineResults: Evaluated[] = []
-  for (const b of baselines) {
-    if (options.fast) {
+  if (options.fast) {
+    for (const b of baselines) {
       const a = analyticChecks(b.estimate, slo)
       const av = policy ? estimatedAvailability(b, policy, caps, ctx) : undefined
       baselineResults.push({candidate: b, verdict: {status: 'estimated', pass: a.pass, reason: a.pass ? 'meets every SLO (analytic estimate)' : a.checks.filter((k) => !k.pass).map((k) => k.objective).join(', ')}, ...(av ? {availability: av} : {})})
-    } else {
-      // A baseline's verdict is its SLOs at full size; the availability policy is judged beside it.
-      baselineResults.push(await judge(b, options.seeds, true))
+    }
+  } else {
+    // A baseline's verdict is its SLOs at full size; the availability policy is judged beside it.
+    for (const e of await Promise.all(baselines.map((b) => judge(b, options.seeds, true)))) {
+      countPeak(ctx, simulationsOf(e))
+      baselineResults.push(e)
     }
   }
   if (chosen && !options.fast) {
     // Two larger fleets of the chosen shape show what more money buys (the Pareto front's upper end).
-    for (const extra of [1, 2]) {
-      const bigger = evaluated.find((e) => e.verdict.status === 'not-simulated' && e.candidate.pools.length === chosen.candidate.pools.length && sameShape(e.candidate, chosen.candidate, extra))
-      if (bigger) {
-        const r = await judge(bigger.candidate, options.seeds.slice(0, 1), true)
-        bigger.verdict = r.verdict
-        if (r.availability) bigger.availability = r.availability
-      }
-    }
+    const shape = chosen.candidate
+    const bigger = [1, 2].map((extra) => evaluated.find((e) => e.verdict.status === 'not-simulated' && e.candidate.pools.length === shape.pools.length && sameShape(e.candidate, shape, extra)))
+    const judged = await Promise.all(bigger.map((b) => (b ? judge(b.candidate, options.seeds.slice(0, 1), true) : Promise.resolve(undefined))))
+    bigger.forEach((b, k) => {
+      const r = judged[k]
+      if (!b || !r) return
+      countPeak(ctx, simulationsOf(r))
+      b.verdict = r.verdict
+      if (r.availability) b.availability = r.availability
+    })
   }
   const simulatedAll = [...evaluated, ...baselineResults].filter((e) => e.verdict.status === 'passed' || e.verdict.status === 'failed')
   let closest: Evaluated | undefined
@@ -159,6 +179,12 @@ async function verify(c: Candidate, ctx: SimContext, seeds: readonly number[], a
     return {candidate: c, verdict: {status: 'failed', reason: availability.reason, outcomes}, availability}
   }
   return {candidate: c, verdict: {status: 'passed', outcomes}, ...(availability ? {availability} : {})}
+}
+
+/** Peak-window simulations behind a verdict: the fleet's seeds and, under N+1, the reduced fleet's. */
+function simulationsOf(e: Evaluated): number {
+  const full = e.verdict.status === 'passed' || e.verdict.status === 'failed' ? e.verdict.outcomes.length : 0
+  return full + (e.availability?.outcomes?.length ?? 0)
 }
 
 async function simulateSeeds(c: Candidate, ctx: SimContext, seeds: readonly number[], allSeeds: boolean): Promise<SeedOutcome[]> {

@@ -21,7 +21,7 @@ export interface PhaseLoad {
   /** The window spec: starts windowS/2 before the peak. */
   windowSpec: SyntheticWorkloadSpec
   windowS: number
-  /** Tasks of each seed's window. */
+  /** The plan's seeds; the first seed's window tasks (the bounds' measure), the others empty. */
   tasksBySeed: Map<number, Task[][]>
   stats: WorkloadStats
 }
@@ -103,7 +103,9 @@ export function phaseLoad(base: SyntheticWorkloadSpec, tasksPerDay: number, head
  * route by them, so the analytic bounds may count shared context as not prefilled.
  */
 export async function generateTasks(load: PhaseLoad, prefixHits = false): Promise<void> {
-  for (const [seed, chunks] of load.tasksBySeed) {
+  // The bounds are measured on the first seed's window; the simulations generate each seed's window
+  // from the scenario themselves (src/planner/sim-job.ts), in whichever thread runs them.
+  for (const [seed, chunks] of [...load.tasksBySeed].slice(0, 1)) {
     if (chunks.length > 0) continue
     const stream = createWorkload(load.windowSpec, {baseDir: process.cwd(), rng: new RandomStreams(seed), durationS: load.windowS})
     for await (const chunk of stream) chunks.push([...chunk])

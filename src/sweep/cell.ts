@@ -4,7 +4,7 @@
  * field), simulated once per seed, and reduced to the metrics asked for.
  */
 import {InputError} from '../errors.js'
-import type {Catalog} from '../fleet/profiles/index.js'
+import {type Catalog, loadCatalog} from '../fleet/profiles/index.js'
 import {type Scenario, ScenarioSchema} from '../scenario/schema.js'
 import {simulate} from '../pipeline/simulate.js'
 import {reportedIssue} from '../util/zod-issue.js'
@@ -84,4 +84,13 @@ export async function runCell(ctx: CellContext, cell: Cell): Promise<ResultRow[]
     rows.push({cell: cell.index, run: k, seed, factors, metrics: collectMetrics(report, ctx.spec.metrics as MetricName[])})
   }
   return rows
+}
+
+/** The worker pool's handler (src/sweep/pool.ts): a thread loads the catalog once. */
+export function init(ctx: Omit<CellContext, 'catalog'>): CellContext {
+  return {...ctx, catalog: loadCatalog()}
+}
+
+export function handle(ctx: CellContext, cell: Cell): Promise<ResultRow[]> {
+  return runCell(ctx, cell)
 }

@@ -8,6 +8,7 @@ import {makePlan, type PlanResult} from '../../src/planner/plan.js'
 import {disruptionBudget} from '../../src/planner/manifests.js'
 import {planFiles, renderPlanMd} from '../../src/planner/render.js'
 import {loadPlanSpecFile, parsePlanSpec, type PlanSpec, resolveRequest} from '../../src/planner/spec.js'
+import {createExecutor} from '../../src/planner/executor.js'
 import {simulateCandidate} from '../../src/planner/verify.js'
 import {ROOT, runCli} from '../helpers/cli.js'
 
@@ -48,7 +49,7 @@ describe('the availability floor (default: minReplicas 2, survive one-replica-lo
     if (!c) throw new Error('no choice')
     const lost = c.availability?.lost
     const pools = c.candidate.pools.map((x) => (x.name === lost ? {...x, replicas: x.replicas - 1} : x)).filter((x) => x.replicas > 0)
-    const o = await simulateCandidate({...c.candidate, id: `${c.candidate.id}-n-1`, pools}, 2, {request: ha.request, load: p.load, catalog, counter: {simulations: 0, simulatedS: 0}})
+    const o = await simulateCandidate({...c.candidate, id: `${c.candidate.id}-n-1`, pools}, 2, {request: ha.request, load: p.load, catalog, executor: createExecutor(0), counter: {simulations: 0, simulatedS: 0}})
     expect(o.pass, o.misses.join('; ')).toBe(true)
     expect(o.ttftP95S).toBe(c.availability?.outcomes?.find((x) => x.seed === 2)?.ttftP95S)
   })
@@ -87,7 +88,7 @@ describe('the availability floor (default: minReplicas 2, survive one-replica-lo
       expect(e.verdict.reason).toMatch(/^N\+1: seed \d: TTFT p95 \(s\) [\d.]+ > 1 with one [a-z0-9-]+ replica lost$/)
     }
     expect(renderPlanMd(result)).toMatch(/\| N\+1: seed \d: TTFT p95 \(s\) [\d.]+ > 1 with one [a-z0-9-]+ replica lost \|/)
-  }, 60_000)
+  }, 180_000)
 
   it('judges the seeds\' fleets under the same policy', () => {
     const [b1, b2, b3] = ha.phases.map((p) => p.search.baselines[0])
@@ -149,5 +150,5 @@ describe('fleetcap plan --min-replicas / --survive', () => {
     for (const p of j.plan.spec.phases) expect(p.pools.reduce((a: number, x: {minReplicas: number}) => a + x.minReplicas, 0)).toBeGreaterThanOrEqual(3)
     const bad = runCli(['plan', '--phases', '500', '--fast', '--min-replicas', '0'])
     expect(bad.code).toBe(2)
-  }, 60_000)
+  }, 180_000)
 })

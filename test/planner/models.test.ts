@@ -3,9 +3,10 @@ import {describe, expect, it} from 'vitest'
 import {parseHpaObject} from '../../src/autoscale/hpa-schema.js'
 import {buildProfile, loadCatalog} from '../../src/fleet/profiles/index.js'
 import {erlangC, replicaCapacity} from '../../src/planner/analytic.js'
-import {hpaObject, runFluid, tuneAutoscaler, type AutoscalePoolInput} from '../../src/planner/autoscaler.js'
+import {hpaObject, fluidEstimate, tuneAutoscaler, type AutoscalePoolInput} from '../../src/planner/autoscaler.js'
 import {makeCandidate} from '../../src/planner/candidates.js'
 import {parsePlanSpec, resolveRequest} from '../../src/planner/spec.js'
+import {createExecutor} from '../../src/planner/executor.js'
 import {simulateCandidate} from '../../src/planner/verify.js'
 import {generateTasks, phaseLoad} from '../../src/planner/workload.js'
 import {ROOT} from '../helpers/cli.js'
@@ -26,7 +27,7 @@ describe('analytic bounds', () => {
     const profile = buildProfile({model: 'llama-3.1-70b', gpu: 'H100-SXM', tensorParallel: 4, engine: 'vllm-splitwise-2023', catalog})
     const cap = replicaCapacity(profile, load.stats)
     // One replica offered ~4 calls/s: it runs saturated the whole hour.
-    const o = await simulateCandidate(makeCandidate([{name: 'one', profile, replicas: 1}], new Map(), load.stats), 1, {request: req, load, catalog, counter: {simulations: 0, simulatedS: 0}})
+    const o = await simulateCandidate(makeCandidate([{name: 'one', profile, replicas: 1}], new Map(), load.stats), 1, {request: req, load, catalog, executor: createExecutor(0), counter: {simulations: 0, simulatedS: 0}})
     expect(load.stats.callRatePerS).toBeGreaterThan(1.5 * cap.callsPerS)
     expect(Math.abs(o.callsPerS / cap.callsPerS - 1)).toBeLessThan(0.05)
   }, 60_000)
@@ -68,7 +69,7 @@ describe('autoscaler tuning', () => {
     // Four times the load from 14:00 to 18:00, every day.
     const step: AutoscalePoolInput = {...base, rateAt: (t) => (t % 86_400 >= 14 * 3600 && t % 86_400 < 18 * 3600 ? 4.4 : 1.1)}
     const plan = tuneAutoscaler(step)
-    const hpaAlone = runFluid(step, {...plan.settings, minReplicas: 2})
+    const hpaAlone = fluidEstimate(step, {...plan.settings, minReplicas: 2})
     expect(hpaAlone.ok).toBe(false)
     expect(hpaAlone.maxWaitS).toBeGreaterThan(step.maxWaitS)
     // The floor covers the step (rate × call latency / target) from before 14:00.

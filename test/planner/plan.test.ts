@@ -9,6 +9,7 @@ import {parseHpaObject} from '../../src/autoscale/hpa-schema.js'
 import {ExitCode, FleetcapError} from '../../src/errors.js'
 import {loadCatalog} from '../../src/fleet/profiles/index.js'
 import {loadPlan} from '../../src/plan/load.js'
+import {createExecutor} from '../../src/planner/executor.js'
 import {makePlan, type PlanResult} from '../../src/planner/plan.js'
 import {planFiles, renderPlanMd, writePlan} from '../../src/planner/render.js'
 import {loadPlanSpecFile, parsePlanSpec, resolveRequest} from '../../src/planner/spec.js'
@@ -73,11 +74,12 @@ describe('a plan for the seeds\' three phases', () => {
   })
 
   it('each chosen fleet meets the SLOs when simulated again, on every seed', async () => {
+    const executor = createExecutor(0)
     for (const phase of seedsPlan.phases) {
       const chosen = phase.search.chosen
       if (!chosen) throw new Error(`no choice for ${phase.name}`)
       for (const seed of seedsPlan.seeds) {
-        const o = await simulateCandidate(chosen.candidate, seed, {request: seedsPlan.request, load: phase.load, catalog, counter: {simulations: 0, simulatedS: 0}})
+        const o = await simulateCandidate(chosen.candidate, seed, {request: seedsPlan.request, load: phase.load, catalog, executor, counter: {simulations: 0, simulatedS: 0}})
         expect(o.pass, `${phase.name} seed ${seed}: ${o.misses.join('; ')}`).toBe(true)
         expect(o.ttftP95S).toBeLessThanOrEqual(5)
       }

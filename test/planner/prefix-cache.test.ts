@@ -4,6 +4,7 @@ import {loadCatalog} from '../../src/fleet/profiles/index.js'
 import {makePlan} from '../../src/planner/plan.js'
 import {planManifests} from '../../src/planner/render.js'
 import {parsePlanSpec, resolveRequest} from '../../src/planner/spec.js'
+import {createExecutor} from '../../src/planner/executor.js'
 import {simulateCandidate} from '../../src/planner/verify.js'
 
 const catalog = loadCatalog()
@@ -35,7 +36,7 @@ describe('planning with prefix caching', () => {
     expect(cached.phases[0].load.stats.meanPrefixHitTokens).toBeGreaterThan(0.5 * cached.phases[0].load.stats.meanInputTokens)
     expect(plain.phases[0].load.stats.meanPrefixHitTokens).toBe(0)
     // The cheaper fleet does not pass without the cache: simulated again with it off, it misses the TTFT SLO.
-    const ctx = {request: plain.request, load: plain.phases[0].load, catalog, counter: {simulations: 0, simulatedS: 0}}
+    const ctx = {request: plain.request, load: plain.phases[0].load, catalog, executor: createExecutor(0), counter: {simulations: 0, simulatedS: 0}}
     const without = await simulateCandidate(b!.candidate, plain.seeds[0], ctx)
     expect(without.pass).toBe(false)
     expect(without.misses.join(' ')).toMatch(/TTFT/i)
