@@ -45,7 +45,7 @@ export const planFlags = {
   }),
   'strategy-roi': Flags.boolean({description: 'PLAN.md: compare a fixed fleet, the HPA, KEDA and a predictive schedule per one-pool phase over its forecast day (4 more day-long simulations each).'}),
   fast: Flags.boolean({description: 'Analytic only: no simulation (under a second).'}),
-  workers: Flags.integer({description: "Worker threads the simulations run on (the sweep's pool; default one per core; 0: in this process). The plan is the same whatever the number.", min: 0}),
+  workers: Flags.integer({description: "Worker threads the simulations run on (the sweep's pool; default 0: in this process, which was faster on 2 cores). The plan is the same whatever the number.", min: 0}),
   out: Flags.string({description: 'Write plan.yaml, manifests/ and PLAN.md (with its charts, charts/*.svg, and index.html) into this directory.'}),
   html: Flags.string({description: 'Also write the plan as a self-contained HTML report with charts to this file.'}),
 }

@@ -3,8 +3,6 @@
  * (src/sweep/pool.ts) with src/planner/sim-job.ts as the handler. Either way a job is a plain
  * scenario and its result depends on the job alone, so a plan is the same whatever the workers.
  */
-import {availableParallelism} from 'node:os'
-
 import {WorkerPool} from '../sweep/pool.js'
 import {handle, type HpaDayResult, init, type PlanSimJob, type PlanSimState, type SeedOutcome} from './sim-job.js'
 
@@ -16,9 +14,14 @@ export interface SimExecutor {
   close(): Promise<void>
 }
 
-/** The default number of workers, as `fleetcap sweep` has it: one per core. */
+/**
+ * The default: this thread. A plan's few hundred short simulations do not repay a pool: each thread
+ * loads the library and catalog (~1 CPU-s), and the search's speculative candidates cost CPU; on a
+ * 2-core machine 2 workers took 16.4 s against 8.9 s in-thread (docs/planner.md). `--workers N`
+ * is for machines with idle cores; the plan is the same whatever N.
+ */
 export function defaultPlanWorkers(): number {
-  return availableParallelism()
+  return 0
 }
 
 export function createExecutor(workers: number): SimExecutor {
