@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
-import {showProfiles} from '../../src/fleet/profiles-show.js'
+import {type ProfilesShowResult, showProfiles} from '../../src/fleet/profiles-show.js'
 
 export default class ProfilesShow extends FleetcapCommand<typeof ProfilesShow> {
   static override description = `Show one GPU or serving profile with every number's source and the calibration error.
@@ -38,7 +38,7 @@ Exit codes: 0 ok, 2 unknown name, a model that does not fit, or a broken models/
     precision: Flags.string({description: 'Weights[/KV cache] precision: fp16 (default; bf16 is the same), fp8, int8, int4, fp4; e.g. fp8/fp8.'}),
   }
 
-  public async run(): Promise<Record<string, unknown>> {
+  public async run(): Promise<ProfilesShowResult> {
     const {result, lines} = showProfiles(this.args.name, this.flags)
     for (const line of lines) this.say(line)
     return result

@@ -1,3 +1,5 @@
+import {z} from 'zod'
+
 import {InputError} from '../errors.js'
 import {
   getGpu,
@@ -25,8 +27,46 @@ export interface ProfilesShowFlags {
   precision?: string
 }
 
+/** The --json result: a GPU, a model, or a serving profile (the shapes ProfileShow's show* return). */
+export type ProfilesShowResult = ReturnType<ProfileShow['showGpu']> | ReturnType<ProfileShow['showModel']> | ReturnType<ProfileShow['showProfile']>
+
+const object = z.looseObject({})
+const band = z.looseObject({fast: z.number(), slow: z.number(), coverage: z.number(), basis: z.string()})
+
+/**
+ * The same three shapes as a zod schema for schemas/profiles-show.result.schema.json: every field
+ * a script reads is typed; the GPU, model and profile details are objects whose fields are the
+ * catalog's (models/*.yaml, each number with its source).
+ */
+export const ProfilesShowResultSchema = z.union([
+  z.strictObject({
+    id: z.string(),
+    status: z.enum(['measured', 'transferred', 'roofline']),
+    statusBasis: z.string(),
+    band,
+    engine: z.string(),
+    precision: z.strictObject({weights: z.string(), kv: z.string()}),
+    model: z.string(),
+    gpu: z.string(),
+    tensorParallel: z.number().int(),
+    gpusPerReplica: z.number().int(),
+    kvCacheTokens: z.number(),
+    maxBatchSeqs: z.number(),
+    maxBatchTokens: z.number(),
+    coldStartS: z.number(),
+    pricePerHourUsd: z.number(),
+    prefillMs512: z.number(),
+    decodeStepMsBatch1: z.number(),
+    decodeStepMsBatch32: z.number(),
+    details: object,
+    calibrationErrors: z.array(z.string()),
+  }),
+  z.strictObject({gpu: z.looseObject({name: z.string(), aliases: z.array(z.string())}), calibration: object, fits: z.array(object)}),
+  z.strictObject({model: z.looseObject({name: z.string(), derived: object})}),
+])
+
 export interface ProfilesShown {
-  result: Record<string, unknown>
+  result: ProfilesShowResult
   lines: string[]
 }
 
@@ -34,7 +74,7 @@ export function showProfiles(name: string | undefined, flags: ProfilesShowFlags)
   return new ProfileShow().run(name, flags)
 }
 
-class ProfileShow {
+export class ProfileShow {
   readonly lines: string[] = []
 
   private say(line: string): void {
@@ -45,7 +85,7 @@ class ProfileShow {
     return {result: this.pick(name, flags), lines: this.lines}
   }
 
-  private pick(name: string | undefined, flags: ProfilesShowFlags): Record<string, unknown> {
+  private pick(name: string | undefined, flags: ProfilesShowFlags): ProfilesShowResult {
     const catalog = loadCatalog()
     const price = parsePrice(flags.price)
     if (flags.model !== undefined || flags.gpu !== undefined) {
@@ -79,7 +119,7 @@ class ProfileShow {
     return this.showGpu(getGpu(name, catalog))
   }
 
-  private showGpu(g: GpuSpec): Record<string, unknown> {
+  showGpu(g: GpuSpec) {
     const cal = gpuCalibration(g.name)
     this.say(`${g.name} (aliases: ${g.aliases.join(', ')}; node label ${g.productLabel ?? '-'})`)
     for (const k of ['memoryGiB', 'hbmBandwidthGBs', 'denseBf16Tflops', 'denseFp8Tflops', 'denseFp4Tflops', 'denseInt8Tops', 'powerW', 'pricePerHourUsd', 'interconnectGBs'] as const) {
@@ -92,14 +132,14 @@ class ProfileShow {
     return {gpu: g, calibration: cal, fits}
   }
 
-  private showModel(name: string): Record<string, unknown> {
+  showModel(name: string) {
     const m = getModel(name)
     this.say(`${m.name}: ${(m.derived.params / 1e9).toFixed(2)}B parameters derived (stated ${m.statedParamsB.value}B: ${m.statedParamsB.source})`)
     this.say(`  weights ${(m.derived.weightBytes / 1e9).toFixed(1)} GB, KV ${m.derived.kvBytesPerToken} bytes/token; source: ${m.source}`)
     return {model: m}
   }
 
-  private showProfile(p: ResolvedProfile): Record<string, unknown> {
+  showProfile(p: ResolvedProfile) {
     const d = p.details
     const cat = loadCatalog()
     const gib = (x: number): string => `${(x / 2 ** 30).toFixed(2)} GiB`
