@@ -199,14 +199,7 @@ function policyName(p: ScalingPolicy): `policy:${string}` {
  * a change from the replica count at the start of its period (current − added + removed within
  * it); selectPolicy Max takes the largest change, Min the smallest, Disabled none.
  */
-export function scaleLimit(
-  nowS: number,
-  current: number,
-  upEvents: readonly Timed[],
-  downEvents: readonly Timed[],
-  rules: ScalingRules,
-  direction: 'up' | 'down',
-): {limit: number; by: LimitedBy} {
+export function scaleLimit(nowS: number, current: number, upEvents: readonly Timed[], downEvents: readonly Timed[], rules: ScalingRules, direction: 'up' | 'down'): {limit: number; by: LimitedBy} {
   if (rules.selectPolicy === 'Disabled') return {limit: current, by: 'policy:Disabled'}
   // For scale-up the largest change is the largest count; for scale-down it is the smallest.
   const wantLarger = (rules.selectPolicy === 'Max') === (direction === 'up')

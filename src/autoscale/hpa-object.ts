@@ -10,9 +10,7 @@ const quantity = z.union([z.string(), z.number()])
 
 const labelSelector = z.strictObject({
   matchLabels: z.record(z.string(), z.string()).optional(),
-  matchExpressions: z
-    .array(z.strictObject({key: z.string(), operator: z.string(), values: z.array(z.string()).optional()}))
-    .optional(),
+  matchExpressions: z.array(z.strictObject({key: z.string(), operator: z.string(), values: z.array(z.string()).optional()})).optional(),
 })
 
 const metricTarget = z.strictObject({
@@ -33,13 +31,9 @@ const crossVersionObjectReference = z.strictObject({
 const metricSpec = z.strictObject({
   type: z.enum(['Resource', 'ContainerResource', 'Pods', 'Object', 'External']),
   resource: z.strictObject({name: z.string().min(1), target: metricTarget}).optional(),
-  containerResource: z
-    .strictObject({name: z.string().min(1), container: z.string().min(1), target: metricTarget})
-    .optional(),
+  containerResource: z.strictObject({name: z.string().min(1), container: z.string().min(1), target: metricTarget}).optional(),
   pods: z.strictObject({metric: metricIdentifier, target: metricTarget}).optional(),
-  object: z
-    .strictObject({describedObject: crossVersionObjectReference, metric: metricIdentifier, target: metricTarget})
-    .optional(),
+  object: z.strictObject({describedObject: crossVersionObjectReference, metric: metricIdentifier, target: metricTarget}).optional(),
   external: z.strictObject({metric: metricIdentifier, target: metricTarget}).optional(),
 })
 
@@ -97,9 +91,7 @@ export function goLabelSelector(selector: LabelSelectorObject | undefined): stri
     .sort()
     .map((k) => `${k}: ${selector.matchLabels![k]},`)
     .join('')
-  const expressions = (selector.matchExpressions ?? [])
-    .map((e) => `LabelSelectorRequirement{Key:${e.key},Operator:${e.operator},Values:[${(e.values ?? []).join(' ')}],},`)
-    .join('')
+  const expressions = (selector.matchExpressions ?? []).map((e) => `LabelSelectorRequirement{Key:${e.key},Operator:${e.operator},Values:[${(e.values ?? []).join(' ')}],},`).join('')
   return `&LabelSelector{MatchLabels:map[string]string{${labels}},MatchExpressions:[]LabelSelectorRequirement{${expressions}},}`
 }
 

@@ -37,7 +37,10 @@ export class ReplicaCalculator {
             // fleetcap derives from a pod's utilization and its own request.
             const unknown = obs.pods.find((p) => p.metrics[m.reads] !== undefined && !((p.requestsMilli?.[m.reads] ?? 0) > 0))
             if (unknown !== undefined) {
-              throw new MetricError('FailedGetResourceMetric', `failed to get ${m.name} usage: fleetcap needs the ${m.name} request of pod ${unknown.name} (requestsMilli) to turn its utilization into usage`)
+              throw new MetricError(
+                'FailedGetResourceMetric',
+                `failed to get ${m.name} usage: fleetcap needs the ${m.name} request of pod ${unknown.name} (requestsMilli) to turn its utilization into usage`,
+              )
             }
             const r = this.plainMetricReplicas(nowS, current, m.target.averageValueMilli, m.reads, obs.pods, 'FailedGetResourceMetric', m.reads === 'cpu')
             return {...base, replicas: r.replicas, current: r.usageMilli / 1000}
@@ -84,13 +87,7 @@ export class ReplicaCalculator {
   }
 
   /** GetResourceReplicas: Utilization target; pod samples are percentages of the request. */
-  private resourceReplicas(
-    nowS: number,
-    current: number,
-    targetUtilization: number,
-    reads: ModelledMetric,
-    pods: readonly PodView[],
-  ): {replicas: number; utilization: number} {
+  private resourceReplicas(nowS: number, current: number, targetUtilization: number, reads: ModelledMetric, pods: readonly PodView[]): {replicas: number; utilization: number} {
     const reason = 'FailedGetResourceMetric'
     if (pods.length === 0) throw new MetricError(reason, 'no pods returned by selector while calculating replica count')
     // Each pod's request (REQUEST milli-units unless the pod says); usage = utilization% × request.
@@ -267,13 +264,7 @@ interface PodGroups {
  * time; inside the initialization period when it is not ready or its sample predates readiness plus
  * one metric window; after it when it is not ready and never became ready.
  */
-function groupPods(
-  nowS: number,
-  pods: readonly PodView[],
-  reads: ModelledMetric,
-  isCpu: boolean,
-  opts: Required<HpaControllerOptions>,
-): PodGroups {
+function groupPods(nowS: number, pods: readonly PodView[], reads: ModelledMetric, isCpu: boolean, opts: Required<HpaControllerOptions>): PodGroups {
   const g: PodGroups = {readyCount: 0, unready: [], missing: [], metrics: new Map()}
   const percent = reads === 'cpu' || reads === 'memory'
   for (const pod of pods) {

@@ -5,10 +5,7 @@ import type {LabelSelectorObject} from './hpa-object.js'
 
 export type MetricSourceType = 'Resource' | 'ContainerResource' | 'Pods' | 'Object' | 'External'
 
-export type HpaTarget =
-  | {type: 'Utilization'; averageUtilization: number}
-  | {type: 'AverageValue'; averageValueMilli: number}
-  | {type: 'Value'; valueMilli: number}
+export type HpaTarget = {type: 'Utilization'; averageUtilization: number} | {type: 'AverageValue'; averageValueMilli: number} | {type: 'Value'; valueMilli: number}
 
 /** One metric of the HPA, resolved to what fleetcap models. */
 export interface HpaMetric {
@@ -33,7 +30,6 @@ export interface HpaMetric {
   /** How the controller names this metric in events and conditions ("pods metric queue_depth"). */
   description: string
 }
-
 
 export interface ScalingPolicy {
   type: 'Pods' | 'Percent'

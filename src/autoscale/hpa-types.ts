@@ -100,14 +100,7 @@ export interface MetricProposal {
 }
 
 /** Which rule held the replica count back from what the metrics asked for. */
-export type LimitedBy =
-  | 'minReplicas'
-  | 'maxReplicas'
-  | 'stabilizationWindow'
-  | 'scaleUpLimit'
-  | 'scalingDisabled'
-  | 'invalidMetrics'
-  | `policy:${string}`
+export type LimitedBy = 'minReplicas' | 'maxReplicas' | 'stabilizationWindow' | 'scaleUpLimit' | 'scalingDisabled' | 'invalidMetrics' | `policy:${string}`
 
 export interface HpaDecision {
   timeS: number

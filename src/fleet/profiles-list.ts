@@ -85,12 +85,27 @@ export function listProfiles(filter: ProfilesListFilter = {}): ProfilesListResul
 export function renderProfilesList({gpus, profiles}: ProfilesListResult): string[] {
   return [
     'GPUs',
-    table(['GPU', 'aliases', 'GiB', 'HBM GB/s', 'BF16 TFLOPS', 'W', '$/h'], gpus.map((g) => [g.name, g.aliases.join(','), g.memoryGiB, g.hbmBandwidthGBs, g.denseBf16Tflops, g.powerW, g.pricePerHourUsd])),
+    table(
+      ['GPU', 'aliases', 'GiB', 'HBM GB/s', 'BF16 TFLOPS', 'W', '$/h'],
+      gpus.map((g) => [g.name, g.aliases.join(','), g.memoryGiB, g.hbmBandwidthGBs, g.denseBf16Tflops, g.powerW, g.pricePerHourUsd]),
+    ),
     '',
     'Serving profiles',
     table(
       ['profile', 'TP', 'KV tokens', 'max batch', 'prefill tok/s', 'decode ms b1', 'decode ms b32', 'cold start s', '$/h', 'status', 'band'],
-      profiles.map((p) => [p.id, p.tensorParallel, p.kvCacheTokens, p.maxBatchSeqs, p.prefillTokensPerS, p.decodeStepMsBatch1, p.decodeStepMsBatch32, p.coldStartS, p.pricePerHourUsd, p.status, p.band]),
+      profiles.map((p) => [
+        p.id,
+        p.tensorParallel,
+        p.kvCacheTokens,
+        p.maxBatchSeqs,
+        p.prefillTokensPerS,
+        p.decodeStepMsBatch1,
+        p.decodeStepMsBatch32,
+        p.coldStartS,
+        p.pricePerHourUsd,
+        p.status,
+        p.band,
+      ]),
     ),
   ]
 }
@@ -100,5 +115,12 @@ const round = (x: number): number => Math.round(x * 100) / 100
 function table(head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((r) => r.map(String))]
   const width = head.map((_, i) => Math.max(...cells.map((r) => r[i].length)))
-  return cells.map((r) => r.map((c, i) => (typeof rows[0]?.[i] === 'number' ? c.padStart(width[i]) : c.padEnd(width[i]))).join('  ').trimEnd()).join('\n')
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => (typeof rows[0]?.[i] === 'number' ? c.padStart(width[i]) : c.padEnd(width[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }

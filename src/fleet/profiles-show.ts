@@ -1,15 +1,7 @@
 import {z} from 'zod'
 
 import {InputError} from '../errors.js'
-import {
-  getGpu,
-  getModel,
-  getServingProfile,
-  gpuCalibration,
-  loadCatalog,
-  resolveServingProfile,
-  type ResolvedProfile,
-} from './profiles/index.js'
+import {getGpu, getModel, getServingProfile, gpuCalibration, loadCatalog, resolveServingProfile, type ResolvedProfile} from './profiles/index.js'
 import type {GpuSpec} from './profiles/index.js'
 
 /**
@@ -94,7 +86,16 @@ export class ProfileShow {
         throw new InputError({field: '--model/--gpu'}, 'give both --model and --gpu')
       }
       return this.showProfile(
-        resolveServingProfile({model: flags.model, gpu: flags.gpu, tensorParallel: flags.tp, engine: flags.engine, precision: flags.precision, pricePerGpuHourUsd: price, engineOverheads: flags['engine-overheads'], catalog}),
+        resolveServingProfile({
+          model: flags.model,
+          gpu: flags.gpu,
+          tensorParallel: flags.tp,
+          engine: flags.engine,
+          precision: flags.precision,
+          pricePerGpuHourUsd: price,
+          engineOverheads: flags['engine-overheads'],
+          catalog,
+        }),
       )
     }
     if (name === undefined) throw new InputError({field: 'NAME'}, 'give a GPU name, a serving profile id, or --model and --gpu')
@@ -105,7 +106,16 @@ export class ProfileShow {
       return this.showProfile(
         plain
           ? p
-          : resolveServingProfile({model: p.model, gpu: p.gpu, tensorParallel: p.tensorParallel, engine: flags.engine ?? p.engine, precision: flags.precision ?? p.precision, pricePerGpuHourUsd: price, engineOverheads: flags['engine-overheads'], catalog}),
+          : resolveServingProfile({
+              model: p.model,
+              gpu: p.gpu,
+              tensorParallel: p.tensorParallel,
+              engine: flags.engine ?? p.engine,
+              precision: flags.precision ?? p.precision,
+              pricePerGpuHourUsd: price,
+              engineOverheads: flags['engine-overheads'],
+              catalog,
+            }),
       )
     }
     // --price, --tp and --engine-overheads shape a serving profile: a GPU or a model alone has none to shape.
@@ -127,7 +137,9 @@ export class ProfileShow {
       this.say(`  ${k.padEnd(16)} ${v === undefined ? '       -' : String(v.value).padStart(8)}   ${v === undefined ? 'no such tensor cores' : v.source}`)
     }
     const fits = (loadCatalog().serving.publicCalibration?.fits ?? []).filter((f) => f.gpu === g.name)
-    this.say(`  measured (fitted on public rows): ${fits.length === 0 ? 'none' : fits.map((f) => `${f.engine} ${f.kv === 'fp16' ? f.weights : `${f.weights}/${f.kv}`} (${f.fitRows} rows)`).join(', ')}`)
+    this.say(
+      `  measured (fitted on public rows): ${fits.length === 0 ? 'none' : fits.map((f) => `${f.engine} ${f.kv === 'fp16' ? f.weights : `${f.weights}/${f.kv}`} (${f.fitRows} rows)`).join(', ')}`,
+    )
     this.say(`  vllm-splitwise-2023: ${cal.method}`)
     return {gpu: g, calibration: cal, fits}
   }
@@ -148,7 +160,9 @@ export class ProfileShow {
     this.say(`  engine, precision     ${d.engine}; weights ${d.precision.weights}, KV cache ${d.precision.kv}; matmuls at the ${d.computePeakBasis}`)
     this.say(`  band                  step time x${p.band.fast}-x${p.band.slow} (nominal ${Math.round(p.band.coverage * 100)}% coverage): ${p.band.basis}`)
     this.say(`  GPUs per replica      ${p.gpusPerReplica}`)
-    this.say(`  KV cache              ${p.kvCacheTokens} tokens: ${gib(d.weightBytesPerGpu)} weights and ${gib(d.activationBytesPerGpu)} activations per GPU, ${d.memoryNote}; ${d.kvBytesPerTokenPerGpu} B per token per GPU`)
+    this.say(
+      `  KV cache              ${p.kvCacheTokens} tokens: ${gib(d.weightBytesPerGpu)} weights and ${gib(d.activationBytesPerGpu)} activations per GPU, ${d.memoryNote}; ${d.kvBytesPerTokenPerGpu} B per token per GPU`,
+    )
     this.say(`  max batch             ${p.maxBatchSeqs} sequences, ${p.maxBatchTokens} tokens per step`)
     this.say(`  prefill               ${(p.prefillTimeS(512) * 1000).toFixed(1)} ms for 512 tokens, ${(p.prefillTimeS(2048) * 1000).toFixed(1)} ms for 2048`)
     for (const b of [1, 8, 32, 128]) {
@@ -201,7 +215,10 @@ function calibrationErrors(cat: ReturnType<typeof loadCatalog>, p: ResolvedProfi
   const group = `${p.gpu} ${p.engine} ${p.precision.kv === 'fp16' ? p.precision.weights : `${p.precision.weights}/${p.precision.kv}`}`
   return (cat.serving.publicCalibration?.validation ?? [])
     .filter((v) => v.group === group)
-    .map((v) => `${v.kind} ${v.left}: throughput median ${pct(v.stats.throughputMedianAbsPct)}, p90 ${pct(v.stats.throughputP90AbsPct)} over ${v.stats.rows} rows${v.stats.latencyRows > 0 ? `; per-token latency median ${pct(v.stats.latencyMedianAbsPct)}` : ''}`)
+    .map(
+      (v) =>
+        `${v.kind} ${v.left}: throughput median ${pct(v.stats.throughputMedianAbsPct)}, p90 ${pct(v.stats.throughputP90AbsPct)} over ${v.stats.rows} rows${v.stats.latencyRows > 0 ? `; per-token latency median ${pct(v.stats.latencyMedianAbsPct)}` : ''}`,
+    )
 }
 
 function parsePrice(s: string | undefined): number | undefined {

@@ -24,7 +24,10 @@ export function renderApplyResult(r: ApplyResult, diff: boolean): string[] {
   }
   if (r.mode !== 'rollback' && r.changed === 0) lines.push('  no changes')
   if (r.gates) lines.push(`Gates ${r.gates.passed ? 'passed' : 'failed'} in ${(r.gates.elapsedMs / 1000).toFixed(1)} s: ${formatGateStatus(r.gates.status)}`)
-  if (r.check) lines.push(`${r.check.name[0].toUpperCase()}${r.check.name.slice(1)} ${r.check.passed ? 'passed' : 'failed'}: ${r.check.reason}${typeof r.check.record?.summaryFile === 'string' ? ` (k6 summary: ${r.check.record.summaryFile})` : ''}`)
+  if (r.check)
+    lines.push(
+      `${r.check.name[0].toUpperCase()}${r.check.name.slice(1)} ${r.check.passed ? 'passed' : 'failed'}: ${r.check.reason}${typeof r.check.record?.summaryFile === 'string' ? ` (k6 summary: ${r.check.record.summaryFile})` : ''}`,
+    )
   lines.push(`${r.requests.total} API requests in ${(r.elapsedMs / 1000).toFixed(1)} s`)
   return lines
 }

@@ -57,10 +57,7 @@ export interface ApplyRequest {
   prune?: boolean
 }
 
-export type ProgressEvent =
-  | {type: 'step'; message: string}
-  | {type: 'object'; ref: ObjectRef; action: ObjectAction}
-  | {type: 'gate'; status: GateStatus}
+export type ProgressEvent = {type: 'step'; message: string} | {type: 'object'; ref: ObjectRef; action: ObjectAction} | {type: 'gate'; status: GateStatus}
 
 /** prune: deleted because the phase no longer contains it (--prune); orphan: the same, kept (no --prune). */
 export type ObjectAction = 'create' | 'update' | 'unchanged' | 'delete' | 'restore' | 'prune' | 'orphan'

@@ -24,7 +24,18 @@ export interface Prepared {
   hpa?: {name: string; min: number; max: number}
 }
 
-const KIND_ORDER: Record<string, number> = {Namespace: 0, ServiceAccount: 1, ConfigMap: 1, Secret: 1, PriorityClass: 1, Service: 2, Deployment: 3, StatefulSet: 3, HorizontalPodAutoscaler: 4, PodDisruptionBudget: 5}
+const KIND_ORDER: Record<string, number> = {
+  Namespace: 0,
+  ServiceAccount: 1,
+  ConfigMap: 1,
+  Secret: 1,
+  PriorityClass: 1,
+  Service: 2,
+  Deployment: 3,
+  StatefulSet: 3,
+  HorizontalPodAutoscaler: 4,
+  PodDisruptionBudget: 5,
+}
 export const rank = (kind: string): number => KIND_ORDER[kind] ?? 2
 
 export class PhaseObjects {

@@ -48,12 +48,16 @@ export class SnapshotRestorer {
     const deleted = snapshot.filter((e) => e.before === null)
     const deadline = this.o.clock.now() + this.o.timeoutMs
     if (restored.length > 0) {
-      const r = await waitForGates(this.o.client, {namespace: this.ns, deployments: restored, hpas: []}, {
-        timeoutMs: this.o.timeoutMs,
-        gpuPendingGraceMs: this.o.timeoutMs,
-        pollMs: this.o.pollMs,
-        clock: this.o.clock,
-      })
+      const r = await waitForGates(
+        this.o.client,
+        {namespace: this.ns, deployments: restored, hpas: []},
+        {
+          timeoutMs: this.o.timeoutMs,
+          gpuPendingGraceMs: this.o.timeoutMs,
+          pollMs: this.o.pollMs,
+          clock: this.o.clock,
+        },
+      )
       if (!r.passed) throw new FleetcapError(`rolled back, but the restored objects did not become healthy: ${r.failure}`, {exit: ExitCode.GATE_FAILED})
     }
     for (;;) {

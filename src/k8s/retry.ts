@@ -52,7 +52,8 @@ export function retryable(error: unknown, method: string): {reason: string; afte
   if (/connection refused/.test(error.message)) return {reason: 'connection refused'}
   // HTTP/2 GOAWAY: a server shutting down refuses the streams it did not take up; they never ran.
   if (/GOAWAY/.test(error.message)) return {reason: 'server going away (GOAWAY)'}
-  if (IDEMPOTENT.has(method) && /connection reset|other side closed|no answer within|socket|network/.test(error.message)) return {reason: /no answer/.test(error.message) ? 'timed out' : 'connection reset'}
+  if (IDEMPOTENT.has(method) && /connection reset|other side closed|no answer within|socket|network/.test(error.message))
+    return {reason: /no answer/.test(error.message) ? 'timed out' : 'connection reset'}
   return undefined
 }
 

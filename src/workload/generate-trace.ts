@@ -74,7 +74,6 @@ export async function generateTrace(f: GenerateFlags): Promise<{result: Generate
   return {result, summary}
 }
 
-
 /** Refuse up front a synthetic workload whose mean rate × duration is more rows than one trace may hold. */
 function boundRows(spec: WorkloadSpec, durationS: number): void {
   if (spec.kind !== 'synthetic') return

@@ -1,4 +1,3 @@
-
 import {RowHeap} from './row-heap.js'
 import {isAbsolute} from './time.js'
 import type {OriginRow} from './read-trace-types.js'

@@ -31,18 +31,7 @@ export interface TraceReadOptions {
   requireSize?: boolean
 }
 
-export const SKIP_REASONS = [
-  'bad-time',
-  'bad-number',
-  'negative',
-  'missing-column',
-  'missing-value',
-  'bad-priority',
-  'bad-json',
-  'bad-chain',
-  'out-of-order',
-  'extra-field',
-] as const
+export const SKIP_REASONS = ['bad-time', 'bad-number', 'negative', 'missing-column', 'missing-value', 'bad-priority', 'bad-json', 'bad-chain', 'out-of-order', 'extra-field'] as const
 export type SkipReason = (typeof SKIP_REASONS)[number]
 
 export interface SkipCount {

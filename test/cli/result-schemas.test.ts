@@ -22,7 +22,10 @@ const RESULTS: {command: string; schema: z.ZodType; runs: string[][]}[] = [
   {
     command: 'profiles list',
     schema: ProfilesListResultSchema,
-    runs: [['profiles', 'list', '--json'], ['profiles', 'list', '--gpu', 'a100', '--json']],
+    runs: [
+      ['profiles', 'list', '--json'],
+      ['profiles', 'list', '--gpu', 'a100', '--json'],
+    ],
   },
   {
     command: 'profiles show',
