@@ -8,14 +8,13 @@ import {FleetcapCommand} from '../src/cli/base-command.js'
 import {FleetcapError, InputError, UnknownNameError} from '../src/errors.js'
 import {KubeClient} from '../src/k8s/client.js'
 import {systemClock} from '../src/k8s/clock.js'
-import {AllAppliedError, type ApplyResult, Executor, GateFailedError, type PhaseCheck, type ProgressEvent} from '../src/k8s/executor.js'
+import {AllAppliedError, type ApplyResult, Executor, GateFailedError, type PhaseCheck} from '../src/k8s/executor.js'
 import {holderIdentity} from '../src/k8s/lock.js'
 import {findK6} from '../src/k6/binary.js'
 import {parseHeaderFlags} from '../src/k6/flags.js'
 import {runPhaseLoadGate} from '../src/k6/index.js'
 import {tryParseDuration} from '../src/util/duration.js'
-import {formatGateStatus} from '../src/k8s/gates.js'
-import {formatChange} from '../src/k8s/objects.js'
+import {checkNamespaceName, progressPrinter, renderApplyResult} from '../src/k8s/apply-report.js'
 import {requiredRole, requiredRoleYaml} from '../src/k8s/rbac.js'
 import {type LoadedPlan, loadPlan} from '../src/plan/load.js'
 import {readPhaseWorkloadTasks} from '../src/plan/workload.js'
@@ -87,10 +86,7 @@ Exit codes: 0 applied, or nothing to do (every phase already applied); 2 bad inp
       this.say(requiredRoleYaml(plan, namespace).trimEnd())
       return {role: requiredRole(plan, namespace)}
     }
-    // A namespace the API server would refuse is the user's typo: say so before connecting.
-    if (flags.namespace !== undefined && !(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.namespace) && flags.namespace.length <= 63)) {
-      throw new InputError({field: '--namespace'}, `"${flags.namespace}" is not a namespace name (lowercase letters, digits and "-", at most 63, starting and ending with a letter or digit)`)
-    }
+    checkNamespaceName(flags.namespace)
     const client = KubeClient.load({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace, retry: {budgetMs: flags['retry-for'] * 1000}})
     client.onRetry = (e) => this.note(`  API: ${e.what}: ${e.reason}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt}, ${Math.round(e.elapsedMs / 1000)} of ${Math.round(e.budgetMs / 1000)} s)`)
     const t = client.target
@@ -110,7 +106,6 @@ Exit codes: 0 applied, or nothing to do (every phase already applied); 2 bad inp
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
-    let lastGate = ''
     const executor = new Executor({
       client,
       plan,
@@ -121,15 +116,7 @@ Exit codes: 0 applied, or nothing to do (every phase already applied); 2 bad inp
       lockWaitMs: flags['lock-wait'] * 1000,
       signal: controller.signal,
       afterGates: flags['load-test'] && changes && !flags.rollback ? this.loadTestCheck(plan) : undefined,
-      onProgress: (e: ProgressEvent) => {
-        if (e.type === 'step') this.note(e.message)
-        else if (e.type === 'object') this.note(`  ${e.ref.kind}/${e.ref.name}: ${e.action}`)
-        else {
-          const line = formatGateStatus(e.status)
-          if (line !== lastGate) this.note(`  gates: ${line}`)
-          lastGate = line
-        }
-      },
+      onProgress: progressPrinter((line) => this.note(line)),
     })
     current = executor
     try {
@@ -221,24 +208,7 @@ Exit codes: 0 applied, or nothing to do (every phase already applied); 2 bad inp
   }
 
   private report(r: ApplyResult, diff: boolean): void {
-    const what = r.mode === 'rollback' ? 'rolled back' : r.mode === 'apply' ? (r.rolledBack ? 'rolled back' : 'applied') : 'would change'
-    this.say(`Phase ${r.phase} of plan ${r.plan.name} (${r.plan.digest.slice(0, 19)}…), ${what}:`)
-    for (const o of r.objects) {
-      const hpa = o.replicasOwnedBy ? ` (spec.replicas left to ${o.replicasOwnedBy})` : ''
-      if (o.action === 'orphan') {
-        this.say(`  ${o.ref.kind}/${o.ref.name}: not in phase ${r.phase}, left running (--prune deletes it)`)
-        continue
-      }
-      // After a failed apply the list is what the phase did and the rollback undid, not what remains.
-      const undone: Record<string, string> = {create: 'created, then deleted by the rollback', update: 'updated, then restored by the rollback', prune: 'pruned, then restored by the rollback'}
-      const action = r.mode === 'apply' && r.rolledBack ? (undone[o.action] ?? o.action) : o.action === 'prune' ? 'prune (delete: not in this phase)' : o.action
-      this.say(`  ${o.ref.kind}/${o.ref.name}: ${action}${o.changes.length > 0 && o.action !== 'create' ? `, ${o.changes.length} field(s)` : ''}${hpa}`)
-      if (diff && o.action !== 'unchanged') for (const c of o.changes) this.say(`      ${formatChange(c)}`)
-    }
-    if (r.mode !== 'rollback' && r.changed === 0) this.say('  no changes')
-    if (r.gates) this.say(`Gates ${r.gates.passed ? 'passed' : 'failed'} in ${(r.gates.elapsedMs / 1000).toFixed(1)} s: ${formatGateStatus(r.gates.status)}`)
-    if (r.check) this.say(`${r.check.name[0].toUpperCase()}${r.check.name.slice(1)} ${r.check.passed ? 'passed' : 'failed'}: ${r.check.reason}${typeof r.check.record?.summaryFile === 'string' ? ` (k6 summary: ${r.check.record.summaryFile})` : ''}`)
-    this.say(`${r.requests.total} API requests in ${(r.elapsedMs / 1000).toFixed(1)} s`)
+    for (const line of renderApplyResult(r, diff)) this.say(line)
   }
 
   private async confirm(question: string): Promise<void> {

@@ -1,13 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
-import {ExitCode, InputError} from '../src/errors.js'
-import {simulationSparklines} from '../src/report/sparkline.js'
-import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} from '../src/report/render.js'
+import {ExitCode} from '../src/errors.js'
+import {simulateScenarioFile} from '../src/pipeline/simulate-command.js'
 import type {SimulationReport} from '../src/report/report.js'
-import {loadScenarioFile} from '../src/scenario/load.js'
-import {type BandMode, simulateWithBand} from '../src/pipeline/banded-run.js'
-import {checkOutputDir, writeOutputDir} from '../src/util/atomic-write.js'
 
 export default class Simulate extends FleetcapCommand<typeof Simulate> {
   static override summary = 'Simulate a scenario: a workload against a fleet of GPU replicas.'
@@ -44,51 +40,19 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
   }
 
   async run(): Promise<SimulationReport> {
-    const {scenario: file} = this.args
-    if (this.flags.out !== undefined) checkOutputDir(this.flags.out)
-    const loaded = await loadScenarioFile(file)
-    // The page's modules (Vega-Lite's compiler among them) load only when a page is written.
-    const wantsPage = this.flags.out !== undefined || this.flags.html !== undefined
-    const pageKit = wantsPage ? await import('../src/report/html/simulate-html.js') : undefined
-    if (this.flags.html !== undefined) pageKit?.checkHtmlOutput(this.flags.html)
-    if (this.flags.trace !== undefined && this.flags.trace.trim() === '') throw new InputError({field: '--trace'}, 'empty path')
     // cli-progress is imported only when a bar is drawn (a terminal, no --json).
     const cliProgress = process.stderr.isTTY && !this.jsonEnabled() ? (await import('cli-progress')).default : undefined
     const bar = cliProgress ? new cliProgress.SingleBar({stream: process.stderr, format: 'simulating [{bar}] {percentage}% | {eta_formatted} left', hideCursor: true, clearOnComplete: true}, cliProgress.Presets.shades_classic) : undefined
-    bar?.start(100, 0)
-    let result
+    let outcome
     try {
-      result = await simulateWithBand(loaded.scenario, {
-        band: this.flags.band as BandMode,
-        baseDir: loaded.baseDir,
-        scenarioFile: loaded.file,
-        seed: this.flags.seed,
-        traceFile: this.flags.trace,
-        chartData: wantsPage,
-        onProgress: bar ? (f) => bar.update(Math.round(f * 100)) : undefined,
-      })
-    } catch (error) {
-      throw loaded.locate(taskError(error, this.flags.trace ?? (loaded.scenario.workload.kind === 'trace' ? loaded.scenario.workload.path : loaded.file)))
+      outcome = await simulateScenarioFile(this.args.scenario, this.flags, bar ? (f) => bar.update(Math.round(f * 100)) : undefined, () => bar?.start(100, 0))
     } finally {
       bar?.stop()
     }
-    const {report, timeSeries} = result
-    const summary = renderSummary(report)
-    // The page draws the rounded report, as report.json has it.
-    const html = pageKit?.renderPage(pageKit.simulationPage({report: roundedReport(report), timeSeries, charts: result.charts}))
-    if (this.flags.out !== undefined) {
-      await writeOutputDir(this.flags.out, {
-        'report.json': renderReportJson(report),
-        'timeseries.csv': renderTimeSeriesCsv(timeSeries.columns, timeSeries.rows),
-        'summary.txt': summary,
-        'index.html': html as string,
-      })
-    }
-    if (this.flags.html !== undefined) await pageKit?.writeHtml(this.flags.html, html as string)
-    const rounded = roundedReport(report)
+    const {report, rounded} = outcome
     if (!this.jsonEnabled()) {
-      process.stdout.write(summary)
-      if (process.stdout.isTTY) for (const line of simulationSparklines(report, timeSeries)) process.stdout.write(`${line}\n`)
+      process.stdout.write(outcome.summary)
+      if (process.stdout.isTTY) for (const line of outcome.sparklines()) process.stdout.write(`${line}\n`)
       if (this.flags.out) this.note(`wrote ${this.flags.out}/report.json, timeseries.csv, summary.txt, index.html`)
       if (this.flags.html !== undefined) this.note(`wrote ${this.flags.html}`)
     }
@@ -100,11 +64,4 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
     }
     return rounded
   }
-}
-
-/** A task the fleet cannot serve is named by the file its workload came from (the trace, else the scenario). */
-function taskError(error: unknown, source: string): unknown {
-  if (!(error instanceof InputError) || error.location.file !== undefined || !error.location.field?.startsWith('task ')) return error
-  const field = error.location.field
-  return new InputError({file: source, field}, error.message.slice(field.length + 2), {hint: error.hint})
 }

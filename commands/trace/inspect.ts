@@ -1,10 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
-import {TRACE_FORMATS, inspectTrace, parseMappingFlag, type TraceInspection} from '../../src/workload/index.js'
+import {TRACE_FORMATS, type TraceInspection} from '../../src/workload/index.js'
+import {inspectTraceWithFlags} from '../../src/workload/inspect-flags.js'
 import {renderInspection} from '../../src/workload/render.js'
-import {InputError} from '../../src/errors.js'
-import {tryParseDuration} from '../../src/util/duration.js'
 
 export default class TraceInspect extends FleetcapCommand<typeof TraceInspect> {
   static override description = `Summarize a task trace: rows, span, arrival rate over time, token percentiles.
@@ -39,27 +38,8 @@ Exit codes: 0 ok, 2 bad input (unreadable file, bad row: the message names file,
   }
 
   public async run(): Promise<TraceInspection> {
-    const f = this.flags
-    const bucketS = durationFlag('--bucket', f.bucket)
-    if (!(bucketS > 0)) throw new InputError({field: '--bucket'}, `must be positive (got "${f.bucket}")`)
-    const inspection = await inspectTrace(
-      this.args.file,
-      {
-        format: f.format,
-        mapping: f.map === undefined ? undefined : parseMappingFlag(f.map),
-        timeUnit: f['time-unit'],
-        skipInvalid: f['skip-invalid'],
-        reorderWindowS: durationFlag('--reorder-window', f['reorder-window']),
-      },
-      {bucketS},
-    )
+    const inspection = await inspectTraceWithFlags(this.args.file, this.flags)
     if (!this.jsonEnabled()) this.say(renderInspection(inspection))
     return inspection
   }
-}
-
-function durationFlag(name: string, text: string): number {
-  const v = tryParseDuration(text)
-  if (v === undefined) throw new InputError({field: name}, `not a duration (got "${text}"); write e.g. 90s, 15m, 2h`)
-  return v
 }

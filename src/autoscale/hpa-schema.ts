@@ -1,184 +1,34 @@
-import {z} from 'zod'
-
 import {formatLocation, InputError} from '../errors.js'
 import {
   type MetricAliases,
-  type ModelledMetric,
   RESOURCE_NAMES,
   resolveCustomMetric,
   supportedCustomNames,
 } from './metric-names.js'
 import {parseQuantity, toMilli} from './quantity.js'
 import {locationFor, parseWith, readYamlFile, type YamlSource, YamlText} from './yaml-input.js'
+import {
+  goLabelSelector,
+  type HpaBehaviorObject,
+  hpaObjectSchema,
+  type HpaObject,
+  type MetricSpecObject,
+  type ScalingRulesObject,
+  seriesKey,
+} from './hpa-object.js'
+import type {HpaMetric, HpaSpec, HpaTarget, MetricSourceType, ScalingRules} from './hpa-spec.js'
+
+export * from './hpa-object.js'
+export * from './hpa-spec.js'
 
 /**
  * The autoscaling/v2 HorizontalPodAutoscaler a user would `kubectl apply`, read into the form the
  * controller model (hpa.ts) computes with. Shape and defaults follow kubernetes
  * staging/src/k8s.io/api/autoscaling/v2/types.go, pkg/apis/autoscaling/v2/defaults.go and the
  * checks of pkg/apis/autoscaling/validation/validation.go. Fields fleetcap cannot honour are
- * rejected with the list of what it can.
+ * rejected with the list of what it can. The object's shape is hpa-object.ts, the result's hpa-spec.ts.
  */
 
-const quantity = z.union([z.string(), z.number()])
-
-const labelSelector = z.strictObject({
-  matchLabels: z.record(z.string(), z.string()).optional(),
-  matchExpressions: z
-    .array(z.strictObject({key: z.string(), operator: z.string(), values: z.array(z.string()).optional()}))
-    .optional(),
-})
-
-const metricTarget = z.strictObject({
-  type: z.enum(['Utilization', 'Value', 'AverageValue']),
-  averageUtilization: z.number().int().optional(),
-  averageValue: quantity.optional(),
-  value: quantity.optional(),
-})
-
-const metricIdentifier = z.strictObject({name: z.string().min(1), selector: labelSelector.optional()})
-
-const crossVersionObjectReference = z.strictObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().min(1),
-  name: z.string().min(1),
-})
-
-const metricSpec = z.strictObject({
-  type: z.enum(['Resource', 'ContainerResource', 'Pods', 'Object', 'External']),
-  resource: z.strictObject({name: z.string().min(1), target: metricTarget}).optional(),
-  containerResource: z
-    .strictObject({name: z.string().min(1), container: z.string().min(1), target: metricTarget})
-    .optional(),
-  pods: z.strictObject({metric: metricIdentifier, target: metricTarget}).optional(),
-  object: z
-    .strictObject({describedObject: crossVersionObjectReference, metric: metricIdentifier, target: metricTarget})
-    .optional(),
-  external: z.strictObject({metric: metricIdentifier, target: metricTarget}).optional(),
-})
-
-const scalingPolicy = z.strictObject({
-  type: z.enum(['Pods', 'Percent']),
-  value: z.number().int(),
-  periodSeconds: z.number().int(),
-})
-
-const scalingRules = z.strictObject({
-  stabilizationWindowSeconds: z.number().int().optional(),
-  selectPolicy: z.enum(['Max', 'Min', 'Disabled']).optional(),
-  policies: z.array(scalingPolicy).optional(),
-  /**
-   * Per-direction tolerance (KEP-4951). Behind the feature gate HPAConfigurableTolerance, alpha and
-   * off by default in 1.33 and 1.34: read only when HpaParseOptions.featureGates enables it.
-   */
-  tolerance: quantity.optional(),
-})
-
-/** `spec.behavior` of an HPA (also KEDA's advanced.horizontalPodAutoscalerConfig.behavior). */
-export const hpaBehaviorSchema = z.strictObject({scaleUp: scalingRules.optional(), scaleDown: scalingRules.optional()})
-export type HpaBehaviorObject = z.output<typeof hpaBehaviorSchema>
-
-export const hpaObjectSchema = z.strictObject({
-  apiVersion: z.literal('autoscaling/v2', {error: 'apiVersion must be "autoscaling/v2" (v1 and v2beta2 are not read)'}),
-  kind: z.literal('HorizontalPodAutoscaler', {error: 'kind must be "HorizontalPodAutoscaler"'}),
-  metadata: z.looseObject({name: z.string().min(1), namespace: z.string().optional()}),
-  spec: z.strictObject({
-    scaleTargetRef: crossVersionObjectReference,
-    minReplicas: z.number().int().optional(),
-    maxReplicas: z.number().int(),
-    metrics: z.array(metricSpec).optional(),
-    behavior: hpaBehaviorSchema.optional(),
-  }),
-  /** `kubectl get -o yaml` output carries a status; it is read and ignored. */
-  status: z.unknown().optional(),
-})
-
-/** The HPA exactly as written (after schema validation), for round trips and manifests. */
-export type HpaObject = z.output<typeof hpaObjectSchema>
-export type MetricSourceType = 'Resource' | 'ContainerResource' | 'Pods' | 'Object' | 'External'
-
-export type HpaTarget =
-  | {type: 'Utilization'; averageUtilization: number}
-  | {type: 'AverageValue'; averageValueMilli: number}
-  | {type: 'Value'; valueMilli: number}
-
-/** One metric of the HPA, resolved to what fleetcap models. */
-export interface HpaMetric {
-  sourceType: MetricSourceType
-  /** The name as the user wrote it (`cpu`, `vllm:num_requests_waiting`, `livhana_queue_depth`). */
-  name: string
-  /** The simulator quantity it reads. */
-  reads: ModelledMetric
-  target: HpaTarget
-  /** Object metrics: the object described. */
-  describedObject?: {kind: string; name: string; apiVersion?: string}
-  /** ContainerResource metrics: the container. */
-  container?: string
-  /**
-   * Object/External metrics: the series the simulator is asked for, `reads` plus the metric's label
-   * selector (`queue_depth{priority=high}`), so one pool can expose several queues. An observation
-   * without that key falls back to the plain `reads` value. Pods metric selectors are not modelled.
-   */
-  seriesKey?: string
-  /** Object/External metrics: the metric's label selector as written (for the controller's texts). */
-  selector?: LabelSelectorObject
-  /** How the controller names this metric in events and conditions ("pods metric queue_depth"). */
-  description: string
-}
-
-type LabelSelectorObject = z.output<typeof labelSelector>
-
-/**
- * A *metav1.LabelSelector as the controller prints it with %+v: `nil`, or the generated String()
- * (`&LabelSelector{MatchLabels:map[string]string{a: b,},MatchExpressions:[]LabelSelectorRequirement{…},}`,
- * labels sorted). It appears in "external metric NAME(SELECTOR)" and in metric errors.
- */
-export function goLabelSelector(selector: LabelSelectorObject | undefined): string {
-  if (selector === undefined) return 'nil'
-  const labels = Object.keys(selector.matchLabels ?? {})
-    .sort()
-    .map((k) => `${k}: ${selector.matchLabels![k]},`)
-    .join('')
-  const expressions = (selector.matchExpressions ?? [])
-    .map((e) => `LabelSelectorRequirement{Key:${e.key},Operator:${e.operator},Values:[${(e.values ?? []).join(' ')}],},`)
-    .join('')
-  return `&LabelSelector{MatchLabels:map[string]string{${labels}},MatchExpressions:[]LabelSelectorRequirement{${expressions}},}`
-}
-
-/** `name{a=b,c in (x,y)}`: a stable key for a metric and its selector (labels sorted). */
-export function seriesKey(name: string, selector: LabelSelectorObject | undefined): string {
-  if (selector === undefined) return name
-  const parts = Object.entries(selector.matchLabels ?? {})
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-  for (const e of selector.matchExpressions ?? []) parts.push(`${e.key} ${e.operator}${e.values === undefined ? '' : ` (${[...e.values].sort().join(',')})`}`)
-  return parts.length === 0 ? name : `${name}{${parts.join(',')}}`
-}
-
-export interface ScalingPolicy {
-  type: 'Pods' | 'Percent'
-  value: number
-  periodSeconds: number
-}
-
-export interface ScalingRules {
-  /** Undefined on scaleDown means "the controller's --horizontal-pod-autoscaler-downscale-stabilization". */
-  stabilizationWindowSeconds: number | undefined
-  selectPolicy: 'Max' | 'Min' | 'Disabled'
-  policies: ScalingPolicy[]
-  tolerance: number | undefined
-}
-
-/** The HPA in the form the controller uses, defaults applied. */
-export interface HpaSpec {
-  name: string
-  namespace: string
-  scaleTargetRef: {kind: string; name: string; apiVersion?: string}
-  minReplicas: number
-  maxReplicas: number
-  metrics: HpaMetric[]
-  /** Absent: the controller takes its legacy path (no per-policy rates; scale-up limit max(2×, 4)). */
-  behavior: {scaleUp: ScalingRules; scaleDown: ScalingRules} | undefined
-}
 
 export interface HpaParseOptions extends YamlSource {
   /** Extra metric names the scenario maps onto modelled quantities. */
@@ -331,7 +181,7 @@ export function toBehavior(
 }
 
 function toRules(
-  rules: z.output<typeof scalingRules> | undefined,
+  rules: ScalingRulesObject | undefined,
   defaults: ScalingRules,
   path: PropertyKey[],
   fail: Fail,
@@ -367,7 +217,7 @@ function toRules(
 }
 
 function toMetric(
-  m: z.output<typeof metricSpec>,
+  m: MetricSpecObject,
   path: PropertyKey[],
   aliases: MetricAliases,
   fail: Fail,

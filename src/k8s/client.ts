@@ -1,42 +1,18 @@
-import {existsSync, readFileSync} from 'node:fs'
-import {homedir} from 'node:os'
-import {delimiter, join} from 'node:path'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 
 import {HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext} from '@kubernetes/client-node'
 
 import {RandomStreams} from '../engine/random.js'
-import {ExitCode, FleetcapError, InputError, UnreachableError} from '../errors.js'
+import {type FleetcapError, InputError, UnreachableError} from '../errors.js'
+import {ApiError} from './api-error.js'
+import {type ClusterTarget, describe, type KubeList, type KubeObject, type ObjectRef, refOf} from './kube-object.js'
+import {inPodWithoutKubeconfig, resolveKubeconfigPath, SERVICEACCOUNT_DIR} from './kubeconfig.js'
+import {DEFAULT_RETRY, type RetryEvent, type RetryPolicy, retryable, sleepFor} from './retry.js'
 
-/** A Kubernetes object as JSON; the API server validates the rest. */
-export interface KubeObject {
-  apiVersion: string
-  kind: string
-  metadata: {
-    name: string
-    namespace?: string
-    labels?: Record<string, string>
-    annotations?: Record<string, string>
-    resourceVersion?: string
-    generation?: number
-    [key: string]: unknown
-  }
-  [key: string]: unknown
-}
-
-export interface KubeList<T = KubeObject> {
-  items: T[]
-  metadata: {resourceVersion?: string; continue?: string}
-}
-
-/** Which cluster a client talks to, as the user should see it before anything changes. No credentials. */
-export interface ClusterTarget {
-  server: string
-  context: string
-  cluster: string
-  user: string
-  namespace: string
-  kubeconfig: string
-}
+export * from './api-error.js'
+export * from './kube-object.js'
+export * from './retry.js'
 
 export interface ClientOptions {
   /** Path of the kubeconfig; default $KUBECONFIG (first existing entry), else ~/.kube/config. */
@@ -49,34 +25,6 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy>
 }
 
-/**
- * How a client rides out an API server that goes away (a restart, a load balancer reset) once it
- * has answered: retries with exponential backoff and full jitter, up to `budgetMs` of failures in a
- * row. The first contact is never retried, so an unreachable cluster still fails in seconds.
- */
-export interface RetryPolicy {
-  /** Longest run of failures ridden out, ms (default 60 s: an API server restart takes 10-20 s). */
-  budgetMs: number
-  /** First backoff, ms; doubled per attempt up to maxDelayMs. */
-  baseDelayMs: number
-  maxDelayMs: number
-}
-
-export const DEFAULT_RETRY: RetryPolicy = {budgetMs: 60_000, baseDelayMs: 250, maxDelayMs: 5_000}
-
-/** One retried failure, for progress output. */
-export interface RetryEvent {
-  what: string
-  reason: string
-  attempt: number
-  delayMs: number
-  elapsedMs: number
-  budgetMs: number
-}
-
-/** Methods whose repetition changes nothing more than the first call did (server-side apply is a PATCH). */
-const IDEMPOTENT = new Set(['GET', 'PATCH', 'DELETE', 'HEAD'])
-
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>
   body?: unknown
@@ -85,29 +33,6 @@ export interface RequestOptions {
   signal?: AbortSignal
   /** Internal: this is the one retry of a read. */
   retried?: boolean
-}
-
-/** The API server answered with an error status: kept apart so callers can react to 404, 409 and so on. */
-export class ApiError extends FleetcapError {
-  /** The server's Retry-After, seconds (429, 503). */
-  retryAfterS: number | undefined
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    readonly apiMessage: string,
-    readonly details: {causes?: Array<{reason?: string; message?: string; field?: string}>} | undefined,
-    readonly what: string,
-  ) {
-    super(`${what}: ${apiMessage || reason || `HTTP ${status}`}`, {
-      exit: status === 401 || status === 403 ? ExitCode.UNREACHABLE : ExitCode.INPUT,
-      hint:
-        status === 401
-          ? 'the cluster refused the credentials in the kubeconfig'
-          : status === 403
-            ? 'the user lacks permissions: `fleetcap apply-to-cluster PLAN --print-rbac` prints the Role it needs'
-            : undefined,
-    })
-  }
 }
 
 interface ResourceInfo {
@@ -394,80 +319,4 @@ export class KubeClient {
       cause: error,
     })
   }
-}
-
-export interface ObjectRef {
-  apiVersion: string
-  kind: string
-  namespace?: string
-  name: string
-}
-
-export function refOf(object: KubeObject): ObjectRef {
-  return {apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name}
-}
-
-export function describe(ref: ObjectRef): string {
-  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`
-}
-
-export function isNetworkError(error: unknown): boolean {
-  return error instanceof UnreachableError
-}
-
-const SERVICEACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
-
-/** Running in a pod (the service environment and a mounted token) with no kubeconfig named. */
-function inPodWithoutKubeconfig(): boolean {
-  return !process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST !== undefined && existsSync(`${SERVICEACCOUNT_DIR}/token`)
-}
-
-function resolveKubeconfigPath(explicit: string | undefined): string {
-  if (explicit !== undefined) {
-    if (!existsSync(explicit)) throw new InputError({file: explicit}, 'kubeconfig not found')
-    return explicit
-  }
-  const fromEnv = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean)
-  const candidates = fromEnv.length > 0 ? fromEnv : [join(homedir(), '.kube', 'config')]
-  const found = candidates.find((p) => existsSync(p))
-  if (!found) {
-    throw new InputError({file: candidates.join(delimiter)}, 'no kubeconfig found', {hint: 'pass --kubeconfig FILE or set KUBECONFIG'})
-  }
-  return found
-}
-
-/**
- * Whether a failed call may be sent again, and why: a refused connection was never received (any
- * method); so does a stream an HTTP/2 GOAWAY turned away; a reset, a timeout or a 500/502/504 may have
- * been applied, so only idempotent methods
- * repeat; 429 and 503 say the server did not act on it, and may say when to come back.
- */
-export function retryable(error: unknown, method: string): {reason: string; afterMs?: number} | undefined {
-  if (error instanceof ApiError) {
-    const after = error.retryAfterS !== undefined && Number.isFinite(error.retryAfterS) && error.retryAfterS >= 0 ? Math.min(30_000, error.retryAfterS * 1000) : undefined
-    if (error.status === 429 || error.status === 503) return {reason: `HTTP ${error.status}${after === undefined ? '' : `, Retry-After ${error.retryAfterS} s`}`, afterMs: after}
-    if ((error.status === 500 || error.status === 502 || error.status === 504) && IDEMPOTENT.has(method)) return {reason: `HTTP ${error.status}`}
-    return undefined
-  }
-  if (!(error instanceof UnreachableError)) return undefined
-  if (/connection refused/.test(error.message)) return {reason: 'connection refused'}
-  // HTTP/2 GOAWAY: a server shutting down refuses the streams it did not take up; they never ran.
-  if (/GOAWAY/.test(error.message)) return {reason: 'server going away (GOAWAY)'}
-  if (IDEMPOTENT.has(method) && /connection reset|other side closed|no answer within|socket|network/.test(error.message)) return {reason: /no answer/.test(error.message) ? 'timed out' : 'connection reset'}
-  return undefined
-}
-
-function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(t)
-      reject(signal?.reason)
-    }
-    signal?.addEventListener('abort', onAbort, {once: true})
-  })
 }

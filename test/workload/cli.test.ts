@@ -4,7 +4,8 @@ import {join} from 'node:path'
 
 import {beforeAll, describe, expect, it} from 'vitest'
 
-import {ROOT, runCli, dataPath} from '../helpers/cli.js'
+import {ROOT, dataPath} from '../helpers/cli.js'
+import {runCommand as runCli} from '../helpers/run-command.js'
 
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'traces', name)
 const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-cli-'))
@@ -25,8 +26,8 @@ beforeAll(() => {
 })
 
 describe('fleetcap trace inspect', () => {
-  it('prints a table and a rate sparkline for the Azure trace', () => {
-    const r = runCli(['trace', 'inspect', azure, '--bucket', '5m'])
+  it('prints a table and a rate sparkline for the Azure trace', async () => {
+    const r = await runCli(['trace', 'inspect', azure, '--bucket', '5m'])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('azure (time: iso')
     expect(r.stdout).toMatch(/rows\s+19,366/)
@@ -35,8 +36,8 @@ describe('fleetcap trace inspect', () => {
     expect(r.stdout).toMatch(/input tokens\s+1,154\.7\s+1,020/)
   })
 
-  it('--json returns the inspection object', () => {
-    const r = runCli(['trace', 'inspect', dataPath('traces', 'mooncake_conversation_trace.jsonl'), '--json', '--bucket', '600'])
+  it('--json returns the inspection object', async () => {
+    const r = await runCli(['trace', 'inspect', dataPath('traces', 'mooncake_conversation_trace.jsonl'), '--json', '--bucket', '600'])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.stdout)
     expect(j).toMatchObject({format: 'mooncake', timeUnit: 'relative-ms', rows: 12_031, tasks: 12_031, rowsSkipped: 0, bucketS: 600})
@@ -45,54 +46,54 @@ describe('fleetcap trace inspect', () => {
     expect(j.spanS).toBeCloseTo(3536.999, 3)
   })
 
-  it('a bad row: exit 2 and one line naming file, line and column', () => {
+  it('a bad row: exit 2 and one line naming file, line and column', async () => {
     const file = fixture('bad-number.csv')
-    const r = runCli(['trace', 'inspect', file])
+    const r = await runCli(['trace', 'inspect', file])
     expect(r.code).toBe(2)
     expectOneLineError(r.stderr, new RegExp(`${file.replaceAll('.', '\\.')}:4: column "input_tokens": not a number \\(got "12x"\\)`))
     expect(r.stderr).toMatch(/Hint: .*--skip-invalid/)
   })
 
-  it('--skip-invalid counts and reports the bad rows', () => {
-    const r = runCli(['trace', 'inspect', fixture('bad-lines.jsonl'), '--skip-invalid'])
+  it('--skip-invalid counts and reports the bad rows', async () => {
+    const r = await runCli(['trace', 'inspect', fixture('bad-lines.jsonl'), '--skip-invalid'])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/skipped\s+2: missing-column 1 \(lines 4\); bad-json 1 \(lines 3\)/)
-    const j = JSON.parse(runCli(['trace', 'inspect', fixture('bad-lines.jsonl'), '--skip-invalid', '--json']).stdout)
+    const j = JSON.parse((await runCli(['trace', 'inspect', fixture('bad-lines.jsonl'), '--skip-invalid', '--json'])).stdout)
     expect(j.rowsSkipped).toBe(2)
     expect(j.rows).toBe(3)
   })
 
-  it('--map and --reorder-window reach the reader', () => {
+  it('--map and --reorder-window reach the reader', async () => {
     const file = join(tmp, 'custom.csv')
     writeFileSync(file, 'ts,p,c\n10,5,1\n8,6,2\n12,7,3\n')
-    expect(runCli(['trace', 'inspect', file, '--map', 'time=ts,input=p,output=c']).code).toBe(2)
-    const r = runCli(['trace', 'inspect', file, '--map', 'time=ts,input=p,output=c', '--reorder-window', '5s', '--json'])
+    expect((await runCli(['trace', 'inspect', file, '--map', 'time=ts,input=p,output=c'])).code).toBe(2)
+    const r = await runCli(['trace', 'inspect', file, '--map', 'time=ts,input=p,output=c', '--reorder-window', '5s', '--json'])
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({rows: 3, rowsReordered: 1, spanS: 4, mapping: {time: 'ts', inputTokens: 'p', outputTokens: 'c'}})
   })
 
-  it('a missing file and a bad flag value exit 2 without a stack', () => {
-    const r = runCli(['trace', 'inspect', join(tmp, 'nope.csv')])
+  it('a missing file and a bad flag value exit 2 without a stack', async () => {
+    const r = await runCli(['trace', 'inspect', join(tmp, 'nope.csv')])
     expect(r.code).toBe(2)
     expectOneLineError(r.stderr, /nope\.csv: cannot read the trace \(ENOENT\)/)
-    const b = runCli(['trace', 'inspect', azure, '--bucket', 'soon'])
+    const b = await runCli(['trace', 'inspect', azure, '--bucket', 'soon'])
     expect(b.code).toBe(2)
     expectOneLineError(b.stderr, /--bucket: not a duration \(got "soon"\)/)
   })
 
-  it('--json errors are JSON on stdout with the exit code', () => {
-    const r = runCli(['trace', 'inspect', fixture('negative-tokens.csv'), '--json'])
+  it('--json errors are JSON on stdout with the exit code', async () => {
+    const r = await runCli(['trace', 'inspect', fixture('negative-tokens.csv'), '--json'])
     expect(r.code).toBe(2)
     expect(JSON.parse(r.stdout).error).toMatchObject({exit: 2, message: expect.stringContaining(':3: column "output_tokens": negative count (got "-5")')})
   })
 })
 
 describe('fleetcap trace generate', () => {
-  it('writes a CSV that inspect reads back, same seed => same bytes', () => {
+  it('writes a CSV that inspect reads back, same seed => same bytes', async () => {
     const a = join(tmp, 'a.csv')
     const b = join(tmp, 'b.csv')
     const args = ['--tasks-per-day', '20000', '--duration', '6h', '--shape', 'daily', '--input-tokens', '800', '--output-tokens', '120', '--seed', '5']
-    const r = runCli(['trace', 'generate', ...args, '--out', a, '--json'])
+    const r = await runCli(['trace', 'generate', ...args, '--out', a, '--json'])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.stdout)
     expect(j).toMatchObject({out: a, seed: 5, durationS: 21_600})
@@ -100,26 +101,26 @@ describe('fleetcap trace generate', () => {
     expect(j.tasks).toBeGreaterThan(2000)
     expect(j.tasks).toBeLessThan(5000)
     expect(j.rows).toBe(j.tasks)
-    expect(runCli(['trace', 'generate', ...args, '--out', b]).code).toBe(0)
+    expect((await runCli(['trace', 'generate', ...args, '--out', b])).code).toBe(0)
     expect(readFileSync(b, 'utf8')).toBe(readFileSync(a, 'utf8'))
-    const back = JSON.parse(runCli(['trace', 'inspect', a, '--json']).stdout)
+    const back = JSON.parse((await runCli(['trace', 'inspect', a, '--json'])).stdout)
     expect(back.tasks).toBe(j.tasks)
     expect(back.inputTokens.mean).toBe(800)
   })
 
-  it('refuses to overwrite an existing file unless --force', () => {
+  it('refuses to overwrite an existing file unless --force', async () => {
     const out = join(tmp, 'keep.csv')
     writeFileSync(out, 'precious\n')
     const args = ['trace', 'generate', '--rate', '1', '--duration', '60', '--input-tokens', '1', '--output-tokens', '1', '--out', out]
-    const r = runCli(args)
+    const r = await runCli(args)
     expect(r.code).toBe(2)
     expectOneLineError(r.stderr, /keep\.csv: the output file exists/)
     expect(readFileSync(out, 'utf8')).toBe('precious\n')
-    expect(runCli([...args, '--force']).code).toBe(0)
+    expect((await runCli([...args, '--force'])).code).toBe(0)
     expect(readFileSync(out, 'utf8')).toMatch(/^arrival_s,/)
   })
 
-  it('--spec generates agent chains from a YAML spec (tokens fitted from a trace, path relative to the spec)', () => {
+  it('--spec generates agent chains from a YAML spec (tokens fitted from a trace, path relative to the spec)', async () => {
     const spec = join(tmp, 'agents.yaml')
     writeFileSync(
       spec,
@@ -140,32 +141,32 @@ describe('fleetcap trace generate', () => {
       ].join('\n'),
     )
     const out = join(tmp, 'agents.csv')
-    const r = runCli(['trace', 'generate', '--spec', spec, '--out', out, '--json'])
+    const r = await runCli(['trace', 'generate', '--spec', spec, '--out', out, '--json'])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.stdout)
     expect(j.seed).toBe(3)
     expect(j.rows).toBeGreaterThan(j.tasks * 3)
-    const back = JSON.parse(runCli(['trace', 'inspect', out, '--json']).stdout)
+    const back = JSON.parse((await runCli(['trace', 'inspect', out, '--json'])).stdout)
     expect(back.tasks).toBe(j.tasks)
     expect(back.callsPerTask.min).toBe(2)
     expect(back.callsPerTask.max).toBe(6)
     expect(Object.keys(back.priorities).sort()).toEqual(['high', 'normal'])
   })
 
-  it('a bad spec: exit 2, one line with file, line and field', () => {
+  it('a bad spec: exit 2, one line with file, line and field', async () => {
     const spec = join(tmp, 'bad.yaml')
     writeFileSync(spec, 'kind: synthetic\ntasksPerDay: 100\ndurationS: 1h\ntokens: {input: 10, output: 1}\nagent:\n  callsPerTask: many\n')
-    const r = runCli(['trace', 'generate', '--spec', spec, '--out', join(tmp, 'never.csv')])
+    const r = await runCli(['trace', 'generate', '--spec', spec, '--out', join(tmp, 'never.csv')])
     expect(r.code).toBe(2)
     expectOneLineError(r.stderr, /bad\.yaml:6: agent\.callsPerTask: /)
   })
 
-  it('missing rate or tokens: exit 2 naming the flag', () => {
+  it('missing rate or tokens: exit 2 naming the flag', async () => {
     const out = join(tmp, 'x.csv')
-    const r = runCli(['trace', 'generate', '--duration', '1h', '--input-tokens', '1', '--output-tokens', '1', '--out', out])
+    const r = await runCli(['trace', 'generate', '--duration', '1h', '--input-tokens', '1', '--output-tokens', '1', '--out', out])
     expect(r.code).toBe(2)
     expectOneLineError(r.stderr, /--tasks-per-day: give --tasks-per-day N or --rate R/)
-    const t = runCli(['trace', 'generate', '--rate', '1', '--duration', '1h', '--out', out])
+    const t = await runCli(['trace', 'generate', '--rate', '1', '--duration', '1h', '--out', out])
     expect(t.code).toBe(2)
     expectOneLineError(t.stderr, /--input-tokens N and --output-tokens N/)
   })

@@ -1,0 +1,75 @@
+import {InputError} from '../errors.js'
+import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} from '../report/render.js'
+import type {SimulationReport} from '../report/report.js'
+import {simulationSparklines} from '../report/sparkline.js'
+import {loadScenarioFile} from '../scenario/load.js'
+import {checkOutputDir, writeOutputDir} from '../util/atomic-write.js'
+import {type BandMode, simulateWithBand} from './banded-run.js'
+
+/**
+ * `fleetcap simulate`: load a scenario file, run it (with its band edges), and write what the
+ * flags ask for (--out, --html). The command draws the progress bar and prints.
+ */
+
+export interface SimulateFlags {
+  trace?: string
+  seed?: number
+  out?: string
+  html?: string
+  band: string
+}
+
+export interface SimulateOutcome {
+  report: SimulationReport
+  /** The report as report.json and --json have it. */
+  rounded: SimulationReport
+  summary: string
+  /** Sparklines for a terminal. */
+  sparklines: () => string[]
+}
+
+export async function simulateScenarioFile(file: string, flags: SimulateFlags, onProgress?: (fraction: number) => void, beforeRun?: () => void): Promise<SimulateOutcome> {
+  if (flags.out !== undefined) checkOutputDir(flags.out)
+  const loaded = await loadScenarioFile(file)
+  // The page's modules (Vega-Lite's compiler among them) load only when a page is written.
+  const wantsPage = flags.out !== undefined || flags.html !== undefined
+  const pageKit = wantsPage ? await import('../report/html/simulate-html.js') : undefined
+  if (flags.html !== undefined) pageKit?.checkHtmlOutput(flags.html)
+  if (flags.trace !== undefined && flags.trace.trim() === '') throw new InputError({field: '--trace'}, 'empty path')
+  beforeRun?.()
+  let result
+  try {
+    result = await simulateWithBand(loaded.scenario, {
+      band: flags.band as BandMode,
+      baseDir: loaded.baseDir,
+      scenarioFile: loaded.file,
+      seed: flags.seed,
+      traceFile: flags.trace,
+      chartData: wantsPage,
+      onProgress,
+    })
+  } catch (error) {
+    throw loaded.locate(taskError(error, flags.trace ?? (loaded.scenario.workload.kind === 'trace' ? loaded.scenario.workload.path : loaded.file)))
+  }
+  const {report, timeSeries} = result
+  const summary = renderSummary(report)
+  // The page draws the rounded report, as report.json has it.
+  const html = pageKit?.renderPage(pageKit.simulationPage({report: roundedReport(report), timeSeries, charts: result.charts}))
+  if (flags.out !== undefined) {
+    await writeOutputDir(flags.out, {
+      'report.json': renderReportJson(report),
+      'timeseries.csv': renderTimeSeriesCsv(timeSeries.columns, timeSeries.rows),
+      'summary.txt': summary,
+      'index.html': html as string,
+    })
+  }
+  if (flags.html !== undefined) await pageKit?.writeHtml(flags.html, html as string)
+  return {report, rounded: roundedReport(report), summary, sparklines: () => simulationSparklines(report, timeSeries)}
+}
+
+/** A task the fleet cannot serve is named by the file its workload came from (the trace, else the scenario). */
+function taskError(error: unknown, source: string): unknown {
+  if (!(error instanceof InputError) || error.location.file !== undefined || !error.location.field?.startsWith('task ')) return error
+  const field = error.location.field
+  return new InputError({file: source, field}, error.message.slice(field.length + 2), {hint: error.hint})
+}
