@@ -9,7 +9,7 @@ export const neuralFlags = {
   'batch-size': Flags.integer({description: 'Windows per training step of the neural model.', min: 1, max: 65_536}),
   members: Flags.integer({description: 'Networks trained with different seeds and averaged (an ensemble; default 1).', min: 1, max: 32}),
   'input-size': Flags.integer({description: 'Input window of the neural model in steps (default: one week when it fits).', min: 2, max: 100_000}),
-  hybrid: Flags.boolean({description: 'The network corrects ETS\'s forecast instead of forecasting alone (ES-RNN-style).', allowNo: true}),
+  hybrid: Flags.boolean({description: 'The network corrects ETS\'s forecast (ES-RNN-style; the default); --no-hybrid: the network forecasts alone.', allowNo: true}),
 }
 
 export function neuralOptions(f: {'max-steps'?: number; 'hidden-units'?: number; 'batch-size'?: number; members?: number; 'input-size'?: number; hybrid?: boolean}): NeuralOptions | undefined {
