@@ -7,7 +7,7 @@ import {FleetcapCommand} from '../../src/cli/base-command.js'
 import {InputError} from '../../src/errors.js'
 import {loadMany} from '../../src/forecast/batch-io.js'
 import {neuralFlags, neuralOptions, reportBackend} from '../../src/forecast/cli-flags.js'
-import {backtest, type BacktestResult, BACKENDS, type BackendChoice, type BackendReport, durationSteps, MODEL_NAMES, type ModelChoice, type ModelName, parseMask} from '../../src/forecast/index.js'
+import {backtest, type BacktestResult, BACKENDS, type BackendChoice, type BackendReport, durationSteps, MODEL_NAMES, type ModelChoice, type ModelName, parseMask, usesNetwork} from '../../src/forecast/index.js'
 import {backtestFiles} from '../../src/forecast/outputs.js'
 import {LIMITS} from '../../src/limits.js'
 import {writeOutputDir} from '../../src/util/atomic-write.js'
@@ -81,7 +81,7 @@ Exit codes: 0 ok, 2 bad input (or a model that cannot run), 4 Prometheus unreach
       })
     }
     let backend: BackendReport | undefined
-    if (models.includes('nbeats') || (models.includes('auto') && candidates.includes('nbeats'))) backend = await reportBackend((l) => this.note(l), f.backend as BackendChoice)
+    if (usesNetwork(models) || (models.includes('auto') && usesNetwork(candidates))) backend = await reportBackend((l) => this.note(l), f.backend as BackendChoice)
     const every = Math.max(1, Math.round((series.length * f.origins) / 10))
     const result = await backtest(series, {
       models,

@@ -6,7 +6,7 @@ import {Flags} from '@oclif/core'
 import {FleetcapCommand} from '../../src/cli/base-command.js'
 import {InputError} from '../../src/errors.js'
 import {loadMany} from '../../src/forecast/batch-io.js'
-import {BACKENDS, type BackendChoice, type BackendReport, durationSteps, type Forecast, isoTime, MODEL_NAMES, type ModelChoice, type ModelName, parseMask, quantileKey, saveModel, trainMany} from '../../src/forecast/index.js'
+import {BACKENDS, type BackendChoice, type BackendReport, durationSteps, type Forecast, isoTime, MODEL_NAMES, type ModelChoice, type ModelName, parseMask, quantileKey, saveModel, trainMany, usesNetwork} from '../../src/forecast/index.js'
 import {forecastCsv, forecastFiles} from '../../src/forecast/outputs.js'
 import {checkOutputDir, checkOutputFile, writeFileAtomic, writeOutputDir} from '../../src/util/atomic-write.js'
 import {LIMITS} from '../../src/limits.js'
@@ -82,7 +82,7 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history, a model that canno
     const model = f.model as ModelChoice
     const candidates = f.candidates.split(',').map((m) => m.trim()) as ModelName[]
     let backend: BackendReport | undefined
-    if (model === 'nbeats' || (model === 'auto' && candidates.includes('nbeats'))) backend = await reportBackend((l) => this.note(l), f.backend as BackendChoice)
+    if (usesNetwork([model]) || (model === 'auto' && usesNetwork(candidates))) backend = await reportBackend((l) => this.note(l), f.backend as BackendChoice)
     const {trained, global, selection} = await trainMany(series, {
       model,
       horizon,

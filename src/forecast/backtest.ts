@@ -4,7 +4,7 @@ import {coverageCounts, mase, maseScale, pinball, smape} from './metrics.js'
 import type {GlobalModel} from './models/global.js'
 import type {FitContext} from './models/model.js'
 import {type Selection, selectAcross} from './select.js'
-import {type AutoMethod, CLASSICAL_MODELS, type ModelChoice, type ModelName, type NeuralOptions, type Series} from './types.js'
+import {type AutoMethod, CLASSICAL_MODELS, type ModelChoice, type ModelName, type NeuralOptions, type Series, usesNetwork} from './types.js'
 
 /** Levels every backtest forecasts: P50 for point accuracy, P5–P95 and P10–P90 for the 90% and 80% intervals, P99 for sizing. */
 export const BACKTEST_LEVELS = [0.05, 0.1, 0.5, 0.9, 0.95, 0.99] as const
@@ -138,8 +138,8 @@ export async function backtest(series: readonly Series[], options: BacktestOptio
   const acc: Acc[] = options.models.map((model) => ({model, mase: 0, smape: 0, pinball: 0, windows: 0, inside80: 0, inside90: 0, belowP90: 0, belowP99: 0, points: 0, seconds: 0, producedBy: {}, warnings: {}}))
   const seasonalities = series.map((s) => seasonalitiesOf(s, options.seasonalities))
 
-  const wantsNeural = options.models.includes('nbeats') || (options.models.includes('auto') && candidates.includes('nbeats'))
-  if (wantsNeural && method === 'calibration' && options.models.includes('auto') && candidates.includes('nbeats')) {
+  const wantsNeural = usesNetwork(options.models) || (options.models.includes('auto') && usesNetwork(candidates))
+  if (wantsNeural && method === 'calibration' && options.models.includes('auto') && usesNetwork(candidates)) {
     throw new InputError({field: '--auto-method'}, 'calibration cannot score the neural model; use --auto-method refit')
   }
   let global: GlobalModel | undefined

@@ -7,10 +7,16 @@ export const neuralFlags = {
   'max-steps': Flags.integer({description: 'Most training steps (batches) of the neural model; early stopping usually ends sooner.', min: 1, max: 1_000_000}),
   'hidden-units': Flags.integer({description: 'Width of the neural model\'s layers.', min: 4, max: 4096}),
   'batch-size': Flags.integer({description: 'Windows per training step of the neural model.', min: 1, max: 65_536}),
+  members: Flags.integer({description: 'Networks trained with different seeds and averaged (an ensemble; default 1).', min: 1, max: 32}),
+  'input-size': Flags.integer({description: 'Input window of the neural model in steps (default: one week when it fits).', min: 2, max: 100_000}),
+  hybrid: Flags.boolean({description: 'The network corrects ETS\'s forecast (ES-RNN-style; the default); --no-hybrid: the network forecasts alone.', allowNo: true}),
 }
 
-export function neuralOptions(f: {'max-steps'?: number; 'hidden-units'?: number; 'batch-size'?: number}): NeuralOptions | undefined {
+export function neuralOptions(f: {'max-steps'?: number; 'hidden-units'?: number; 'batch-size'?: number; members?: number; 'input-size'?: number; hybrid?: boolean}): NeuralOptions | undefined {
   const o: NeuralOptions = {}
+  if (f.members !== undefined) o.members = f.members
+  if (f['input-size'] !== undefined) o.inputSize = f['input-size']
+  if (f.hybrid !== undefined) o.hybrid = f.hybrid
   if (f['max-steps'] !== undefined) o.maxSteps = f['max-steps']
   if (f['hidden-units'] !== undefined) o.hiddenUnits = f['hidden-units']
   if (f['batch-size'] !== undefined) o.batchSize = f['batch-size']

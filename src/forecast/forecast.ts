@@ -6,7 +6,7 @@ import {getModel} from './models/index.js'
 import type {FitContext, Fitted} from './models/model.js'
 import {type Selection, selectAcross} from './select.js'
 import {defaultSeasonalities} from './series.js'
-import {CLASSICAL_MODELS, type Forecast, type ForecastOptions, type ModelName, quantileKey, type Series} from './types.js'
+import {CLASSICAL_MODELS, type Forecast, type ForecastOptions, type ModelName, quantileKey, type Series, usesNetwork} from './types.js'
 
 /** One model fitted and its quantiles: the shared core of `forecast` and `backtest`. */
 export interface Prediction {
@@ -38,6 +38,7 @@ export function seasonalitiesOf(series: Series, given?: readonly number[]): numb
 
 /** Fit `model` to `values` and produce every level's quantile for `horizon` steps. */
 export async function predict(values: Float64Array, imputed: Uint8Array | undefined, model: ModelName, ctx: FitContext, levels: readonly number[], options: {score?: boolean} = {}): Promise<Prediction> {
+  if (model === 'ets-nbeats') return predictCombination(values, imputed, ctx, levels)
   const spec = await getModel(model)
   const fitted = await spec.fit(values, {...ctx, levels, imputed})
   const point = fitted.point(ctx.horizon)
@@ -58,6 +59,17 @@ export async function predict(values: Float64Array, imputed: Uint8Array | undefi
   const warning = clipWarning(tidyQuantiles(levels, quantiles, observedFloor(values, imputed)), fitted.model)
   if (warning) ctx.warnings.push(warning)
   return {model: fitted.model, params: fitted.params, point, quantiles, intervals, fitted, calibration}
+}
+
+/** `ets-nbeats`: ETS and the network each predicted as alone, then their points and quantiles averaged (combination.ts). */
+async function predictCombination(values: Float64Array, imputed: Uint8Array | undefined, ctx: FitContext, levels: readonly number[]): Promise<Prediction> {
+  const {combinedFitted, meanOf} = await import('./combination.js')
+  const e = await predict(values, imputed, 'ets', ctx, levels)
+  const n = await predict(values, imputed, 'nbeats', ctx, levels)
+  const quantiles = e.quantiles.map((q, i) => meanOf(q, n.quantiles[i]))
+  tidyQuantiles(levels, quantiles, observedFloor(values, imputed))
+  const fitted = combinedFitted(e.fitted, n.fitted)
+  return {model: 'ets-nbeats', params: fitted.params, point: meanOf(e.point, n.point), quantiles, intervals: `mean of the two models' quantiles: ets (${e.intervals}) and nbeats (${n.intervals})`, fitted}
 }
 
 /**
@@ -157,9 +169,9 @@ export async function trainMany(list: readonly Series[], options: ForecastOption
   const seasonalities = list.map((s) => seasonalitiesOf(s, options.seasonalities))
   const candidates = options.model === 'auto' ? (options.candidates ?? CLASSICAL_MODELS) : []
   const method = options.autoMethod ?? 'refit'
-  if (method === 'calibration' && candidates.includes('nbeats')) throw new InputError({field: '--auto-method'}, 'calibration cannot score the neural model (its calibration windows are its validation); use --auto-method refit')
+  if (method === 'calibration' && usesNetwork(candidates)) throw new InputError({field: '--auto-method'}, 'calibration cannot score the neural model (its calibration windows are its validation); use --auto-method refit')
   let global: GlobalModel | undefined
-  if (options.model === 'nbeats' || candidates.includes('nbeats')) {
+  if (usesNetwork([options.model, ...candidates])) {
     const {trainGlobal} = await import('./models/global.js')
     const {neuralParts} = await import('./models/nbeats.js')
     const n = options.neural ?? {}

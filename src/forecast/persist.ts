@@ -10,7 +10,7 @@ import {writeOutputDir} from '../util/atomic-write.js'
 import {initBackend, tfjs} from './backend.js'
 import {forecast, type Trained} from './forecast.js'
 import {isoTime} from './series.js'
-import {type Forecast, MODEL_NAMES, type ModelName, quantileKey, type Series} from './types.js'
+import {type Forecast, MODEL_NAMES, type ModelName, quantileKey, type Series, usesNetwork} from './types.js'
 
 /**
  * Saved forecast models. A directory holds `fleetcap-model.json` (metadata: model, step,
@@ -32,7 +32,7 @@ const metadataSchema = z.object({
   horizon: z.number().int().positive(),
   levels: z.array(z.number().gt(0).lt(1)),
   /** How inputs are scaled: the neural model divides each window by its mean absolute value. */
-  scaling: z.enum(['window-mean', 'none']),
+  scaling: z.enum(['window-mean', 'window-mase', 'none']),
   trainingWindow: z.object({start: z.string(), end: z.string(), points: z.number().int().positive(), series: z.string()}),
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   intervals: z.string(),
@@ -46,6 +46,11 @@ const metadataSchema = z.object({
       residuals: z.array(z.array(z.number())),
       /** `ets`: the network corrects ETS's forecast (refitted on the new history at load). */
       baseline: z.enum(['ets', 'none']),
+      /** Networks averaged (an ensemble, all in model.json); absent: 1. */
+      members: z.number().int().positive().optional(),
+      /** Window normalisation (absent: `mean`, the only one before) and its seasonal lag. */
+      scaling: z.enum(['mase', 'mean']).optional(),
+      season: z.number().int().positive().optional(),
     })
     .optional(),
 })
@@ -61,7 +66,7 @@ export async function saveModel(dir: string, trained: Trained): Promise<ModelMet
     seasonalities: trained.seasonalities,
     horizon: trained.horizon,
     levels: f.levels,
-    scaling: f.model === 'nbeats' ? 'window-mean' : 'none',
+    scaling: fitted.global ? (fitted.global.cfg.scaling === 'mase' ? 'window-mase' : 'window-mean') : 'none',
     trainingWindow: {
       start: isoTime(series.startS),
       end: isoTime(series.startS + series.values.length * series.stepS),
@@ -77,12 +82,15 @@ export async function saveModel(dir: string, trained: Trained): Promise<ModelMet
     files['model.json'] = a.modelJson
     files['weights.bin'] = a.weights
     meta.network = {
-      inputSize: Number(f.params.inputSize),
-      hiddenUnits: Number(f.params.hiddenUnits),
-      blocks: Number(f.params.blocks),
-      layersPerBlock: Number(f.params.layersPerBlock ?? 3),
+      inputSize: fitted.global.cfg.inputSize,
+      hiddenUnits: fitted.global.cfg.hiddenUnits,
+      blocks: fitted.global.cfg.blocks,
+      layersPerBlock: fitted.global.cfg.layersPerBlock,
       residuals: fitted.global.residuals.map((r) => Array.from(r)),
       baseline: fitted.global.cfg.baseline,
+      members: fitted.global.cfg.members ?? 1,
+      scaling: fitted.global.cfg.scaling ?? 'mean',
+      ...(fitted.global.cfg.season !== undefined ? {season: fitted.global.cfg.season} : {}),
     }
   }
   files[METADATA_FILE] = `${JSON.stringify(meta, null, 2)}\n`
@@ -114,7 +122,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   const checkStep = (series: Series): void => {
     if (series.stepS !== meta.stepS) throw new InputError({field: 'step'}, `the model was trained on a ${meta.stepS} s step; this series has ${series.stepS} s`)
   }
-  if (meta.model !== 'nbeats') {
+  if (!usesNetwork([meta.model])) {
     return {
       meta,
       forecast: async (series, options = {}) => {
@@ -152,7 +160,12 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
       const levels = [...(options.quantiles ?? meta.levels)]
       const base = shape.baseline === 'ets' ? await fitBaseline(series.values, {seasonalities: meta.seasonalities, horizon: meta.horizon, seed: 0, warnings: [], imputed: series.imputed}) : undefined
       const fitted = nbeatsFitted(g, series.values, base, meta.params)
-      const qs = fitted.quantiles!(horizon, levels)
+      let qs = fitted.quantiles!(horizon, levels)
+      if (meta.model === 'ets-nbeats') {
+        // The combination: ETS refitted on this history (as a classical model is), quantiles averaged.
+        const e = await forecast(series, {model: 'ets', horizon, quantiles: levels, seasonalities: meta.seasonalities})
+        qs = qs.map((q, i) => Float64Array.from(q, (v, h) => (v + e.quantiles[quantileKey(levels[i])][h]) / 2))
+      }
       tidyQuantiles(levels, qs, observedFloor(series.values, series.imputed))
       const endS = series.startS + series.values.length * series.stepS
       const quantiles: Record<string, number[]> = {}
@@ -161,7 +174,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
       })
       return {
         series: series.name,
-        model: 'nbeats',
+        model: meta.model,
         params: meta.params,
         stepS: series.stepS,
         timestamps: Array.from({length: horizon}, (_, h) => endS + h * series.stepS),

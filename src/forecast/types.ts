@@ -31,8 +31,11 @@ export interface MaskWindow {
   label: string
 }
 
-export const MODEL_NAMES = ['seasonal-naive', 'ets', 'linear', 'nbeats'] as const
+export const MODEL_NAMES = ['seasonal-naive', 'ets', 'linear', 'nbeats', 'ets-nbeats'] as const
 export type ModelName = (typeof MODEL_NAMES)[number]
+/** Models that need the global network trained first (`ets-nbeats`: the mean of ETS and the network). */
+export const NEURAL_MODELS: readonly ModelName[] = ['nbeats', 'ets-nbeats']
+export const usesNetwork = (names: readonly string[]): boolean => names.some((n) => (NEURAL_MODELS as readonly string[]).includes(n))
 /** What a user may ask for: a model, or `auto` (picked per series by rolling-origin backtest). */
 export type ModelChoice = ModelName | 'auto'
 
@@ -82,6 +85,10 @@ export interface NeuralOptions {
   patience?: number
   /** Add the network's output to ETS's forecast (default true; false: plain N-BEATS on the window). */
   hybrid?: boolean
+  /** Window normalisation: `mase` (default; minus the input's mean, over its seasonal-naive error) or `mean` (over its mean level). */
+  scaling?: 'mase' | 'mean'
+  /** Networks trained independently with different seeds and averaged (N-BEATS-style ensemble; default 1). */
+  members?: number
 }
 
 export interface ProgressEvent {

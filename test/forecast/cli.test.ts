@@ -63,6 +63,12 @@ describe('fleetcap forecast run', () => {
     expect(j.backend.used).toBe('cpu')
     expect(j.model).toBe('nbeats')
     expect(j.params.backend).toBe('cpu')
+    // The combination with ETS, over an ensemble of two networks, says what it is.
+    const c = runCli(['forecast', 'run', '--series', p, '--model', 'ets-nbeats', '--members', '2', '--backend', 'cpu', ...small, '--horizon', '12h', '--json'])
+    expect(c.code).toBe(0)
+    const cj = JSON.parse(c.stdout)
+    expect(cj.model).toBe('ets-nbeats')
+    expect(cj.params).toMatchObject({'nbeats.members': 2, 'nbeats.scaling': 'mase', weights: 'ets 0.5, nbeats 0.5'})
     const w = runCli(['forecast', 'run', '--series', p, '--model', 'nbeats', '--backend', 'wasm', ...small, '--horizon', '12h'])
     expect(w.code).toBe(0)
     expect(w.stderr).toContain('backend: wasm')

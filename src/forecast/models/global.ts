@@ -4,6 +4,7 @@ import {RandomStreams} from '../../engine/random.js'
 import {InputError} from '../../errors.js'
 import {backendReport} from '../backend.js'
 import {quantileSorted} from '../metrics.js'
+import {buildGlobalNetwork, type GlobalNetworkConfig, inputWidth, type WindowScaling} from './global-network.js'
 
 /**
  * A global N-BEATS-style forecaster (Oreshkin et al., 2020, generic stack): ONE network trained on
@@ -14,20 +15,6 @@ import {quantileSorted} from '../metrics.js'
  * trained on, give each horizon step's quantiles. Those same windows stop training early (the best
  * weights on them are kept). Everything random (initialisers, the window sampler) is seeded.
  */
-
-export interface GlobalNetworkConfig {
-  inputSize: number
-  horizon: number
-  /**
-   * `ets`: the network also reads ETS's forecast for the window (scaled like the window) and adds its
-   * own output to it (a hybrid, as ES-RNN won M4: exponential smoothing + a global network that
-   * learns what smoothing misses). `none`: plain N-BEATS on the window.
-   */
-  baseline: 'ets' | 'none'
-  hiddenUnits: number
-  blocks: number
-  layersPerBlock: number
-}
 
 export interface GlobalTrainOptions {
   horizon: number
@@ -50,10 +37,14 @@ export interface GlobalTrainOptions {
   lookbackHorizons?: number
   /** Calibration (validation) windows wanted over all series; at least one per series. */
   calibrationWindows?: number
+  /** How each window is normalised (see WindowScaling); default `mase`. */
+  scaling?: WindowScaling
+  /** Networks trained independently (seeds seed × 1000 + 50k) and averaged; 1: a single network. */
+  members?: number
   onProgress?: (e: {step: number; maxSteps: number; trainLoss: number; validLoss: number}) => void
 }
 
-export const GLOBAL_DEFAULTS = {hiddenUnits: 256, blocks: 3, layersPerBlock: 3, learningRate: 1e-3, batchSize: 256, maxSteps: 3000, evalEvery: 100, patience: 6, lookbackHorizons: 15, calibrationWindows: 500}
+export const GLOBAL_DEFAULTS = {hiddenUnits: 256, blocks: 3, layersPerBlock: 3, learningRate: 1e-3, batchSize: 256, maxSteps: 3000, evalEvery: 100, patience: 6, lookbackHorizons: 15, calibrationWindows: 500, members: 1, scaling: 'mase' as WindowScaling}
 
 export interface SeriesPart {
   values: Float64Array
@@ -99,47 +90,35 @@ export function windowScale(values: Float64Array, end: number, size: number): nu
   return sum / size + EPS
 }
 
-function fillInput(x: Float32Array, at: number, values: Float64Array, origin: number, size: number, scale: number, base?: Float64Array): void {
-  for (let i = 0; i < size; i++) x[at + i] = values[Math.max(0, origin - size + i)] / scale
-  if (base) for (let h = 0; h < base.length; h++) x[at + size + h] = base[h] / scale
+/** A window's normalisation: the network sees (value − shift) / scale. */
+export interface Norm {
+  shift: number
+  scale: number
 }
 
-/** Width of the network's input: the window, plus the baseline's forecast for a hybrid. */
-export function inputWidth(cfg: GlobalNetworkConfig): number {
-  return cfg.inputSize + (cfg.baseline === 'ets' ? cfg.horizon : 0)
+/**
+ * `mase`: subtract the input's mean and divide by its in-sample seasonal-naive error (MASE's own
+ * scale, lag = the primary season, or 1 when the input is not longer than a season), so the loss is
+ * MASE-like and a near-constant series at a high level is not forecast to within 0.1% of its level
+ * by chance (dividing by the level alone gave such series MASE 20–40 on M4 hourly). The scale is
+ * floored at 0.1% of the level. `mean` (models saved before): divide by the input's mean absolute value.
+ */
+export function windowNorm(values: Float64Array, end: number, cfg: Pick<GlobalNetworkConfig, 'inputSize' | 'scaling' | 'season'>): Norm {
+  const size = cfg.inputSize
+  const level = windowScale(values, end, size)
+  if (cfg.scaling !== 'mase') return {shift: 0, scale: level}
+  let mean = 0
+  for (let i = end - size; i < end; i++) mean += values[Math.max(0, i)]
+  mean /= size
+  const m = cfg.season !== undefined && cfg.season >= 1 && cfg.season < size ? cfg.season : 1
+  let diff = 0
+  for (let i = end - size + m; i < end; i++) diff += Math.abs(values[Math.max(0, i)] - values[Math.max(0, i - m)])
+  return {shift: mean, scale: Math.max(diff / (size - m), 1e-3 * level) + EPS}
 }
 
-export function buildGlobalNetwork(cfg: GlobalNetworkConfig, seed: number): tf.LayersModel {
-  let s = seed * 1000
-  const init = (): never => tf.initializers.glorotUniform({seed: s++}) as never
-  const W = inputWidth(cfg)
-  const input = tf.input({shape: [W], name: 'window'})
-  let residual: tf.SymbolicTensor = input
-  const forecasts: tf.SymbolicTensor[] = []
-  for (let b = 0; b < cfg.blocks; b++) {
-    let h: tf.SymbolicTensor = residual
-    for (let k = 0; k < cfg.layersPerBlock; k++) {
-      h = tf.layers.dense({units: cfg.hiddenUnits, activation: 'relu', kernelInitializer: init(), name: `block${b}_fc${k}`}).apply(h) as tf.SymbolicTensor
-    }
-    // A hybrid's forecast heads start at zero, so the untrained network forecasts exactly ETS's
-    // forecast and training moves away from it only where that helps (step 0 competes in early stopping).
-    const headInit = init()
-    forecasts.push(tf.layers.dense({units: cfg.horizon, kernelInitializer: cfg.baseline === 'ets' ? 'zeros' : headInit, name: `block${b}_forecast`}).apply(h) as tf.SymbolicTensor)
-    if (b < cfg.blocks - 1) {
-      // Learned with its sign flipped, so residual = input + (−backcast): tfjs-layers has no subtract layer.
-      const negBackcast = tf.layers.dense({units: W, kernelInitializer: init(), name: `block${b}_backcast`}).apply(h) as tf.SymbolicTensor
-      residual = tf.layers.add({name: `block${b}_residual`}).apply([residual, negBackcast]) as tf.SymbolicTensor
-    }
-  }
-  if (cfg.baseline === 'ets') {
-    // The baseline's forecast passes through unchanged (a fixed selection of the input's last H
-    // values); the blocks learn a correction, so an untrained network forecasts what ETS does.
-    const select = new Float32Array(W * cfg.horizon)
-    for (let h = 0; h < cfg.horizon; h++) select[(cfg.inputSize + h) * cfg.horizon + h] = 1
-    forecasts.push(tf.layers.dense({units: cfg.horizon, useBias: false, trainable: false, weights: [tf.tensor2d(select, [W, cfg.horizon])], name: 'baseline'}).apply(input) as tf.SymbolicTensor)
-  }
-  const out = forecasts.length > 1 ? (tf.layers.add({name: 'forecast'}).apply(forecasts) as tf.SymbolicTensor) : forecasts[0]
-  return tf.model({inputs: input, outputs: out, name: 'nbeats_global'})
+function fillInput(x: Float32Array, at: number, values: Float64Array, origin: number, size: number, n: Norm, base?: Float64Array): void {
+  for (let i = 0; i < size; i++) x[at + i] = (values[Math.max(0, origin - size + i)] - n.shift) / n.scale
+  if (base) for (let h = 0; h < base.length; h++) x[at + size + h] = (base[h] - n.shift) / n.scale
 }
 
 /** The input size: the longest seasonality ≤ 1024 steps that leaves training windows in most series, else 2 × horizon. */
@@ -173,7 +152,7 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
   const H = o.horizon
   const L = o.inputSize ?? chooseInputSize(parts, H, o.seasonalities ?? [])
   const hybrid = parts.every((p) => p.baseline !== undefined)
-  const cfg: GlobalNetworkConfig = {inputSize: L, horizon: H, baseline: hybrid ? 'ets' : 'none', hiddenUnits: o.hiddenUnits, blocks: o.blocks, layersPerBlock: o.layersPerBlock}
+  const cfg: GlobalNetworkConfig = {inputSize: L, horizon: H, baseline: hybrid ? 'ets' : 'none', hiddenUnits: o.hiddenUnits, blocks: o.blocks, layersPerBlock: o.layersPerBlock, members: o.members, scaling: o.scaling, season: o.seasonalities?.[0]}
   const W = inputWidth(cfg)
   const perSeriesWanted = Math.max(1, Math.ceil(o.calibrationWindows / parts.length))
   // Training origins per series: the most recent lookbackHorizons × H, or more when few series
@@ -208,9 +187,7 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
     throw new InputError({field: '--model'}, `nbeats cannot train: the longest history has ${longest} points; it needs at least ${Math.ceil(L / 2) + 2 * H} (half an input window of ${L} + two horizons of ${H}: one to train on, one to validate)`, {hint: 'use --model ets, a shorter --horizon, or more history'})
   }
 
-  const rng = new RandomStreams(o.seed).stream('nbeats-global-sampler')
-  const network = buildGlobalNetwork(cfg, o.seed)
-  const optimizer = tf.train.adam(o.learningRate)
+  const {combined: network, members} = buildGlobalNetwork(cfg, o.seed)
   const B = o.batchSize
   const x = new Float32Array(B * W)
   const baseOf = (part: number, t: number): Float64Array | undefined => (hybrid ? parts[part].baseline!.forecastFrom(t, H) : undefined)
@@ -219,60 +196,67 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
   // Validation tensors: fixed, built once.
   const calX = new Float32Array(cal.length * W)
   const calY = new Float32Array(cal.length * H)
-  const calScale = new Float64Array(cal.length)
   cal.forEach((w, i) => {
     const v = parts[w.part].values
-    const s = windowScale(v, w.origin, L)
-    calScale[i] = s
-    fillInput(calX, i * W, v, w.origin, L, s, baseOf(w.part, w.origin))
-    for (let h = 0; h < H; h++) calY[i * H + h] = v[w.origin + h] / s
+    const n = windowNorm(v, w.origin, cfg)
+    fillInput(calX, i * W, v, w.origin, L, n, baseOf(w.part, w.origin))
+    for (let h = 0; h < H; h++) calY[i * H + h] = (v[w.origin + h] - n.shift) / n.scale
   })
   const calXs = tf.tensor2d(calX, [cal.length, W])
   const calYs = tf.tensor2d(calY, [cal.length, H])
-  const validLoss = (): number => tf.tidy(() => (network.predict(calXs) as tf.Tensor).sub(calYs).abs().mean().dataSync()[0])
+  const validLoss = (net: tf.LayersModel): number => tf.tidy(() => (net.predict(calXs) as tf.Tensor).sub(calYs).abs().mean().dataSync()[0])
 
   const t0 = performance.now()
   const c0 = process.cpuUsage()
-  // Step 0 competes too: a hybrid that learns nothing useful stays what ETS forecasts.
-  let best = {loss: validLoss(), step: 0, weights: network.getWeights().map((w) => w.clone())}
-  const initialLoss = best.loss
-  let bad = 0
-  let step = 0
-  let trainLoss = Number.NaN
-  let lossSum = 0
-  let lossCount = 0
-  try {
-    for (step = 1; step <= o.maxSteps; step++) {
-      for (let b = 0; b < B; b++) {
-        const part = trainable[rng.int(trainable.length)]
-        const ts = trainOrigins[part]
-        const t = ts[rng.int(ts.length)]
-        const v = parts[part].values
-        const s = windowScale(v, t, L)
-        fillInput(x, b * W, v, t, L, s, baseOf(part, t))
-        for (let h = 0; h < H; h++) y[b * H + h] = v[t + h] / s
+  const initialLoss = validLoss(network)
+  const trained: {steps: number; bestStep: number; loss: number; trainLoss: number}[] = []
+  // Each member trains alone: its own optimizer, sampler stream and early stopping.
+  for (const [k, net] of members.entries()) {
+    const rng = new RandomStreams(o.seed).stream(k === 0 ? 'nbeats-global-sampler' : `nbeats-global-sampler-${k}`)
+    const optimizer = tf.train.adam(o.learningRate)
+    // Step 0 competes too: a hybrid that learns nothing useful stays what ETS forecasts.
+    let best = {loss: validLoss(net), step: 0, weights: net.getWeights().map((w) => w.clone())}
+    let bad = 0
+    let step = 0
+    let trainLoss = Number.NaN
+    let lossSum = 0
+    let lossCount = 0
+    try {
+      for (step = 1; step <= o.maxSteps; step++) {
+        for (let b = 0; b < B; b++) {
+          const part = trainable[rng.int(trainable.length)]
+          const ts = trainOrigins[part]
+          const t = ts[rng.int(ts.length)]
+          const v = parts[part].values
+          const n = windowNorm(v, t, cfg)
+          fillInput(x, b * W, v, t, L, n, baseOf(part, t))
+          for (let h = 0; h < H; h++) y[b * H + h] = (v[t + h] - n.shift) / n.scale
+        }
+        const loss = optimizer.minimize(() => tf.tidy(() => (net.apply(tf.tensor2d(x, [B, W]), {training: true}) as tf.Tensor).sub(tf.tensor2d(y, [B, H])).abs().mean() as tf.Scalar), true) as tf.Scalar
+        lossSum += (await loss.data())[0]
+        lossCount++
+        loss.dispose()
+        if (step % o.evalEvery === 0 || step === o.maxSteps) {
+          trainLoss = lossSum / lossCount
+          lossSum = 0
+          lossCount = 0
+          const vl = validLoss(net)
+          o.onProgress?.({step: k * o.maxSteps + step, maxSteps: members.length * o.maxSteps, trainLoss, validLoss: vl})
+          if (vl < best.loss) {
+            tf.dispose(best.weights)
+            best = {loss: vl, step, weights: net.getWeights().map((w) => w.clone())}
+            bad = 0
+          } else if (++bad >= o.patience) break
+        }
       }
-      const loss = optimizer.minimize(() => tf.tidy(() => (network.apply(tf.tensor2d(x, [B, W]), {training: true}) as tf.Tensor).sub(tf.tensor2d(y, [B, H])).abs().mean() as tf.Scalar), true) as tf.Scalar
-      lossSum += (await loss.data())[0]
-      lossCount++
-      loss.dispose()
-      if (step % o.evalEvery === 0 || step === o.maxSteps) {
-        trainLoss = lossSum / lossCount
-        lossSum = 0
-        lossCount = 0
-        const vl = validLoss()
-        o.onProgress?.({step, maxSteps: o.maxSteps, trainLoss, validLoss: vl})
-        if (vl < best.loss) {
-          tf.dispose(best.weights)
-          best = {loss: vl, step, weights: network.getWeights().map((w) => w.clone())}
-          bad = 0
-        } else if (++bad >= o.patience) break
-      }
+      net.setWeights(best.weights)
+    } finally {
+      tf.dispose(best.weights)
+      optimizer.dispose()
     }
-    if (best.weights.length > 0) network.setWeights(best.weights)
-  } finally {
-    tf.dispose(best.weights)
+    trained.push({steps: Math.min(step, o.maxSteps), bestStep: best.step, loss: best.loss, trainLoss})
   }
+  const finalLoss = validLoss(network)
   const trainMs = performance.now() - t0
   const cpu = process.cpuUsage(c0)
 
@@ -294,15 +278,24 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
     trainingWindows: windows,
     calibrationWindows: cal.length,
     batchSize: B,
-    steps: Math.min(step, o.maxSteps),
-    bestStep: best.step,
+    members: members.length,
+    // Totals over the members; per member (comma-separated) when there are several.
+    steps: trained.reduce((a, t) => a + t.steps, 0),
+    bestStep: one(trained.map((t) => t.bestStep)),
     baseline: cfg.baseline,
+    scaling: o.scaling,
     initialValidLoss: Number(initialLoss.toPrecision(6)),
-    validLoss: Number(best.loss.toPrecision(6)),
-    trainLoss: Number(trainLoss.toPrecision(6)),
+    validLoss: Number(finalLoss.toPrecision(6)),
+    ...(members.length > 1 ? {memberValidLoss: trained.map((t) => t.loss.toPrecision(6)).join(',')} : {}),
+    trainLoss: one(trained.map((t) => Number(t.trainLoss.toPrecision(6)))),
     backend: backendReport()?.used ?? tf.getBackend(),
   }
   return {...globalModel(network, cfg, residuals, params, heldOutFrom), trainMs: Math.round(trainMs), trainCpuMs: Math.round((cpu.user + cpu.system) / 1000)}
+}
+
+/** One member's figure as a number, several as a comma-separated list. */
+function one(xs: number[]): number | string {
+  return xs.length === 1 ? xs[0] : xs.join(',')
 }
 
 /** A model from a trained (or loaded) network and its calibration residuals. */
@@ -315,14 +308,14 @@ export function globalModel(network: tf.LayersModel, cfg: GlobalNetworkConfig, r
   const W = inputWidth(cfg)
   const pointBatch = (items: readonly PointItem[]): Float64Array[] => {
     const xb = new Float32Array(items.length * W)
-    const scales = items.map((it, i) => {
+    const norms = items.map((it, i) => {
       if (cfg.baseline === 'ets' && it.base?.length !== cfg.horizon) throw new Error('the hybrid network needs the baseline forecast of every window')
-      const s = windowScale(it.values, it.origin, L)
-      fillInput(xb, i * W, it.values, it.origin, L, s, cfg.baseline === 'ets' ? it.base : undefined)
-      return s
+      const n = windowNorm(it.values, it.origin, cfg)
+      fillInput(xb, i * W, it.values, it.origin, L, n, cfg.baseline === 'ets' ? it.base : undefined)
+      return n
     })
     const out = tf.tidy(() => (network.predict(tf.tensor2d(xb, [items.length, W])) as tf.Tensor).dataSync())
-    return items.map((_, i) => Float64Array.from(out.subarray(i * cfg.horizon, (i + 1) * cfg.horizon), (v) => v * scales[i]))
+    return items.map((_, i) => Float64Array.from(out.subarray(i * cfg.horizon, (i + 1) * cfg.horizon), (v) => v * norms[i].scale + norms[i].shift))
   }
   const point = (item: PointItem, horizon: number): Float64Array => {
     check(item.origin, horizon)
@@ -338,7 +331,7 @@ export function globalModel(network: tf.LayersModel, cfg: GlobalNetworkConfig, r
     pointBatch,
     quantiles(item, horizon, levels) {
       const p = point(item, horizon)
-      const s = windowScale(item.values, item.origin, L)
+      const s = windowNorm(item.values, item.origin, cfg).scale
       return levels.map((q) =>
         Float64Array.from(p, (v, h) => {
           const e = residuals[h]

@@ -16,6 +16,8 @@ export async function getModel(name: string): Promise<ModelSpec> {
       return linear
     case 'nbeats':
       return (await import('./nbeats.js')).nbeats
+    case 'ets-nbeats':
+      return (await import('../combination.js')).etsNbeats
     default:
       throw new UnknownNameError('forecast model', name, [...MODEL_NAMES, 'auto'], {field: '--model'})
   }
