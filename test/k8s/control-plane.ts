@@ -63,6 +63,12 @@ export class ControlPlane {
     await shAsync('start-apiserver', this.dir)
   }
 
+  /** Start it again after `delayMs`, from a child process (the code under test keeps running meanwhile). */
+  async startApiserverAfterAsync(delayMs: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, delayMs))
+    await shAsync('start-apiserver', this.dir)
+  }
+
   /** COUNT fake KWOK nodes with `nvidia.com/gpu` capacity and the GPU product label. */
   gpuNodes(count: number, product: string, gpusPerNode: number, prefix: string): void {
     sh('gpu-nodes', this.dir, String(count), product, String(gpusPerNode), prefix)
