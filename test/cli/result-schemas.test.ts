@@ -46,12 +46,13 @@ const RESULTS: {command: string; schema: z.ZodType; runs: string[][]}[] = [
   {
     command: 'simulate',
     schema: SimulateResultSchema,
-    // The band (default --band edges), prefix caching, autoscaling with a node-loss failure, KEDA.
+    // The band (default --band edges), prefix caching, autoscaling with a node-loss failure, KEDA, overload.
     runs: [
       ['simulate', join(ROOT, 'scenarios', 'seed-phase1-500-per-day.yaml'), '--json'],
       ['simulate', join(ROOT, 'scenarios', 'agents-prefix-cache.yaml'), '--band', 'none', '--json'],
       ['simulate', join(ROOT, 'scenarios', 'failure-node-loss-drill.yaml'), '--band', 'none', '--json'],
       ['simulate', join(ROOT, 'scenarios', 'autoscale-keda-scale-to-zero.yaml'), '--band', 'none', '--json'],
+      ['simulate', join(ROOT, 'test', 'fixtures', 'scenarios', 'overload.yaml'), '--band', 'none', '--json'],
     ],
   },
 ]
