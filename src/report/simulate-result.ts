@@ -10,9 +10,7 @@ import type {SimulationReport} from './report.js'
  * Numbers are as report.json has them (rounded to six significant digits).
  */
 
-const quantiles = z
-  .strictObject({count: z.number().int(), meanS: z.number(), p50S: z.number(), p90S: z.number(), p95S: z.number(), p99S: z.number(), maxS: z.number()})
-  .nullable()
+const quantiles = z.strictObject({count: z.number().int(), meanS: z.number(), p50S: z.number(), p90S: z.number(), p95S: z.number(), p99S: z.number(), maxS: z.number()}).nullable()
 
 const latencyBlock = z.strictObject({calls: z.number().int(), queueWaitS: quantiles, ttftS: quantiles, tpotS: quantiles, e2eS: quantiles, taskE2eS: quantiles})
 
@@ -146,8 +144,6 @@ export const SimulateResultSchema: z.ZodType<SimulationReport> = z.strictObject(
   cost: z.strictObject({gpuHours: z.number(), costUsd: z.number(), costPer1000TasksUsd: z.number().nullable()}),
   slo: z.strictObject({pass: z.boolean(), checks: z.array(sloCheck)}),
   overload: z.strictObject({queueLimit: z.number().int(), firstAtS: z.number(), rejectedTasks: z.number().int(), rejectedShare: z.number()}).optional(),
-  autoscaling: z
-    .strictObject({pools: z.array(poolAutoscaling), events: z.array(scalingEvent), failures: z.array(failure), callsRetried: z.number().int(), callsLost: z.number().int()})
-    .optional(),
+  autoscaling: z.strictObject({pools: z.array(poolAutoscaling), events: z.array(scalingEvent), failures: z.array(failure), callsRetried: z.number().int(), callsLost: z.number().int()}).optional(),
   band: band.optional(),
 })

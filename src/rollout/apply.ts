@@ -36,7 +36,8 @@ export async function runApplyToCluster(planDir: string, flags: ApplyToClusterFl
   }
   checkNamespaceName(flags.namespace)
   const client = KubeClient.load({kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace, retry: {budgetMs: flags['retry-for'] * 1000}})
-  client.onRetry = (e) => io.note(`  API: ${e.what}: ${e.reason}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt}, ${Math.round(e.elapsedMs / 1000)} of ${Math.round(e.budgetMs / 1000)} s)`)
+  client.onRetry = (e) =>
+    io.note(`  API: ${e.what}: ${e.reason}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt}, ${Math.round(e.elapsedMs / 1000)} of ${Math.round(e.budgetMs / 1000)} s)`)
   const t = client.target
   const changes = !flags['dry-run'] && !flags.diff
   const verb = flags.rollback ? 'roll back the last phase of' : changes ? `apply ${flags.phase ? `phase ${flags.phase}` : 'the next phase'} of` : 'compare'
@@ -47,7 +48,9 @@ export async function runApplyToCluster(planDir: string, flags: ApplyToClusterFl
   let current: Executor | undefined = undefined
   const onSignal = (sig: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
-      io.note(`${sig}: already stopping, rolling back; please wait${current?.rollingBack ? `. If this process is killed now, the namespace is left part-way through the rollback; finish it with: ${current.finishRollbackCommand()}` : ''}`)
+      io.note(
+        `${sig}: already stopping, rolling back; please wait${current?.rollingBack ? `. If this process is killed now, the namespace is left part-way through the rollback; finish it with: ${current.finishRollbackCommand()}` : ''}`,
+      )
       return
     }
     io.note(`${sig}: stopping; rolling back what this run changed`)
@@ -74,7 +77,13 @@ export async function runApplyToCluster(planDir: string, flags: ApplyToClusterFl
   try {
     const result = flags.rollback
       ? await executor.rollback()
-      : await executor.apply({phase: flags.phase, mode: flags.diff ? 'diff' : flags['dry-run'] ? 'dry-run' : 'apply', forceConflicts: flags['force-conflicts'], forcePlan: flags.force, prune: flags.prune})
+      : await executor.apply({
+          phase: flags.phase,
+          mode: flags.diff ? 'diff' : flags['dry-run'] ? 'dry-run' : 'apply',
+          forceConflicts: flags['force-conflicts'],
+          forcePlan: flags.force,
+          prune: flags.prune,
+        })
     report(result, flags.diff)
     return result
   } catch (error) {

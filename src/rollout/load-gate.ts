@@ -19,7 +19,7 @@ import type {ApplyToClusterFlags} from './flags.js'
 export function loadTestCheck(plan: LoadedPlan, f: ApplyToClusterFlags, note: (line: string) => void): PhaseCheck {
   const planDir = plan.dir
   const slo = plan.document.spec.slo
-  if (!f['load-test-url']) throw new InputError({field: '--load-test-url'}, 'a load test needs the fleet\'s endpoint URL')
+  if (!f['load-test-url']) throw new InputError({field: '--load-test-url'}, "a load test needs the fleet's endpoint URL")
   const url = f['load-test-url']
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
     throw new InputError({field: '--load-test-url'}, `not an http(s) URL (got "${url}")`)
@@ -35,7 +35,11 @@ export function loadTestCheck(plan: LoadedPlan, f: ApplyToClusterFlags, note: (l
   // A plan that records the workload its phases were verified on is replayed as recorded.
   const recorded = plan.document.spec.phases.some((p) => p.workload !== undefined)
   for (const flag of ['load-test-peak-factor', 'load-test-tokens'] as const) {
-    if (recorded && f[flag] !== undefined) throw new InputError({field: `--${flag}`}, 'the plan records the workload its phases were verified on (calls per task, peak, token mix), and the load test replays it; drop the flag, or pass --load-test-rate for a constant rate')
+    if (recorded && f[flag] !== undefined)
+      throw new InputError(
+        {field: `--${flag}`},
+        'the plan records the workload its phases were verified on (calls per task, peak, token mix), and the load test replays it; drop the flag, or pass --load-test-rate for a constant rate',
+      )
   }
   // Read (and checked against plan.yaml's SHA-256) now, before anything in the cluster changes.
   const recordedTasks = new Map(plan.document.spec.phases.flatMap((p) => (p.workload ? [[p.name, readPhaseWorkloadTasks(planDir, p.workload)] as const] : [])))
@@ -65,7 +69,10 @@ export function loadTestCheck(plan: LoadedPlan, f: ApplyToClusterFlags, note: (l
       // parent is created here. A --load-test-out path must exist up to its last part.
       if (f['load-test-out'] === undefined) mkdirSync(join(planDir, 'load-tests'), {recursive: true})
       const dir = f['load-test-out'] ?? join(planDir, 'load-tests', phase.name)
-      if (verified) note(`load test: the workload phase ${phase.name} was verified on: ${verified.tasksPerS} tasks/s × ${verified.callsPerTask} calls = ${verified.callsPerS} calls/s, prompts ${verified.meanInputTokens}, outputs ${verified.meanOutputTokens} tokens (mean)`)
+      if (verified)
+        note(
+          `load test: the workload phase ${phase.name} was verified on: ${verified.tasksPerS} tasks/s × ${verified.callsPerTask} calls = ${verified.callsPerS} calls/s, prompts ${verified.meanInputTokens}, outputs ${verified.meanOutputTokens} tokens (mean)`,
+        )
       note(`load test: ${ratePerS.toFixed(2)} ${verified ? 'tasks' : 'requests'}/s for ${durationS} s against ${url} (model ${model}); k6 script in ${dir}`)
       const r = await runPhaseLoadGate({
         dir,
