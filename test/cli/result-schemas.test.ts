@@ -7,6 +7,7 @@ import type {z} from 'zod'
 
 import {ProfilesListResultSchema} from '../../src/fleet/profiles-list.js'
 import {ProfilesShowResultSchema} from '../../src/fleet/profiles-show.js'
+import {SimulateResultSchema} from '../../src/report/simulate-result.js'
 import {renderResultJsonSchema} from '../../src/util/result-schema.js'
 import {TraceInspectionSchema} from '../../src/workload/inspect-result.js'
 import {dataPath, ROOT} from '../helpers/cli.js'
@@ -42,6 +43,18 @@ const RESULTS: {command: string; schema: z.ZodType; runs: string[][]}[] = [
     schema: TraceInspectionSchema,
     runs: [['trace', 'inspect', dataPath('traces', 'AzureLLMInferenceTrace_conv.csv'), '--bucket', '5m', '--json']],
   },
+  {
+    command: 'simulate',
+    schema: SimulateResultSchema,
+    // The band (default --band edges), prefix caching, autoscaling with a node-loss failure, KEDA, overload.
+    runs: [
+      ['simulate', join(ROOT, 'scenarios', 'seed-phase1-500-per-day.yaml'), '--json'],
+      ['simulate', join(ROOT, 'scenarios', 'agents-prefix-cache.yaml'), '--band', 'none', '--json'],
+      ['simulate', join(ROOT, 'scenarios', 'failure-node-loss-drill.yaml'), '--band', 'none', '--json'],
+      ['simulate', join(ROOT, 'scenarios', 'autoscale-keda-scale-to-zero.yaml'), '--band', 'none', '--json'],
+      ['simulate', join(ROOT, 'test', 'fixtures', 'scenarios', 'overload.yaml'), '--band', 'none', '--json'],
+    ],
+  },
 ]
 
 const file = (command: string): string => join(ROOT, 'schemas', `${command.replaceAll(' ', '-')}.result.schema.json`)
@@ -66,9 +79,15 @@ describe('typed --json results', () => {
     })
   }
 
-  it('a result that breaks the schema is refused (the check can fail)', () => {
+  it('a result that breaks the schema is refused (the check can fail)', async () => {
     const validate = new Ajv2020({strict: false}).compile(JSON.parse(readFileSync(file('profiles list'), 'utf8')) as object)
     expect(validate({gpus: [], profiles: [{id: 'x'}]})).toBe(false)
     expect(validate({gpus: [], profiles: [], extra: 1})).toBe(false)
+    const simulate = new Ajv2020({strict: false}).compile(JSON.parse(readFileSync(file('simulate'), 'utf8')) as object)
+    const r = await runCommand(['simulate', join(ROOT, 'scenarios', 'seed-phase1-500-per-day.yaml'), '--band', 'none', '--json'])
+    const report = JSON.parse(r.stdout) as Record<string, unknown>
+    expect(simulate(report), JSON.stringify(simulate.errors)).toBe(true)
+    expect(simulate({...report, kind: 'PlanReport'})).toBe(false)
+    expect(simulate({...report, latency: {overall: (report.latency as {overall: unknown}).overall, byPriority: {}}})).toBe(false)
   })
 })

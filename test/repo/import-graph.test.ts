@@ -32,6 +32,7 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   plan: ['util'],
   k8s: ['engine', 'plan', 'util'],
   k6: ['workload', 'plan', 'util'],
+  rollout: ['k8s', 'k6', 'plan', 'util'],
   forecast: ['engine', 'prometheus', 'workload', 'report', 'util'],
   scenario: ['engine', 'workload', 'fleet', 'autoscale', 'util'],
   sim: ['engine', 'workload', 'fleet', 'autoscale', 'scenario', 'util'],
