@@ -8,7 +8,8 @@ import {type FleetcapError, InputError, UnreachableError} from '../errors.js'
 import {ApiError} from './api-error.js'
 import {type ClusterTarget, describe, type KubeList, type KubeObject, type ObjectRef, refOf} from './kube-object.js'
 import {inPodWithoutKubeconfig, resolveKubeconfigPath, SERVICEACCOUNT_DIR} from './kubeconfig.js'
-import {DEFAULT_RETRY, type RetryEvent, type RetryPolicy, retryable, sleepFor} from './retry.js'
+import {systemClock} from './clock.js'
+import {DEFAULT_RETRY, type RetryEvent, type RetryPolicy, retryable} from './retry.js'
 
 export * from './api-error.js'
 export * from './kube-object.js'
@@ -149,7 +150,7 @@ export class KubeClient {
         const delayMs = retry.afterMs ?? Math.round(backoff * (0.5 + 0.5 * this.jitter.next()))
         if (elapsedMs + delayMs > this.retry.budgetMs) throw error
         this.onRetry?.({what, reason: retry.reason, attempt, delayMs, elapsedMs, budgetMs: this.retry.budgetMs})
-        await sleepFor(delayMs, options.signal)
+        await systemClock.sleep(delayMs, options.signal)
       }
     }
   }

@@ -56,18 +56,3 @@ export function retryable(error: unknown, method: string): {reason: string; afte
     return {reason: /no answer/.test(error.message) ? 'timed out' : 'connection reset'}
   return undefined
 }
-
-export function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(t)
-      reject(signal?.reason)
-    }
-    signal?.addEventListener('abort', onAbort, {once: true})
-  })
-}

@@ -59,8 +59,7 @@ export class ControlPlane {
   /** The same from a child process, so the code under test keeps running (and retrying) meanwhile. */
   async restartApiserverAsync(downMs: number): Promise<void> {
     await shAsync('stop-apiserver', this.dir)
-    await new Promise((r) => setTimeout(r, downMs))
-    await shAsync('start-apiserver', this.dir)
+    await this.startApiserverAfterAsync(downMs)
   }
 
   /** Start it again after `delayMs`, from a child process (the code under test keeps running meanwhile). */
