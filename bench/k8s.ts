@@ -56,7 +56,7 @@ export async function runK8sBenchmark(replicas = 100): Promise<K8sBenchResult> {
         kind: 'CapacityPlan',
         metadata: {name: 'bench', createdFrom: `sha256:${'0'.repeat(64)}`},
         spec: {
-          slo: {p95S: 5},
+          slo: {e2eP95S: 5},
           phases: [{name: 'scale-out', trigger: {tasksPerDay: 100_000}, manifests: 'manifests/scale-out/', pools: [{name: 'bench-pool', gpu: 'H100-SXM5-80GB', model: 'bench', tensorParallel: 1, minReplicas: replicas, maxReplicas: replicas + 20, expected: e}]}],
         },
       },

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
+import {durationFlag} from '../../src/cli/flags.js'
 import {TRACE_FORMATS, type TraceInspection} from '../../src/workload/index.js'
 import {inspectTraceWithFlags} from '../../src/workload/inspect-flags.js'
 import {renderInspection} from '../../src/workload/render.js'
@@ -32,9 +33,9 @@ Exit codes: 0 ok, 2 bad input (unreadable file, bad row: the message names file,
       default: 'auto',
       description: 'How to read times (auto detects ISO-8601, epoch s/ms, relative s).',
     })(),
-    bucket: Flags.string({default: '60', description: 'Width of a rate bucket: seconds or a duration (90s, 5m, 1h).'}),
+    bucket: durationFlag()({default: '60s', description: 'Width of a rate bucket (90s, 5m, 1h; a bare number is seconds).'}),
     'skip-invalid': Flags.boolean({description: 'Skip and count bad rows instead of stopping at the first.'}),
-    'reorder-window': Flags.string({default: '0', description: 'Seconds (or duration) of disorder to put back in order.'}),
+    'reorder-window': durationFlag({min: 0})({default: '0s', description: 'How much disorder to put back in order (a duration).'}),
   }
 
   public async run(): Promise<TraceInspection> {

@@ -53,7 +53,7 @@ export abstract class FleetcapCommand<T extends typeof Command> extends Command 
     const onPath = fileProblem(err)
     if (err instanceof FleetcapError) {
       exit = err.exit
-      message = err.message
+      message = unwrapFlagParsing(err.message)
       hint = err.hint
     } else if (onPath !== undefined) {
       // A file or folder the user named that cannot be read or written (a folder given for a file,
@@ -104,6 +104,15 @@ export function fileProblem(err: unknown): string | undefined {
   const what = FILE_PROBLEMS[e.code]
   if (what === undefined) return undefined
   return `${e.path}: ${what}${typeof e.syscall === 'string' ? ` (${e.syscall})` : ''}`
+}
+
+/**
+ * oclif wraps an error thrown by a flag's parser as "Parsing --x \n\t<message>\nSee more help with
+ * --help"; our parsers' messages already name the flag (src/cli/flags.ts), so keep the message.
+ */
+export function unwrapFlagParsing(message: string): string {
+  const m = /^Parsing --\S+\s*\n\t([\s\S]*?)(?:\nSee more help with --help)?$/.exec(message)
+  return m === null ? message : oneLine(m[1])
 }
 
 /**

@@ -1,6 +1,10 @@
 import {FleetcapError} from '../errors.js'
+import type {LoadSlo} from '../slo/schema.js'
 import {STREAM_MODULE} from './binary.js'
 import {type LoadProfile, peakRatePerS, totalDurationS} from './load.js'
+
+/** The SLO fields a load test checks (src/slo/schema.ts). */
+export type {LoadSlo} from '../slo/schema.js'
 
 /** Where and how the script sends requests. */
 export interface EndpointOptions {
@@ -32,15 +36,6 @@ export interface EndpointOptions {
  * a scenario's `slo` block names them. e2e is one request's latency (k6's http_req_duration of the
  * successful LLM requests).
  */
-export interface LoadSlo {
-  e2eP95S?: number
-  e2eP99S?: number
-  ttftP95S?: number
-  ttftP99S?: number
-  tpotP95S?: number
-  /** Largest acceptable share of failed requests, in [0, 1]. */
-  errorRateMax?: number
-}
 
 export interface ScriptOptions {
   endpoint: EndpointOptions

@@ -3,17 +3,10 @@ import {z} from 'zod'
 import {InputError} from '../errors.js'
 import {parseYamlInput, readInputFile} from '../util/read-input.js'
 import {type PhaseWorkload, PhaseWorkloadSchema} from '../plan/workload.js'
-import type {LoadSlo} from './script.js'
+import {type LoadSlo, renameLegacySloFields, SloSchema} from '../slo/schema.js'
 
-/** The SLO fields a load test turns into thresholds, named as a scenario's (and a plan's) `slo` block. */
-export const LoadSloSchema = z.object({
-  e2eP95S: z.number().positive().optional(),
-  e2eP99S: z.number().positive().optional(),
-  ttftP95S: z.number().positive().optional(),
-  ttftP99S: z.number().positive().optional(),
-  tpotP95S: z.number().positive().optional(),
-  errorRateMax: z.number().min(0).max(1).optional(),
-})
+/** The SLO fields a load test turns into thresholds: the one vocabulary's (src/slo/schema.ts), less the queue wait. */
+export const LoadSloSchema = SloSchema.pick({e2eP95S: true, e2eP99S: true, ttftP95S: true, ttftP99S: true, tpotP95S: true, errorRateMax: true})
 
 /**
  * Read the `slo` block of a scenario or plan YAML (top level, or under `spec`). Fields a load test
@@ -29,15 +22,11 @@ export async function readSloFile(path: string): Promise<LoadSlo> {
     throw new InputError({file: path, field: 'slo'}, 'no slo block (expected `slo:` with e2eP95S, e2eP99S, ttftP95S, ttftP99S, tpotP95S or errorRateMax)')
   }
   const prefix = record(top?.slo) ? 'slo' : 'spec.slo'
-  // A plan (kind CapacityPlan) names its end-to-end objectives p95S and p99S.
-  const planAliases = z.object({p95S: z.number().positive().optional(), p99S: z.number().positive().optional()})
-  const aliases = planAliases.safeParse(block)
-  if (!aliases.success) throw zodIssue(path, prefix, aliases.error)
-  const parsed = LoadSloSchema.safeParse(block)
+  // A scenario or plan may set the queue wait, which only the server sees: a load test leaves it out.
+  // Plans written before the one vocabulary name e2eP95S/e2eP99S p95S/p99S (renameLegacySloFields).
+  const parsed = SloSchema.safeParse(renameLegacySloFields(block))
   if (!parsed.success) throw zodIssue(path, prefix, parsed.error)
-  const slo: LoadSlo = {...parsed.data}
-  if (aliases.data.p95S !== undefined) slo.e2eP95S ??= aliases.data.p95S
-  if (aliases.data.p99S !== undefined) slo.e2eP99S ??= aliases.data.p99S
+  const {queueWaitP95S: _serverSide, ...slo} = parsed.data
   return slo
 }
 

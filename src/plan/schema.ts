@@ -1,5 +1,6 @@
 import {z} from 'zod'
 
+import {renameLegacySloFields, SloSchema} from '../slo/schema.js'
 import {PhaseWorkloadSchema} from './workload.js'
 
 /**
@@ -55,17 +56,11 @@ export const PhaseSchema = z.strictObject({
   workload: PhaseWorkloadSchema.optional(),
 })
 
-export const SloSchema = z.strictObject({
-  p95S: z.number().positive().optional(),
-  p99S: z.number().positive().optional(),
-  maxQueueWaitS: z.number().positive().optional(),
-  /** Time to first token, per call (the planner's SLOs, as in a scenario's slo). */
-  ttftP95S: z.number().positive().optional(),
-  ttftP99S: z.number().positive().optional(),
-  tpotP95S: z.number().positive().optional(),
-  /** Largest fraction of tasks dropped or rejected. */
-  errorRateMax: z.number().min(0).max(1).optional(),
-})
+/**
+ * A plan's objectives: the one SLO vocabulary (src/slo/schema.ts). Plans written before it named the
+ * end-to-end objectives p95S/p99S and the queue wait maxQueueWaitS; those still read.
+ */
+export const PlanSloSchema = z.preprocess(renameLegacySloFields, SloSchema)
 
 export const PlanSchema = z
   .strictObject({
@@ -77,7 +72,7 @@ export const PlanSchema = z
       createdFrom: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:<64 hex digits>"'),
     }),
     spec: z.strictObject({
-      slo: SloSchema,
+      slo: PlanSloSchema,
       /** What the load came from (explicit targets or a forecast): informational. */
       forecast: z.record(z.string(), z.unknown()).optional(),
       phases: z.array(PhaseSchema).min(1),

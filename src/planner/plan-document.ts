@@ -28,9 +28,9 @@ export function planDocument(result: PlanResult): PlanDocument {
     metadata: {name: req.name, createdFrom: result.digest},
     spec: {
       slo: {
-        ...(slo.e2eP95S === undefined ? {} : {p95S: slo.e2eP95S}),
-        ...(slo.e2eP99S === undefined ? {} : {p99S: slo.e2eP99S}),
-        ...(slo.queueWaitP95S === undefined ? {} : {maxQueueWaitS: slo.queueWaitP95S}),
+        ...(slo.e2eP95S === undefined ? {} : {e2eP95S: slo.e2eP95S}),
+        ...(slo.e2eP99S === undefined ? {} : {e2eP99S: slo.e2eP99S}),
+        ...(slo.queueWaitP95S === undefined ? {} : {queueWaitP95S: slo.queueWaitP95S}),
         ...(slo.ttftP95S === undefined ? {} : {ttftP95S: slo.ttftP95S}),
         ...(slo.ttftP99S === undefined ? {} : {ttftP99S: slo.ttftP99S}),
         ...(slo.tpotP95S === undefined ? {} : {tpotP95S: slo.tpotP95S}),

@@ -81,7 +81,7 @@ export function loadTestCheck(plan: LoadedPlan, f: ApplyToClusterFlags, note: (l
         durationS,
         tasks: verified ? recordedTasks.get(phase.name)! : tasks,
         ...(verified ? {verified} : {}),
-        slo: {e2eP95S: slo.p95S, e2eP99S: slo.p99S, ttftP95S: slo.ttftP95S, ttftP99S: slo.ttftP99S, tpotP95S: slo.tpotP95S, errorRateMax},
+        slo: {e2eP95S: slo.e2eP95S, e2eP99S: slo.e2eP99S, ttftP95S: slo.ttftP95S, ttftP99S: slo.ttftP99S, tpotP95S: slo.tpotP95S, errorRateMax},
         k6Binary,
         signal,
       })

@@ -4,6 +4,8 @@
  */
 import {z} from 'zod'
 
+import {SloSchema} from '../slo/schema.js'
+
 import {LIMITS} from '../limits.js'
 import {ROUTING_POLICIES} from './routing.js'
 import {KV_ALLOCATIONS} from './scheduler.js'
@@ -103,17 +105,8 @@ export const QueueSchema = z
   })
   .describe('The fleet\'s central priority queue (critical, high, normal, low).')
 
-export const SloSchema = z
-  .strictObject({
-    e2eP95S: positive('Task end-to-end latency, 95th percentile, at most this many seconds.').optional(),
-    e2eP99S: positive('Task end-to-end latency, 99th percentile, at most.').optional(),
-    ttftP95S: positive('Time to first token of a call, 95th percentile, at most.').optional(),
-    ttftP99S: positive('Time to first token, 99th percentile, at most.').optional(),
-    tpotP95S: positive('Time per output token, 95th percentile, at most.').optional(),
-    queueWaitP95S: positive('Queue wait of a call, 95th percentile, at most.').optional(),
-    errorRateMax: z.number().min(0).max(1).optional().describe('Largest fraction of tasks dropped or rejected (0.001 = 0.1 %).'),
-  })
-  .describe('Service-level objectives the report checks (PASS/FAIL).')
+// The one SLO vocabulary (scenarios, plans, k6 thresholds, SLO flags): src/slo/schema.ts.
+export {SloSchema} from '../slo/schema.js'
 
 export const ScenarioSchema = z
   .strictObject({
@@ -159,4 +152,4 @@ export type ScenarioInput = z.input<typeof ScenarioSchema>
 export type PoolSpec = z.output<typeof PoolSchema>
 export type LlmPoolSpec = z.output<typeof LlmPoolSchema>
 export type GenericPoolSpec = z.output<typeof GenericPoolSchema>
-export type SloSpec = z.output<typeof SloSchema>
+export type {SloSpec} from '../slo/schema.js'

@@ -63,7 +63,7 @@ async function poolPlan(name: string, image: string, rollout: 'replace-one' | 's
       apiVersion: 'fleetcap.dev/v1',
       kind: 'CapacityPlan',
       metadata: {name, createdFrom: `sha256:${'cd'.repeat(32)}`},
-      spec: {slo: {p95S: 5}, phases: [{name: 'phase-1', trigger: {tasksPerDay: 1000}, pools: [{name: 'l4-pool', gpu: L4, model: 'llama-3.1-8b', tensorParallel: 1, minReplicas: replicas, maxReplicas: replicas, expected: e}], manifests: 'manifests/phase-1/'}]},
+      spec: {slo: {e2eP95S: 5}, phases: [{name: 'phase-1', trigger: {tasksPerDay: 1000}, pools: [{name: 'l4-pool', gpu: L4, model: 'llama-3.1-8b', tensorParallel: 1, minReplicas: replicas, maxReplicas: replicas, expected: e}], manifests: 'manifests/phase-1/'}]},
     },
     {'phase-1': objects},
   )
@@ -269,7 +269,7 @@ describe('apply drills on a real control plane', () => {
     const ns: ManifestObject = {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'made-by-plan', labels: {'app.kubernetes.io/managed-by': 'fleetcap'}}}
     const e = {p50S: 1, p95S: 2, p99S: 3, utilization: 0.5, costPerDayUsd: 1}
     const pool = (await import('../../src/k8s/manifests.js')).poolManifests({pool: 'p', gpuProduct: A100, gpusPerReplica: 1, image: 'registry.k8s.io/pause:3.10', minReplicas: 1, maxReplicas: 1, autoscale: false})
-    await writePlanDir(dir, {apiVersion: 'fleetcap.dev/v1', kind: 'CapacityPlan', metadata: {name: 'nsplan', createdFrom: `sha256:${'ef'.repeat(32)}`}, spec: {slo: {p95S: 5}, phases: [{name: 'phase-1', trigger: {tasksPerDay: 10}, pools: [{name: 'p', gpu: A100, model: 'm', tensorParallel: 1, minReplicas: 1, maxReplicas: 1, expected: e}], manifests: 'manifests/phase-1/'}]}}, {'phase-1': [ns, ...pool]})
+    await writePlanDir(dir, {apiVersion: 'fleetcap.dev/v1', kind: 'CapacityPlan', metadata: {name: 'nsplan', createdFrom: `sha256:${'ef'.repeat(32)}`}, spec: {slo: {e2eP95S: 5}, phases: [{name: 'phase-1', trigger: {tasksPerDay: 10}, pools: [{name: 'p', gpu: A100, model: 'm', tensorParallel: 1, minReplicas: 1, maxReplicas: 1, expected: e}], manifests: 'manifests/phase-1/'}]}}, {'phase-1': [ns, ...pool]})
     const client = cp.client('made-by-plan')
     const steps: string[] = []
     const r = await executor(client, loadPlan(dir), {timeoutMs: 120_000, onProgress: (ev) => ev.type === 'step' && steps.push(ev.message)}).apply({mode: 'apply'})

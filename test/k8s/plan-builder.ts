@@ -23,7 +23,7 @@ export async function writeTestPlan(name: string, phases: Array<{name: string; p
     kind: 'CapacityPlan' as const,
     metadata: {name, createdFrom: `sha256:${'ab'.repeat(32)}`},
     spec: {
-      slo: {p95S: 5},
+      slo: {e2eP95S: 5},
       phases: phases.map((p, i) => ({
         name: p.name,
         trigger: {tasksPerDay: 1000 * (i + 1)},

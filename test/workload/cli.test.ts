@@ -78,7 +78,7 @@ describe('fleetcap trace inspect', () => {
     expectOneLineError(r.stderr, /nope\.csv: cannot read the trace \(ENOENT\)/)
     const b = await runCli(['trace', 'inspect', azure, '--bucket', 'soon'])
     expect(b.code).toBe(2)
-    expectOneLineError(b.stderr, /--bucket: not a duration \(got "soon"\)/)
+    expectOneLineError(b.stderr, /--bucket: "soon" is not a duration/)
   })
 
   it('--json errors are JSON on stdout with the exit code', async () => {
