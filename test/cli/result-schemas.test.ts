@@ -1,25 +1,21 @@
-import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import Ajv2020 from 'ajv/dist/2020.js'
 import {describe, expect, it} from 'vitest'
-import type {z} from 'zod'
 
 import {ProfilesListResultSchema} from '../../src/fleet/profiles-list.js'
 import {ProfilesShowResultSchema} from '../../src/fleet/profiles-show.js'
 import {SimulateResultSchema} from '../../src/report/simulate-result.js'
-import {renderResultJsonSchema} from '../../src/util/result-schema.js'
 import {TraceInspectionSchema} from '../../src/workload/inspect-result.js'
 import {dataPath, ROOT} from '../helpers/cli.js'
+import {checkResultSchemas, type CommandResult, compileResultSchema} from '../helpers/result-schemas.js'
 import {runCommand} from '../helpers/run-command.js'
 
 /**
- * Each command with a typed --json result: its JSON Schema in schemas/ is generated from the zod
- * schema that defines the result (UPDATE_GOLDEN=1 rewrites it), and the command's real --json
- * output (run in-process) validates against the committed file (Ajv, draft 2020-12) and parses with
- * the zod schema.
+ * Each command with a typed --json result has its JSON Schema in schemas/, generated from the zod
+ * schema that defines the result (test/helpers/result-schemas.ts). Commands of other areas keep
+ * their list beside their tests (test/<area>/result-schema.test.ts).
  */
-const RESULTS: {command: string; schema: z.ZodType; runs: string[][]}[] = [
+const RESULTS: CommandResult[] = [
   {
     command: 'profiles list',
     schema: ProfilesListResultSchema,
@@ -57,33 +53,14 @@ const RESULTS: {command: string; schema: z.ZodType; runs: string[][]}[] = [
   },
 ]
 
-const file = (command: string): string => join(ROOT, 'schemas', `${command.replaceAll(' ', '-')}.result.schema.json`)
-
 describe('typed --json results', () => {
-  for (const {command, schema, runs} of RESULTS) {
-    it(`${command}: schemas/ holds the current JSON Schema (UPDATE_GOLDEN=1 rewrites it)`, () => {
-      const want = renderResultJsonSchema(schema, command)
-      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file(command), want)
-      expect(readFileSync(file(command), 'utf8')).toBe(want)
-    })
-
-    it(`${command}: the command's --json output validates against it`, async () => {
-      const validate = new Ajv2020({allErrors: true, strict: false}).compile(JSON.parse(readFileSync(file(command), 'utf8')) as object)
-      for (const args of runs) {
-        const r = await runCommand(args)
-        expect(r.code, r.stderr).toBe(0)
-        const output = JSON.parse(r.stdout) as unknown
-        expect(validate(output), `${args.join(' ')}: ${JSON.stringify(validate.errors)}`).toBe(true)
-        expect(schema.safeParse(output).success).toBe(true)
-      }
-    })
-  }
+  checkResultSchemas(RESULTS)
 
   it('a result that breaks the schema is refused (the check can fail)', async () => {
-    const validate = new Ajv2020({strict: false}).compile(JSON.parse(readFileSync(file('profiles list'), 'utf8')) as object)
+    const validate = compileResultSchema('profiles list')
     expect(validate({gpus: [], profiles: [{id: 'x'}]})).toBe(false)
     expect(validate({gpus: [], profiles: [], extra: 1})).toBe(false)
-    const simulate = new Ajv2020({strict: false}).compile(JSON.parse(readFileSync(file('simulate'), 'utf8')) as object)
+    const simulate = compileResultSchema('simulate')
     const r = await runCommand(['simulate', join(ROOT, 'scenarios', 'seed-phase1-500-per-day.yaml'), '--band', 'none', '--json'])
     const report = JSON.parse(r.stdout) as Record<string, unknown>
     expect(simulate(report), JSON.stringify(simulate.errors)).toBe(true)
