@@ -53,7 +53,9 @@ function flagKind<T>(helpValue: string, parse: (text: string, flag: string) => T
   function define(options: Common & {default?: string; required?: boolean} = {}): Interfaces.OptionFlag<T | undefined> {
     const {default: text, ...rest} = options
     // oclif hands a default to the command as it is: parse the written one here, so both paths agree.
-    const made = text === undefined ? base(rest) : base({...rest, default: parse(text, 'default'), defaultHelp: text})
+    // defaultHelp is a function because oclif's manifest keeps only a function's value (a plain one
+    // would show --help the parsed seconds).
+    const made = text === undefined ? base(rest) : base({...rest, default: parse(text, 'default'), defaultHelp: async () => text})
     return made as unknown as Interfaces.OptionFlag<T | undefined>
   }
   return define

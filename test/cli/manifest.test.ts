@@ -42,4 +42,9 @@ describe('oclif.manifest.json', () => {
       expect(Object.keys(manifest.commands[id].args).sort(), `args of ${id}`).toEqual(Object.keys(mod.default.args ?? {}).sort())
     }
   })
+
+  it('shows a typed flag\'s default as the user writes it (60s, not 60)', () => {
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as {commands: Record<string, {flags: Record<string, {default?: unknown}>}>}
+    expect(manifest.commands['trace:inspect'].flags.bucket.default).toBe('60s')
+  })
 })
