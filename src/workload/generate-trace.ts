@@ -136,7 +136,11 @@ function quickSpec(f: GenerateFlags): WorkloadSpec {
   else if (f['peak-hour'] !== undefined || f['peak-to-trough'] !== undefined) {
     throw new InputError({field: '--shape'}, '--peak-hour and --peak-to-trough need --shape daily')
   }
-  if (f.weekly !== undefined) shape.weekly = f.weekly
+  if (f.weekly !== undefined) {
+    // Normalized to mean 1, so one day must carry the load (a 0 closes a day).
+    if (!f.weekly.some((v) => v > 0)) throw new InputError({field: '--weekly'}, 'at least one day must be more than 0')
+    shape.weekly = f.weekly
+  }
   if (Object.keys(shape).length > 0) (raw as Record<string, unknown>).shape = shape
   const parsed = WorkloadSpecSchema.safeParse(raw)
   if (!parsed.success) {

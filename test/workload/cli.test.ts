@@ -196,6 +196,7 @@ describe('fleetcap trace generate', () => {
       [['--weekly', '1,1,x,1,1,1,1'], /--weekly: item 3 \("x"\) is not a number/],
       [['--weekly', '1,1,1'], /--weekly: give 7 comma-separated numbers \(got 3/],
       [['--weekly', '1,1,1,1,1,1,-1'], /--weekly: item 7 must be at least 0 \(got -1\)/],
+      [['--weekly', '0,0,0,0,0,0,0'], /--weekly: at least one day must be more than 0/],
       [['--shape', 'daily', '--peak-hour', '25'], /--peak-hour: must be at most 24 \(got 25\)/],
       [['--shape', 'daily', '--peak-to-trough', '0.5'], /--peak-to-trough: must be at least 1 \(got 0\.5\)/],
       [['--peak-hour', '3'], /--shape: --peak-hour and --peak-to-trough need --shape daily/],
