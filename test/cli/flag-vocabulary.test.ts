@@ -204,7 +204,11 @@ function kindOf(flag: FlagDef): string {
   return flag.multiple ? `${kind} (repeatable)` : kind
 }
 
-const defaultOf = (flag: FlagDef): string => JSON.stringify(flag.defaultHelp ?? flag.default) ?? 'none'
+/** The default the command receives and the one help shows ("28d" → 2419200 s): both must agree. */
+const defaultOf = (flag: FlagDef): string => {
+  const value = JSON.stringify(flag.default) ?? 'none'
+  return flag.defaultHelp === undefined ? value : `${value} (shown ${JSON.stringify(flag.defaultHelp)})`
+}
 const signature = (flag: FlagDef): string => `${kindOf(flag)}, default ${defaultOf(flag)}`
 
 /** The flags every command must take from src/cli/flags.ts as they are there. */
