@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../src/cli/base-command.js'
+import {pick, sharedFlags} from '../src/cli/flags.js'
 import {ExitCode} from '../src/errors.js'
-import {simulateScenarioFile} from '../src/pipeline/simulate-command.js'
+import {runSimulate} from '../src/pipeline/simulate-command.js'
 import type {SimulationReport} from '../src/report/report.js'
 
 export default class Simulate extends FleetcapCommand<typeof Simulate> {
@@ -32,7 +33,7 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
 
   static override flags = {
     trace: Flags.string({description: 'Replay this trace (CSV/JSONL, format detected) instead of the scenario\'s workload.'}),
-    seed: Flags.integer({description: 'Seed instead of the scenario\'s.', min: 0, max: 0xffff_ffff}),
+    ...pick(sharedFlags, 'seed'),
     out: Flags.string({description: 'Write report.json, timeseries.csv and summary.txt into this directory.'}),
     html: Flags.string({description: 'Write a self-contained HTML report with charts to this file (also index.html in --out).'}),
     'check-slo': Flags.boolean({description: `Exit ${ExitCode.SLO_NOT_MET} when an SLO is not met.`}),
@@ -40,26 +41,10 @@ Exit codes: 0 done (SLOs may have failed: see the table); 2 bad input (scenario,
   }
 
   async run(): Promise<SimulationReport> {
-    // cli-progress is imported only when a bar is drawn (a terminal, no --json).
-    const cliProgress = process.stderr.isTTY && !this.jsonEnabled() ? (await import('cli-progress')).default : undefined
-    const bar = cliProgress ? new cliProgress.SingleBar({stream: process.stderr, format: 'simulating [{bar}] {percentage}% | {eta_formatted} left', hideCursor: true, clearOnComplete: true}, cliProgress.Presets.shades_classic) : undefined
-    let outcome
-    try {
-      outcome = await simulateScenarioFile(this.args.scenario, this.flags, bar ? (f) => bar.update(Math.round(f * 100)) : undefined, () => bar?.start(100, 0))
-    } finally {
-      bar?.stop()
-    }
-    const {report, rounded} = outcome
-    if (!this.jsonEnabled()) {
-      process.stdout.write(outcome.summary)
-      if (process.stdout.isTTY) for (const line of outcome.sparklines()) process.stdout.write(`${line}\n`)
-      if (this.flags.out) this.note(`wrote ${this.flags.out}/report.json, timeseries.csv, summary.txt, index.html`)
-      if (this.flags.html !== undefined) this.note(`wrote ${this.flags.html}`)
-    }
-    if (this.flags['check-slo'] && !report.slo.pass) {
-      const failed = report.slo.checks.filter((c) => !c.pass).map((c) => c.objective)
+    const {rounded, failedSlos} = await runSimulate(this.args.scenario, this.flags, this.jsonEnabled())
+    if (this.flags['check-slo'] && failedSlos.length > 0) {
       if (this.jsonEnabled()) this.logJson(rounded)
-      else process.stderr.write(`SLO not met: ${failed.join(', ')}\n`)
+      else process.stderr.write(`SLO not met: ${failedSlos.join(', ')}\n`)
       this.exit(ExitCode.SLO_NOT_MET)
     }
     return rounded

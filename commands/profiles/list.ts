@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
+import {pick, sharedFlags} from '../../src/cli/flags.js'
 import {listProfiles, type ProfilesListResult, renderProfilesList} from '../../src/fleet/profiles-list.js'
 
 export default class ProfilesList extends FleetcapCommand<typeof ProfilesList> {
@@ -20,8 +21,7 @@ Exit codes: 0 ok, 2 unknown --gpu/--model or a broken models/*.yaml.`
   static override flags = {
     gpu: Flags.string({description: 'Only serving profiles on this GPU (name or alias).'}),
     model: Flags.string({description: 'Only serving profiles of this model.'}),
-    engine: Flags.string({description: 'Serving engine of the listed profiles: vllm (default), tensorrt-llm, vllm-splitwise-2023.'}),
-    precision: Flags.string({description: 'Weights[/KV cache] precision of the listed profiles: fp16 (default), fp8, int8, int4, fp4; e.g. fp8/fp8.'}),
+    ...pick(sharedFlags, 'engine', 'precision'),
   }
 
   public async run(): Promise<ProfilesListResult> {

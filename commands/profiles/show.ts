@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
+import {numberFlag, pick, sharedFlags} from '../../src/cli/flags.js'
 import {type ProfilesShowResult, showProfiles} from '../../src/fleet/profiles-show.js'
 
 export default class ProfilesShow extends FleetcapCommand<typeof ProfilesShow> {
@@ -32,10 +33,9 @@ Exit codes: 0 ok, 2 unknown name, a model that does not fit, or a broken models/
     model: Flags.string({description: 'Model name (with --gpu).'}),
     gpu: Flags.string({description: 'GPU name or alias (with --model).'}),
     tp: Flags.integer({description: 'Tensor-parallel degree.', min: 1, max: 64}),
-    price: Flags.string({description: 'Override the price per GPU-hour (USD).'}),
+    price: numberFlag({above: 0})({description: 'Override the price per GPU-hour (USD).'}),
     'engine-overheads': Flags.string({description: 'Replace the fitted CPU overheads with a named set from models/serving.yaml (e.g. blis-vllm).'}),
-    engine: Flags.string({description: 'Serving engine: vllm (default), tensorrt-llm, vllm-splitwise-2023.'}),
-    precision: Flags.string({description: 'Weights[/KV cache] precision: fp16 (default; bf16 is the same), fp8, int8, int4, fp4; e.g. fp8/fp8.'}),
+    ...pick(sharedFlags, 'engine', 'precision'),
   }
 
   public async run(): Promise<ProfilesShowResult> {

@@ -2,9 +2,11 @@
 import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
+import {durationFlag, numberFlag, pick, rateFlag, sharedFlags} from '../../src/cli/flags.js'
+import {numberListFlag} from '../../src/cli/list-flags.js'
 import {InputError} from '../../src/errors.js'
 import {checkOutputFile} from '../../src/util/atomic-write.js'
-import {generateTrace, type GenerateResult} from '../../src/workload/generate-trace.js'
+import {generateTrace, type GenerateResult, RATE} from '../../src/workload/generate-trace.js'
 
 export default class TraceGenerate extends FleetcapCommand<typeof TraceGenerate> {
   static override description = `Generate a synthetic task trace and write it as fleetcap's trace CSV.
@@ -25,17 +27,17 @@ Exit codes: 0 ok, 2 bad input (bad flag or spec, the output exists), 1 internal 
 
   static override flags = {
     spec: Flags.string({description: 'YAML with a workload spec (bare, or a scenario\'s workload: section); replaces the workload flags.'}),
-    'tasks-per-day': Flags.string({description: 'Mean tasks per day.', exclusive: ['rate']}),
-    rate: Flags.string({description: 'Mean tasks per second.', exclusive: ['tasks-per-day']}),
-    duration: Flags.string({description: 'Length: seconds or a duration (90s, 15m, 2h, 1d).'}),
+    'tasks-per-day': rateFlag('day', RATE)({description: 'Mean tasks per day; or a rate in any unit, as --rate.'}),
+    rate: rateFlag('s', RATE)({description: 'Mean tasks per second (2, 2/s, 120/min, 50000/day).'}),
+    duration: durationFlag()({description: 'Length of the trace (90s, 15m, 2h, 1d; a bare number is seconds).'}),
     shape: Flags.option({options: ['flat', 'daily'] as const, description: 'Rate shape over the day (default flat).'})(),
-    'peak-hour': Flags.string({description: 'With --shape daily: hour (0-24) of the peak (default 14).'}),
-    'peak-to-trough': Flags.string({description: 'With --shape daily: peak rate / trough rate (default 3).'}),
-    weekly: Flags.string({description: 'Seven day multipliers, comma-separated, first day first (normalized to mean 1).'}),
-    'input-tokens': Flags.string({description: 'Input tokens per task (constant).'}),
-    'output-tokens': Flags.string({description: 'Output tokens per task (constant).'}),
+    'peak-hour': numberFlag({min: 0, max: 24})({description: 'With --shape daily: hour (0-24) of the peak (default 14).'}),
+    'peak-to-trough': numberFlag({min: 1})({description: 'With --shape daily: peak rate / trough rate (default 3).'}),
+    weekly: numberListFlag({length: 7, min: 0})({description: 'Seven day multipliers, comma-separated, first day first (normalized to mean 1).'}),
+    'input-tokens': Flags.integer({description: 'Input tokens per task (constant).', min: 1}),
+    'output-tokens': Flags.integer({description: 'Output tokens per task (constant).', min: 1}),
     'tokens-from': Flags.string({description: 'Trace whose (input, output) token pairs are resampled.', exclusive: ['input-tokens', 'output-tokens']}),
-    seed: Flags.integer({min: 0, max: 0xffff_ffff, description: 'Random seed (default 1, or the scenario\'s seed).'}),
+    ...pick(sharedFlags, 'seed'),
     out: Flags.string({char: 'o', required: true, description: 'Output CSV file; - for stdout (a FIFO or /dev/stdout is written into, never replaced).'}),
     force: Flags.boolean({description: 'Overwrite the output file if it exists.'}),
   }

@@ -13,7 +13,8 @@ export interface ProfilesShowFlags {
   model?: string
   gpu?: string
   tp?: number
-  price?: string
+  /** USD per GPU-hour (the flag checks it is a number above 0). */
+  price?: number
   'engine-overheads'?: string
   engine?: string
   precision?: string
@@ -79,7 +80,7 @@ export class ProfileShow {
 
   private pick(name: string | undefined, flags: ProfilesShowFlags): ProfilesShowResult {
     const catalog = loadCatalog()
-    const price = parsePrice(flags.price)
+    const price = flags.price
     if (flags.model !== undefined || flags.gpu !== undefined) {
       if (name !== undefined) throw new InputError({field: 'NAME'}, `give NAME ("${name}") or --model and --gpu, not both`)
       if (flags.model === undefined || flags.gpu === undefined) {
@@ -219,11 +220,4 @@ function calibrationErrors(cat: ReturnType<typeof loadCatalog>, p: ResolvedProfi
       (v) =>
         `${v.kind} ${v.left}: throughput median ${pct(v.stats.throughputMedianAbsPct)}, p90 ${pct(v.stats.throughputP90AbsPct)} over ${v.stats.rows} rows${v.stats.latencyRows > 0 ? `; per-token latency median ${pct(v.stats.latencyMedianAbsPct)}` : ''}`,
     )
-}
-
-function parsePrice(s: string | undefined): number | undefined {
-  if (s === undefined) return undefined
-  const x = Number(s)
-  if (!Number.isFinite(x) || x <= 0) throw new InputError({field: '--price'}, `must be a positive number of USD per GPU-hour, got "${s}"`)
-  return x
 }

@@ -8,7 +8,7 @@ import {type BandMode, simulateWithBand} from './banded-run.js'
 
 /**
  * `fleetcap simulate`: load a scenario file, run it (with its band edges), and write what the
- * flags ask for (--out, --html). The command draws the progress bar and prints.
+ * flags ask for (--out, --html); runSimulate adds the progress bar and the printing.
  */
 
 export interface SimulateFlags {
@@ -72,4 +72,40 @@ function taskError(error: unknown, source: string): unknown {
   if (!(error instanceof InputError) || error.location.file !== undefined || !error.location.field?.startsWith('task ')) return error
   const field = error.location.field
   return new InputError({file: source, field}, error.message.slice(field.length + 2), {hint: error.hint})
+}
+
+/** What `fleetcap simulate` prints, and the SLOs that failed (for --check-slo's exit). */
+export interface SimulateRun {
+  /** The report as report.json and --json have it. */
+  rounded: SimulationReport
+  /** Objectives not met (empty when every SLO passed). */
+  failedSlos: string[]
+}
+
+/**
+ * The command's whole run: a progress bar on a terminal's stderr (not with --json), the run, and
+ * the summary on stdout with sparklines on a terminal and where --out/--html were written.
+ */
+export async function runSimulate(file: string, flags: SimulateFlags, json: boolean): Promise<SimulateRun> {
+  // cli-progress is imported only when a bar is drawn (a terminal, no --json).
+  const cliProgress = process.stderr.isTTY && !json ? (await import('cli-progress')).default : undefined
+  const bar = cliProgress
+    ? new cliProgress.SingleBar(
+        {stream: process.stderr, format: 'simulating [{bar}] {percentage}% | {eta_formatted} left', hideCursor: true, clearOnComplete: true},
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined
+  let outcome
+  try {
+    outcome = await simulateScenarioFile(file, flags, bar ? (f) => bar.update(Math.round(f * 100)) : undefined, () => bar?.start(100, 0))
+  } finally {
+    bar?.stop()
+  }
+  if (!json) {
+    process.stdout.write(outcome.summary)
+    if (process.stdout.isTTY) for (const line of outcome.sparklines()) process.stdout.write(`${line}\n`)
+    if (flags.out !== undefined) process.stderr.write(`wrote ${flags.out}/report.json, timeseries.csv, summary.txt, index.html\n`)
+    if (flags.html !== undefined) process.stderr.write(`wrote ${flags.html}\n`)
+  }
+  return {rounded: outcome.rounded, failedSlos: outcome.report.slo.checks.filter((c) => !c.pass).map((c) => c.objective)}
 }

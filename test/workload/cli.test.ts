@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -169,5 +169,51 @@ describe('fleetcap trace generate', () => {
     const t = await runCli(['trace', 'generate', '--rate', '1', '--duration', '1h', '--out', out])
     expect(t.code).toBe(2)
     expectOneLineError(t.stderr, /--input-tokens N and --output-tokens N/)
+  })
+
+  it('--rate and --tasks-per-day are one rate: 20000/day either way gives the same bytes', async () => {
+    const shape = ['--duration', '2h', '--shape', 'daily', '--peak-hour', '1.5', '--peak-to-trough', '2.5', '--weekly', '1,1,1,1,1,0.5,0.5', '--input-tokens', '300', '--output-tokens', '30', '--seed', '4']
+    const files = ['per-day.csv', 'rate-per-day.csv'].map((f) => join(tmp, f))
+    const runs = [['--tasks-per-day', '20000'], ['--rate', '20000/day']]
+    for (const [i, rate] of runs.entries()) expect((await runCli(['trace', 'generate', ...rate, ...shape, '--out', files[i]])).code).toBe(0)
+    const bytes = readFileSync(files[0], 'utf8')
+    expect(bytes.split('\n').length).toBeGreaterThan(100)
+    expect(readFileSync(files[1], 'utf8')).toBe(bytes)
+    const both = await runCli(['trace', 'generate', '--rate', '1', '--tasks-per-day', '5', ...shape, '--out', join(tmp, 'both.csv')])
+    expect(both.code).toBe(2)
+    expectOneLineError(both.stderr, /--rate: give --rate or --tasks-per-day, not both/)
+  })
+
+  it('each flag\'s value is checked by its kind: one line naming the flag, exit 2, nothing written', async () => {
+    const out = join(tmp, 'never-written.csv')
+    // A good command line with the case's flags put in (a flag given twice is oclif's other error).
+    const line = (extra: string[]): string[] => {
+      const flags = new Map([['--rate', '1'], ['--duration', '1h'], ['--input-tokens', '10'], ['--output-tokens', '2']])
+      for (let i = 0; i < extra.length; i += 2) flags.set(extra[i], extra[i + 1])
+      return ['trace', 'generate', ...[...flags].flat(), '--out', out]
+    }
+    const cases: Array<[string[], RegExp]> = [
+      [['--weekly', '1,1,x,1,1,1,1'], /--weekly: item 3 \("x"\) is not a number/],
+      [['--weekly', '1,1,1'], /--weekly: give 7 comma-separated numbers \(got 3/],
+      [['--weekly', '1,1,1,1,1,1,-1'], /--weekly: item 7 must be at least 0 \(got -1\)/],
+      [['--weekly', '0,0,0,0,0,0,0'], /--weekly: at least one day must be more than 0/],
+      [['--shape', 'daily', '--peak-hour', '25'], /--peak-hour: must be at most 24 \(got 25\)/],
+      [['--shape', 'daily', '--peak-to-trough', '0.5'], /--peak-to-trough: must be at least 1 \(got 0\.5\)/],
+      [['--peak-hour', '3'], /--shape: --peak-hour and --peak-to-trough need --shape daily/],
+      [['--input-tokens', '1.5'], /--input-tokens.*Expected an integer but received: 1\.5/],
+      [['--output-tokens', '0'], /--output-tokens.*greater than or equal to 1/],
+      [['--duration', 'soon'], /--duration: "soon" is not a duration/],
+      [['--rate', '0'], /--rate: must be more than 0 \/s \(got 0\)/],
+      [['--rate', '2/fortnight'], /--rate: "2\/fortnight" is not a rate/],
+      [['--rate', '1e6'], /--rate: must be at most 100000 \/s/],
+    ]
+    for (const [extra, pattern] of cases) {
+      const r = await runCli(line(extra))
+      expect(r.code, extra.join(' ')).toBe(2)
+      expectOneLineError(r.stderr, pattern)
+    }
+    expect(existsSync(out)).toBe(false)
+    const day = await runCli(['trace', 'generate', '--tasks-per-day', '5/fortnight', '--duration', '1h', '--input-tokens', '1', '--output-tokens', '1', '--out', out])
+    expectOneLineError(day.stderr, /--tasks-per-day: "5\/fortnight" is not a rate .*a bare number is per day/)
   })
 })
