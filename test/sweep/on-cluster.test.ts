@@ -67,7 +67,7 @@ describe('sweep --on-cluster', () => {
     const local = runCli(['sweep', spec, '--workers', '0', '--out', join(dir, 'local')])
     expect(local.code, local.stderr).toBe(0)
 
-    const args = ['sweep', spec, '--on-cluster', '--kubeconfig', cp.kubeconfig, '-n', 'sweeps', '--shards', '3', '--chunk-cells', '1', '--backoff-limit-per-index', '2', '--timeout-s', '400']
+    const args = ['sweep', spec, '--on-cluster', '--kubeconfig', cp.kubeconfig, '-n', 'sweeps', '--shards', '3', '--chunk-cells', '1', '--backoff-limit-per-index', '2', '--timeout', '400s']
     const r = await runCliAsync([...args, '--keep', '--out', join(dir, 'cluster'), '--json'])
     const why = `${r.stderr}\nagent: ${JSON.stringify(agent.events)}`
     expect(r.code, why).toBe(0)
