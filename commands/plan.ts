@@ -1,6 +1,7 @@
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {planFlags} from '../src/planner/cli-flags.js'
 import {runPlanCommand} from '../src/planner/command.js'
+import type {PlanCommandResult} from '../src/planner/plan-result.js'
 
 export default class Plan extends FleetcapCommand<typeof Plan> {
   static override summary = 'Plan GPU fleets per phase: the cheapest fleet that meets the SLOs, verified by simulation, with HPA manifests.'
@@ -23,7 +24,7 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
 
   static override flags = planFlags
 
-  async run(): Promise<Record<string, unknown>> {
+  async run(): Promise<PlanCommandResult> {
     return runPlanCommand(this.flags, {note: (line) => this.note(line), say: (line) => this.say(line), tty: process.stdout.isTTY})
   }
 }

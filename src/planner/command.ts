@@ -19,7 +19,8 @@ import {phasesFromHistory} from './forecast-input.js'
 import {planPage} from './html-page.js'
 import {makePlan, type PlanResult} from './plan.js'
 import {planDocument, writePlan} from './render.js'
-import {type PhaseRiskStatus, riskStatus} from './render-risk.js'
+import type {PlanCommandResult} from './plan-result.js'
+import {riskStatus} from './render-risk.js'
 import {loadPlanSpecFile, type PlanSpec, PlanSpecSchema, resolveRequest, SEED_WORKLOAD} from './spec.js'
 
 export type PlanFlags = Interfaces.InferredFlags<typeof planFlags>
@@ -31,13 +32,13 @@ export interface PlanIo {
   tty: boolean
 }
 
-export async function runPlanCommand(f: PlanFlags, io: PlanIo): Promise<Record<string, unknown>> {
+export async function runPlanCommand(f: PlanFlags, io: PlanIo): Promise<PlanCommandResult> {
   if (f.html !== undefined) checkHtmlOutput(f.html)
   if (f.out !== undefined) checkOutputDir(f.out)
   let spec: PlanSpec = {}
   let baseDir = process.cwd()
   if (f.spec !== undefined) ({spec, baseDir} = loadPlanSpecFile(f.spec))
-  let forecastSummary: Record<string, unknown> | undefined
+  let forecastSummary: PlanResult['forecast']
   if (f.quantile === 1) throw new InputError({field: '--quantile'}, 'must be less than 1 (got 1)')
   if (f.series || f.trace || f.prometheus) {
     const quantile = f.quantile ?? spec.quantile ?? 0.9
@@ -166,7 +167,6 @@ function withFlags(spec: PlanSpec, f: PlanFlags): unknown {
 }
 
 /** The command's JSON result: the plan document, each phase's risk (typed) and the run's figures. */
-function summarize(result: PlanResult): Record<string, unknown> {
-  const risk: Array<PhaseRiskStatus & {phase: string}> = result.phases.map((p) => ({phase: p.name, ...riskStatus(p)}))
-  return {plan: planDocument(result), risk, stats: result.stats}
+function summarize(result: PlanResult): PlanCommandResult {
+  return {plan: planDocument(result), risk: result.phases.map((p) => ({phase: p.name, ...riskStatus(p)})), stats: result.stats}
 }

@@ -91,7 +91,8 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
     const v = c.verdict
     if (v.status === 'passed') {
       L.push('| objective | target | worst seed | margin |', '| --- | --- | --- | --- |')
-      for (const m of sloMargins(c, result)) L.push(`| ${m.objective} | ${m.target} | ${m.worst ?? 'n/a'} | ${m.margin === null ? 'n/a' : `${Math.round(Number(m.margin) * 100)} %`} |`)
+      // A simulated choice has a margin per objective (the analytic kind is for --fast).
+      for (const m of sloMargins(c, result)) if ('target' in m) L.push(`| ${m.objective} | ${m.target} | ${m.worst ?? 'n/a'} | ${m.margin === null ? 'n/a' : `${Math.round(m.margin * 100)} %`} |`)
       L.push('')
       L.push(`Utilization at the peak: ${p.pools.map((pp) => `${pp.pool.name} ${Math.round(pp.utilization * 100)} %`).join(', ')}.`, '')
     } else {
