@@ -13,9 +13,11 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {KubeList, KubeObject} from '../../src/k8s/client.js'
+import {ClusterSweepResultSchema} from '../../src/sweep/sweep-result.js'
 import {ControlPlane} from '../k8s/control-plane.js'
 import {NodeAgent} from '../doubles/node-agent.js'
 import {type CliResult, ROOT, runCli} from '../helpers/cli.js'
+import {compileResultSchema} from '../helpers/result-schemas.js'
 import {BASE, tempDir, writeSpec} from './helpers.js'
 
 // 9 cells in 3 indexes of 3 cells; a chunk per cell, so a pod killed after its first chunk has more to do.
@@ -73,6 +75,9 @@ describe('sweep --on-cluster', () => {
     expect(r.code, why).toBe(0)
     const out = JSON.parse(r.stdout) as {cells: number; failedPods: number; job: string; duplicates: number}
     expect(out).toMatchObject({cells: 9, failedPods: 1})
+    // The --json result of a run on a cluster fits schemas/sweep.result.schema.json (test/sweep/result-schema.test.ts).
+    expect(compileResultSchema('sweep')(out)).toBe(true)
+    expect(ClusterSweepResultSchema.safeParse(out).success).toBe(true)
     for (const f of ['results.jsonl', 'summary.json']) expect(readFileSync(join(dir, 'cluster', f), 'utf8')).toBe(readFileSync(join(dir, 'local', f), 'utf8'))
     expect(readFileSync(join(dir, 'cluster', 'results.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(18)
 
