@@ -1,6 +1,7 @@
 import {FleetcapCommand} from '../src/cli/base-command.js'
 import {planFlags} from '../src/planner/cli-flags.js'
 import {runPlanCommand} from '../src/planner/command.js'
+import type {PlanCommandResult} from '../src/planner/plan-result.js'
 
 export default class Plan extends FleetcapCommand<typeof Plan> {
   static override summary = 'Plan GPU fleets per phase: the cheapest fleet that meets the SLOs, verified by simulation, with HPA manifests.'
@@ -15,15 +16,15 @@ Exit codes: 0 plan found; 2 bad input (flag, spec file with line and field, unkn
     '<%= config.bin %> plan --phases 500,5000,50000 --out out/plan',
     '<%= config.bin %> plan --spec examples/plan-seeds.yaml --out out/seeds-plan',
     '<%= config.bin %> plan --spec examples/plan-seeds.yaml --fast',
-    '<%= config.bin %> plan --history tasks-per-hour.csv --horizon 4w --phase-every 1w --quantile 0.9 --out out/plan',
-    '<%= config.bin %> plan --phases 5000 --gpu A100-80GB=64 --gpu V100-32GB --ttft-p95 3 --json',
+    '<%= config.bin %> plan --series tasks-per-hour.csv --horizon 4w --phase-every 1w --quantile 0.9 --out out/plan',
+    '<%= config.bin %> plan --phases 5000 --gpu A100-80GB=64 --gpu V100-32GB --ttft-p95 3s --json',
     '<%= config.bin %> plan --spec examples/plan-seeds.yaml --min-replicas 3 --survive one-replica-loss --out out/ha-plan',
     '<%= config.bin %> plan --spec examples/plan-seeds.yaml --risk nominal --out out/nominal-plan',
   ]
 
   static override flags = planFlags
 
-  async run(): Promise<Record<string, unknown>> {
+  async run(): Promise<PlanCommandResult> {
     return runPlanCommand(this.flags, {note: (line) => this.note(line), say: (line) => this.say(line), tty: process.stdout.isTTY})
   }
 }

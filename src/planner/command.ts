@@ -12,14 +12,15 @@ import {renderPage} from '../report/html/page.js'
 import {checkHtmlOutput, writeHtml} from '../report/html/write.js'
 import {planSparklines} from '../report/sparkline.js'
 import {checkOutputDir} from '../util/atomic-write.js'
-import {tryParseDuration} from '../util/duration.js'
-import type {planFlags} from './cli-flags.js'
+import {sloFromFlags} from '../cli/flags.js'
+import {PLAN_SLO_FIELDS, type planFlags} from './cli-flags.js'
 import {defaultPlanWorkers} from './executor.js'
 import {phasesFromHistory} from './forecast-input.js'
 import {planPage} from './html-page.js'
 import {makePlan, type PlanResult} from './plan.js'
 import {planDocument, writePlan} from './render.js'
-import {type PhaseRiskStatus, riskStatus} from './render-risk.js'
+import type {PlanCommandResult} from './plan-result.js'
+import {riskStatus} from './render-risk.js'
 import {loadPlanSpecFile, type PlanSpec, PlanSpecSchema, resolveRequest, SEED_WORKLOAD} from './spec.js'
 
 export type PlanFlags = Interfaces.InferredFlags<typeof planFlags>
@@ -31,19 +32,22 @@ export interface PlanIo {
   tty: boolean
 }
 
-export async function runPlanCommand(f: PlanFlags, io: PlanIo): Promise<Record<string, unknown>> {
+export async function runPlanCommand(f: PlanFlags, io: PlanIo): Promise<PlanCommandResult> {
   if (f.html !== undefined) checkHtmlOutput(f.html)
   if (f.out !== undefined) checkOutputDir(f.out)
   let spec: PlanSpec = {}
   let baseDir = process.cwd()
   if (f.spec !== undefined) ({spec, baseDir} = loadPlanSpecFile(f.spec))
-  let forecastSummary: Record<string, unknown> | undefined
-  if (f.history || f.trace || f.prometheus) {
-    const quantile = num(f.quantile, 'quantile') ?? spec.quantile ?? 0.9
+  let forecastSummary: PlanResult['forecast']
+  if (f.quantile === 1) throw new InputError({field: '--quantile'}, 'must be less than 1 (got 1)')
+  if (f.series || f.trace || f.prometheus) {
+    const quantile = f.quantile ?? spec.quantile ?? 0.9
     // The command's clock ends a Prometheus range at "now"; the library never reads a clock.
-    const input = seriesInputFromFlags({series: f.history, trace: f.trace, prometheus: f.prometheus, query: f.query, since: f.since, until: f.until, step: f.step}, Date.now() / 1000)
-    const unit = (f.unit as 'per-step' | 'per-second' | undefined) ?? (f.history ? 'per-step' : 'per-second')
-    const fp = await phasesFromHistory({input, unit, horizonS: duration(f.horizon, 'horizon'), phaseEveryS: duration(f['phase-every'], 'phase-every'), quantile})
+    // src/forecast's reader takes durations as text: a bare number is seconds.
+    const seconds = (s: number | undefined) => (s === undefined ? undefined : String(s))
+    const input = seriesInputFromFlags({series: f.series, trace: f.trace, prometheus: f.prometheus, query: f.query, since: seconds(f.since), until: f.until, step: seconds(f.step)}, Date.now() / 1000)
+    const unit = (f.unit as 'per-step' | 'per-second' | undefined) ?? (f.series ? 'per-step' : 'per-second')
+    const fp = await phasesFromHistory({input, unit, horizonS: f.horizon, phaseEveryS: f['phase-every'], quantile})
     spec = {...spec, phases: fp.phases}
     // The forecast's daily curve replaces the shape's daily cycle (weekly and bursts stay).
     if (fp.daily) {
@@ -102,19 +106,6 @@ export async function runPlanCommand(f: PlanFlags, io: PlanIo): Promise<Record<s
   return summary
 }
 
-function num(v: string | undefined, flag: string): number | undefined {
-  if (v === undefined) return undefined
-  const n = Number(v)
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InputError({field: `--${flag}`}, `not a number: "${v}"`)
-  return n
-}
-
-function duration(v: string, flag: string): number {
-  const s = tryParseDuration(v)
-  if (s === undefined || s <= 0) throw new InputError({field: `--${flag}`}, `not a duration: "${v}" (write e.g. 4w, 30d, 12h)`)
-  return s
-}
-
 function withFlags(spec: PlanSpec, f: PlanFlags): unknown {
   const out: Record<string, unknown> = {...spec}
   if (f.phases !== undefined) {
@@ -130,7 +121,9 @@ function withFlags(spec: PlanSpec, f: PlanFlags): unknown {
     out.gpus = f.gpu.map((g) => {
       const [name, limit, ...rest] = g.split('=')
       if (rest.length > 0 || name.trim() === '') throw new InputError({field: '--gpu'}, `expected GPU or GPU=MAX_GPUS, got "${g}"`)
-      return {gpu: name.trim(), ...(limit === undefined ? {} : {maxGpus: num(limit, 'gpu')})}
+      const maxGpus = limit === undefined ? undefined : Number(limit)
+      if (maxGpus !== undefined && (limit.trim() === '' || !Number.isFinite(maxGpus))) throw new InputError({field: '--gpu'}, `not a number of GPUs: "${limit}" in "${g}"`)
+      return {gpu: name.trim(), ...(maxGpus === undefined ? {} : {maxGpus})}
     })
   }
   if (f.model !== undefined) out.model = f.model
@@ -139,14 +132,12 @@ function withFlags(spec: PlanSpec, f: PlanFlags): unknown {
     const p = parsePrecision(f.precision, '--precision')
     out.precision = f.precision.includes('/') ? p : {weights: p.weights}
   }
-  const slo: Record<string, unknown> = {...(spec.slo ?? (f['ttft-p95'] || f['e2e-p95'] || f['error-rate'] ? {} : undefined))}
-  if (f['ttft-p95'] !== undefined) slo.ttftP95S = num(f['ttft-p95'], 'ttft-p95')
-  if (f['e2e-p95'] !== undefined) slo.e2eP95S = num(f['e2e-p95'], 'e2e-p95')
-  if (f['error-rate'] !== undefined) slo.errorRateMax = num(f['error-rate'], 'error-rate')
+  // The flags' objectives over the file's; with neither, resolveRequest's default objectives.
+  const slo = {...spec.slo, ...sloFromFlags(f, PLAN_SLO_FIELDS)}
   if (Object.keys(slo).length > 0) out.slo = slo
-  if (f.budget !== undefined) out.budgetPerDayUsd = num(f.budget, 'budget')
-  if (f.quantile !== undefined) out.quantile = num(f.quantile, 'quantile')
-  if (f.headroom !== undefined) out.headroom = num(f.headroom, 'headroom')
+  if (f.budget !== undefined) out.budgetPerDayUsd = f.budget
+  if (f.quantile !== undefined) out.quantile = f.quantile
+  if (f.headroom !== undefined) out.headroom = f.headroom
   if (f.seeds !== undefined) out.seeds = f.seeds
   if (f.baseline !== undefined) {
     out.baselines = [
@@ -176,7 +167,6 @@ function withFlags(spec: PlanSpec, f: PlanFlags): unknown {
 }
 
 /** The command's JSON result: the plan document, each phase's risk (typed) and the run's figures. */
-function summarize(result: PlanResult): Record<string, unknown> {
-  const risk: Array<PhaseRiskStatus & {phase: string}> = result.phases.map((p) => ({phase: p.name, ...riskStatus(p)}))
-  return {plan: planDocument(result), risk, stats: result.stats}
+function summarize(result: PlanResult): PlanCommandResult {
+  return {plan: planDocument(result), risk: result.phases.map((p) => ({phase: p.name, ...riskStatus(p)})), stats: result.stats}
 }

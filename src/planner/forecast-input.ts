@@ -9,6 +9,7 @@ import {loadSeries, type SeriesInput} from '../forecast/io.js'
 import {quantileKey} from '../forecast/types.js'
 import {InputError} from '../errors.js'
 import {LIMITS} from '../limits.js'
+import type {ForecastSummary} from './plan-result.js'
 
 export interface HistoryOptions {
   /** Where the history comes from: a CSV series, a trace aggregated to a rate, or a Prometheus range query. */
@@ -25,7 +26,7 @@ export interface ForecastPhases {
   phases: Array<{name: string; tasksPerDay: number; date: string}>
   /** 24 hourly multipliers (mean 1) of the forecast's daily curve, or undefined when steps exceed an hour. */
   daily?: number[]
-  summary: Record<string, unknown>
+  summary: Extract<ForecastSummary, {source: 'forecast'}>
 }
 
 const DAY_S = 86_400

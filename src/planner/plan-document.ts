@@ -2,11 +2,12 @@
  * plan.yaml as data (src/plan's CapacityPlan, read by src/plan/load.ts and apply-to-cluster), and the
  * verdict helpers PLAN.md shares with it. Pure: same result, same document.
  */
-import {PLAN_API_VERSION, PLAN_KIND, type PlanDocument} from '../plan/schema.js'
+import {PLAN_API_VERSION, PLAN_KIND} from '../plan/schema.js'
 import type {PhaseWorkload} from '../plan/workload.js'
 import type {Candidate} from './candidates.js'
 import {phaseWorkloadRecord, rolloutBudget} from './manifests.js'
 import type {PhasePlan, PlanResult} from './plan.js'
+import type {AvailabilityStatus, PhaseStatus, PlanDocumentResult, SloMargin} from './plan-result.js'
 import {riskMethod, riskStatus} from './render-risk.js'
 import {type AvailabilityVerdict, type Evaluated, p95Of} from './search.js'
 import {round} from './verify.js'
@@ -18,8 +19,8 @@ export function costPerDay(c: Candidate): number {
   return c.costPerHourUsd * 24
 }
 
-/** plan.yaml as data. */
-export function planDocument(result: PlanResult): PlanDocument {
+/** plan.yaml as data (a CapacityPlan, src/plan/schema.ts, with its status typed). */
+export function planDocument(result: PlanResult): PlanDocumentResult {
   const req = result.request
   const slo = req.slo
   return {
@@ -72,7 +73,7 @@ export function planDocument(result: PlanResult): PlanDocument {
   }
 }
 
-function phaseStatus(p: PhasePlan, result: PlanResult): Record<string, unknown> {
+function phaseStatus(p: PhasePlan, result: PlanResult): PhaseStatus {
   const c = p.search.chosen
   const s = p.load.stats
   const pools = p.pools ?? []
@@ -158,7 +159,7 @@ function phaseStatus(p: PhasePlan, result: PlanResult): Record<string, unknown> 
   }
 }
 
-function availabilityStatus(a: AvailabilityVerdict): Record<string, unknown> {
+function availabilityStatus(a: AvailabilityVerdict): AvailabilityStatus {
   return {
     met: a.pass,
     check: a.reason,
@@ -198,7 +199,7 @@ export function rejectedCheaper(p: PhasePlan, limit = 25): Evaluated[] {
   return p.search.evaluated.filter((e) => e !== p.search.chosen && e.verdict.status !== 'passed' && e.verdict.status !== 'not-simulated' && e.candidate.costPerHourUsd <= bound).slice(-limit)
 }
 
-export function sloMargins(c: Evaluated, result: PlanResult): Array<Record<string, unknown>> {
+export function sloMargins(c: Evaluated, result: PlanResult): SloMargin[] {
   const v = c.verdict
   if (v.status === 'passed' || v.status === 'failed') {
     const objectives = v.outcomes[0]?.checks.map((k) => k.objective) ?? []

@@ -7,6 +7,7 @@ import {performance} from 'node:perf_hooks'
 
 import {type Catalog, getGpu, loadCatalog, poolPrecision, type ResolvedProfile, resolveServingProfile} from '../fleet/profiles/index.js'
 import type {ReplicaCapacity} from './analytic.js'
+import type {ForecastSummary} from './plan-result.js'
 import {FleetcapError, InputError} from '../errors.js'
 import {canonicalJson, sha256Hex} from '../plan/canonical.js'
 import {parseScenario} from '../scenario/load.js'
@@ -31,7 +32,7 @@ export interface PlanOptions {
   fast?: boolean
   catalog?: Catalog
   /** Forecast summary to record (when phases came from --history). */
-  forecast?: Record<string, unknown>
+  forecast?: ForecastSummary
   /** Progress lines for the command (stderr). */
   onProgress?: (line: string) => void
   /** Worker threads the simulations run on (the sweep's pool); 0 runs them in this thread. The plan is the same whatever the number. */
@@ -94,7 +95,7 @@ export interface PlanResult {
   phases: PhasePlan[]
   /** Every phase has a fleet that meets the SLOs. */
   ok: boolean
-  forecast?: Record<string, unknown>
+  forecast?: ForecastSummary
   stats: {decisionS: number; candidatesPruned: number; candidatesSimulated: number; simulations: number; simulationsPerS: number; simulatedHours: number}
 }
 

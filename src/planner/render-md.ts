@@ -91,7 +91,8 @@ function phaseSection(L: string[], p: PhasePlan, result: PlanResult): void {
     const v = c.verdict
     if (v.status === 'passed') {
       L.push('| objective | target | worst seed | margin |', '| --- | --- | --- | --- |')
-      for (const m of sloMargins(c, result)) L.push(`| ${m.objective} | ${m.target} | ${m.worst ?? 'n/a'} | ${m.margin === null ? 'n/a' : `${Math.round(Number(m.margin) * 100)} %`} |`)
+      // A simulated choice has a margin per objective (the analytic kind is for --fast).
+      for (const m of sloMargins(c, result)) if ('target' in m) L.push(`| ${m.objective} | ${m.target} | ${m.worst ?? 'n/a'} | ${m.margin === null ? 'n/a' : `${Math.round(m.margin * 100)} %`} |`)
       L.push('')
       L.push(`Utilization at the peak: ${p.pools.map((pp) => `${pp.pool.name} ${Math.round(pp.utilization * 100)} %`).join(', ')}.`, '')
     } else {
@@ -167,7 +168,7 @@ function assumptions(result: PlanResult): string[] {
   const out = [
     `Availability: ${describePolicy(req.availability)}. ${req.availability.survive === 'one-replica-loss' ? (result.fast ? 'Pruned analytically (a fleet whose remainder cannot carry the peak is rejected) and checked on the analytic estimate of the fleet minus its largest replica (--fast: not simulated). ' : `Pruned analytically (a fleet whose remainder cannot carry the peak is rejected), then the fleet minus its largest replica (most calls/s) is simulated over the peak on seeds ${result.seeds.join(', ')}. `) : ''}Each pool's PodDisruptionBudget allows one replica unavailable when the pool keeps at least 2, else requires 1 available (a drain waits for a replacement), so a voluntary disruption never leaves a pool with no ready replica.`,
     `Workload: the request's synthetic shape (default: the seeds' agent tasks as scenarios/seed-phase1-500-per-day.yaml states them), with each phase's tasks per day; the fleet is decided over the ${req.peakWindowS / 3600} h centred on the daily peak.`,
-    `Explicit phase targets are taken as the value at the sizing quantile (p${Math.round(req.quantile * 100)}); with --history the forecast's p${Math.round(req.quantile * 100)} gives them.`,
+    `Explicit phase targets are taken as the value at the sizing quantile (p${Math.round(req.quantile * 100)}); with --series the forecast's p${Math.round(req.quantile * 100)} gives them.`,
     'Latency and throughput come from the serving profiles in models/ (roofline calibrated on published measurements; see docs/profiles.md); GPU prices from models/gpus.yaml unless overridden.',
     "Autoscaling is tuned in a fluid model (src/autoscale's HPA controller, the exact kube-controller-manager arithmetic, reading the HPA we write every 15 s; load = rate × simulated call latency over ready replicas; replicas ready one cold start after creation), then the chosen fleet is simulated over the whole forecast day with the same controllers in the discrete-event simulator. The simulator reports the fleet's in-flight requests, not each replica's: pools share them by throughput. Cold start = model load + engine start from the profile; node provisioning and image pull are not included.",
     `Routing: every fleet (the baselines too) is simulated behind one ${req.routing.policy} router over all pools, with one priority queue (critical, high, normal, low)${

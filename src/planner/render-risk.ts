@@ -5,6 +5,7 @@
  */
 import {fmt} from './candidates.js'
 import type {PhasePlan, PlanResult} from './plan.js'
+import type {PhaseRiskStatus} from './plan-result.js'
 import {round} from './verify.js'
 
 const r = (x: number): number => (Number.isFinite(x) ? round(x) : x)
@@ -19,16 +20,8 @@ export function riskMethod(mode: PlanResult['request']['risk']): string {
     : 'every fleet sized and verified with the serving profiles\' step times as fitted'
 }
 
-/** A phase's risk as plan.yaml status.phases[].risk and the --json result's `risk` give it. */
-export interface PhaseRiskStatus {
-  mode: PhasePlan['risk']['mode']
-  pools: Array<{pool: string; profile: string; status: 'measured' | 'transferred' | 'roofline'; statusBasis: string; band: {fast: number; slow: number; coverage: number; basis: string}; sizedWithStepTimes: number}>
-  band: {method: string; edges: Array<{edge: 'fast' | 'nominal' | 'slow'; ttftP95S: number | null; taskP95S: number | null; utilization: number; errorRate: number; sloMet: boolean}>}
-  costPerDayUsd: number | null
-  other: {mode: PhasePlan['risk']['mode']; fleet: string | null; costPerDayUsd: number | null}
-  marginCostPerDayUsd: number | null
-  measureBeforeBuying?: Array<{pool: string; status: string; commands: string[]}>
-}
+/** A phase's risk as plan.yaml status.phases[].risk and the --json result's `risk` give it (typed in plan-result.ts). */
+export type {PhaseRiskStatus} from './plan-result.js'
 
 export function riskStatus(p: PhasePlan): PhaseRiskStatus {
   const k = p.risk

@@ -1,6 +1,8 @@
 /** `fleetcap sweep`'s argument and flags (commands/sweep.ts); what they do is src/sweep/command.ts's. */
 import {Args, Flags} from '@oclif/core'
 
+import {durationFlag, pick, sharedFlags} from '../cli/flags.js'
+
 export const sweepArgs = {
   spec: Args.string({description: 'Sweep spec YAML file (not with --worker).'}),
 }
@@ -20,10 +22,15 @@ export const sweepFlags = {
   'backoff-limit-per-index': Flags.integer({description: 'With --on-cluster: retries of a failed index (default 2).', min: 0, max: 100}),
   'chunk-cells': Flags.integer({description: 'With --on-cluster: cells per result ConfigMap a pod writes (default 50; also written every 10 s).', min: 1}),
   keep: Flags.boolean({description: 'With --on-cluster: keep the Job and its result ConfigMaps after merging.'}),
-  'timeout-s': Flags.integer({description: 'With --on-cluster: stop following after this many seconds (the Job keeps running; run again to re-attach).', min: 1}),
+  timeout: durationFlag({min: 1})({
+    description: 'With --on-cluster: stop following after this long, e.g. 30m (the Job keeps running; run again to re-attach).',
+    aliases: ['timeout-s'],
+    deprecateAliases: true,
+  }),
   worker: Flags.string({description: 'Run as a pod of the sweep Job JOB (set by --on-cluster in the Job it creates): its index is $JOB_COMPLETION_INDEX.', helpValue: 'JOB'}),
-  kubeconfig: Flags.string({description: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config; in a pod, its ServiceAccount)'}),
-  context: Flags.string({description: 'kubeconfig context (default: its current context)'}),
+  // The shared flag, saying more: a pod of the Job needs no kubeconfig.
+  kubeconfig: {...sharedFlags.kubeconfig, description: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config; in a pod, its ServiceAccount).'} as typeof sharedFlags.kubeconfig,
+  ...pick(sharedFlags, 'context'),
   namespace: Flags.string({char: 'n', description: "namespace (default: $POD_NAMESPACE, the context's, else default)"}),
   workers: Flags.integer({description: 'Worker threads (0: run in this thread). Default: the number of cores.', min: 0, max: 1024}),
 }

@@ -126,7 +126,7 @@ async function runClusterSweep(
     chunkCells: f['chunk-cells'] ?? 50,
     outDir: f.out,
     keep: f.keep,
-    timeoutMs: f['timeout-s'] === undefined ? undefined : f['timeout-s'] * 1000,
+    timeoutMs: f.timeout === undefined ? undefined : f.timeout * 1000,
     log: (line) => io.note(line),
   })
   if (!io.json) {

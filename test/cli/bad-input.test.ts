@@ -88,7 +88,7 @@ describe('input files', () => {
   it('a directory or an unreadable CSV given as a series is one input error, not a crash', async () => {
     await expect(loadSeriesCsv(dir('series-dir'))).rejects.toThrow(/series-dir: is a directory, not a file/)
     await expect(readM4(file('binary.csv', new Uint8Array([0x22, 0x41, 0x22, 0x42, 0x22, 0x00, 0xff, 0x0a])))).rejects.toBeInstanceOf(InputError)
-    const r = runCli(['plan', '--history', dir('history-dir')])
+    const r = runCli(['plan', '--series', dir('history-dir')])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/history-dir: is a directory, not a file/)
     expect(r.stderr).not.toMatch(/\n\s+at /)

@@ -10,7 +10,8 @@ import {planFiles, renderPlanMd} from '../../src/planner/render.js'
 import {loadPlanSpecFile, parsePlanSpec, type PlanSpec, resolveRequest} from '../../src/planner/spec.js'
 import {createExecutor} from '../../src/planner/executor.js'
 import {simulateCandidate} from '../../src/planner/verify.js'
-import {ROOT, runCli} from '../helpers/cli.js'
+import {ROOT} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 
 const catalog = loadCatalog()
 const seeds = loadPlanSpecFile(join(ROOT, 'examples', 'plan-seeds.yaml'))
@@ -142,13 +143,13 @@ describe('the availability floor (default: minReplicas 2, survive one-replica-lo
 })
 
 describe('fleetcap plan --min-replicas / --survive', () => {
-  it('the flags set the policy', () => {
-    const r = runCli(['plan', '--spec', 'examples/plan-seeds.yaml', '--fast', '--json', '--min-replicas', '3', '--survive', 'none'])
+  it('the flags set the policy', async () => {
+    const r = await runCommand(['plan', '--spec', join(ROOT, 'examples', 'plan-seeds.yaml'), '--fast', '--json', '--min-replicas', '3', '--survive', 'none'])
     expect(r.code, r.stderr).toBe(0)
     const j = JSON.parse(r.stdout)
     expect(j.plan.status.availability).toEqual({minReplicas: 3, survive: 'none'})
     for (const p of j.plan.spec.phases) expect(p.pools.reduce((a: number, x: {minReplicas: number}) => a + x.minReplicas, 0)).toBeGreaterThanOrEqual(3)
-    const bad = runCli(['plan', '--phases', '500', '--fast', '--min-replicas', '0'])
+    const bad = await runCommand(['plan', '--phases', '500', '--fast', '--min-replicas', '0'])
     expect(bad.code).toBe(2)
   }, 180_000)
 })

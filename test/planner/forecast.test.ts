@@ -6,7 +6,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {loadPlan} from '../../src/plan/load.js'
 import {phasesFromHistory} from '../../src/planner/forecast-input.js'
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-plan-history-'))
 afterAll(() => rmSync(tmp, {recursive: true, force: true}))
@@ -42,9 +42,9 @@ describe('phases from a forecast', () => {
     expect(fp.summary.quantile).toBe(0.9)
   }, 60_000)
 
-  it('fleetcap plan --history writes a plan whose triggers are the phase dates', () => {
+  it('fleetcap plan --series writes a plan whose triggers are the phase dates', async () => {
     const out = join(tmp, 'plan')
-    const r = runCli(['plan', '--history', file, '--horizon', '2w', '--phase-every', '1w', '--seeds', '1', '--out', out])
+    const r = await runCommand(['plan', '--series', file, '--horizon', '2w', '--phase-every', '1w', '--seeds', '1', '--out', out])
     expect(r.stderr).not.toContain('Error')
     expect(r.code).toBe(0)
     const plan = loadPlan(out)
@@ -52,7 +52,7 @@ describe('phases from a forecast', () => {
     expect(plan.document.spec.forecast?.source).toBe('forecast')
   }, 120_000)
 
-  it('a task trace as history: arrivals per hour, forecast, one phase per week', () => {
+  it('a task trace as history: arrivals per hour, forecast, one phase per week', async () => {
     // Four days of Poisson arrivals, 3,000 tasks a day on a daily cycle (peak/trough 4).
     let state = 12345
     const rand = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) + 0.5) / 2 ** 31
@@ -65,7 +65,7 @@ describe('phases from a forecast', () => {
     }
     const trace = join(tmp, 'trace.csv')
     writeFileSync(trace, `${rows.join('\n')}\n`)
-    const r = runCli(['plan', '--trace', trace, '--step', '1h', '--horizon', '1w', '--phase-every', '1w', '--fast', '--json'])
+    const r = await runCommand(['plan', '--trace', trace, '--step', '1h', '--horizon', '1w', '--phase-every', '1w', '--fast', '--json'])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.stdout)
     const phases = j.plan.spec.phases

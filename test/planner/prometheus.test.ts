@@ -2,7 +2,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {freePort, type PromServer, startPrometheus} from '../forecast/prometheus-server.js'
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 
 // Four days of an hourly task rate (tasks/s): 5,000 tasks a day on a daily cycle peaking at 14:00.
 const START = 1_704_067_200 // 2024-01-01T00:00Z
@@ -27,7 +27,7 @@ describe('plan from Prometheus history', () => {
 
   it('forecasts the rate series and plans weekly phases from it; exits 4 when Prometheus is unreachable', async () => {
     const args = ['plan', '--query', 'agent_tasks_rate{job="agents"}', '--since', '4d', '--until', new Date((END + STEP) * 1000).toISOString(), '--step', '1h', '--horizon', '1w', '--fast']
-    const ok = runCli([...args, '--prometheus', prom.url, '--json'])
+    const ok = await runCommand([...args, '--prometheus', prom.url, '--json'])
     expect(ok.code).toBe(0)
     const j = JSON.parse(ok.stdout)
     expect(j.plan.spec.forecast.unit).toBe('per-second')
@@ -36,7 +36,7 @@ describe('plan from Prometheus history', () => {
     const tasks = j.plan.status.phases[0].load.tasksPerDay
     expect(tasks).toBeGreaterThanOrEqual(5000)
     expect(tasks).toBeLessThan(5050)
-    const down = runCli([...args, '--prometheus', `http://127.0.0.1:${await freePort()}`])
+    const down = await runCommand([...args, '--prometheus', `http://127.0.0.1:${await freePort()}`])
     expect(down.code).toBe(4)
     expect(down.stderr).toMatch(/^Error: Prometheus at http:\/\/127\.0\.0\.1:\d+ is unreachable/)
   }, 120_000)

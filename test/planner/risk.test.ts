@@ -11,7 +11,7 @@ import {marginCost} from '../../src/planner/render-risk.js'
 import {planFiles, writePlan} from '../../src/planner/render.js'
 import {nominalProfile} from '../../src/planner/risk.js'
 import {parsePlanSpec, resolveRequest} from '../../src/planner/spec.js'
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 
 const catalog = loadCatalog()
 const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-risk-'))
@@ -140,8 +140,8 @@ describe('plan --risk', () => {
     expect(planFiles(again, catalog)).toEqual(planFiles(pessimistic, catalog))
   }, 300_000)
 
-  it('the CLI takes --risk, and --json gives each phase\'s risk typed (--fast: the band is analytic)', () => {
-    const r = runCli(['plan', '--phases', '5000', '--gpu', 'V100-32GB', '--gpu', 'A100-80GB', '--seeds', '1', '--fast', '--risk', 'nominal', '--json'])
+  it('the CLI takes --risk, and --json gives each phase\'s risk typed (--fast: the band is analytic)', async () => {
+    const r = await runCommand(['plan', '--phases', '5000', '--gpu', 'V100-32GB', '--gpu', 'A100-80GB', '--seeds', '1', '--fast', '--risk', 'nominal', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const j = JSON.parse(r.stdout)
     expect(j.plan.status.risk.mode).toBe('nominal')
@@ -153,7 +153,7 @@ describe('plan --risk', () => {
     expect(sl.ttftP95S).toBeGreaterThanOrEqual(n.ttftP95S)
     expect(n.ttftP95S).toBeGreaterThanOrEqual(f.ttftP95S)
     expect(j.risk[0].band.method).toMatch(/analytic/)
-    const bad = runCli(['plan', '--phases', '5000', '--fast', '--risk', 'reckless'])
+    const bad = await runCommand(['plan', '--phases', '5000', '--fast', '--risk', 'reckless'])
     expect(bad.code).toBe(2)
   }, 120_000)
 })

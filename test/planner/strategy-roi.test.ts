@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 
 const tmp = mkdtempSync(join(tmpdir(), 'fleetcap-plan-roi-'))
 afterAll(() => rmSync(tmp, {recursive: true, force: true}))
@@ -13,9 +13,9 @@ afterAll(() => rmSync(tmp, {recursive: true, force: true}))
 const money = (s: string): number => Number(s.replace('−', '-').replace(/[$,]/g, '').split(' ')[0])
 
 describe('plan --strategy-roi', () => {
-  it('adds one table per phase: four strategies on the same traffic, savings against the fixed fleet and the HPA', () => {
+  it('adds one table per phase: four strategies on the same traffic, savings against the fixed fleet and the HPA', async () => {
     const out = join(tmp, 'p')
-    const r = runCli(['plan', '--phases', '50000', '--seeds', '1', '--gpu', 'A100-80GB=64', '--out', out, '--strategy-roi'])
+    const r = await runCommand(['plan', '--phases', '50000', '--seeds', '1', '--gpu', 'A100-80GB=64', '--out', out, '--strategy-roi'])
     expect(r.code, r.stderr).toBe(0)
     const md = readFileSync(join(out, 'PLAN.md'), 'utf8')
     const section = md.slice(md.indexOf('## What each strategy costs and saves'))

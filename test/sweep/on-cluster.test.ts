@@ -13,9 +13,11 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {KubeList, KubeObject} from '../../src/k8s/client.js'
+import {ClusterSweepResultSchema} from '../../src/sweep/sweep-result.js'
 import {ControlPlane} from '../k8s/control-plane.js'
 import {NodeAgent} from '../doubles/node-agent.js'
 import {type CliResult, ROOT, runCli} from '../helpers/cli.js'
+import {compileResultSchema} from '../helpers/result-schemas.js'
 import {BASE, tempDir, writeSpec} from './helpers.js'
 
 // 9 cells in 3 indexes of 3 cells; a chunk per cell, so a pod killed after its first chunk has more to do.
@@ -67,12 +69,15 @@ describe('sweep --on-cluster', () => {
     const local = runCli(['sweep', spec, '--workers', '0', '--out', join(dir, 'local')])
     expect(local.code, local.stderr).toBe(0)
 
-    const args = ['sweep', spec, '--on-cluster', '--kubeconfig', cp.kubeconfig, '-n', 'sweeps', '--shards', '3', '--chunk-cells', '1', '--backoff-limit-per-index', '2', '--timeout-s', '400']
+    const args = ['sweep', spec, '--on-cluster', '--kubeconfig', cp.kubeconfig, '-n', 'sweeps', '--shards', '3', '--chunk-cells', '1', '--backoff-limit-per-index', '2', '--timeout', '400s']
     const r = await runCliAsync([...args, '--keep', '--out', join(dir, 'cluster'), '--json'])
     const why = `${r.stderr}\nagent: ${JSON.stringify(agent.events)}`
     expect(r.code, why).toBe(0)
     const out = JSON.parse(r.stdout) as {cells: number; failedPods: number; job: string; duplicates: number}
     expect(out).toMatchObject({cells: 9, failedPods: 1})
+    // The --json result of a run on a cluster fits schemas/sweep.result.schema.json (test/sweep/result-schema.test.ts).
+    expect(compileResultSchema('sweep')(out)).toBe(true)
+    expect(ClusterSweepResultSchema.safeParse(out).success).toBe(true)
     for (const f of ['results.jsonl', 'summary.json']) expect(readFileSync(join(dir, 'cluster', f), 'utf8')).toBe(readFileSync(join(dir, 'local', f), 'utf8'))
     expect(readFileSync(join(dir, 'cluster', 'results.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(18)
 

@@ -6,13 +6,14 @@ import {describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 
 import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 import {GRID_SPEC, tempDir, writeSpec} from './helpers.js'
 
 describe('sharded sweeps', () => {
-  it('two shards (one from JOB_COMPLETION_INDEX) merge into the bytes of a single run; a retried cell counts once', () => {
+  it('two shards (one from JOB_COMPLETION_INDEX) merge into the bytes of a single run; a retried cell counts once', async () => {
     const dir = tempDir()
     const spec = writeSpec(dir, GRID_SPEC)
-    const s0 = runCli(['sweep', spec, '--shard-count', '2', '--shard-index', '0', '--workers', '0', '--out', join(dir, 's0'), '--json'])
+    const s0 = await runCommand(['sweep', spec, '--shard-count', '2', '--shard-index', '0', '--workers', '0', '--out', join(dir, 's0'), '--json'])
     const s1 = runCli(['sweep', spec, '--shard-count', '2', '--workers', '0', '--out', join(dir, 's1'), '--json'], {env: {JOB_COMPLETION_INDEX: '1'}})
     expect(s0.code).toBe(0)
     expect(s1.code).toBe(0)
@@ -21,7 +22,7 @@ describe('sharded sweeps', () => {
     expect([...new Set(cells1)]).toEqual([1, 3, 5])
     // A second try of index 0 wrote its cells again.
     appendFileSync(join(dir, 's0', 'journal.jsonl'), readFileSync(join(dir, 's0', 'journal.jsonl'), 'utf8'))
-    const merged = runCli(['sweep', spec, '--out', join(dir, 'all'), '--merge', join(dir, 's0'), '--merge', join(dir, 's1'), '--json'])
+    const merged = await runCommand(['sweep', spec, '--workers', '0', '--out', join(dir, 'all'), '--merge', join(dir, 's0'), '--merge', join(dir, 's1'), '--json'])
     expect(merged.code).toBe(0)
     expect(JSON.parse(merged.stdout)).toMatchObject({cells: 6, computed: 0, resumed: 6})
     const single = runCli(['sweep', spec, '--workers', '2', '--out', join(dir, 'single')])
@@ -30,9 +31,9 @@ describe('sharded sweeps', () => {
     expect(readFileSync(join(dir, 'all', 'summary.json'), 'utf8')).toBe(readFileSync(join(dir, 'single', 'summary.json'), 'utf8'))
   })
 
-  it('--emit-job prints an Indexed Job whose pods run their shard', () => {
+  it('--emit-job prints an Indexed Job whose pods run their shard', async () => {
     const dir = tempDir()
-    const r = runCli(['sweep', writeSpec(dir, GRID_SPEC), '--emit-job', '4', '--image', 'example/fleetcap:1'])
+    const r = await runCommand(['sweep', writeSpec(dir, GRID_SPEC), '--emit-job', '4', '--image', 'example/fleetcap:1'])
     expect(r.code).toBe(0)
     const job = parse(r.stdout) as {kind: string; spec: {completionMode: string; completions: number; template: {spec: {containers: {image: string; args: string[]}[]}}}}
     expect(job.kind).toBe('Job')

@@ -2,7 +2,10 @@
 import {describe, expect, it} from 'vitest'
 
 import {hourlyPeaks} from '../../src/sweep/strategies.js'
-import {runCli} from '../helpers/cli.js'
+import {join} from 'node:path'
+
+import {ROOT} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 
 describe('hourlyPeaks (the predictive schedule\'s forecast)', () => {
   it('takes the most replicas desired in each hour, carrying the level across hours without changes', () => {
@@ -21,9 +24,11 @@ describe('hourlyPeaks (the predictive schedule\'s forecast)', () => {
   })
 })
 
+const scenario = (name: string) => join(ROOT, 'scenarios', name)
+
 describe('fleetcap sweep --strategies', () => {
-  it('compares the four strategies on the same traffic and prints the costs-and-saves table', () => {
-    const r = runCli(['sweep', 'scenarios/autoscale-seed-004-hpa.yaml', '--strategies', '--json'])
+  it('compares the four strategies on the same traffic and prints the costs-and-saves table', async () => {
+    const r = await runCommand(['sweep', scenario('autoscale-seed-004-hpa.yaml'), '--strategies', '--json'])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     const c = JSON.parse(r.stdout) as {rows: {strategy: string; metrics: Record<string, number>}[]; forecastFloors: [number, number][]}
@@ -39,13 +44,13 @@ describe('fleetcap sweep --strategies', () => {
     // The forecast is 24 hourly floors, never below the HPA's minimum.
     expect(c.forecastFloors).toHaveLength(24)
     expect(Math.min(...c.forecastFloors.map(([, n]) => n))).toBeGreaterThanOrEqual(3)
-    const text = runCli(['sweep', 'scenarios/autoscale-seed-004-hpa.yaml', '--strategies'])
+    const text = await runCommand(['sweep', scenario('autoscale-seed-004-hpa.yaml'), '--strategies'])
     expect(text.stdout).toMatch(/What each strategy costs and saves/)
     expect(text.stdout).toMatch(/^predictive\s/m)
   })
 
-  it('refuses a scenario without an HPA to compare against', () => {
-    const r = runCli(['sweep', 'scenarios/mmc-erlang-c.yaml', '--strategies'])
+  it('refuses a scenario without an HPA to compare against', async () => {
+    const r = await runCommand(['sweep', scenario('mmc-erlang-c.yaml'), '--strategies'])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/mmc-erlang-c\.yaml:\d+:\d+: fleet\.pools\.0.*autoscaler/)
   })
