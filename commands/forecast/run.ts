@@ -1,17 +1,17 @@
 import {forecastPage} from '../../src/forecast/html-page.js'
 import {renderPage} from '../../src/report/html/page.js'
 import {checkHtmlOutput, writeHtml} from '../../src/report/html/write.js'
-import {Flags} from '@oclif/core'
 
 import {FleetcapCommand} from '../../src/cli/base-command.js'
 import {InputError} from '../../src/errors.js'
 import {loadMany} from '../../src/forecast/batch-io.js'
-import {BACKENDS, type BackendChoice, type BackendReport, durationSteps, type Forecast, isoTime, MODEL_NAMES, type ModelChoice, type ModelName, parseMask, quantileKey, saveModel, trainMany, usesNetwork} from '../../src/forecast/index.js'
+import {type BackendReport, type Forecast, isoTime, parseMask, quantileKey, saveModel, trainMany, usesNetwork} from '../../src/forecast/index.js'
+import {toSteps} from '../../src/cli/steps-flag.js'
 import {forecastCsv, forecastFiles} from '../../src/forecast/outputs.js'
 import {checkOutputDir, checkOutputFile, writeFileAtomic, writeOutputDir} from '../../src/util/atomic-write.js'
 import {LIMITS} from '../../src/limits.js'
 import {boundOutput} from '../../src/util/output-bound.js'
-import {neuralFlags, neuralOptions, reportBackend} from '../../src/forecast/cli-flags.js'
+import {forecastRunFlags, neuralOptions, reportBackend} from '../../src/forecast/cli-flags.js'
 
 export default class ForecastRun extends FleetcapCommand<typeof ForecastRun> {
   static override description = `Forecast load with quantiles (P50/P90/P99 by default) for every step of the horizon, for one series or many in one process.
@@ -27,32 +27,7 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history, a model that canno
     '<%= config.bin %> forecast run --prometheus http://127.0.0.1:9090 --query "sum by (model) (rate(requests_total[5m]))" --since 14d --step 5m --horizon 1d --out forecasts',
   ]
 
-  static override flags = {
-    trace: Flags.string({description: 'Task trace (CSV/JSONL) to aggregate into an arrival rate (tasks per second in --step buckets).'}),
-    series: Flags.string({description: 'A CSV timestamp,value; a long CSV series_id,timestamp,value; or a directory of timestamp,value CSVs.'}),
-    wide: Flags.string({description: 'Wide CSV in the M4 layout ("V1"=id, then values; ragged), step --step (default 1h).'}),
-    limit: Flags.integer({description: 'Only the first N series.', min: 1}),
-    prometheus: Flags.string({description: 'Prometheus base URL (with --query, --since, --step).'}),
-    query: Flags.string({description: 'PromQL expression; each series it returns is forecast.'}),
-    since: Flags.string({description: 'How far back to read from Prometheus (e.g. 14d).', default: '14d'}),
-    until: Flags.string({description: 'End of the Prometheus range (ISO-8601; default now).'}),
-    step: Flags.string({description: 'Step of the series (e.g. 5m): the bucket of a trace, the Prometheus step, or the grid of a CSV (inferred when absent).'}),
-    model: Flags.string({description: 'Model.', options: ['auto', ...MODEL_NAMES], default: 'auto'}),
-    candidates: Flags.string({description: 'Models auto compares, comma separated (add nbeats to let the neural model compete).', default: 'seasonal-naive,ets,linear'}),
-    horizon: Flags.string({description: 'How far ahead: a duration (2d, 12h) or a number of steps.', default: '1d'}),
-    quantiles: Flags.string({description: 'Quantile levels, comma separated.', default: '0.5,0.9,0.99'}),
-    seasonality: Flags.string({description: 'Seasonal periods, as durations (default: 1d,1w where they fit the step).'}),
-    mask: Flags.string({description: 'Anomaly window FROM/TO to mask (fitted through, never scored); repeatable.', multiple: true}),
-    gaps: Flags.string({description: 'Missing steps, NaN, duplicate or negative values: fill, drop (keep history after the last gap), or refuse.', options: ['fill', 'drop', 'refuse'], default: 'refuse'}),
-    out: Flags.string({description: 'One series: a CSV file (timestamp, one column per quantile; - for stdout). Many series (or a path not ending in .csv): a directory with forecasts.csv, forecasts.jsonl, summary.json.'}),
-    force: Flags.boolean({description: 'Overwrite the --out file if it exists.'}),
-    'save-model': Flags.string({description: 'Save the fitted model (metadata, and the network in TensorFlow.js format) into this directory (one series).'}),
-    backend: Flags.string({description: 'TensorFlow.js backend for the neural model.', options: [...BACKENDS], default: 'auto', env: 'FLEETCAP_TF_BACKEND'}),
-    'auto-method': Flags.string({description: 'How auto picks: refit (validation windows, one pick for the call) or calibration (per series, rolling-origin errors; classical models only).', options: ['refit', 'calibration'], default: 'refit'}),
-    seed: Flags.integer({description: 'Seed of every random choice.', default: 1, min: 0}),
-    html: Flags.string({description: 'Also write a self-contained HTML report with charts to this file (the first series).'}),
-    ...neuralFlags,
-  }
+  static override flags = forecastRunFlags
 
   /** One series: the forecast itself (as before, plus `input`); many: `{forecasts: [...]}`. */
   public async run(): Promise<(Forecast & {input: object}) | {forecasts: Forecast[]}> {
@@ -60,7 +35,7 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history, a model that canno
     if (f.html !== undefined) checkHtmlOutput(f.html)
     if (f['save-model'] !== undefined) checkOutputDir(f['save-model'], '--save-model')
     const masks = (f.mask ?? []).map((m) => parseMask(m))
-    const {series, warnings} = await loadMany(f, {gaps: f.gaps as 'fill' | 'drop' | 'refuse', masks}, Date.now() / 1000)
+    const {series, warnings} = await loadMany(f, {gaps: f.gaps, masks}, Date.now() / 1000)
     for (const w of warnings) this.note(`warning: ${w}`)
     if (series.length === 0) throw new InputError({}, 'no series to forecast')
     // One series goes to a file: a .csv path, - (stdout) or a pipe/device; many series to a directory.
@@ -71,26 +46,24 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history, a model that canno
     const say = out !== undefined && out.kind !== 'file' ? (line: string) => this.note(line) : (line: string) => this.say(line)
     if (f['save-model'] && series.length > 1) throw new InputError({field: '--save-model'}, `saves one series' model; the input has ${series.length} series`)
     const stepS = series[0].stepS
-    const horizon = durationSteps(f.horizon, stepS, '--horizon', true)
+    const horizon = toSteps(f.horizon, stepS, 'horizon')
     if (f.out !== undefined || f.html !== undefined || this.jsonEnabled()) {
       boundOutput({where: {field: '--horizon'}, from: 'series × --horizon', count: series.length * horizon, unit: 'forecast rows', limit: LIMITS.forecastRows, output: 'one forecast output', hint: 'a shorter --horizon or a longer step, or fewer series per run'})
     }
-    const quantiles = f.quantiles.split(',').map((q) => Number(q.trim()))
-    const twice = quantiles.find((q, i) => quantiles.indexOf(q) !== i)
-    if (twice !== undefined) throw new InputError({field: '--quantiles'}, `${twice} is given twice; give each level once`)
-    const seasonalities = f.seasonality?.split(',').map((s) => durationSteps(s, stepS, '--seasonality'))
-    const model = f.model as ModelChoice
-    const candidates = f.candidates.split(',').map((m) => m.trim()) as ModelName[]
+    const quantiles = f.quantiles
+    const seasonalities = f.seasonality?.map((seconds) => toSteps({seconds}, stepS, 'seasonality'))
+    const model = f.model
+    const candidates = f.candidates
     let backend: BackendReport | undefined
-    if (usesNetwork([model]) || (model === 'auto' && usesNetwork(candidates))) backend = await reportBackend((l) => this.note(l), f.backend as BackendChoice)
+    if (usesNetwork([model]) || (model === 'auto' && usesNetwork(candidates))) backend = await reportBackend((l) => this.note(l), f.backend)
     const {trained, global, selection} = await trainMany(series, {
       model,
       horizon,
       quantiles,
       seasonalities,
       candidates,
-      seed: f.seed,
-      autoMethod: f['auto-method'] as 'refit' | 'calibration',
+      seed: f.seed ?? 1,
+      autoMethod: f['auto-method'],
       neural: neuralOptions(f),
       onProgress: (e) => this.note(`train step ${e.step}/${e.maxSteps} loss ${e.loss.toFixed(4)} validation ${e.validLoss.toFixed(4)}`),
     })

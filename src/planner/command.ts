@@ -41,7 +41,7 @@ export async function runPlanCommand(f: PlanFlags, io: PlanIo): Promise<Record<s
   if (f.history || f.trace || f.prometheus) {
     const quantile = num(f.quantile, 'quantile') ?? spec.quantile ?? 0.9
     // The command's clock ends a Prometheus range at "now"; the library never reads a clock.
-    const input = seriesInputFromFlags({series: f.history, trace: f.trace, prometheus: f.prometheus, query: f.query, since: f.since, until: f.until, step: f.step}, Date.now() / 1000)
+    const input = seriesInputFromFlags({series: f.history, trace: f.trace, prometheus: f.prometheus, query: f.query, since: duration(f.since, 'since'), until: f.until, step: f.step === undefined ? undefined : duration(f.step, 'step')}, Date.now() / 1000)
     const unit = (f.unit as 'per-step' | 'per-second' | undefined) ?? (f.history ? 'per-step' : 'per-second')
     const fp = await phasesFromHistory({input, unit, horizonS: duration(f.horizon, 'horizon'), phaseEveryS: duration(f['phase-every'], 'phase-every'), quantile})
     spec = {...spec, phases: fp.phases}
