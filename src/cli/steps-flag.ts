@@ -49,7 +49,12 @@ export function toSteps(value: StepsOrDuration, stepS: number, flag: string): nu
 
 /** A duration as the user likely wrote it ("45m", "2d", "90s"), for error messages. */
 function formatSeconds(s: number): string {
-  for (const [unit, n] of [['w', 604_800], ['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, n] of [
+    ['w', 604_800],
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (s >= n && s % n === 0) return `${s / n}${unit}`
   }
   return `${s}s`

@@ -38,13 +38,21 @@ const inputFlags = {
   query: worded(sharedFlags.query, 'PromQL expression; each series it returns is one series, in its own units.'),
   step: durationFlag()({description: 'Step of the series (e.g. 5m): the bucket of a trace, the Prometheus step, or the grid of a CSV (inferred when absent; 1h for --wide).'}),
   mask: Flags.string({description: 'Anomaly window FROM/TO to mask (fitted through, never scored); repeatable.', multiple: true}),
-  gaps: Flags.option({options: ['fill', 'drop', 'refuse'] as const, description: 'Missing steps, NaN, duplicate or negative values: fill, drop (keep history after the last gap), or refuse.', default: 'refuse'})(),
+  gaps: Flags.option({
+    options: ['fill', 'drop', 'refuse'] as const,
+    description: 'Missing steps, NaN, duplicate or negative values: fill, drop (keep history after the last gap), or refuse.',
+    default: 'refuse',
+  })(),
 }
 
 /** The models, how auto picks, and the neural model's knobs. */
 const modelFlags = {
   candidates: modelList<ModelName>(false)({description: 'Models auto compares, comma separated (add nbeats or ets-nbeats to let the neural model compete).', default: 'seasonal-naive,ets,linear'}),
-  'auto-method': Flags.option({options: ['refit', 'calibration'] as const, description: 'How auto picks: refit (validation windows, one pick for all series) or calibration (per series, rolling-origin errors; classical models only).', default: 'refit'})(),
+  'auto-method': Flags.option({
+    options: ['refit', 'calibration'] as const,
+    description: 'How auto picks: refit (validation windows, one pick for all series) or calibration (per series, rolling-origin errors; classical models only).',
+    default: 'refit',
+  })(),
   seasonality: durationListFlag()({description: 'Seasonal periods, as durations, comma separated (default: 1d,1w where they fit the step).'}),
   seed: worded(sharedFlags.seed, 'Seed of every random choice (default 1).'),
   backend: Flags.option({options: BACKENDS, description: 'TensorFlow.js backend for the neural model.', default: 'auto', env: 'FLEETCAP_TF_BACKEND'})(),
@@ -62,7 +70,10 @@ export const forecastRunFlags = {
   horizon: stepsFlag()({description: 'How far ahead: a duration (2d, 12h) or a number of steps.', default: '1d'}),
   quantiles: fractionListFlag()({description: 'Quantile levels between 0 and 1, comma separated.', default: '0.5,0.9,0.99'}),
   ...modelFlags,
-  out: Flags.string({description: 'One series: a CSV file (timestamp, one column per quantile; - for stdout). Many series (or a path not ending in .csv): a directory with forecasts.csv, forecasts.jsonl, summary.json.'}),
+  out: Flags.string({
+    description:
+      'One series: a CSV file (timestamp, one column per quantile; - for stdout). Many series (or a path not ending in .csv): a directory with forecasts.csv, forecasts.jsonl, summary.json.',
+  }),
   force: Flags.boolean({description: 'Overwrite the --out file if it exists.'}),
   'save-model': Flags.string({description: 'Save the fitted model (metadata, and the network in TensorFlow.js format) into this directory (one series).'}),
   html: Flags.string({description: 'Also write a self-contained HTML report with charts to this file (the first series).'}),
