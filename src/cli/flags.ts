@@ -53,7 +53,8 @@ export function flagKind<T>(helpValue: string, parse: (text: string, flag: strin
   function define(options: Common & {default?: string; required?: boolean} = {}): Interfaces.OptionFlag<T | undefined> {
     const {default: text, ...rest} = options
     // oclif hands a default to the command as it is: parse the written one here, so both paths agree.
-    const made = text === undefined ? base(rest) : base({...rest, default: parse(text, 'default'), defaultHelp: text})
+    // Help and the manifest show a defaultHelp only when it is a function (else the parsed value: "2419200").
+    const made = text === undefined ? base(rest) : base({...rest, default: parse(text, 'default'), defaultHelp: async () => text})
     return made as unknown as Interfaces.OptionFlag<T | undefined>
   }
   return define

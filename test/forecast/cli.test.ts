@@ -246,5 +246,9 @@ describe('many series in one process', () => {
     expect(r.stdout.split('\n')[0]).toBe('Forecast load with quantiles per step, and backtest forecasting models on held-out data.')
     expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/forecast backtest Backtest forecasting models on held-out data, many series in one process, and print the scores\./)
     expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/forecast run Forecast load with quantiles \(P50\/P90\/P99 by default\) for every step of the horizon, for one series or many in one process\./)
+    // Defaults as written (not {"seconds":86400} or 2419200), from the manifest the entry point reads.
+    const help = runCli(['forecast', 'run', '--help']).stdout.replace(/\s+/g, ' ')
+    for (const shown of ['--horizon=<steps|duration> [default: 1d]', '--quantiles=<levels> [default: 0.5,0.9,0.99]', '--since=<duration> [default: 28d]']) expect(help).toContain(shown)
+    expect(runCli(['forecast', 'backtest', '--help']).stdout.replace(/\s+/g, ' ')).toContain('--holdout=<steps|duration> [default: 48]')
   })
 })
