@@ -59,17 +59,18 @@ describe('fleetcap forecast run', () => {
     expect(lines[1].startsWith('2024-01-11T00:00:00Z,')).toBe(true)
   })
 
-  it('trains the neural model on the backend asked for and reports it; a missing native backend is exit 2', () => {
+  it('trains the neural model on the backend asked for and reports it; a missing native backend is exit 2', async () => {
+    // The CPU backend runs in this process; wasm and auto are each chosen in a fresh process (spawned).
     const p = fixture('nn.csv')
     const small = ['--max-steps', '2', '--hidden-units', '8', '--batch-size', '16']
-    const r = runCli(['forecast', 'run', '--series', p, '--model', 'nbeats', '--backend', 'cpu', ...small, '--horizon', '12h', '--json'])
+    const r = await runCommand(['forecast', 'run', '--series', p, '--model', 'nbeats', '--backend', 'cpu', ...small, '--horizon', '12h', '--json'])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.stdout)
     expect(j.backend.used).toBe('cpu')
     expect(j.model).toBe('nbeats')
     expect(j.params.backend).toBe('cpu')
     // The combination with ETS, over an ensemble of two networks, says what it is.
-    const c = runCli(['forecast', 'run', '--series', p, '--model', 'ets-nbeats', '--members', '2', '--backend', 'cpu', ...small, '--horizon', '12h', '--json'])
+    const c = await runCommand(['forecast', 'run', '--series', p, '--model', 'ets-nbeats', '--members', '2', '--backend', 'cpu', ...small, '--horizon', '12h', '--json'])
     expect(c.code).toBe(0)
     const cj = JSON.parse(c.stdout)
     expect(cj.model).toBe('ets-nbeats')
@@ -84,7 +85,7 @@ describe('fleetcap forecast run', () => {
     // Too short to train: exit 2 naming why, never a forecast by another model under its name.
     const short = join(dir, 'short.csv')
     writeFileSync(short, readFileSync(p, 'utf8').split('\n').slice(0, 41).join('\n') + '\n')
-    const refused = runCli(['forecast', 'run', '--series', short, '--model', 'nbeats', '--backend', 'cpu', ...small, '--horizon', '1d'])
+    const refused = await runCommand(['forecast', 'run', '--series', short, '--model', 'nbeats', '--backend', 'cpu', ...small, '--horizon', '1d'])
     expect(refused.code).toBe(2)
     expect(refused.stderr).toMatch(/^Error: --model: nbeats cannot train: the longest history has 40 points/m)
     expect(refused.stdout).toBe('')
