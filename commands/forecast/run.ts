@@ -1,17 +1,6 @@
-import {forecastPage} from '../../src/forecast/html-page.js'
-import {renderPage} from '../../src/report/html/page.js'
-import {checkHtmlOutput, writeHtml} from '../../src/report/html/write.js'
-import {Flags} from '@oclif/core'
-
 import {FleetcapCommand} from '../../src/cli/base-command.js'
-import {InputError} from '../../src/errors.js'
-import {loadMany} from '../../src/forecast/batch-io.js'
-import {BACKENDS, type BackendChoice, type BackendReport, durationSteps, type Forecast, isoTime, MODEL_NAMES, type ModelChoice, type ModelName, parseMask, quantileKey, saveModel, trainMany, usesNetwork} from '../../src/forecast/index.js'
-import {forecastCsv, forecastFiles} from '../../src/forecast/outputs.js'
-import {checkOutputDir, checkOutputFile, writeFileAtomic, writeOutputDir} from '../../src/util/atomic-write.js'
-import {LIMITS} from '../../src/limits.js'
-import {boundOutput} from '../../src/util/output-bound.js'
-import {neuralFlags, neuralOptions, reportBackend} from '../../src/forecast/cli-flags.js'
+import {forecastRunFlags} from '../../src/forecast/cli-flags.js'
+import {runForecastCommand, type ForecastRunResult} from '../../src/forecast/run-command.js'
 
 export default class ForecastRun extends FleetcapCommand<typeof ForecastRun> {
   static override description = `Forecast load with quantiles (P50/P90/P99 by default) for every step of the horizon, for one series or many in one process.
@@ -24,121 +13,12 @@ Exit codes: 0 ok, 2 bad input (file, flag, too-short history, a model that canno
     '<%= config.bin %> forecast run --series data/traces/nab_nyc_taxi_30min.csv --horizon 2d --out forecast.csv',
     '<%= config.bin %> forecast run --series load.csv --model ets --quantiles 0.5,0.9,0.99 --gaps fill --json',
     '<%= config.bin %> forecast run --wide data/traces/m4_hourly_train.csv --horizon 48 --model nbeats --backend wasm --out m4-forecasts',
-    '<%= config.bin %> forecast run --prometheus http://127.0.0.1:9090 --query "sum by (model) (rate(requests_total[5m]))" --since 14d --step 5m --horizon 1d --out forecasts',
+    '<%= config.bin %> forecast run --prometheus http://127.0.0.1:9090 --query "sum by (model) (rate(requests_total[5m]))" --since 28d --step 5m --horizon 1d --out forecasts',
   ]
 
-  static override flags = {
-    trace: Flags.string({description: 'Task trace (CSV/JSONL) to aggregate into an arrival rate (tasks per second in --step buckets).'}),
-    series: Flags.string({description: 'A CSV timestamp,value; a long CSV series_id,timestamp,value; or a directory of timestamp,value CSVs.'}),
-    wide: Flags.string({description: 'Wide CSV in the M4 layout ("V1"=id, then values; ragged), step --step (default 1h).'}),
-    limit: Flags.integer({description: 'Only the first N series.', min: 1}),
-    prometheus: Flags.string({description: 'Prometheus base URL (with --query, --since, --step).'}),
-    query: Flags.string({description: 'PromQL expression; each series it returns is forecast.'}),
-    since: Flags.string({description: 'How far back to read from Prometheus (e.g. 14d).', default: '14d'}),
-    until: Flags.string({description: 'End of the Prometheus range (ISO-8601; default now).'}),
-    step: Flags.string({description: 'Step of the series (e.g. 5m): the bucket of a trace, the Prometheus step, or the grid of a CSV (inferred when absent).'}),
-    model: Flags.string({description: 'Model.', options: ['auto', ...MODEL_NAMES], default: 'auto'}),
-    candidates: Flags.string({description: 'Models auto compares, comma separated (add nbeats to let the neural model compete).', default: 'seasonal-naive,ets,linear'}),
-    horizon: Flags.string({description: 'How far ahead: a duration (2d, 12h) or a number of steps.', default: '1d'}),
-    quantiles: Flags.string({description: 'Quantile levels, comma separated.', default: '0.5,0.9,0.99'}),
-    seasonality: Flags.string({description: 'Seasonal periods, as durations (default: 1d,1w where they fit the step).'}),
-    mask: Flags.string({description: 'Anomaly window FROM/TO to mask (fitted through, never scored); repeatable.', multiple: true}),
-    gaps: Flags.string({description: 'Missing steps, NaN, duplicate or negative values: fill, drop (keep history after the last gap), or refuse.', options: ['fill', 'drop', 'refuse'], default: 'refuse'}),
-    out: Flags.string({description: 'One series: a CSV file (timestamp, one column per quantile; - for stdout). Many series (or a path not ending in .csv): a directory with forecasts.csv, forecasts.jsonl, summary.json.'}),
-    force: Flags.boolean({description: 'Overwrite the --out file if it exists.'}),
-    'save-model': Flags.string({description: 'Save the fitted model (metadata, and the network in TensorFlow.js format) into this directory (one series).'}),
-    backend: Flags.string({description: 'TensorFlow.js backend for the neural model.', options: [...BACKENDS], default: 'auto', env: 'FLEETCAP_TF_BACKEND'}),
-    'auto-method': Flags.string({description: 'How auto picks: refit (validation windows, one pick for the call) or calibration (per series, rolling-origin errors; classical models only).', options: ['refit', 'calibration'], default: 'refit'}),
-    seed: Flags.integer({description: 'Seed of every random choice.', default: 1, min: 0}),
-    html: Flags.string({description: 'Also write a self-contained HTML report with charts to this file (the first series).'}),
-    ...neuralFlags,
-  }
+  static override flags = forecastRunFlags
 
-  /** One series: the forecast itself (as before, plus `input`); many: `{forecasts: [...]}`. */
-  public async run(): Promise<(Forecast & {input: object}) | {forecasts: Forecast[]}> {
-    const f = this.flags
-    if (f.html !== undefined) checkHtmlOutput(f.html)
-    if (f['save-model'] !== undefined) checkOutputDir(f['save-model'], '--save-model')
-    const masks = (f.mask ?? []).map((m) => parseMask(m))
-    const {series, warnings} = await loadMany(f, {gaps: f.gaps as 'fill' | 'drop' | 'refuse', masks}, Date.now() / 1000)
-    for (const w of warnings) this.note(`warning: ${w}`)
-    if (series.length === 0) throw new InputError({}, 'no series to forecast')
-    // One series goes to a file: a .csv path, - (stdout) or a pipe/device; many series to a directory.
-    const toFile = f.out !== undefined && series.length === 1 && (f.out === '-' || f.out.startsWith('/dev/') || f.out.toLowerCase().endsWith('.csv'))
-    const out = f.out !== undefined && toFile ? checkOutputFile(f.out, f.force) : undefined
-    if (out?.kind === 'stdout' && this.jsonEnabled()) throw new InputError({field: '--out'}, '- (stdout) cannot be combined with --json: both would be written to stdout')
-    // With the forecast on stdout, the human summary goes to stderr.
-    const say = out !== undefined && out.kind !== 'file' ? (line: string) => this.note(line) : (line: string) => this.say(line)
-    if (f['save-model'] && series.length > 1) throw new InputError({field: '--save-model'}, `saves one series' model; the input has ${series.length} series`)
-    const stepS = series[0].stepS
-    const horizon = durationSteps(f.horizon, stepS, '--horizon', true)
-    if (f.out !== undefined || f.html !== undefined || this.jsonEnabled()) {
-      boundOutput({where: {field: '--horizon'}, from: 'series × --horizon', count: series.length * horizon, unit: 'forecast rows', limit: LIMITS.forecastRows, output: 'one forecast output', hint: 'a shorter --horizon or a longer step, or fewer series per run'})
-    }
-    const quantiles = f.quantiles.split(',').map((q) => Number(q.trim()))
-    const twice = quantiles.find((q, i) => quantiles.indexOf(q) !== i)
-    if (twice !== undefined) throw new InputError({field: '--quantiles'}, `${twice} is given twice; give each level once`)
-    const seasonalities = f.seasonality?.split(',').map((s) => durationSteps(s, stepS, '--seasonality'))
-    const model = f.model as ModelChoice
-    const candidates = f.candidates.split(',').map((m) => m.trim()) as ModelName[]
-    let backend: BackendReport | undefined
-    if (usesNetwork([model]) || (model === 'auto' && usesNetwork(candidates))) backend = await reportBackend((l) => this.note(l), f.backend as BackendChoice)
-    const {trained, global, selection} = await trainMany(series, {
-      model,
-      horizon,
-      quantiles,
-      seasonalities,
-      candidates,
-      seed: f.seed,
-      autoMethod: f['auto-method'] as 'refit' | 'calibration',
-      neural: neuralOptions(f),
-      onProgress: (e) => this.note(`train step ${e.step}/${e.maxSteps} loss ${e.loss.toFixed(4)} validation ${e.validLoss.toFixed(4)}`),
-    })
-    const forecasts = trained.map((t) => t.forecast)
-    if (global) this.say(`nbeats: trained once on ${global.params.series} series, ${global.params.steps} steps (best ${global.params.bestStep}), ${global.trainMs} ms on ${global.params.backend}`)
-    if (selection) this.say(`auto (refit): ${selection.model} for every series; validation MASE over ${selection.windows} windows ${JSON.stringify(selection.scores)}`)
-    for (const w of selection?.notes ?? []) this.note(`warning: ${w}`)
-    let saved: string | undefined
-    if (f['save-model']) {
-      await saveModel(f['save-model'], trained[0])
-      saved = f['save-model']
-    }
-    if (series.length === 1) this.showOne(forecasts[0], series[0], horizon, say)
-    else {
-      const byModel: Record<string, number> = {}
-      for (const fc of forecasts) byModel[fc.model] = (byModel[fc.model] ?? 0) + 1
-      this.say(`${series.length} series forecast ${horizon} steps ahead; models: ${Object.entries(byModel).map(([k, v]) => `${k} ${v}`).join(', ')}`)
-      const warned = forecasts.filter((fc) => fc.warnings.length > 0)
-      if (warned.length > 0) this.note(`warning: ${warned.length} series have warnings (first: ${warned[0].series}: ${warned[0].warnings[0]})`)
-    }
-    if (f.out) {
-      if (toFile) await writeFileAtomic(f.out, forecastCsv(forecasts[0]))
-      else await writeOutputDir(f.out, forecastFiles(forecasts, {series: series.length, horizon, quantiles, model, ...(selection ? {selection} : {}), ...(global ? {neural: global.params} : {}), ...(backend ? {backend} : {})}))
-      if (out === undefined || out.kind === 'file') say(`wrote ${f.out}`)
-    }
-    if (f.html !== undefined) {
-      await writeHtml(f.html, renderPage(forecastPage({series: series[0], forecast: forecasts[0]})))
-      this.note(`wrote ${f.html}`)
-    }
-    if (saved) say(`saved model to ${saved}`)
-    const extra = {...(backend ? {backend} : {}), ...(saved ? {saved} : {}), ...(global ? {neural: {...global.params, trainMs: global.trainMs ?? 0}} : {})}
-    if (series.length === 1) {
-      const s = series[0]
-      const input = {name: s.name, points: s.values.length, stepS: s.stepS, start: isoTime(s.startS), end: isoTime(s.startS + s.values.length * s.stepS)}
-      return {...forecasts[0], input, ...extra}
-    }
-    return {forecasts, ...extra}
-  }
-
-  private showOne(result: Forecast, s: {name: string; values: Float64Array; stepS: number; startS: number}, horizon: number, say: (line: string) => void): void {
-    for (const w of result.warnings) this.note(`warning: ${w}`)
-    say(`${s.name}: ${s.values.length} points of ${s.stepS} s, ${isoTime(s.startS)} to ${isoTime(s.startS + s.values.length * s.stepS)}`)
-    say(`model ${result.model} ${JSON.stringify(result.params)}`)
-    if (result.selection) this.say(`auto (${result.selection.method}): MASE over ${result.selection.origins} ${result.selection.method === 'refit' ? 'validation windows' : 'rolling origins'} ${JSON.stringify(result.selection.scores)}`)
-    say(`intervals: ${result.intervals}`)
-    const keys = result.levels.map((l) => quantileKey(l))
-    const shown = result.timestamps.length <= 12 ? result.timestamps.map((_, i) => i) : [0, 1, 2, Math.floor(horizon / 2), horizon - 2, horizon - 1]
-    say(['timestamp', ...keys].join('\t'))
-    for (const i of shown) this.say([isoTime(result.timestamps[i]), ...keys.map((k) => result.quantiles[k][i].toFixed(2))].join('\t'))
+  public async run(): Promise<ForecastRunResult> {
+    return runForecastCommand(this.flags, {say: (line) => this.say(line), note: (line) => this.note(line), json: this.jsonEnabled()})
   }
 }

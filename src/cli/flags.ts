@@ -45,7 +45,7 @@ function inBounds(flag: string, text: string, value: number, bounds: Bounds, uni
 }
 
 /** Build a flag kind from a parser of its text: `parse(text, flagName)` returns the value or throws an InputError. */
-function flagKind<T>(helpValue: string, parse: (text: string, flag: string) => T) {
+export function flagKind<T>(helpValue: string, parse: (text: string, flag: string) => T) {
   // One untyped definition underneath; `define`'s overloads give commands the typed value.
   const base = Flags.custom<unknown>({helpValue, parse: async (input, _ctx, opts) => parse(input, opts.name)})
   function define(options: WithDefault | Required): Interfaces.OptionFlag<T>

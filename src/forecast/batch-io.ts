@@ -6,7 +6,6 @@ import {parse} from 'csv-parse'
 import {InputError} from '../errors.js'
 import {formatLabels, queryRange} from '../prometheus/client.js'
 import {streamUserFile} from '../util/read-input.js'
-import {parseDurationS} from './duration.js'
 import {type SeriesInputFlags, seriesInputFromFlags} from './input-flags.js'
 import {loadSeries, loadSeriesCsv, readM4} from './io.js'
 import {cleanObservations, type CleanOptions, type Observation, parseTimestamp} from './series.js'
@@ -28,7 +27,7 @@ type Clean = Omit<CleanOptions, 'name' | 'stepS'>
 export async function loadMany(f: ManyFlags, clean: Clean, nowS: number): Promise<{series: Series[]; warnings: string[]}> {
   if (f.wide) {
     if (f.series || f.trace || f.prometheus) throw new InputError({field: '--wide'}, 'give one input: --wide, or one of --series, --trace, --prometheus')
-    const stepS = f.step ? parseDurationS(f.step, '--step') : 3600
+    const stepS = f.step ?? 3600
     return {series: await readM4(f.wide, {limit: f.limit, stepS}), warnings: []}
   }
   const input = seriesInputFromFlags(f, nowS)

@@ -1,24 +1,27 @@
 import {InputError} from '../errors.js'
-import {parseDurationS} from './duration.js'
 import type {SeriesInput} from './io.js'
 import {parseTimestamp} from './series.js'
 
-/** The input flags shared by `forecast run`, `forecast backtest` and `plan`. */
+/** The input flags shared by `forecast run`, `forecast backtest` and `plan`, as their flags parse them. */
 export interface SeriesInputFlags {
   trace?: string
   series?: string
   prometheus?: string
   query?: string
-  since?: string
+  /** Seconds back from --until (sharedFlags.since; default 28 days). */
+  since?: number
   until?: string
-  step?: string
+  /** Seconds per step (a durationFlag). */
+  step?: number
 }
+
+const DEFAULT_SINCE_S = 28 * 86_400
 
 /** Flags → where to read the series from. `nowS` is the caller's clock (the library never reads it). */
 export function seriesInputFromFlags(f: SeriesInputFlags, nowS: number): SeriesInput {
   const given = (['series', 'trace', 'prometheus'] as const).filter((k) => f[k] !== undefined)
   if (given.length > 1) throw new InputError({}, `give one input, not ${given.map((k) => `--${k}`).join(' and ')}`)
-  const stepS = f.step === undefined ? undefined : parseDurationS(f.step, '--step')
+  const stepS = f.step
   if (f.series !== undefined) return {kind: 'csv', path: f.series, stepS}
   if (f.prometheus !== undefined) {
     let scheme: string | undefined
@@ -36,7 +39,7 @@ export function seriesInputFromFlags(f: SeriesInputFlags, nowS: number): SeriesI
       if (Number.isNaN(endS)) throw new InputError({field: '--until'}, `"${f.until}" is not a time`)
     }
     endS = Math.floor(endS / stepS) * stepS
-    const startS = endS - parseDurationS(f.since ?? '14d', '--since')
+    const startS = endS - (f.since ?? DEFAULT_SINCE_S)
     return {kind: 'prometheus', url: f.prometheus, query: f.query, startS, endS, stepS}
   }
   if (f.trace !== undefined) {

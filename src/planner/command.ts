@@ -43,9 +43,7 @@ export async function runPlanCommand(f: PlanFlags, io: PlanIo): Promise<PlanComm
   if (f.series || f.trace || f.prometheus) {
     const quantile = f.quantile ?? spec.quantile ?? 0.9
     // The command's clock ends a Prometheus range at "now"; the library never reads a clock.
-    // src/forecast's reader takes durations as text: a bare number is seconds.
-    const seconds = (s: number | undefined) => (s === undefined ? undefined : String(s))
-    const input = seriesInputFromFlags({series: f.series, trace: f.trace, prometheus: f.prometheus, query: f.query, since: seconds(f.since), until: f.until, step: seconds(f.step)}, Date.now() / 1000)
+    const input = seriesInputFromFlags({series: f.series, trace: f.trace, prometheus: f.prometheus, query: f.query, since: f.since, until: f.until, step: f.step}, Date.now() / 1000)
     const unit = (f.unit as 'per-step' | 'per-second' | undefined) ?? (f.series ? 'per-step' : 'per-second')
     const fp = await phasesFromHistory({input, unit, horizonS: f.horizon, phaseEveryS: f['phase-every'], quantile})
     spec = {...spec, phases: fp.phases}

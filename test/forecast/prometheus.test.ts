@@ -3,10 +3,10 @@ import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 import {UnreachableError, InputError} from '../../src/errors.js'
 import {forecast, loadSeriesPrometheus} from '../../src/forecast/index.js'
 import {MAX_POINTS_PER_SERIES, queryRange, splitRange} from '../../src/prometheus/client.js'
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 import {freePort, type PromServer, startPrometheus} from './prometheus-server.js'
 
-// Each test spawns the CLI several times; on a shared 2-core machine one spawn can take half a minute.
+// The real Prometheus starts once; the command runs in this process (runCommand).
 vi.setConfig({testTimeout: 600_000})
 
 // Three days of a known 5-minute load with a daily cycle, starting 2024-01-01T00:00Z.
@@ -88,19 +88,19 @@ describe('Prometheus client against a real Prometheus', () => {
 
   it('fleetcap forecast run --prometheus works end to end, and exits 4 when unreachable', async () => {
     const args = ['forecast', 'run', '--query', 'fleetcap_load{job="api"}', '--since', '3d', '--until', new Date((END + STEP) * 1000).toISOString(), '--step', '5m', '--horizon', '1h', '--model', 'ets']
-    const ok = runCli([...args, '--prometheus', prom.url, '--json'])
+    const ok = await runCommand([...args, '--prometheus', prom.url, '--json'])
     expect(ok.stderr).toBe('')
     expect(ok.code).toBe(0)
     const out = JSON.parse(ok.stdout)
     expect(out.model).toBe('ets')
     expect(out.quantiles.p90).toHaveLength(12)
     // A query returning two series forecasts both in one process, each named by its labels.
-    const many = runCli([...args.map((a) => (a === 'fleetcap_load{job="api"}' ? 'fleetcap_load' : a)), '--prometheus', prom.url, '--json'])
+    const many = await runCommand([...args.map((a) => (a === 'fleetcap_load{job="api"}' ? 'fleetcap_load' : a)), '--prometheus', prom.url, '--json'])
     expect(many.code).toBe(0)
     const both = JSON.parse(many.stdout).forecasts as {series: string; model: string; quantiles: {p90: number[]}}[]
     expect(both.map((f) => f.series).sort()).toEqual([expect.stringContaining('job="api"'), expect.stringContaining('job="batch"')])
     for (const f of both) expect(f.quantiles.p90).toHaveLength(12)
-    const down = runCli([...args, '--prometheus', `http://127.0.0.1:${await freePort()}`])
+    const down = await runCommand([...args, '--prometheus', `http://127.0.0.1:${await freePort()}`])
     expect(down.code).toBe(4)
     expect(down.stderr).toMatch(/^Error: Prometheus at http:\/\/127\.0\.0\.1:\d+ is unreachable/)
   })

@@ -6,7 +6,6 @@ import {describe, expect, it} from 'vitest'
 
 import {InputError} from '../../src/errors.js'
 import {cleanObservations, loadSeriesCsv, type Observation, parseMask, parseTimestamp, readM4} from '../../src/forecast/index.js'
-import {parseDurationS} from '../../src/forecast/duration.js'
 import {ROOT} from '../helpers/cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetcap-series-'))
@@ -29,11 +28,6 @@ describe('timestamps, masks, durations', () => {
   it('parses mask windows and refuses reversed ones', () => {
     expect(parseMask('2014-11-25T12:00/2014-11-29T19:00').toS - parseMask('2014-11-25T12:00/2014-11-29T19:00').fromS).toBe(4 * 86400 + 7 * 3600)
     expect(() => parseMask('2014-11-29/2014-11-25')).toThrow(/--mask/)
-  })
-  it('parses durations', () => {
-    expect(parseDurationS('1h30m', 'x')).toBe(5400)
-    expect(parseDurationS('14d', 'x')).toBe(14 * 86400)
-    expect(() => parseDurationS('5 minutes', '--step')).toThrow(/--step: "5 minutes" is not a duration/)
   })
 })
 

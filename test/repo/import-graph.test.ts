@@ -34,7 +34,7 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   k8s: ['engine', 'plan', 'util'],
   k6: ['workload', 'plan', 'slo', 'util'],
   rollout: ['k8s', 'k6', 'plan', 'util'],
-  forecast: ['engine', 'prometheus', 'workload', 'report', 'util'],
+  forecast: ['engine', 'prometheus', 'workload', 'report', 'cli', 'util'],
   scenario: ['engine', 'workload', 'fleet', 'autoscale', 'slo', 'util'],
   sim: ['engine', 'workload', 'fleet', 'autoscale', 'scenario', 'util'],
   report: ['engine', 'workload', 'fleet', 'scenario', 'sim', 'util'],
