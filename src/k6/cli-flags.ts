@@ -57,9 +57,3 @@ export const k6RunFlags = {
 }
 
 export type K6RunFlags = Interfaces.InferredFlags<typeof k6RunFlags>
-
-/** Where a command's lines go: `say` the result (stdout), `note` progress and warnings (stderr). */
-export interface CommandIo {
-  say: (line: string) => void
-  note: (line: string) => void
-}
