@@ -1,10 +1,15 @@
 /** `fleetcap apply-to-cluster`'s flags (commands/apply-to-cluster.ts); what they do is src/rollout/apply.ts's. */
 import {Flags, type Interfaces} from '@oclif/core'
 
+import {durationFlag, fractionFlag, numberFlag, rateFlag, sharedFlags} from '../cli/flags.js'
+
+/** The shared --k6 (one meaning in every command), shown with the load test it serves. */
+const k6: Interfaces.OptionFlag<string | undefined> = {...sharedFlags.k6, dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}
+
 export const applyToClusterFlags = {
   phase: Flags.string({description: 'phase to apply (default: the first one not applied yet)'}),
-  kubeconfig: Flags.string({description: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'}),
-  context: Flags.string({description: 'kubeconfig context (default: its current context)'}),
+  kubeconfig: sharedFlags.kubeconfig,
+  context: sharedFlags.context,
   namespace: Flags.string({char: 'n', description: "namespace (default: the context's, else default)"}),
   'dry-run': Flags.boolean({description: 'server-side dry run: show what would change against the live objects, change nothing', exclusive: ['diff', 'rollback']}),
   diff: Flags.boolean({description: 'show the field-by-field diff against the live objects (server-side dry run), change nothing', exclusive: ['dry-run', 'rollback']}),
@@ -26,13 +31,13 @@ export const applyToClusterFlags = {
   'load-test-model': Flags.string({description: "model name to request (default: the phase's first pool's model)", dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
   'load-test-api': Flags.option({options: ['chat', 'completions'] as const, default: 'chat', description: 'endpoint API', helpGroup: 'LOAD TEST'})(),
   'load-test-header': Flags.string({description: 'request header "Name: value" (repeatable)', multiple: true, dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
-  'load-test-duration': Flags.string({description: 'length of the load test (a duration)', default: '60s', helpGroup: 'LOAD TEST'}),
-  'load-test-rate': Flags.string({description: "requests per second (default: the phase's tasks per day / 86,400 × --load-test-peak-factor)", dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
-  'load-test-peak-factor': Flags.string({description: 'peak-to-mean ratio applied to the daily load of a phase that records no verified workload (default 1)', helpGroup: 'LOAD TEST'}),
+  'load-test-duration': durationFlag()({description: 'length of the load test (a duration; a bare number is seconds)', default: '60s', helpGroup: 'LOAD TEST'}),
+  'load-test-rate': rateFlag()({description: "a constant arrival rate of requests (2/s, 120/min; a bare number is per second) instead of the phase's recorded workload or its tasks per day / 86,400 × --load-test-peak-factor", dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
+  'load-test-peak-factor': numberFlag({min: 1})({description: 'peak-to-mean ratio (at least 1) applied to the daily load of a phase that records no verified workload (default 1)', helpGroup: 'LOAD TEST'}),
   'load-test-tokens': Flags.string({description: 'token mix of a phase that records no verified workload, INPUT:OUTPUT pairs, comma-separated (default 1024:256)', helpGroup: 'LOAD TEST'}),
-  'load-test-error-rate-max': Flags.string({description: "largest share of failed requests, when the plan's slo sets no errorRateMax", default: '0.01', helpGroup: 'LOAD TEST'}),
+  'load-test-error-rate-max': fractionFlag()({description: "largest share of failed requests (0.01 = 1 %), when the plan's slo sets no errorRateMax", default: '0.01', helpGroup: 'LOAD TEST'}),
   'load-test-out': Flags.string({description: 'directory for the k6 script and summary (default: <plan>/load-tests/<phase>)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
-  k6: Flags.string({description: 'k6 binary (default: $FLEETCAP_K6, the fleetcap cache, PATH)', dependsOn: ['load-test'], helpGroup: 'LOAD TEST'}),
+  k6,
 }
 
 export type ApplyToClusterFlags = Interfaces.InferredFlags<typeof applyToClusterFlags>
