@@ -4,6 +4,7 @@
  */
 import {z} from 'zod'
 
+import type {PhaseLoadGateRecord} from './index.js'
 import type {LoadGateResult} from './run.js'
 import type {K6Measurement, Quantiles} from './summary.js'
 
@@ -40,4 +41,23 @@ export const K6RunResultSchema: z.ZodType<LoadGateResult> = z.strictObject({
   exitCode: z.number().int().nullable().describe("k6's exit code (null when it was stopped)."),
   failedThresholds: z.array(z.string()),
   droppedIterations: z.number(),
+})
+
+/** What apply-to-cluster --load-test keeps with the phase's apply record (src/k6/index.ts's PhaseLoadGateRecord). */
+export const K6LoadGateRecordSchema: z.ZodType<PhaseLoadGateRecord> = z.strictObject({
+  passed: z.boolean(),
+  reason: z.string(),
+  ratePerS: z.number().describe("Requests (tasks) per second: the constant rate, or the recorded workload's mean task rate."),
+  plannedCallsPerS: z.number().optional(),
+  durationS: z.number(),
+  summaryFile: z.string(),
+  summarySha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  requests: z.number().optional(),
+  droppedIterations: z.number(),
+  errorRate: z.number().optional(),
+  latencyP95Ms: z.number().optional(),
+  latencyP99Ms: z.number().optional(),
+  ttftP95Ms: z.number().optional(),
+  tpotP95Ms: z.number().optional(),
+  failedThresholds: z.array(z.string()),
 })

@@ -9,6 +9,8 @@ import {STATE_CONFIGMAP} from '../../src/k8s/state.js'
 import {ROOT} from '../helpers/cli.js'
 import {optionalDependency} from '../helpers/deps.js'
 import {runCommand} from '../helpers/run-command.js'
+import {ApplyToClusterResultSchema} from '../../src/rollout/result.js'
+import {compileResultSchema} from '../helpers/result-schemas.js'
 import {ControlPlane} from '../k8s/control-plane.js'
 import {writeTestPlan} from '../k8s/plan-builder.js'
 
@@ -89,6 +91,23 @@ describe.skipIf(k6 === undefined)('apply-to-cluster --load-test', () => {
     expect(state.applied[0].check).toMatchObject({name: 'load test', passed: true, ratePerS: 5, durationS: 4, droppedIterations: 0, failedThresholds: []})
     expect(state.applied[0].check?.summarySha256).toMatch(/^[0-9a-f]{64}$/)
     expect(await deploymentExists('lt-pass')).toBe(true)
+  })
+
+  it('--json: an apply with its load-test record, a diff and a nothing-to-do fit schemas/apply-to-cluster.result.schema.json', async () => {
+    await cp.namespace('lt-json')
+    const validate = compileResultSchema('apply-to-cluster')
+    const applied = await apply('lt-json', '--load-test-url', good.url, '--json')
+    const diff = await runCommand(['apply-to-cluster', plan, '--kubeconfig', cp.kubeconfig, '-n', 'lt-json', '--phase', 'phase-1', '--diff', '--json'])
+    const done = await runCommand(['apply-to-cluster', plan, '--kubeconfig', cp.kubeconfig, '-n', 'lt-json', '--dry-run', '--json'])
+    for (const r of [applied, diff, done]) {
+      expect(r.code, r.stderr).toBe(0)
+      const result = JSON.parse(r.stdout) as unknown
+      expect(validate(result), JSON.stringify(validate.errors)).toBe(true)
+      expect(ApplyToClusterResultSchema.safeParse(result).success).toBe(true)
+    }
+    expect(JSON.parse(applied.stdout)).toMatchObject({mode: 'apply', check: {name: 'load test', passed: true, record: {ratePerS: 5, durationS: 4}}})
+    expect(JSON.parse(diff.stdout)).toMatchObject({mode: 'diff', phase: 'phase-1'})
+    expect(JSON.parse(done.stdout)).toMatchObject({nothingToDo: true})
   })
 
   it('fails the phase on a failed threshold and rolls it back', async () => {
