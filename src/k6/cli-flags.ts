@@ -38,7 +38,7 @@ export const k6ExportFlags = {
   'peak-factor': numberFlag({min: 1})({description: 'Peak-to-mean ratio (at least 1) applied to the daily load of a plan phase that records no verified workload (default 1).'}),
   tokens: Flags.string({description: 'Token mix for --rate without --trace: INPUT:OUTPUT pairs, comma-separated.'}),
   'slo-from': Flags.string({description: 'Take thresholds from the slo block of this scenario or plan YAML (the SLO flags win).'}),
-  ...sloFlags([...LOAD_TEST_SLO_FIELDS], 'THRESHOLDS (SLO)'),
+  ...sloFlags([...LOAD_TEST_SLO_FIELDS]),
   'expected-latency': durationFlag()({description: 'Latency of one call used to size the VU pool (default: the e2e p99, else p95 SLO, else 10s).'}),
   'request-timeout': durationFlag()({description: 'A request slower than this fails (a duration).', default: '60s'}),
   'max-vus': Flags.integer({description: 'Upper bound on k6 VUs.', default: 20_000, min: 1}),
