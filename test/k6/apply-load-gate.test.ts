@@ -41,6 +41,8 @@ describe('apply-to-cluster --load-test flags (no cluster needed: refused while p
       [['--load-test-rate', 'fast'], /--load-test-rate: "fast" is not a rate/],
       [['--load-test-peak-factor', '0.5'], /--load-test-peak-factor: must be at least 1 \(got 0\.5\)/],
       [['--load-test-error-rate-max', '2'], /--load-test-error-rate-max: must be at most 1 \(got 2\)/],
+      [['--timeout', '0'], /--timeout: must be more than 0 s \(got 0\)/],
+      [['--lock-wait', 'a while'], /--lock-wait: "a while" is not a duration/],
     ]
     for (const [flag, message] of cases) {
       const r = await runCommand(['apply-to-cluster', plan, '--yes', '--load-test', '--load-test-url', 'http://127.0.0.1:1', ...flag])
