@@ -9,11 +9,10 @@ import {join} from 'node:path'
 import {InputError} from '../errors.js'
 import type {PhaseCheck} from '../k8s/executor.js'
 import {findK6} from '../k6/binary.js'
-import {parseHeaderFlags} from '../k6/flags.js'
+import {parseHeaderFlags, parseTokenMix} from '../k6/flags.js'
 import {runPhaseLoadGate} from '../k6/index.js'
 import type {LoadedPlan} from '../plan/load.js'
 import {readPhaseWorkloadTasks} from '../plan/workload.js'
-import {tryParseDuration} from '../util/duration.js'
 import type {ApplyToClusterFlags} from './flags.js'
 
 export function loadTestCheck(plan: LoadedPlan, f: ApplyToClusterFlags, note: (line: string) => void): PhaseCheck {
@@ -25,13 +24,7 @@ export function loadTestCheck(plan: LoadedPlan, f: ApplyToClusterFlags, note: (l
     throw new InputError({field: '--load-test-url'}, `not an http(s) URL (got "${url}")`)
   }
   const k6Binary = findK6({explicit: f.k6})
-  const durationS = tryParseDuration(f['load-test-duration'])
-  if (durationS === undefined || !(durationS > 0)) throw new InputError({field: '--load-test-duration'}, `not a positive duration (got "${f['load-test-duration']}")`)
-  const positive = (name: string, text: string): number => {
-    const v = Number(text)
-    if (!(Number.isFinite(v) && v > 0)) throw new InputError({field: name}, `must be a positive number (got "${text}")`)
-    return v
-  }
+  const durationS = f['load-test-duration']
   // A plan that records the workload its phases were verified on is replayed as recorded.
   const recorded = plan.document.spec.phases.some((p) => p.workload !== undefined)
   for (const flag of ['load-test-peak-factor', 'load-test-tokens'] as const) {
@@ -43,18 +36,12 @@ export function loadTestCheck(plan: LoadedPlan, f: ApplyToClusterFlags, note: (l
   }
   // Read (and checked against plan.yaml's SHA-256) now, before anything in the cluster changes.
   const recordedTasks = new Map(plan.document.spec.phases.flatMap((p) => (p.workload ? [[p.name, readPhaseWorkloadTasks(planDir, p.workload)] as const] : [])))
-  const peak = positive('--load-test-peak-factor', f['load-test-peak-factor'] ?? '1')
+  const peak = f['load-test-peak-factor'] ?? 1
   // The plan's own error budget wins; the flag is the default for plans that set none.
-  const errorRateMax = slo.errorRateMax ?? Number(f['load-test-error-rate-max'])
-  if (!(errorRateMax >= 0 && errorRateMax <= 1)) throw new InputError({field: '--load-test-error-rate-max'}, `must be a share from 0 to 1 (got "${f['load-test-error-rate-max']}")`)
-  const tasks = (f['load-test-tokens'] ?? '1024:256').split(',').map((pair) => {
-    const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(pair)
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InputError({field: '--load-test-tokens'}, `"${pair}" is not INPUT:OUTPUT with positive token counts`)
-    return [[Number(m[1]), Number(m[2]), 0] as [number, number, number]]
-  })
+  const errorRateMax = slo.errorRateMax ?? f['load-test-error-rate-max']
+  const tasks = parseTokenMix(f['load-test-tokens'] ?? '1024:256', '--load-test-tokens')
   const headers = f['load-test-header'] ? parseHeaderFlags(f['load-test-header']) : {}
-  // Checked now, before anything in the cluster changes; used once the phase's gates pass.
-  const fixedRate = f['load-test-rate'] === undefined ? undefined : positive('--load-test-rate', f['load-test-rate'])
+  const fixedRate = f['load-test-rate']
   return {
     name: 'load test',
     run: async (phase, signal) => {

@@ -14,8 +14,9 @@ import {writeK6Export} from '../../src/k6/export.js'
 import {constantLoad} from '../../src/k6/load.js'
 import {renderK6Script} from '../../src/k6/script.js'
 import {resolveServingProfile} from '../../src/fleet/profiles/catalog.js'
-import {ROOT, runCli} from '../helpers/cli.js'
+import {ROOT} from '../helpers/cli.js'
 import {optionalDependency} from '../helpers/deps.js'
+import {runCommand} from '../helpers/run-command.js'
 
 const k6 = optionalDependency('k6', () => findK6(), 'scripts/test-deps/k6.sh')
 
@@ -32,35 +33,52 @@ async function exportDir(url: string, model: string): Promise<string> {
   return dir
 }
 
-describe('k6 commands, end to end', () => {
+/** Run `body` with these environment variables set, as a child process started with them would see them. */
+async function withEnv<T>(env: Record<string, string>, body: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, env)
+  try {
+    return await body()
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  }
+}
+
+describe('k6 commands, in process', () => {
   it('says how to install k6 when the binary is missing', async () => {
     const dir = await exportDir('http://127.0.0.1:1', 'm')
-    const r = runCli(['k6', 'run', dir, '--k6', '/nonexistent/k6'])
+    const r = await runCommand(['k6', 'run', dir, '--k6', '/nonexistent/k6'])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('Error: --k6: /nonexistent/k6 is not an executable k6 binary')
     expect(r.stderr).toContain(`go install go.k6.io/k6@${K6_VERSION}`)
     expect(r.stderr).not.toMatch(/\n\s+at /)
-    const none = runCli(['k6', 'run', dir], {env: {FLEETCAP_K6: '', FLEETCAP_CACHE: join(dir, 'no-cache'), PATH: '/nonexistent'}})
+    const none = await withEnv({FLEETCAP_K6: '', FLEETCAP_CACHE: join(dir, 'no-cache'), PATH: '/nonexistent'}, () => runCommand(['k6', 'run', dir]))
     expect(none.code).toBe(2)
     expect(none.stderr.split('\n')[0]).toBe('Error: k6 not found (looked at --k6, $FLEETCAP_K6, the fleetcap cache and PATH)')
+    const badTimeout = await runCommand(['k6', 'run', dir, '--timeout', 'soon'])
+    expect(badTimeout.code).toBe(2)
+    expect(badTimeout.stderr.split('\n')[0]).toMatch(/^Error: --timeout: "soon" is not a duration/)
   })
 
   it.skipIf(k6 === undefined)('fails the gate with exit 4 and a reason when the endpoint is unreachable', async () => {
     const dir = await exportDir('http://127.0.0.1:1', 'm')
-    const r = runCli(['k6', 'run', dir, '--k6', k6!])
+    const r = await runCommand(['k6', 'run', dir, '--k6', k6!])
     expect(r.code).toBe(4)
     expect(r.stderr).toContain('Error: endpoint unreachable: http://127.0.0.1:1')
   })
 
   it('rejects a calibration without a profile or a load directory, naming what is missing', async () => {
     const summary = join(ROOT, 'test/fixtures/k6/summary.json')
-    const noProfile = runCli(['calibrate', '--k6-summary', summary])
+    const noProfile = await runCommand(['calibrate', '--k6-summary', summary])
     expect(noProfile.code).toBe(2)
     expect(noProfile.stderr).toContain('--profile: say which serving profile served the load')
-    const noLoad = runCli(['calibrate', '--k6-summary', summary, '--model', 'llama-3.1-8b', '--gpu', 'A100-80GB'])
+    const noLoad = await runCommand(['calibrate', '--k6-summary', summary, '--model', 'llama-3.1-8b', '--gpu', 'A100-80GB'])
     expect(noLoad.code).toBe(2)
     expect(noLoad.stderr).toMatch(/load-meta\.json: no load description here/)
-    const badGpu = runCli(['calibrate', '--k6-summary', summary, '--model', 'llama-3.1-8b', '--gpu', 'Z9000', '--load', join(ROOT, 'test/fixtures/k6')])
+    const badGpu = await runCommand(['calibrate', '--k6-summary', summary, '--model', 'llama-3.1-8b', '--gpu', 'Z9000', '--load', join(ROOT, 'test/fixtures/k6')])
     expect(badGpu.code).toBe(2)
     expect(badGpu.stderr).toMatch(/unknown GPU "Z9000"/i)
   })
@@ -84,7 +102,7 @@ describe.skipIf(k6 === undefined)('calibrate from a real k6 run against a server
 
   it('runs the load, fits the step-time factor and writes the adjusted profile with its source', async () => {
     const dir = await exportDir(url, model)
-    const run = runCli(['k6', 'run', dir, '--k6', k6!, '--json'])
+    const run = await runCommand(['k6', 'run', dir, '--k6', k6!, '--json'])
     expect(run.code).toBe(0)
     const gate = JSON.parse(run.stdout) as {passed: boolean; summary: {requests: number}}
     expect(gate.passed).toBe(true)
@@ -92,7 +110,7 @@ describe.skipIf(k6 === undefined)('calibrate from a real k6 run against a server
 
     const out = join(dir, '..', 'measured.yaml')
     const summary = join(dir, 'summary.json')
-    const cal = runCli(['calibrate', '--k6-summary', summary, '--model', 'llama-3.1-8b', '--gpu', 'A100-80GB', '--write-profile', out, '--json'])
+    const cal = await runCommand(['calibrate', '--k6-summary', summary, '--model', 'llama-3.1-8b', '--gpu', 'A100-80GB', '--write-profile', out, '--json'])
     expect(cal.stderr).toBe('')
     expect(cal.code).toBe(0)
     const result = JSON.parse(cal.stdout) as {stepScale: number; rmsLogErrorBefore: number; rmsLogErrorAfter: number; profile: string}

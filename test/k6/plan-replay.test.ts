@@ -11,6 +11,7 @@ import {PlanSchema} from '../../src/plan/schema.js'
 import {readPhaseWorkloadTasks} from '../../src/plan/workload.js'
 import {type FakeOpenAiServer, startFakeOpenAi} from '../doubles/fake-openai.js'
 import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 import {parse} from 'yaml'
 
 /**
@@ -58,7 +59,7 @@ describe.runIf(requireK6)('a plan phase replayed by k6 (real k6, fake server)', 
 
     const out = join(planDir, '..', 'load')
     const durationS = 40
-    const e = runCli(['k6', 'export', '--plan', join(planDir, 'plan.yaml'), '--phase', 'phase-1', '--duration', `${durationS}s`, '--url', server.url, '--model', 'served', '--no-stream', '--request-timeout', '30s', '--out', out])
+    const e = await runCommand(['k6', 'export', '--plan', join(planDir, 'plan.yaml'), '--phase', 'phase-1', '--duration', `${durationS}s`, '--url', server.url, '--model', 'served', '--no-stream', '--request-timeout', '30s', '--out', out])
     expect(e.code, e.stderr).toBe(0)
     const gate = await runLoadGate({script: join(out, 'load.js'), k6Binary: k6})
     expect(gate.droppedIterations).toBe(0)
@@ -80,11 +81,11 @@ describe.runIf(requireK6)('a plan phase replayed by k6 (real k6, fake server)', 
     expect(server.stats.completed).toBe(calls)
   }, 240_000)
 
-  it('apply-to-cluster --load-test replays the recorded workload: a token mix or peak factor that would override it is refused before anything changes', () => {
+  it('apply-to-cluster --load-test replays the recorded workload: a token mix or peak factor that would override it is refused before anything changes', async () => {
     const kubeconfig = join(planDir, '..', 'kubeconfig')
     writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n')
     for (const flag of ['--load-test-tokens', '--load-test-peak-factor']) {
-      const r = runCli(['apply-to-cluster', planDir, '--kubeconfig', kubeconfig, '--yes', '--load-test', '--load-test-url', server.url, flag, flag.endsWith('tokens') ? '1024:256' : '1.6'])
+      const r = await runCommand(['apply-to-cluster', planDir, '--kubeconfig', kubeconfig, '--yes', '--load-test', '--load-test-url', server.url, flag, flag.endsWith('tokens') ? '1024:256' : '1.6'])
       expect(r.code).toBe(2)
       expect(r.stderr).toContain(`${flag}: the plan records the workload its phases were verified on`)
     }

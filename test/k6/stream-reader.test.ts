@@ -1,4 +1,3 @@
-import {execFile} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -13,8 +12,8 @@ import {runLoadGate} from '../../src/k6/run.js'
 import {renderK6Script} from '../../src/k6/script.js'
 import {type K6Measurement, readK6JsonOutput} from '../../src/k6/summary.js'
 import {type FakeOpenAiServer, startFakeOpenAi} from '../doubles/fake-openai.js'
-import {ROOT} from '../helpers/cli.js'
 import {optionalDependency} from '../helpers/deps.js'
+import {runCommand} from '../helpers/run-command.js'
 
 /**
  * The stream reader (k6/x/fleetcap-stream, scripts/k6-stream) against a server that sends its
@@ -34,15 +33,6 @@ const PROFILE: ReplicaLimits = {
 }
 const PREFILL_FLOOR_MS = 1000 * PROFILE.stepTimeS(500, 0, 0)
 const TASKS: Array<Array<[number, number, number]>> = [[[500, 12, 0]], [[500, 20, 0]]]
-
-/** The CLI in a child process, awaited: the fake server in this process must keep answering meanwhile. */
-async function cli(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {encoding: 'utf8'}, (error, stdout, stderr) => {
-      resolve({code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr})
-    })
-  })
-}
 
 async function measure(server: FakeOpenAiServer, k6Binary: string, streamReader: boolean): Promise<K6Measurement> {
   const dir = join(mkdtempSync(join(tmpdir(), 'fleetcap-k6-stream-')), 'load')
@@ -95,13 +85,13 @@ describe.skipIf(plainK6 === undefined || streamK6 === undefined)('k6 with the st
 
   it('k6 export --stream-reader writes a script that k6 run runs with the extended k6, found by itself', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'fleetcap-k6-stream-cli-')), 'load')
-    const exp = await cli(['k6', 'export', '--rate', '2', '--duration', '2s', '--tokens', '500:8', '--api', 'completions', '--stream-reader', '--url', server.url, '--model', 'fake-model', '--out', dir])
+    const exp = await runCommand(['k6', 'export', '--rate', '2', '--duration', '2s', '--tokens', '500:8', '--api', 'completions', '--stream-reader', '--url', server.url, '--model', 'fake-model', '--out', dir])
     expect(exp.code, exp.stderr).toBe(0)
     // No --k6: k6 run sees the extension's import and looks for the stream reader's build.
-    const run = await cli(['k6', 'run', dir, '--k6-json', join(dir, 'samples.json')])
+    const run = await runCommand(['k6', 'run', dir, '--k6-json', join(dir, 'samples.json')])
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toMatch(/^itl {5}p50 \d/m)
-    const plain = await cli(['k6', 'run', dir, '--k6', plainK6!])
+    const plain = await runCommand(['k6', 'run', dir, '--k6', plainK6!])
     expect(plain.code).not.toBe(0)
     expect(plain.stderr).toContain('k6/x/fleetcap-stream')
   })

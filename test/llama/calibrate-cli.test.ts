@@ -9,8 +9,8 @@ import {type CpuEngineProfile, cpuEngineLimits, readCpuEngineProfile, writeCpuEn
 import {scaledEngine} from '../../src/calibrate/cpu-engine-fit.js'
 import {findK6, findStreamK6} from '../../src/k6/binary.js'
 import {type FakeOpenAiServer, startFakeOpenAi} from '../doubles/fake-openai.js'
-import {runCli} from '../helpers/cli.js'
 import {optionalDependency} from '../helpers/deps.js'
+import {runCommand} from '../helpers/run-command.js'
 
 /**
  * `fleetcap calibrate --engine-profile FILE`: the CLI step of the loop, on the fake server (whose
@@ -45,7 +45,7 @@ describe.skipIf(k6 === undefined)('calibrate --engine-profile (fake server)', ()
     const m = await measureWorkload({name: 'A', ratePerS: 4, durationS: 10, tasks: [[[200, 32, 0]], [[300, 48, 0]]]}, {url: server.url, model: 'tiny-llama', k6Binary: k6!}, dir)
     expect(m.measurement.requests).toBeGreaterThan(30)
     const out = join(dir, 'fitted.yaml')
-    const r = runCli(['calibrate', '--k6-json', join(dir, 'A', 'samples.json'), '--load', join(dir, 'A'), '--engine-profile', join(dir, 'probe.yaml'), '--write-profile', out, '--json'])
+    const r = await runCommand(['calibrate', '--k6-json', join(dir, 'A', 'samples.json'), '--load', join(dir, 'A'), '--engine-profile', join(dir, 'probe.yaml'), '--write-profile', out, '--json'])
     expect(r.code, r.stderr).toBe(0)
     const result = JSON.parse(r.stdout) as {stepScale: number; predictor: string}
     expect(result.predictor).toBe('replay')
@@ -62,7 +62,7 @@ describe.skipIf(k6 === undefined)('calibrate --engine-profile (fake server)', ()
   it('names the field of a bad engine profile, exit 2', async () => {
     const bad = join(dir, 'bad.yaml')
     await writeCpuEngineProfile(bad, {...PROFILE, limits: {...PROFILE.limits, slots: {value: 0.5, source: 'x'}}})
-    const r = runCli(['calibrate', '--k6-json', join(dir, 'A', 'samples.json'), '--load', join(dir, 'A'), '--engine-profile', bad])
+    const r = await runCommand(['calibrate', '--k6-json', join(dir, 'A', 'samples.json'), '--load', join(dir, 'A'), '--engine-profile', bad])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('limits.slots')
   })
@@ -86,7 +86,7 @@ describe.skipIf(streamK6 === undefined)('calibrate --engine-profile on stream fi
     const m = await measureWorkload({name: 'A', ratePerS: 2, durationS: 10, tasks}, {url: server.url, model: 'tiny-llama', k6Binary: streamK6!, streamReader: true}, dir)
     expect(m.measurement.itlMs?.count).toBeGreaterThan(0)
     const out = join(dir, 'fitted.yaml')
-    const r = runCli(['calibrate', '--k6-json', join(dir, 'A', 'samples.json'), '--load', join(dir, 'A'), '--engine-profile', join(dir, 'probe.yaml'), '--write-profile', out, '--json'])
+    const r = await runCommand(['calibrate', '--k6-json', join(dir, 'A', 'samples.json'), '--load', join(dir, 'A'), '--engine-profile', join(dir, 'probe.yaml'), '--write-profile', out, '--json'])
     expect(r.code, r.stderr).toBe(0)
     const result = JSON.parse(r.stdout) as {stepScale: number; prefillScale?: number}
     // 2 and 1.3 injected; a busy machine's timer slack reads slower, never much faster.
