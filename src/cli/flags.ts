@@ -142,7 +142,7 @@ export function sloFromFlags(flags: Readonly<Record<string, unknown>>, fields: r
  * A command spreads the ones it takes (`...pick(sharedFlags, 'since', 'until')`).
  */
 export const sharedFlags = {
-  seed: Flags.integer({description: "Seed of every random choice (default: the scenario's, else 1).", min: 0, max: 0xffff_ffff}),
+  seed: Flags.integer({description: "Seed of every random choice: the same inputs and seed give the same bytes (default: the scenario's seed where there is one, else 1).", min: 0, max: 0xffff_ffff}),
   engine: Flags.string({description: 'Serving engine: vllm (default), tensorrt-llm, vllm-splitwise-2023.'}),
   precision: Flags.string({description: 'Weights[/KV cache] precision: fp16 (default; bf16 is the same), fp8, int8, int4, fp4; e.g. fp8/fp8.'}),
   prometheus: Flags.string({description: 'Prometheus base URL (with --query, --since, --step).', helpGroup: 'PROMETHEUS'}),

@@ -54,7 +54,7 @@ const modelFlags = {
     default: 'refit',
   })(),
   seasonality: durationListFlag()({description: 'Seasonal periods, as durations, comma separated (default: 1d,1w where they fit the step).'}),
-  seed: worded(sharedFlags.seed, 'Seed of every random choice (default 1).'),
+  seed: sharedFlags.seed,
   backend: Flags.option({options: BACKENDS, description: 'TensorFlow.js backend for the neural model.', default: 'auto', env: 'FLEETCAP_TF_BACKEND'})(),
   'max-steps': Flags.integer({description: 'Most training steps (batches) of the neural model; early stopping usually ends sooner.', min: 1, max: 1_000_000}),
   'hidden-units': Flags.integer({description: "Width of the neural model's layers.", min: 4, max: 4096}),

@@ -32,16 +32,16 @@ export const MAY_IMPORT: Record<string, readonly string[]> = {
   autoscale: ['engine', 'util'],
   plan: ['slo', 'util'],
   k8s: ['engine', 'plan', 'util'],
-  k6: ['workload', 'plan', 'slo', 'util'],
-  rollout: ['k8s', 'k6', 'plan', 'util'],
+  k6: ['workload', 'plan', 'slo', 'cli', 'util'],
+  rollout: ['k8s', 'k6', 'plan', 'cli', 'util'],
   forecast: ['engine', 'prometheus', 'workload', 'report', 'cli', 'util'],
   scenario: ['engine', 'workload', 'fleet', 'autoscale', 'slo', 'util'],
   sim: ['engine', 'workload', 'fleet', 'autoscale', 'scenario', 'util'],
   report: ['engine', 'workload', 'fleet', 'scenario', 'sim', 'util'],
   pipeline: ['engine', 'workload', 'fleet', 'scenario', 'sim', 'report', 'util'],
-  calibrate: ['engine', 'workload', 'fleet', 'k6', 'scenario', 'sim', 'report', 'pipeline', 'util'],
-  sweep: ['engine', 'workload', 'fleet', 'autoscale', 'k8s', 'scenario', 'sim', 'report', 'pipeline', 'util'],
-  planner: ['engine', 'workload', 'fleet', 'autoscale', 'forecast', 'k8s', 'plan', 'scenario', 'sim', 'report', 'pipeline', 'sweep', 'util'],
+  calibrate: ['engine', 'workload', 'fleet', 'k6', 'scenario', 'sim', 'report', 'pipeline', 'cli', 'util'],
+  sweep: ['engine', 'workload', 'fleet', 'autoscale', 'k8s', 'scenario', 'sim', 'report', 'pipeline', 'cli', 'util'],
+  planner: ['engine', 'workload', 'fleet', 'autoscale', 'forecast', 'k8s', 'plan', 'scenario', 'sim', 'report', 'pipeline', 'sweep', 'cli', 'slo', 'util'],
 }
 
 /**
