@@ -108,13 +108,14 @@ const sloFraction = fractionFlag()
  * The SLO flags (src/slo/schema.ts's fields, as `--e2e-p95 2s`, `--ttft-p95 500ms`, `--error-rate-max
  * 0.001`), for the fields a command can check.
  */
-export function sloFlags<F extends SloField>(fields: readonly F[], helpGroup = 'SLO'): Record<string, Interfaces.OptionFlag<number | undefined>> {
+export function sloFlags<F extends SloField>(fields: readonly F[], helpGroup = 'SLO'): {[K in F as (typeof SLO_FLAG_NAMES)[K]]: Interfaces.OptionFlag<number | undefined>} {
+  // Typed by name, so a command's flags stay exact (a misspelt flag does not compile).
   const out: Record<string, Interfaces.OptionFlag<number | undefined>> = {}
   for (const field of fields) {
     const name = SLO_FLAG_NAMES[field]
     out[name] = field === 'errorRateMax' ? sloFraction({description: 'SLO: largest share of failed tasks (0.001 = 0.1 %).', helpGroup}) : sloSeconds({description: `SLO: ${SLO_FLAG_TEXT[field]} at most this (a duration; a bare number is seconds).`, helpGroup})
   }
-  return out
+  return out as {[K in F as (typeof SLO_FLAG_NAMES)[K]]: Interfaces.OptionFlag<number | undefined>}
 }
 
 const SLO_FLAG_TEXT: Record<SloField, string> = {

@@ -45,7 +45,7 @@ export function renameLegacySloFields(block: unknown): unknown {
 }
 
 /** The flag that sets each field, in every command that takes SLO flags (src/cli/flags.ts). */
-export const SLO_FLAG_NAMES: Readonly<Record<SloField, string>> = {
+export const SLO_FLAG_NAMES = {
   e2eP95S: 'e2e-p95',
   e2eP99S: 'e2e-p99',
   ttftP95S: 'ttft-p95',
@@ -53,4 +53,4 @@ export const SLO_FLAG_NAMES: Readonly<Record<SloField, string>> = {
   tpotP95S: 'tpot-p95',
   queueWaitP95S: 'queue-wait-p95',
   errorRateMax: 'error-rate-max',
-}
+} as const satisfies Record<SloField, string>
