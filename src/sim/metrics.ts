@@ -1,4 +1,6 @@
-import * as hdr from 'hdr-histogram-js'
+import {createRequire} from 'node:module'
+
+import type * as hdr from 'hdr-histogram-js'
 
 import {PRIORITIES} from '../workload/types.js'
 import {HdrCounts} from './hdr-counts.js'
@@ -39,23 +41,24 @@ export interface QuantileSummary {
   maxS: number
 }
 
-let wasm: boolean | undefined
+type HistogramClass = new (lowestDiscernibleValue: number, highestTrackableValue: number, numberOfSignificantValueDigits: number) => hdr.Histogram
 
-/** hdr-histogram-js's WebAssembly build records ~3× faster than its JS one; fall back to JS without it. */
-function wasmAvailable(): boolean {
-  if (wasm === undefined) {
-    try {
-      hdr.initWebAssemblySync()
-      wasm = true
-    } catch {
-      wasm = false
-    }
-  }
-  return wasm
-}
+// hdr-histogram-js's JavaScript histograms, loaded by file: its index also loads the WebAssembly
+// build and the log codecs (pako), ~50 ms and 18 MiB at every start. Recording goes through
+// HdrCounts; the library only merges counts and reads quantiles, a few calls a run, where its
+// WebAssembly build gains nothing (and its start-up costs ~25 ms more).
+const require = createRequire(import.meta.url)
+const histogramClass = (file: string): HistogramClass => (require(`hdr-histogram-js/dist/${file}.js`) as {default: HistogramClass}).default
+let Float64Histogram: HistogramClass | undefined
+let Int32Histogram: HistogramClass | undefined
 
+/** What hdr.build({bitBucketSize, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3}) builds. */
 function newHistogram(bitBucketSize: 32 | 64): hdr.Histogram {
-  return hdr.build({bitBucketSize, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, useWebAssembly: wasmAvailable()})
+  const Histogram = bitBucketSize === 64 ? (Float64Histogram ??= histogramClass('Float64Histogram')) : (Int32Histogram ??= histogramClass('Int32Histogram'))
+  // highestTrackableValue 2: hdr.build's default, grown on demand (autoResize).
+  const h = new Histogram(1, 2, 3)
+  h.autoResize = true
+  return h
 }
 
 /**
@@ -99,7 +102,7 @@ export class LatencyRecorder {
    * read a quantile and reset() it to measure a window. Costs one check per record when unused.
    */
   tap(metric: number): hdr.Histogram {
-    const h = hdr.build({bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+    const h = newHistogram(32)
     ;(this.taps ??= []).push({series: SOURCES[metric], h})
     return h
   }
@@ -223,7 +226,7 @@ export class LatencyRecorder {
     }
   }
 
-  /** Free the histograms (WebAssembly memory). The recorder is unusable afterwards. */
+  /** Free the histograms. The recorder is unusable afterwards. */
   dispose(): void {
     for (let i = 0; i < this.hists.length; i++) {
       this.hists[i]?.dispose()
