@@ -4,7 +4,7 @@
  * at its slow edge. The band is what those two runs report, not an interpolation.
  */
 import {InputError} from '../errors.js'
-import {loadCatalog} from '../fleet/profiles/index.js'
+import {loadCatalog} from '../fleet/profiles/catalog.js'
 import {scaleStepTimes} from '../fleet/step-scale.js'
 import type {ServingProfile} from '../fleet/types.js'
 import {type PoolBand, reportBand} from '../report/band.js'
