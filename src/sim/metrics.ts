@@ -52,11 +52,15 @@ const histogramClass = (file: string): HistogramClass => (require(`hdr-histogram
 let Float64Histogram: HistogramClass | undefined
 let Int32Histogram: HistogramClass | undefined
 
-/** What hdr.build({bitBucketSize, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3}) builds. */
-function newHistogram(bitBucketSize: 32 | 64): hdr.Histogram {
+/**
+ * What hdr.build({bitBucketSize, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+ * builds, sized for values up to `highest` from the start (hdr.build's 2 made a merge of a run's
+ * counts grow the array ~40 times). The size changes no quantile: a value's index does not
+ * depend on it, and the histogram still grows past it.
+ */
+function newHistogram(bitBucketSize: 32 | 64, highest = 2): hdr.Histogram {
   const Histogram = bitBucketSize === 64 ? (Float64Histogram ??= histogramClass('Float64Histogram')) : (Int32Histogram ??= histogramClass('Int32Histogram'))
-  // highestTrackableValue 2: hdr.build's default, grown on demand (autoResize).
-  const h = new Histogram(1, 2, 3)
+  const h = new Histogram(1, Math.max(2, highest), 3)
   h.autoResize = true
   return h
 }
@@ -182,21 +186,8 @@ export class LatencyRecorder {
   summary(metric: number, cls = -1): QuantileSummary | null {
     const n = this.count(metric, cls)
     if (n === 0) return null
-    const h = newHistogram(64)
-    let max = 0
+    const {h, max} = this.merged(metric, cls)
     try {
-      for (const src of SOURCES[metric]) {
-        for (let c = 0; c < CLASSES; c++) {
-          if (cls >= 0 && c !== cls) continue
-          const i = src * CLASSES + c
-          const part = this.hists[i]
-          if (part !== undefined) {
-            part.addTo(h)
-            if (part.max > max) max = part.max
-          }
-          if (this.zeros[i] > 0) h.recordValueWithCount(0, this.zeros[i])
-        }
-      }
       const q = (p: number): number => h.getValueAtPercentile(p) / 1e6
       return {count: n, meanS: this.mean(metric, cls), p50S: q(50), p90S: q(90), p95S: q(95), p99S: q(99), maxS: max / 1e6}
     } finally {
@@ -210,20 +201,33 @@ export class LatencyRecorder {
    */
   percentiles(metric: number, cls: number, levels: readonly number[]): number[] | null {
     if (this.count(metric, cls) === 0) return null
-    const h = newHistogram(64)
+    const {h} = this.merged(metric, cls)
     try {
-      for (const src of SOURCES[metric]) {
-        for (let c = 0; c < CLASSES; c++) {
-          if (cls >= 0 && c !== cls) continue
-          const i = src * CLASSES + c
-          this.hists[i]?.addTo(h)
-          if (this.zeros[i] > 0) h.recordValueWithCount(0, this.zeros[i])
-        }
-      }
       return levels.map((p) => h.getValueAtPercentile(p) / 1e6)
     } finally {
       h.destroy()
     }
+  }
+
+  /** A metric's counts for one class, or all (cls = -1), in one library histogram; max: the largest value (µs). */
+  private merged(metric: number, cls: number): {h: hdr.Histogram; max: number} {
+    const indexes: number[] = []
+    let max = 0
+    for (const src of SOURCES[metric]) {
+      for (let c = 0; c < CLASSES; c++) {
+        if (cls >= 0 && c !== cls) continue
+        const i = src * CLASSES + c
+        indexes.push(i)
+        const part = this.hists[i]
+        if (part !== undefined && part.max > max) max = part.max
+      }
+    }
+    const h = newHistogram(64, max)
+    for (const i of indexes) {
+      this.hists[i]?.addTo(h)
+      if (this.zeros[i] > 0) h.recordValueWithCount(0, this.zeros[i])
+    }
+    return {h, max}
   }
 
   /** Free the histograms. The recorder is unusable afterwards. */
