@@ -5,14 +5,17 @@
 // last build) is ignored: slower, never stale.
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {enableCompileCache} from 'node:module'
-import {homedir} from 'node:os'
+import {homedir, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 // V8's compiled code for the modules a start loads, kept between runs (Node's module compile
 // cache, checked against each file's contents): a warm start skips parsing and compiling them.
-// NODE_DISABLE_COMPILE_CACHE=1 turns it off; NODE_COMPILE_CACHE=DIR puts it elsewhere.
-enableCompileCache(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'fleetcap', 'compile-cache'))
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off; NODE_COMPILE_CACHE=DIR puts it elsewhere. Without a
+// user cache folder (a HOME that does not exist) it goes to the temp folder: Node creates the
+// folders, and its recursive mkdir never returns on some missing paths (seen under /proc).
+const userCache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache')
+enableCompileCache(join(existsSync(userCache) ? userCache : tmpdir(), 'fleetcap', 'compile-cache'))
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
