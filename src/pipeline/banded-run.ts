@@ -4,7 +4,7 @@
  * at its slow edge. The band is what those two runs report, not an interpolation.
  */
 import {InputError} from '../errors.js'
-import {loadCatalog} from '../fleet/profiles/index.js'
+import {loadCatalog} from '../fleet/profiles/catalog.js'
 import {scaleStepTimes} from '../fleet/step-scale.js'
 import type {ServingProfile} from '../fleet/types.js'
 import {type PoolBand, reportBand} from '../report/band.js'
@@ -41,8 +41,9 @@ export async function simulateWithBand(scenario: Scenario, options: SimulateOpti
   const resolve = options.resolveProfile ?? catalogResolver(options.catalog ?? loadCatalog())
   const nominal = await simulate(scenario, {...options, resolveProfile: resolve, onProgress: part(0)})
   if (runs === 1) return nominal
-  const fast = await simulate(scenario, {...options, resolveProfile: atBandEdge(resolve, 'fast'), onProgress: part(1)})
-  const slow = await simulate(scenario, {...options, resolveProfile: atBandEdge(resolve, 'slow'), onProgress: part(2)})
+  // The edges give the band's figures only: their chart data would be dropped, so none is collected.
+  const fast = await simulate(scenario, {...options, chartData: false, resolveProfile: atBandEdge(resolve, 'fast'), onProgress: part(1)})
+  const slow = await simulate(scenario, {...options, chartData: false, resolveProfile: atBandEdge(resolve, 'slow'), onProgress: part(2)})
   const pools: PoolBand[] = llmPools.map((p) => {
     const profile = resolve(p)
     return {

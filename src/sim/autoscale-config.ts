@@ -21,6 +21,7 @@ import {loadThresholdAutoscalerFile, parseThresholdAutoscaler, ThresholdAutoscal
 import {readYamlFile, type YamlSource, YamlText} from '../autoscale/yaml-input.js'
 import {InputError} from '../errors.js'
 import type {Scenario} from '../scenario/schema.js'
+import {hasClusterParts} from './cluster-parts.js'
 import type {PoolConfig} from './types.js'
 
 /** The controller of one pool. */
@@ -96,8 +97,7 @@ function isFileRef(v: unknown): v is {file: string} {
 /** Resolve every pool's autoscaler and capacity, and the failures, of a scenario. Undefined when it has none. */
 export async function resolveAutoscaling(scenario: Scenario, pools: readonly PoolConfig[], options: ResolveOptions): Promise<AutoscalingConfig | undefined> {
   const specs = scenario.fleet.pools
-  const any = specs.some((p) => p.autoscaler !== undefined || p.capacity !== undefined) || (scenario.failures?.events.length ?? 0) > 0
-  if (!any) return undefined
+  if (!hasClusterParts(scenario)) return undefined
   const text = await ScenarioText.open(options.scenarioFile)
   const poolNames = specs.map((p) => p.name)
   const failures = scenario.failures === undefined ? undefined : parseFailures(scenario.failures, {knownPools: poolNames, file: options.scenarioFile, fieldPrefix: 'failures'})

@@ -1,4 +1,6 @@
-import * as hdr from 'hdr-histogram-js'
+import {createRequire} from 'node:module'
+
+import type * as hdr from 'hdr-histogram-js'
 
 import {PRIORITIES} from '../workload/types.js'
 import {HdrCounts} from './hdr-counts.js'
@@ -39,23 +41,28 @@ export interface QuantileSummary {
   maxS: number
 }
 
-let wasm: boolean | undefined
+type HistogramClass = new (lowestDiscernibleValue: number, highestTrackableValue: number, numberOfSignificantValueDigits: number) => hdr.Histogram
 
-/** hdr-histogram-js's WebAssembly build records ~3× faster than its JS one; fall back to JS without it. */
-function wasmAvailable(): boolean {
-  if (wasm === undefined) {
-    try {
-      hdr.initWebAssemblySync()
-      wasm = true
-    } catch {
-      wasm = false
-    }
-  }
-  return wasm
-}
+// hdr-histogram-js's JavaScript histograms, loaded by file: its index also loads the WebAssembly
+// build and the log codecs (pako), ~50 ms and 18 MiB at every start. Recording goes through
+// HdrCounts; the library only merges counts and reads quantiles, a few calls a run, where its
+// WebAssembly build gains nothing (and its start-up costs ~25 ms more).
+const require = createRequire(import.meta.url)
+const histogramClass = (file: string): HistogramClass => (require(`hdr-histogram-js/dist/${file}.js`) as {default: HistogramClass}).default
+let Float64Histogram: HistogramClass | undefined
+let Int32Histogram: HistogramClass | undefined
 
-function newHistogram(bitBucketSize: 32 | 64): hdr.Histogram {
-  return hdr.build({bitBucketSize, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, useWebAssembly: wasmAvailable()})
+/**
+ * What hdr.build({bitBucketSize, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+ * builds, sized for values up to `highest` from the start (hdr.build's 2 made a merge of a run's
+ * counts grow the array ~40 times). The size changes no quantile: a value's index does not
+ * depend on it, and the histogram still grows past it.
+ */
+function newHistogram(bitBucketSize: 32 | 64, highest = 2): hdr.Histogram {
+  const Histogram = bitBucketSize === 64 ? (Float64Histogram ??= histogramClass('Float64Histogram')) : (Int32Histogram ??= histogramClass('Int32Histogram'))
+  const h = new Histogram(1, Math.max(2, highest), 3)
+  h.autoResize = true
+  return h
 }
 
 /**
@@ -99,7 +106,7 @@ export class LatencyRecorder {
    * read a quantile and reset() it to measure a window. Costs one check per record when unused.
    */
   tap(metric: number): hdr.Histogram {
-    const h = hdr.build({bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+    const h = newHistogram(32)
     ;(this.taps ??= []).push({series: SOURCES[metric], h})
     return h
   }
@@ -179,21 +186,8 @@ export class LatencyRecorder {
   summary(metric: number, cls = -1): QuantileSummary | null {
     const n = this.count(metric, cls)
     if (n === 0) return null
-    const h = newHistogram(64)
-    let max = 0
+    const {h, max} = this.merged(metric, cls)
     try {
-      for (const src of SOURCES[metric]) {
-        for (let c = 0; c < CLASSES; c++) {
-          if (cls >= 0 && c !== cls) continue
-          const i = src * CLASSES + c
-          const part = this.hists[i]
-          if (part !== undefined) {
-            part.addTo(h)
-            if (part.max > max) max = part.max
-          }
-          if (this.zeros[i] > 0) h.recordValueWithCount(0, this.zeros[i])
-        }
-      }
       const q = (p: number): number => h.getValueAtPercentile(p) / 1e6
       return {count: n, meanS: this.mean(metric, cls), p50S: q(50), p90S: q(90), p95S: q(95), p99S: q(99), maxS: max / 1e6}
     } finally {
@@ -207,23 +201,36 @@ export class LatencyRecorder {
    */
   percentiles(metric: number, cls: number, levels: readonly number[]): number[] | null {
     if (this.count(metric, cls) === 0) return null
-    const h = newHistogram(64)
+    const {h} = this.merged(metric, cls)
     try {
-      for (const src of SOURCES[metric]) {
-        for (let c = 0; c < CLASSES; c++) {
-          if (cls >= 0 && c !== cls) continue
-          const i = src * CLASSES + c
-          this.hists[i]?.addTo(h)
-          if (this.zeros[i] > 0) h.recordValueWithCount(0, this.zeros[i])
-        }
-      }
       return levels.map((p) => h.getValueAtPercentile(p) / 1e6)
     } finally {
       h.destroy()
     }
   }
 
-  /** Free the histograms (WebAssembly memory). The recorder is unusable afterwards. */
+  /** A metric's counts for one class, or all (cls = -1), in one library histogram; max: the largest value (µs). */
+  private merged(metric: number, cls: number): {h: hdr.Histogram; max: number} {
+    const indexes: number[] = []
+    let max = 0
+    for (const src of SOURCES[metric]) {
+      for (let c = 0; c < CLASSES; c++) {
+        if (cls >= 0 && c !== cls) continue
+        const i = src * CLASSES + c
+        indexes.push(i)
+        const part = this.hists[i]
+        if (part !== undefined && part.max > max) max = part.max
+      }
+    }
+    const h = newHistogram(64, max)
+    for (const i of indexes) {
+      this.hists[i]?.addTo(h)
+      if (this.zeros[i] > 0) h.recordValueWithCount(0, this.zeros[i])
+    }
+    return {h, max}
+  }
+
+  /** Free the histograms. The recorder is unusable afterwards. */
   dispose(): void {
     for (let i = 0; i < this.hists.length; i++) {
       this.hists[i]?.dispose()

@@ -2,7 +2,10 @@ import {resolve as resolvePath} from 'node:path'
 
 import {RandomStreams} from '../engine/random.js'
 import {FleetcapError, InputError} from '../errors.js'
-import {type Catalog, loadCatalog, poolPrecision, resolveServingProfile, UnsupportedPrecisionError} from '../fleet/profiles/index.js'
+// The catalog by file, not the profiles index: that also loads the calibration code.
+import {type Catalog, loadCatalog, resolveServingProfile} from '../fleet/profiles/catalog.js'
+import {poolPrecision} from '../fleet/profiles/precision.js'
+import {UnsupportedPrecisionError} from '../fleet/profiles/support.js'
 import type {ServingProfile} from '../fleet/types.js'
 import {LIMITS} from '../limits.js'
 import type {LlmPoolSpec, Scenario} from '../scenario/schema.js'
@@ -10,8 +13,8 @@ import type {WorkloadSpec} from '../workload/spec.js'
 import type {TaskStream} from '../workload/types.js'
 import {createWorkload} from '../workload/create.js'
 import {boundOutput} from '../util/output-bound.js'
-import {resolveAutoscaling} from './autoscale-config.js'
-import {ClusterRuntime} from './cluster-runtime.js'
+import {hasClusterParts} from './cluster-parts.js'
+import type {ClusterRuntime} from './cluster-runtime.js'
 import {FleetModel} from './fleet-model.js'
 import {LatencyOverTime, type LatencySeries, withLatencySampler} from './latency-series.js'
 import type {MetricName} from './metrics.js'
@@ -195,8 +198,9 @@ export async function runScenario(scenario: Scenario, options: SimulateOptions =
     hint: 'give report.sampleIntervalS a longer interval, or shorten the duration',
   })
   const tasks = options.tasks ?? createWorkload(workloadSpec, {baseDir, rng, durationS: declared})
-  const autoscaling = options.withoutAutoscaling ? undefined : await resolveAutoscaling(scenario, pools, {baseDir, scenarioFile: options.scenarioFile})
-  const cluster = autoscaling === undefined ? undefined : new ClusterRuntime(autoscaling, pools, durationS, seed)
+  // The autoscaling code (controllers, their manifest schemas) loads only for a scenario that has some.
+  const autoscaling = options.withoutAutoscaling || !hasClusterParts(scenario) ? undefined : await (await import('./autoscale-config.js')).resolveAutoscaling(scenario, pools, {baseDir, scenarioFile: options.scenarioFile})
+  const cluster = autoscaling === undefined ? undefined : new (await import('./cluster-runtime.js')).ClusterRuntime(autoscaling, pools, durationS, seed)
   const sampler = options.chartData ? new LatencyOverTime() : undefined
   const hooks = cluster?.modelHooks()
   const model = new FleetModel(

@@ -12,6 +12,9 @@ import {InputError} from '../../errors.js'
 import type {Catalog} from './catalog.js'
 import {type Engine, type KvPrecision, parseKvPrecision, parseWeightPrecision, type WeightPrecision} from './precision.js'
 
+// The calibration group of a row (kept beside transferSource, which profile resolution also loads).
+export {groupKey} from './transfer.js'
+
 /** How a row was measured (methods.csv). */
 export type RowKind =
   /** One static batch timed end to end (LLM-Inference-Bench): prefill of the batch, then decode. */
@@ -123,6 +126,3 @@ export function loadPublicData(catalog: Catalog, csvPath: string): PublicData {
   })
   return {rows, skipped}
 }
-
-/** The calibration group of a row: GPU, engine and precision ("H100-SXM tensorrt-llm fp8/fp8"). */
-export const groupKey = (r: {gpu: string; engine: string; weights: string; kv: string}): string => `${r.gpu} ${r.engine} ${r.kv === 'fp16' ? r.weights : `${r.weights}/${r.kv}`}`

@@ -10,10 +10,9 @@ import {InputError} from '../../errors.js'
 import type {ProfileBand, ProfileStatus} from '../types.js'
 import type {Catalog} from './catalog.js'
 import {type Engine, isDefaultPrecision, type Precision, precisionLabel} from './precision.js'
-import {groupKey} from './public-data.js'
-import {boundedFactors, START} from './public-fit.js'
+import {boundedFactors, START} from './factor-bounds.js'
 import type {CostFactors, GpuSpec} from './schema.js'
-import {transferSource} from './transfer.js'
+import {groupKey, transferSource} from './transfer.js'
 
 export interface FactorResolution {
   factors: CostFactors

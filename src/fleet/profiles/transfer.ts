@@ -6,6 +6,9 @@
  */
 import type {Engine, KvPrecision, WeightPrecision} from './precision.js'
 
+/** The calibration group of a row: GPU, engine and precision ("H100-SXM tensorrt-llm fp8/fp8"). */
+export const groupKey = (r: {gpu: string; engine: string; weights: string; kv: string}): string => `${r.gpu} ${r.engine} ${r.kv === 'fp16' ? r.weights : `${r.weights}/${r.kv}`}`
+
 /** Nearest GPUs first: same generation and memory type, then the neighbouring generation. */
 export const GPU_NEIGHBOURS: Record<string, string[]> = {
   'V100-32GB': ['A100-40GB', 'A100-80GB'],
