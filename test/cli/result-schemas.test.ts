@@ -1,3 +1,4 @@
+import {existsSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
@@ -7,7 +8,7 @@ import {ProfilesShowResultSchema} from '../../src/fleet/profiles-show.js'
 import {SimulateResultSchema} from '../../src/report/simulate-result.js'
 import {TraceInspectionSchema} from '../../src/workload/inspect-result.js'
 import {dataPath, ROOT} from '../helpers/cli.js'
-import {checkResultSchemas, type CommandResult, compileResultSchema} from '../helpers/result-schemas.js'
+import {checkResultSchemas, type CommandResult, compileResultSchema, resultSchemaFile} from '../helpers/result-schemas.js'
 import {runCommand} from '../helpers/run-command.js'
 
 /**
@@ -55,6 +56,15 @@ const RESULTS: CommandResult[] = [
 
 describe('typed --json results', () => {
   checkResultSchemas(RESULTS)
+
+  it('every command has its result schema in schemas/', () => {
+    const commands = readdirSync(join(ROOT, 'commands'), {recursive: true})
+      .map(String)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.replace(/\.ts$/, '').split('/').join(' '))
+    expect(commands.length).toBeGreaterThanOrEqual(13)
+    expect(commands.filter((c) => !existsSync(resultSchemaFile(c)))).toEqual([])
+  })
 
   it('a result that breaks the schema is refused (the check can fail)', async () => {
     const validate = compileResultSchema('profiles list')
