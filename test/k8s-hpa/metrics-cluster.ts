@@ -19,11 +19,17 @@ export interface MetricsClusterOptions {
   resourceMetrics?: boolean
 }
 
+/** control-plane.sh's environment for these options. */
+function metricsEnv(options: MetricsClusterOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, FLEETCAP_K8S_METRICS: options.resourceMetrics === true ? '1' : 'custom'}
+  if (options.syncPeriod !== undefined) env.FLEETCAP_K8S_HPA_SYNC_PERIOD = options.syncPeriod
+  if (options.featureGates !== undefined) env.FLEETCAP_K8S_FEATURE_GATES = options.featureGates
+  return env
+}
+
 export function startMetricsCluster(options: MetricsClusterOptions = {}): ControlPlane {
   const saved = {...process.env}
-  process.env.FLEETCAP_K8S_METRICS = options.resourceMetrics === true ? '1' : 'custom'
-  if (options.syncPeriod !== undefined) process.env.FLEETCAP_K8S_HPA_SYNC_PERIOD = options.syncPeriod
-  if (options.featureGates !== undefined) process.env.FLEETCAP_K8S_FEATURE_GATES = options.featureGates
+  Object.assign(process.env, metricsEnv(options))
   try {
     return ControlPlane.start()
   } finally {
@@ -32,6 +38,11 @@ export function startMetricsCluster(options: MetricsClusterOptions = {}): Contro
       else process.env[k] = saved[k]
     }
   }
+}
+
+/** The same, started without blocking this process (two clusters side by side). */
+export function startMetricsClusterAsync(options: MetricsClusterOptions = {}): Promise<ControlPlane> {
+  return ControlPlane.startAsync(metricsEnv(options))
 }
 
 /** One value the adapter served: when (unix ms), which metric and its value in milli-units. */
