@@ -63,7 +63,10 @@ export class MetricsAdapter {
   }
 
   async set(kind: 'custom' | 'external', namespace: string, metric: string, quantity: string): Promise<void> {
-    const r = await fetch(`${this.base}/values/${kind}/${namespace}/${metric}`, {method: 'PUT', body: quantity})
+    const url = `${this.base}/values/${kind}/${namespace}/${metric}`
+    // A PUT is idempotent: one whose connection the adapter closed unanswered (seen once with the
+    // machine at load 13, the adapter nice 19 and 50 PUTs at once) is sent again, once.
+    const r = await fetch(url, {method: 'PUT', body: quantity}).catch(() => fetch(url, {method: 'PUT', body: quantity}))
     if (r.status !== 204) throw new Error(`metrics-adapter: set ${kind} ${namespace}/${metric}=${quantity}: ${r.status} ${await r.text()}`)
   }
 
