@@ -19,11 +19,17 @@ export interface MetricsClusterOptions {
   resourceMetrics?: boolean
 }
 
+/** control-plane.sh's environment for these options. */
+function metricsEnv(options: MetricsClusterOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, FLEETCAP_K8S_METRICS: options.resourceMetrics === true ? '1' : 'custom'}
+  if (options.syncPeriod !== undefined) env.FLEETCAP_K8S_HPA_SYNC_PERIOD = options.syncPeriod
+  if (options.featureGates !== undefined) env.FLEETCAP_K8S_FEATURE_GATES = options.featureGates
+  return env
+}
+
 export function startMetricsCluster(options: MetricsClusterOptions = {}): ControlPlane {
   const saved = {...process.env}
-  process.env.FLEETCAP_K8S_METRICS = options.resourceMetrics === true ? '1' : 'custom'
-  if (options.syncPeriod !== undefined) process.env.FLEETCAP_K8S_HPA_SYNC_PERIOD = options.syncPeriod
-  if (options.featureGates !== undefined) process.env.FLEETCAP_K8S_FEATURE_GATES = options.featureGates
+  Object.assign(process.env, metricsEnv(options))
   try {
     return ControlPlane.start()
   } finally {
@@ -32,6 +38,11 @@ export function startMetricsCluster(options: MetricsClusterOptions = {}): Contro
       else process.env[k] = saved[k]
     }
   }
+}
+
+/** The same, started without blocking this process (two clusters side by side). */
+export function startMetricsClusterAsync(options: MetricsClusterOptions = {}): Promise<ControlPlane> {
+  return ControlPlane.startAsync(metricsEnv(options))
 }
 
 /** One value the adapter served: when (unix ms), which metric and its value in milli-units. */
@@ -52,7 +63,10 @@ export class MetricsAdapter {
   }
 
   async set(kind: 'custom' | 'external', namespace: string, metric: string, quantity: string): Promise<void> {
-    const r = await fetch(`${this.base}/values/${kind}/${namespace}/${metric}`, {method: 'PUT', body: quantity})
+    const url = `${this.base}/values/${kind}/${namespace}/${metric}`
+    // A PUT is idempotent: one whose connection the adapter closed unanswered (seen once with the
+    // machine at load 13, the adapter nice 19 and 50 PUTs at once) is sent again, once.
+    const r = await fetch(url, {method: 'PUT', body: quantity}).catch(() => fetch(url, {method: 'PUT', body: quantity}))
     if (r.status !== 204) throw new Error(`metrics-adapter: set ${kind} ${namespace}/${metric}=${quantity}: ${r.status} ${await r.text()}`)
   }
 

@@ -1,4 +1,4 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, it} from 'vitest'
 
 import type {KubeClient} from '../../src/k8s/client.js'
 import {type ControlPlane, waitFor} from '../k8s/control-plane.js'
@@ -9,6 +9,10 @@ import {MetricsAdapter, startMetricsCluster} from './metrics-cluster.js'
  * kube-controller-manager scales KWOK Deployments on memory and cpu (metrics.k8s.io from
  * metrics-server, which scrapes KWOK's emulated kubelet /metrics/resource; usage is set with a KWOK
  * ClusterResourceUsage), and on Pods, Object and External metrics (tools/metrics-adapter).
+ *
+ * The tests run concurrently on the one cluster: each has its own namespace, Deployment, HPA, usage
+ * object and adapter values, so none sees another's; most of each test is waiting for metrics-server's
+ * scrapes and the controller's syncs, which overlap instead of adding up.
  */
 let cp: ControlPlane
 let adapter: MetricsAdapter
@@ -82,8 +86,8 @@ async function replicasReach(client: KubeClient, ns: string, want: number, timeo
   )
 }
 
-describe('metrics pipeline: the real HPA controller scales KWOK Deployments', () => {
-  it('metrics.k8s.io serves the usage KWOK emulates', {timeout: 120_000}, async () => {
+describe.concurrent('metrics pipeline: the real HPA controller scales KWOK Deployments', () => {
+  it('metrics.k8s.io serves the usage KWOK emulates', {timeout: 120_000}, async ({expect}) => {
     const client = await deployment('mp-top', 1)
     await usage('mp-top', '250m', '96Mi')
     const pods = await waitFor('pod metrics for mp-top', async () => {
@@ -116,7 +120,7 @@ describe('metrics pipeline: the real HPA controller scales KWOK Deployments', ()
     await replicasReach(client, 'mp-cpu', 4, 120_000)
   })
 
-  it('Pods metric: queue_depth 30 per pod against 10 → 3 replicas', {timeout: 120_000}, async () => {
+  it('Pods metric: queue_depth 30 per pod against 10 → 3 replicas', {timeout: 120_000}, async ({expect}) => {
     const client = await deployment('mp-pods', 1)
     await adapter.set('custom', 'mp-pods', 'queue_depth', '30')
     await hpa(client, 'mp-pods', {type: 'Pods', pods: {metric: {name: 'queue_depth'}, target: {type: 'AverageValue', averageValue: '10'}}})
@@ -134,7 +138,7 @@ describe('metrics pipeline: the real HPA controller scales KWOK Deployments', ()
     await replicasReach(client, 'mp-obj', 4)
   })
 
-  it('External metric: 25 against AverageValue 5 → 5 replicas', {timeout: 150_000}, async () => {
+  it('External metric: 25 against AverageValue 5 → 5 replicas', {timeout: 150_000}, async ({expect}) => {
     const client = await deployment('mp-ext', 1)
     await adapter.set('external', 'mp-ext', 'waiting_requests', '25')
     await hpa(client, 'mp-ext', {type: 'External', external: {metric: {name: 'waiting_requests'}, target: {type: 'AverageValue', averageValue: '5'}}})

@@ -1,11 +1,11 @@
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterAll, describe, it} from 'vitest'
 
 import type {PodView} from '../../src/autoscale/hpa.js'
 import {parseScenario} from '../../src/scenario/load.js'
 import {resolveAutoscaling} from '../../src/sim/autoscale-config.js'
 import type {PoolConfig} from '../../src/sim/types.js'
 import {type ControlPlane, waitFor} from '../k8s/control-plane.js'
-import {MetricsAdapter, startMetricsCluster} from './metrics-cluster.js'
+import {MetricsAdapter, startMetricsClusterAsync} from './metrics-cluster.js'
 
 /**
  * HPAConfigurableTolerance with the real controller (issue 15 item 3): one HPA on 4 pods, an External
@@ -14,7 +14,8 @@ import {MetricsAdapter, startMetricsCluster} from './metrics-cluster.js'
  * the field and the controller's 0.1 tolerance holds the HPA at 4; with it on (kube-apiserver and
  * kube-controller-manager --feature-gates) the controller scales to ceil(4.2 / 1) = 5, and stays
  * there (at 5 the ratio is 0.84 and the proposal is still 5). fleetcap, given the same HPA in a
- * scenario with and without autoscaler.featureGates, decides the same.
+ * scenario with and without autoscaler.featureGates, decides the same. The two clusters (a feature
+ * gate is a process flag) are started and run side by side: each test owns its own.
  */
 const hpaSpec = {
   scaleTargetRef: {apiVersion: 'apps/v1', kind: 'Deployment', name: 'app'},
@@ -60,9 +61,16 @@ async function fleetcapDecision(gates: string): Promise<number> {
   return current
 }
 
+/** The clusters started, stopped at the end whatever happens. */
+const running = new Set<ControlPlane>()
+afterAll(() => {
+  for (const cp of running) cp.stop()
+})
+
 /** Run the HPA in a fresh cluster; returns the tolerance the API server kept and the replica count 8 s (8 syncs) after the first. */
 async function clusterDecision(featureGates: string | undefined): Promise<{keptTolerance: unknown; replicas: number; cp: ControlPlane}> {
-  const cp = startMetricsCluster({syncPeriod: '1s', featureGates})
+  const cp = await startMetricsClusterAsync({syncPeriod: '1s', featureGates})
+  running.add(cp)
   cp.gpuNodes(1, 'NVIDIA-H100-80GB-HBM3', 8, 'tg-node')
   const client = await cp.namespace('tg')
   const labels = {app: 'app'}
@@ -96,22 +104,17 @@ async function clusterDecision(featureGates: string | undefined): Promise<{keptT
   return {keptTolerance: hpa.spec.behavior?.scaleUp?.tolerance, replicas: (d!.spec as {replicas: number}).replicas, cp}
 }
 
-let running: ControlPlane | undefined
-afterAll(() => running?.stop())
-
-describe('HPAConfigurableTolerance: the real controller and fleetcap agree', () => {
-  it('gate off (default): the field is dropped, ratio 1.05 stays within 0.1: 4 replicas', {timeout: 300_000}, async () => {
+describe.concurrent('HPAConfigurableTolerance: the real controller and fleetcap agree', () => {
+  it('gate off (default): the field is dropped, ratio 1.05 stays within 0.1: 4 replicas', {timeout: 300_000}, async ({expect}) => {
     const r = await clusterDecision(undefined)
-    running = r.cp
     expect(r.keptTolerance).toBeUndefined()
     expect(r.replicas).toBe(4)
     expect(await fleetcapDecision('')).toBe(r.replicas)
     r.cp.stop()
   })
 
-  it('gate on: tolerance 0.01 is kept and the controller scales 4 → 5', {timeout: 300_000}, async () => {
+  it('gate on: tolerance 0.01 is kept and the controller scales 4 → 5', {timeout: 300_000}, async ({expect}) => {
     const r = await clusterDecision('HPAConfigurableTolerance=true')
-    running = r.cp
     expect(['10m', '0.01', 0.01]).toContain(r.keptTolerance) // a resource.Quantity
     expect(r.replicas).toBe(5)
     expect(await fleetcapDecision('featureGates: {HPAConfigurableTolerance: true}')).toBe(r.replicas)

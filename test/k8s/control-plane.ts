@@ -14,9 +14,9 @@ function sh(...args: string[]): void {
   if (r.status !== 0) throw new Error(`control-plane.sh ${args[0]} failed (${r.status}): ${r.stderr.slice(-2000)}`)
 }
 
-function shAsync(...args: string[]): Promise<void> {
+function shAsync(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [SCRIPT, ...args], {stdio: ['ignore', 'ignore', 'pipe']})
+    const child = spawn('bash', [SCRIPT, ...args], {stdio: ['ignore', 'ignore', 'pipe'], env})
     let err = ''
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`control-plane.sh ${args[0]} failed (${code}): ${err.slice(-2000)}`))))
@@ -41,6 +41,18 @@ export class ControlPlane {
     return cp
   }
 
+  /**
+   * The same without blocking this process: a file that needs two clusters (different feature gates)
+   * starts them side by side. ENV is the script's environment (FLEETCAP_K8S_* options).
+   */
+  static async startAsync(env: NodeJS.ProcessEnv = process.env): Promise<ControlPlane> {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetcap-k8s-'))
+    const cp = new ControlPlane(dir)
+    process.once('exit', () => cp.stop())
+    await shAsync(['start', dir, String(process.pid)], env)
+    return cp
+  }
+
   stop(): void {
     if (this.stopped) return
     this.stopped = true
@@ -58,14 +70,14 @@ export class ControlPlane {
 
   /** The same from a child process, so the code under test keeps running (and retrying) meanwhile. */
   async restartApiserverAsync(downMs: number): Promise<void> {
-    await shAsync('stop-apiserver', this.dir)
+    await shAsync(['stop-apiserver', this.dir])
     await this.startApiserverAfterAsync(downMs)
   }
 
   /** Start it again after `delayMs`, from a child process (the code under test keeps running meanwhile). */
   async startApiserverAfterAsync(delayMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, delayMs))
-    await shAsync('start-apiserver', this.dir)
+    await shAsync(['start-apiserver', this.dir])
   }
 
   /** COUNT fake KWOK nodes with `nvidia.com/gpu` capacity and the GPU product label. */

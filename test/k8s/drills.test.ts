@@ -28,6 +28,12 @@ import {writeTestPlan} from './plan-builder.js'
 const A100 = 'NVIDIA-A100-SXM4-80GB'
 const H100 = 'NVIDIA-H100-80GB-HBM3'
 const L4 = 'NVIDIA-L4'
+// Products with no node until the test adds one: a run interrupted during its gates (kill -9, the
+// lock taken) cannot pass them first, however fast the machine or slow the test's reaction (the
+// lock drill failed so on a loaded machine: the CLI finished, exit 0, before the take-over landed).
+// The re-run gets the nodes.
+const LATE_KILL = 'NVIDIA-A10G'
+const LATE_TAKEN = 'NVIDIA-L40S'
 let cp: ControlPlane
 const started = Date.now()
 
@@ -176,11 +182,12 @@ describe('apply drills on a real control plane', () => {
 
   it('kill -9 mid-apply, then a re-run at once: the dead holder\'s lock is taken over and the phase finishes', async () => {
     const client = await cp.namespace('kill-apply')
-    const dir = await writeTestPlan('kill', [{name: 'phase-1', pools: [{name: 'pool-k', product: A100, gpus: 1, min: 2, max: 2}]}])
-    const args = ['apply-to-cluster', dir, '--kubeconfig', cp.kubeconfig, '-n', 'kill-apply', '--yes']
+    const dir = await writeTestPlan('kill', [{name: 'phase-1', pools: [{name: 'pool-k', product: LATE_KILL, gpus: 1, min: 2, max: 2}]}])
+    const args = ['apply-to-cluster', dir, '--kubeconfig', cp.kubeconfig, '-n', 'kill-apply', '--yes', '--gpu-pending-grace', '600']
     const first = await runUntil(args, /gates: waiting/)
     expect(first.killed).toBe(true)
     expect((await state(client)).pending).toBeDefined()
+    cp.gpuNodes(1, LATE_KILL, 8, 'a10g')
     const t0 = Date.now()
     const rerun = runCli(args)
     const s = (Date.now() - t0) / 1000
@@ -324,8 +331,8 @@ describe('apply drills on a real control plane', () => {
 
   it('the apply lock taken by another run mid-apply (ours expired): the CLI exits 4 naming the holder; once that run is gone a re-run finishes the phase', async () => {
     const client = await cp.namespace('taken-lock')
-    const dir = await writeTestPlan('taken', [{name: 'phase-1', pools: [{name: 'pool-t', product: A100, gpus: 1, min: 2, max: 2}]}])
-    const args = ['apply-to-cluster', dir, '--kubeconfig', cp.kubeconfig, '-n', 'taken-lock', '--yes']
+    const dir = await writeTestPlan('taken', [{name: 'phase-1', pools: [{name: 'pool-t', product: LATE_TAKEN, gpus: 1, min: 2, max: 2}]}])
+    const args = ['apply-to-cluster', dir, '--kubeconfig', cp.kubeconfig, '-n', 'taken-lock', '--yes', '--gpu-pending-grace', '600']
     const now = new Date().toISOString().replace(/Z$/, '000Z')
     // What another run does once our lease has expired: it writes itself in as the holder.
     const takeOver = (): Promise<unknown> =>
@@ -346,6 +353,7 @@ describe('apply drills on a real control plane', () => {
     expect(blocked.stderr).toMatch(/another apply holds the lock in namespace taken-lock \(Lease fleetcap-apply-lock, holder other-host\/pid-1/)
     // That run ends (its lease is released); the re-run resumes the recorded phase and finishes it: as planned.
     await client.delete(leaseRef('taken-lock'))
+    cp.gpuNodes(1, LATE_TAKEN, 8, 'l40s')
     const rerun = runCli(args)
     expect(rerun.code, rerun.stderr).toBe(0)
     expect(rerun.stderr).toMatch(/resuming the unfinished apply of phase-1/)
