@@ -69,6 +69,9 @@ export function holderIsDead(holder: string, host: string = hostname()): boolean
  */
 export class ApplyLock {
   private renewTimer: NodeJS.Timeout | undefined
+  /** The renewal in flight, if any: release waits for it, so a late renewal cannot outlive the release. */
+  private renewing: Promise<void> | undefined
+  private released = false
   private resourceVersion: string | undefined
   private lost = false
   /** How the lock was lost: "the Lease was deleted" or "holder X took it". */
@@ -84,7 +87,9 @@ export class ApplyLock {
   static async acquire(client: KubeClient, namespace: string, options: LockOptions): Promise<ApplyLock> {
     const lock = new ApplyLock(client, namespace, options)
     await lock.take()
-    lock.renewTimer = setInterval(() => void lock.renew(), (options.leaseDurationSeconds * 1000) / 3)
+    lock.renewTimer = setInterval(() => {
+      lock.renewing ??= lock.renew().finally(() => (lock.renewing = undefined))
+    }, (options.leaseDurationSeconds * 1000) / 3)
     lock.renewTimer.unref()
     return lock
   }
@@ -124,12 +129,22 @@ export class ApplyLock {
   }
 
   async release(): Promise<void> {
+    this.released = true
     clearInterval(this.renewTimer)
-    const lease = await this.client.get<LeaseObject>(this.ref())
-    if (lease?.spec?.holderIdentity !== this.options.holder) return
-    await this.client.delete(this.ref(), {preconditionResourceVersion: lease.metadata.resourceVersion}).catch((error: unknown) => {
-      if (!(error instanceof ApiError && error.status === 409)) throw error
-    })
+    // A renewal that read the Lease before the release could write it after the delete's read: the
+    // delete's precondition then fails (409) and the Lease stayed, blocking the next apply until it
+    // expired. Wait for it, then delete, reading again after a conflict.
+    await this.renewing
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const lease = await this.client.get<LeaseObject>(this.ref())
+      if (lease?.spec?.holderIdentity !== this.options.holder) return
+      try {
+        await this.client.delete(this.ref(), {preconditionResourceVersion: lease.metadata.resourceVersion})
+        return
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 409)) throw error
+      }
+    }
   }
 
   private async take(): Promise<void> {
@@ -181,7 +196,7 @@ export class ApplyLock {
     try {
       const now = this.options.clock.now()
       const lease = await this.client.get<LeaseObject>(this.ref())
-      if (this.lost) return
+      if (this.lost || this.released) return
       if (!lease || lease.spec?.holderIdentity !== this.options.holder) {
         this.markLost(lease)
         return
