@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Entry point: oclif loads the compiled commands from dist/commands (see package.json "oclif").
-// oclif.manifest.json (written by `npm run build`) lists the commands and their flags, so a start
-// imports only the command it runs. A manifest older than dist/commands (a bare `tsc` since the
-// last build) is ignored: slower, never stale.
-import {existsSync, readdirSync, statSync} from 'node:fs'
+// Entry point. `npm run build` compiles (tsc: dist/src, dist/commands), bundles the commands
+// (scripts/bundle.mjs: dist/cli) and writes oclif.manifest.json, which lists the commands and their
+// flags so that a start imports only the command it runs, from dist/cli/commands (package.json
+// "oclif"). After a bare `tsc` since the last build, the bundle and the manifest are older than
+// dist/commands: the CLI then runs the compiled commands directly and ignores the manifest.
+// Slower, never stale.
+import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {enableCompileCache} from 'node:module'
 import {homedir, tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -19,9 +21,9 @@ enableCompileCache(join(existsSync(userCache) ? userCache : tmpdir(), 'fleetcap'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
-function manifestIsCurrent() {
+function bundleIsCurrent() {
   const manifest = join(root, 'oclif.manifest.json')
-  if (!existsSync(manifest)) return false
+  if (!existsSync(manifest) || !existsSync(join(root, 'dist', 'cli', 'commands'))) return false
   const builtAt = statSync(manifest).mtimeMs
   const commands = join(root, 'dist', 'commands')
   if (!existsSync(commands)) return true // a packed install: the manifest came with dist/
@@ -33,4 +35,10 @@ function manifestIsCurrent() {
 
 // Imported after the cache is on, so that oclif's own modules are cached too.
 const {execute} = await import('@oclif/core')
-await execute({dir: import.meta.url, loadOptions: {root, ignoreManifest: !manifestIsCurrent()}})
+if (bundleIsCurrent()) {
+  await execute({dir: import.meta.url, loadOptions: {root}})
+} else {
+  const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  const oclif = {...pjson.oclif, commands: './dist/commands'}
+  await execute({dir: import.meta.url, loadOptions: {root, ignoreManifest: true, pjson: {...pjson, oclif}}})
+}

@@ -1,7 +1,8 @@
-// Write oclif.manifest.json (every command's id, flags, args and help) from the compiled command
-// classes in dist/commands, so that the CLI finds a command without importing all of them on start.
-// `npm run build` runs it after tsc. bin/run.js ignores the manifest when dist/commands is newer
-// (a bare `tsc` after the last build), so a stale manifest can never hide a command or a flag.
+// Write oclif.manifest.json (every command's id, flags, args and help) from the bundled command
+// classes in dist/cli/commands (package.json "oclif.commands"), so that the CLI finds a command
+// without importing all of them on start. `npm run build` runs it after tsc and scripts/bundle.mjs.
+// bin/run.js ignores the manifest and the bundle when dist/commands is newer (a bare `tsc` after
+// the last build), so a stale manifest can never hide a command or a flag.
 import {renameSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'

@@ -43,6 +43,24 @@ describe('oclif.manifest.json', () => {
     }
   })
 
+  it('points oclif at the bundled commands, which import fleetcap and the small libraries from chunks', () => {
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as {commands: Record<string, {relativePath: string[]}>}
+    for (const [id, command] of Object.entries(manifest.commands)) {
+      expect(command.relativePath.join('/'), id).toBe(`dist/cli/commands/${id.split(':').join('/')}.js`)
+    }
+    const cli = join(ROOT, 'dist', 'cli')
+    for (const file of readdirSync(cli, {recursive: true}).map(String).filter((f) => f.endsWith('.js'))) {
+      const code = readFileSync(join(cli, file), 'utf8')
+      // Bundled packages are inlined, so no import of them may be left (it would load a second copy).
+      expect(code, file).not.toMatch(/^(import|export)\b[^;]*?from\s*["'](zod|yaml|csv-parse|pure-rand|simple-statistics)(\/[^"']*)?["']|\bimport\(["'](zod|yaml|csv-parse|pure-rand|simple-statistics)/m)
+      // Every import.meta.url was rewritten to the module's own dist/src file (scripts/bundle.mjs).
+      expect(code, file).not.toContain('__fleetcapModuleUrl__')
+      for (const [, target] of code.matchAll(/new URL\("([^"]+)", import\.meta\.url\)\.href/g)) {
+        expect(existsSync(join(cli, file, '..', target)), `${file} -> ${target}`).toBe(true)
+      }
+    }
+  })
+
   it('shows a typed flag\'s default as the user writes it (60s, not 60)', () => {
     const manifest = JSON.parse(readFileSync(path, 'utf8')) as {commands: Record<string, {flags: Record<string, {default?: unknown}>}>}
     expect(manifest.commands['trace:inspect'].flags.bucket.default).toBe('60s')
