@@ -63,13 +63,13 @@ describe('continuous-batching replica', () => {
 describe('replay predictor', () => {
   it('predicts unloaded latency from the cost model and grows it with load', () => {
     const predict = replayPredictor(limits)
-    const light = predict({executor: 'constant-arrival-rate', stages: [{durationS: 10, ratePerS: 1}], tasks: [[[100, 11, 0]]], origin: {}}) as Awaited<ReturnType<typeof predict>>
+    const light = predict({executor: 'constant-arrival-rate', stages: [{durationS: 10, ratePerS: 1}], tasks: [[[100, 11, 0]]], origin: {}}, 1) as Awaited<ReturnType<typeof predict>>
     expect(light.ttftP50Ms).toBeCloseTo(11, 6)
     expect(light.tpotP50Ms).toBeCloseTo(11, 6)
     expect(light.latencyP50Ms).toBeCloseTo(11 * 11, 6)
     // 11 requests in 10 s: k6's constant-arrival-rate starts one at t = 0 and one at the end.
     expect(light.throughputRps).toBeCloseTo(1.1, 9)
-    const heavy = predict({executor: 'constant-arrival-rate', stages: [{durationS: 10, ratePerS: 40}], tasks: [[[100, 11, 0]]], origin: {}}) as Awaited<ReturnType<typeof predict>>
+    const heavy = predict({executor: 'constant-arrival-rate', stages: [{durationS: 10, ratePerS: 40}], tasks: [[[100, 11, 0]]], origin: {}}, 1) as Awaited<ReturnType<typeof predict>>
     expect(heavy.latencyP95Ms!).toBeGreaterThan(light.latencyP95Ms! * 2)
   })
 })

@@ -41,7 +41,7 @@ function executor(client: KubeClient, plan: LoadedPlan, extra: Partial<ExecutorO
   return new Executor({client, plan, clock: systemClock, holder: `drill-${client.target.namespace}-${Math.round(performance.now())}`, timeoutMs: 90_000, gpuPendingGraceMs: 3_000, lockWaitMs: 0, leaseDurationSeconds: 15, pollMs: 300, ...extra})
 }
 
-async function state(client: KubeClient): Promise<{applied: Array<{phase: string}>; pending?: {rollback?: unknown}}> {
+async function state(client: KubeClient): Promise<{applied: Array<{phase: string}>; pending?: {phase: string; rollback?: unknown}}> {
   const cm = await client.get({apiVersion: 'v1', kind: 'ConfigMap', namespace: client.target.namespace, name: STATE_CONFIGMAP})
   return JSON.parse((cm as unknown as {data: Record<string, string>}).data['state.json'])
 }

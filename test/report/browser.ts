@@ -1,3 +1,7 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/// <reference lib="dom.asynciterable" />
+// Callbacks passed to page.evaluate run in the browser: they use its globals (document, window).
 /**
  * Chromium from the Debian archive (scripts/test-deps/chromium.sh installs it), driven by
  * playwright-core, for the HTML report tests. Without it the tests skip with a reason; under CI=true a

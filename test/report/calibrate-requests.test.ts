@@ -1,3 +1,7 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/// <reference lib="dom.asynciterable" />
+// Callbacks passed to page.evaluate run in the browser: they use its globals (document, window).
 /**
  * calibrate per request, end to end: a real k6 run (scripts/test-deps/k6.sh) against the fake
  * OpenAI server on loopback, 25 % slower than its profile; `calibrate --k6-json --html` joins each

@@ -1,3 +1,7 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/// <reference lib="dom.asynciterable" />
+// Callbacks passed to page.evaluate run in the browser: they use its globals (document, window).
 /**
  * The HTML reports in a real browser (Chromium from Debian, scripts/test-deps/chromium.sh): each page
  * opened via file:// draws every chart, with the series and point counts its data say, makes no

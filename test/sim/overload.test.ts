@@ -18,6 +18,9 @@ const profile = (gpu: string): ServingProfile => ({
   gpu,
   tensorParallel: 1,
   gpusPerReplica: 1,
+  status: 'roofline',
+  statusBasis: 'a test profile: linear step costs',
+  band: {slow: 1, fast: 1, coverage: 0, basis: 'none'},
   coldStartS: 60,
   pricePerHourUsd: 2,
 })

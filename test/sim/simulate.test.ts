@@ -32,6 +32,9 @@ const profile = (gpu: string, speed: number): ServingProfile => ({
   gpu,
   tensorParallel: 1,
   gpusPerReplica: 1,
+  status: 'roofline',
+  statusBasis: 'a test profile: linear step costs',
+  band: {slow: 1, fast: 1, coverage: 0, basis: 'none'},
   coldStartS: 60,
   pricePerHourUsd: speed * 2,
 })
@@ -83,7 +86,7 @@ describe('simulate()', () => {
   })
 })
 
-describe('simulate(): a pool\'s scheduler settings', () => {
+describe("simulate(): a pool's scheduler settings", () => {
   const yaml = (scheduler: string, extra = ''): string => `
 apiVersion: fleetcap.dev/v1
 kind: Scenario

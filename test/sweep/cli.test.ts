@@ -12,12 +12,12 @@ import {ROOT, runCli} from '../helpers/cli.js'
 import {runCommand} from '../helpers/run-command.js'
 import {GRID_SPEC, tempDir, writeSpec} from './helpers.js'
 
-interface SweepJson {
+interface SweepJson<Cell = {cell: number}> {
   cells: number
   computed: number
   resumed: number
   workers: number
-  summary: {cellMeans: {cell: number}[]; pareto: {cells: number[]}; sensitivity: {factor: string; metric: string; range: number | null}[]}
+  summary: {cellMeans: Cell[]; pareto: {cells: number[]}; sensitivity: {factor: string; metric: string; range: number | null}[]}
 }
 
 describe('fleetcap sweep', () => {
@@ -56,12 +56,12 @@ describe('fleetcap sweep', () => {
     const dir = tempDir()
     const r = await runCommand(['sweep', writeSpec(dir, GRID_SPEC), '--workers', '0', '--json'])
     expect(r.code).toBe(0)
-    const j = JSON.parse(r.stdout) as SweepJson & {summary: {cellMeans: {factors: {servers: number; rate: number}; means: {costUsd: number; queueWaitP95S: number}}[]}}
+    const j = JSON.parse(r.stdout) as SweepJson<{cell: number; factors: {servers: number; rate: number}; means: {costUsd: number; queueWaitP95S: number}}>
     const at = (servers: number, rate: number) => j.summary.cellMeans.find((c) => c.factors.servers === servers && c.factors.rate === rate)!.means
     expect(at(6, 3.2).costUsd).toBeGreaterThan(at(4, 3.2).costUsd)
     expect(at(6, 3.2).queueWaitP95S).toBeLessThan(at(4, 3.2).queueWaitP95S)
     // The front is cost-ascending with latency strictly falling.
-    const front = j.summary.pareto.cells.map((c) => j.summary.cellMeans.find((m) => (m as {cell: number}).cell === c)!.means)
+    const front = j.summary.pareto.cells.map((c) => j.summary.cellMeans.find((m) => m.cell === c)!.means)
     expect(front.length).toBeGreaterThan(0)
     for (let i = 1; i < front.length; i++) {
       expect(front[i].costUsd).toBeGreaterThanOrEqual(front[i - 1].costUsd)
@@ -105,7 +105,15 @@ describe('fleetcap sweep', () => {
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sweep', spec, '--workers', '1', '--out', out], {stdio: 'ignore'})
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
     const journalPath = join(out, 'journal.jsonl')
-    const cellsIn = () => (existsSync(journalPath) ? new Set(readFileSync(journalPath, 'utf8').split('\n').filter((l) => l.endsWith('}')).map((l) => (JSON.parse(l) as {cell: number}).cell)).size : 0)
+    const cellsIn = () =>
+      existsSync(journalPath)
+        ? new Set(
+            readFileSync(journalPath, 'utf8')
+              .split('\n')
+              .filter((l) => l.endsWith('}'))
+              .map((l) => (JSON.parse(l) as {cell: number}).cell),
+          ).size
+        : 0
     while (cellsIn() < 2 && child.exitCode === null) await new Promise((r) => setTimeout(r, 20))
     child.kill('SIGKILL')
     await exited
@@ -119,7 +127,7 @@ describe('fleetcap sweep', () => {
     expect(readFileSync(join(out, 'results.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(12)
   })
 
-  it('refuses an output directory written for another spec, and one that is the user\'s', async () => {
+  it("refuses an output directory written for another spec, and one that is the user's", async () => {
     const dir = tempDir()
     const out = join(dir, 'out')
     expect((await runCommand(['sweep', writeSpec(dir, GRID_SPEC), '--workers', '0', '--out', out])).code).toBe(0)
@@ -188,7 +196,7 @@ describe('bad sweep specs', () => {
     expect(r.stderr).toMatch(/spec\.yaml:15:40: base\.fleet\.pools\.0\.servers: Too small/)
   })
 
-  it('a factor value that makes a cell\'s scenario invalid names the cell and the field', async () => {
+  it("a factor value that makes a cell's scenario invalid names the cell and the field", async () => {
     const r = await bad(GRID_SPEC.replace('values: [4, 5, 6]', 'values: [4, -1]'))
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/cell 2: fleet\.pools\.0\.servers: .*servers=-1/)
