@@ -19,7 +19,8 @@ import type * as hdr from 'hdr-histogram-js'
 const SUB_MASK = 2047
 const HALF = 1024
 const LIMIT = 2 ** 31
-const LENGTH = (21 + 1) * HALF // buckets 0…20 cover every v < 2^31
+/** Length of a counts array: buckets 0…20 cover every v < 2^31. */
+export const LENGTH = (21 + 1) * HALF
 
 export class HdrCounts {
   private readonly counts = new Float64Array(LENGTH)
@@ -52,6 +53,17 @@ export class HdrCounts {
     if (this.overflow !== undefined) h.add(this.overflow)
   }
 
+  /**
+   * Add every count into `target` (a counts array of LENGTH, same layout). False, adding nothing,
+   * when values past 2^31 went to the overflow histogram: those need the library to merge.
+   */
+  addInto(target: Float64Array): boolean {
+    if (this.overflow !== undefined) return false
+    const c = this.counts
+    for (let i = 0; i < LENGTH; i++) target[i] += c[i]
+    return true
+  }
+
   /** Free the overflow histogram (WebAssembly memory), if one was made. */
   dispose(): void {
     this.overflow?.destroy()
@@ -74,4 +86,24 @@ export function valueFromIndex(i: number): number {
     b = 0
   }
   return sub * 2 ** b
+}
+
+/**
+ * The value at a percentile (0–100) of counts laid out as above, holding `total` values: what
+ * hdr-histogram-js's getValueAtPercentile returns for the same counts (the count rounded up with its
+ * one-ulp guard; the highest value equivalent to the bucket reached, its lowest for percentile 0).
+ */
+export function valueAtPercentile(counts: Float64Array, total: number, percentile: number): number {
+  const fpCount = (Math.min(percentile, 100) / 100) * total
+  const ulp = 2 ** (Math.floor(Math.log2(fpCount)) - 52) // 0 when fpCount is 0
+  const want = Math.max(Math.ceil(fpCount - ulp), 1)
+  let seen = 0
+  for (let i = 0; i < LENGTH; i++) {
+    seen += counts[i]
+    if (seen >= want) {
+      const lowest = valueFromIndex(i)
+      return percentile === 0 ? lowest : lowest + 2 ** Math.max(0, (i >> 10) - 1) - 1
+    }
+  }
+  return 0
 }

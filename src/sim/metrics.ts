@@ -3,7 +3,7 @@ import {createRequire} from 'node:module'
 import type * as hdr from 'hdr-histogram-js'
 
 import {PRIORITIES} from '../workload/types.js'
-import {HdrCounts} from './hdr-counts.js'
+import {HdrCounts, LENGTH, valueAtPercentile} from './hdr-counts.js'
 
 /** Latency metrics reported per call (one LLM request or one generic job) and per task. */
 export const METRICS = ['queueWait', 'ttft', 'tpot', 'e2e', 'taskE2e'] as const
@@ -29,6 +29,7 @@ const RECORDED = 6
 const SOURCES: readonly (readonly number[])[] = [[R_WAIT], [R_TTFT], [R_TPOT], [R_E2E_SOLO, R_E2E_CHAIN_CALL], [R_E2E_SOLO, R_TASK_E2E_CHAIN]]
 
 const CLASSES = PRIORITIES.length
+const SUMMARY_LEVELS = [50, 90, 95, 99]
 
 /** Quantile summary of one metric in seconds; null fields when nothing was recorded. */
 export interface QuantileSummary {
@@ -68,9 +69,10 @@ function newHistogram(bitBucketSize: 32 | 64, highest = 2): hdr.Histogram {
 /**
  * Streaming latency quantiles: an HdrHistogram (3 significant digits) per metric and priority class,
  * values recorded in whole microseconds, so memory stays fixed however long the run. The hot path
- * counts into HdrHistogram's own bucket layout (HdrCounts); summaries hand the counts to
- * hdr-histogram-js, which merges the classes and computes the quantiles. Means and maxima are exact
- * (kept beside the histograms). Call dispose() when done (simulate() does).
+ * counts into HdrHistogram's own bucket layout (HdrCounts); summaries add the classes' counts
+ * together and read quantiles as hdr-histogram-js does (hdr-counts.ts valueAtPercentile), without
+ * building a library histogram per summary. Means and maxima are exact (kept beside the histograms).
+ * Call dispose() when done (simulate() does).
  */
 export class LatencyRecorder {
   private readonly hists: (HdrCounts | undefined)[]
@@ -186,13 +188,8 @@ export class LatencyRecorder {
   summary(metric: number, cls = -1): QuantileSummary | null {
     const n = this.count(metric, cls)
     if (n === 0) return null
-    const {h, max} = this.merged(metric, cls)
-    try {
-      const q = (p: number): number => h.getValueAtPercentile(p) / 1e6
-      return {count: n, meanS: this.mean(metric, cls), p50S: q(50), p90S: q(90), p95S: q(95), p99S: q(99), maxS: max / 1e6}
-    } finally {
-      h.destroy()
-    }
+    const [p50S, p90S, p95S, p99S] = this.atPercentiles(metric, cls, SUMMARY_LEVELS)
+    return {count: n, meanS: this.mean(metric, cls), p50S, p90S, p95S, p99S, maxS: this.maxOf(metric, cls) / 1e6}
   }
 
   /**
@@ -201,33 +198,51 @@ export class LatencyRecorder {
    */
   percentiles(metric: number, cls: number, levels: readonly number[]): number[] | null {
     if (this.count(metric, cls) === 0) return null
-    const {h} = this.merged(metric, cls)
+    return this.atPercentiles(metric, cls, levels)
+  }
+
+  /**
+   * Quantiles of the parts' counts merged: added into one counts array here, read as hdr-histogram-js
+   * reads them (valueAtPercentile gives its very values). A part holding values past 2^31 µs (its
+   * overflow histogram) is merged by the library instead.
+   */
+  private atPercentiles(metric: number, cls: number, levels: readonly number[]): number[] {
+    const parts = this.parts(metric, cls)
+    const counts = new Float64Array(LENGTH)
+    let total = 0
+    for (const i of parts) {
+      if (this.hists[i]?.addInto(counts) === false) return this.libraryPercentiles(parts, levels)
+      counts[0] += this.zeros[i]
+      total += (this.hists[i]?.total ?? 0) + this.zeros[i]
+    }
+    return levels.map((p) => valueAtPercentile(counts, total, p) / 1e6)
+  }
+
+  private libraryPercentiles(parts: number[], levels: readonly number[]): number[] {
+    const h = newHistogram(64, Math.max(...parts.map((i) => this.hists[i]?.max ?? 0)))
     try {
+      for (const i of parts) {
+        this.hists[i]?.addTo(h)
+        if (this.zeros[i] > 0) h.recordValueWithCount(0, this.zeros[i])
+      }
       return levels.map((p) => h.getValueAtPercentile(p) / 1e6)
     } finally {
       h.destroy()
     }
   }
 
-  /** A metric's counts for one class, or all (cls = -1), in one library histogram; max: the largest value (µs). */
-  private merged(metric: number, cls: number): {h: hdr.Histogram; max: number} {
-    const indexes: number[] = []
+  /** The recorded (series, class) slots behind a metric for one class, or all (cls = -1). */
+  private parts(metric: number, cls: number): number[] {
+    const out: number[] = []
+    for (const src of SOURCES[metric]) for (let c = 0; c < CLASSES; c++) if (cls < 0 || c === cls) out.push(src * CLASSES + c)
+    return out
+  }
+
+  /** The largest value (µs) of a metric for one class, or all. */
+  private maxOf(metric: number, cls: number): number {
     let max = 0
-    for (const src of SOURCES[metric]) {
-      for (let c = 0; c < CLASSES; c++) {
-        if (cls >= 0 && c !== cls) continue
-        const i = src * CLASSES + c
-        indexes.push(i)
-        const part = this.hists[i]
-        if (part !== undefined && part.max > max) max = part.max
-      }
-    }
-    const h = newHistogram(64, max)
-    for (const i of indexes) {
-      this.hists[i]?.addTo(h)
-      if (this.zeros[i] > 0) h.recordValueWithCount(0, this.zeros[i])
-    }
-    return {h, max}
+    for (const i of this.parts(metric, cls)) max = Math.max(max, this.hists[i]?.max ?? 0)
+    return max
   }
 
   /** Free the histograms. The recorder is unusable afterwards. */

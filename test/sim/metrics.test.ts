@@ -2,7 +2,7 @@ import * as hdr from 'hdr-histogram-js'
 import {describe, expect, it} from 'vitest'
 
 import {Rng} from '../../src/engine/random.js'
-import {countsIndex, HdrCounts, valueFromIndex} from '../../src/sim/hdr-counts.js'
+import {countsIndex, HdrCounts, LENGTH, valueAtPercentile, valueFromIndex} from '../../src/sim/hdr-counts.js'
 import {LatencyRecorder, M_E2E, M_TASK_E2E, M_TTFT, M_WAIT, R_E2E_CHAIN_CALL, R_E2E_SOLO, R_TASK_E2E_CHAIN, R_TTFT, R_WAIT} from '../../src/sim/metrics.js'
 
 describe('LatencyRecorder', () => {
@@ -31,6 +31,34 @@ describe('LatencyRecorder', () => {
     expect(l.count(M_TASK_E2E)).toBe(2) // two tasks
     expect(l.mean(M_TASK_E2E)).toBeCloseTo(5.5, 12)
     l.dispose()
+  })
+
+  it('reads merged classes and series as hdr-histogram-js reads the same values, zeros and values past 2^31 µs included', () => {
+    const build = () => hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+    const levels = [0, 0.1, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100]
+    for (const overflow of [false, true]) {
+      const l = new LatencyRecorder()
+      const all = build()
+      const class1 = build()
+      const rng = new Rng(overflow ? 7 : 3)
+      for (let i = 0; i < 20_000; i++) {
+        // Log-uniform over 1 µs … 1,000 s (past 2^31 µs ≈ 36 min only in the overflow pass), a third exact zeros.
+        const s = rng.next() < 1 / 3 ? 0 : Math.exp(rng.next() * Math.log(overflow ? 1e4 : 1e3) + Math.log(1e-6))
+        const cls = i % 4
+        const series = i % 3 === 0 ? R_E2E_CHAIN_CALL : R_E2E_SOLO
+        l.record(series, cls, s)
+        all.recordValue(Math.round(s * 1e6))
+        if (cls === 1) class1.recordValue(Math.round(s * 1e6))
+      }
+      expect(l.percentiles(M_E2E, -1, levels)).toEqual(levels.map((p) => all.getValueAtPercentile(p) / 1e6))
+      expect(l.percentiles(M_E2E, 1, levels)).toEqual(levels.map((p) => class1.getValueAtPercentile(p) / 1e6))
+      const s = l.summary(M_E2E)!
+      expect([s.p50S, s.p90S, s.p95S, s.p99S]).toEqual([50, 90, 95, 99].map((p) => all.getValueAtPercentile(p) / 1e6))
+      expect(s.maxS).toBe(all.maxValue / 1e6)
+      all.destroy()
+      class1.destroy()
+      l.dispose()
+    }
   })
 
   it('counts SLO attainment exactly against the given targets', () => {
@@ -72,6 +100,24 @@ describe('HdrCounts', () => {
       expect(viaCounts.getValueAtPercentile(p), `p${p}`).toBe(direct.getValueAtPercentile(p))
     }
     counts.dispose()
+  })
+
+  it('finds the value at a percentile of raw counts as the library does', () => {
+    const direct = hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3})
+    const counts = new Float64Array(LENGTH)
+    const rng = new Rng(11)
+    let total = 0
+    for (let i = 0; i < 10_000; i++) {
+      const v = Math.floor(Math.exp(rng.next() * Math.log(2 ** 31 - 1)))
+      direct.recordValue(v)
+      counts[countsIndex(v)]++
+      total++
+    }
+    for (const p of [0, 1e-9, 0.5, 33.3, 50, 66.7, 99.5, 100, 120]) {
+      expect(valueAtPercentile(counts, total, p), `p${p}`).toBe(direct.getValueAtPercentile(p))
+    }
+    expect(valueAtPercentile(new Float64Array(LENGTH), 0, 50)).toBe(0)
+    direct.destroy()
   })
 
   it('maps each counts index back to the lowest value that lands in it', () => {
