@@ -2,7 +2,6 @@ import {InputError} from '../errors.js'
 import {renderReportJson, renderSummary, renderTimeSeriesCsv, roundedReport} from '../report/render.js'
 import type {SimulationReport} from '../report/report.js'
 import {simulationSparklines} from '../report/sparkline.js'
-import {loadVegaLiteAlone} from '../report/html/vega-lite-alone.js'
 import {loadScenarioFile} from '../scenario/load.js'
 import {checkOutputDir, writeOutputDir} from '../util/atomic-write.js'
 import {type BandMode, simulateWithBand} from './banded-run.js'
@@ -32,9 +31,8 @@ export interface SimulateOutcome {
 export async function simulateScenarioFile(file: string, flags: SimulateFlags, onProgress?: (fraction: number) => void, beforeRun?: () => void): Promise<SimulateOutcome> {
   if (flags.out !== undefined) checkOutputDir(flags.out)
   const loaded = await loadScenarioFile(file)
-  // The page's modules (Vega-Lite's compiler among them) load only when a page is written.
+  // The page's modules load only when a page is written.
   const wantsPage = flags.out !== undefined || flags.html !== undefined
-  if (wantsPage) loadVegaLiteAlone()
   const pageKit = wantsPage ? await import('../report/html/simulate-html.js') : undefined
   if (flags.html !== undefined) pageKit?.checkHtmlOutput(flags.html)
   if (flags.trace !== undefined && flags.trace.trim() === '') throw new InputError({field: '--trace'}, 'empty path')

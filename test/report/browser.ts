@@ -69,7 +69,8 @@ export class ReportBrowser {
     const error = await page.evaluate(() => document.body.getAttribute('data-charts-error'))
     if (error) consoleErrors.push(`charts: ${error}`)
     const {charts, manifest} = await page.evaluate(() => {
-      const specs = JSON.parse(document.getElementById('fleetcap-specs')?.textContent ?? '[]') as {id: string; datasets: string[]; series: string[] | null}[]
+      // What the page's boot script compiled and drew: each chart with the datasets its compiled spec reads.
+      const specs = (window as unknown as {fleetcapCharts: {id: string; datasets: string[]; series: string[] | null}[]}).fleetcapCharts
       const views = (window as unknown as {fleetcapViews: Record<string, {data: (n: string) => Record<string, unknown>[]; scale: (n: string) => undefined | {domain: () => unknown[]}}>}).fleetcapViews
       const out: Record<string, {datasets: Record<string, number>; series: string[] | null; svgMarks: number; rendered: boolean}> = {}
       for (const s of specs) {

@@ -6,7 +6,7 @@ import * as vega from 'vega'
 
 import type {Chart} from './chart.js'
 import {expand} from './dataset.js'
-import {usedDatasets, vegaSpecOf} from './page.js'
+import {usedDatasets, vegaSpecOf} from './vega-spec.js'
 
 export async function renderSvg(chart: Chart): Promise<string> {
   const spec = vegaSpecOf(chart)
