@@ -5,7 +5,8 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {compareLoopFigures, fitEngineOnWorkload, measureWorkload, predictWorkload, type Workload} from '../../src/calibrate/closed-loop.js'
-import {type CpuEngineProfile, cpuEngineLimits, probeCpuEngine} from '../../src/calibrate/cpu-engine.js'
+import {type CpuEngineProfile, cpuEngineLimits} from '../../src/calibrate/cpu-engine.js'
+import {probeCpuEngine} from '../../src/calibrate/cpu-engine-probe.js'
 import {findStreamK6} from '../../src/k6/binary.js'
 import type {CallShape} from '../../src/k6/load.js'
 import {optionalDependency} from '../helpers/deps.js'
@@ -44,6 +45,11 @@ describe.skipIf(server === undefined || k6 === undefined)('closed loop on llama-
     expect(profile.stepCost.prefillTokenS.value).toBeGreaterThan(0)
     expect(profile.stepCost.fixedS.value + profile.stepCost.decodeSeqS.value).toBeGreaterThan(0)
     expect(profile.stepCost.prefillTokenS.source).toContain('prompt_ms')
+    // Decode from the stream: a full batch's step costs more than one slot's, at any context.
+    expect(profile.stepCost.decodeSeqS.source).toContain('streamed token gaps')
+    expect(profile.stepCost.contextSlotTokenS).toBeDefined()
+    const limits = cpuEngineLimits(profile)
+    expect(limits.stepTimeS(0, 4, 4 * 300)).toBeGreaterThan(limits.stepTimeS(0, 1, 300))
   })
 
   it('predicts an unmeasured token mix within a factor of two after fitting prefill and decode on another', async () => {

@@ -30,6 +30,18 @@ describe('CPU llama.cpp profile', () => {
     expect(scaled.stepTimeS(100, 2, 1000)).toBeCloseTo(1.5 * l.stepTimeS(100, 2, 1000), 12)
   })
 
+  it('charges each context token more for every decoding slot beyond the first', () => {
+    const p = {...PROFILE, stepCost: {...PROFILE.stepCost, contextSlotTokenS: s(5e-8)}}
+    const l = cpuEngineLimits(p)
+    const linear = cpuEngineLimits(PROFILE)
+    // One slot: the interaction term is zero.
+    expect(l.stepTimeS(0, 1, 500)).toBeCloseTo(linear.stepTimeS(0, 1, 500), 12)
+    // Four slots at 500 tokens each: 3 extra slots × 5e-8 s on each of the 2,000 context tokens.
+    expect(l.stepTimeS(0, 4, 2000)).toBeCloseTo(linear.stepTimeS(0, 4, 2000) + 3 * 5e-8 * 2000, 12)
+    // Prefill alone (no decoding slot) is untouched.
+    expect(l.stepTimeS(300, 0, 0)).toBeCloseTo(linear.stepTimeS(300, 0, 0), 12)
+  })
+
   it('round-trips through its YAML file and names the field of a bad one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleetcap-cpu-profile-'))
     await writeCpuEngineProfile(join(dir, 'p.yaml'), PROFILE)

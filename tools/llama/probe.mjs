@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Probe a running llama-server (idle) and write a CPU llama.cpp profile (CpuEngineProfile YAML):
-// step-cost coefficients from the server's own timings, limits as you started it.
+// step-cost coefficients (prefill from the server's timings, decode from streamed token gaps),
+// limits as you started it.
 //   node tools/llama/probe.mjs --url http://127.0.0.1:8080 --model tiny-llama --threads 1 --slots 4 \
-//     --ctx-per-slot 2048 [--batch-tokens 2048] [--repeats 3] --out probe.yaml
+//     --ctx-per-slot 2048 [--batch-tokens 2048] [--repeats 5] --out probe.yaml
 // Needs `npm run build` (it runs dist/). Then: fleetcap calibrate --engine-profile probe.yaml ...
 import {cpus} from 'node:os'
 import {parseArgs} from 'node:util'
 
-import {probeCpuEngine, writeCpuEngineProfile} from '../../dist/src/calibrate/cpu-engine.js'
+import {writeCpuEngineProfile} from '../../dist/src/calibrate/cpu-engine.js'
+import {probeCpuEngine} from '../../dist/src/calibrate/cpu-engine-probe.js'
 
 const {values: v} = parseArgs({
   options: {
@@ -17,7 +19,7 @@ const {values: v} = parseArgs({
     slots: {type: 'string'},
     'ctx-per-slot': {type: 'string'},
     'batch-tokens': {type: 'string', default: '2048'},
-    repeats: {type: 'string', default: '3'},
+    repeats: {type: 'string', default: '5'},
     out: {type: 'string'},
   },
 })
