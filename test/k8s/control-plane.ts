@@ -68,12 +68,6 @@ export class ControlPlane {
     sh('start-apiserver', this.dir)
   }
 
-  /** The same from a child process, so the code under test keeps running (and retrying) meanwhile. */
-  async restartApiserverAsync(downMs: number): Promise<void> {
-    await shAsync(['stop-apiserver', this.dir])
-    await this.startApiserverAfterAsync(downMs)
-  }
-
   /** Start it again after `delayMs`, from a child process (the code under test keeps running meanwhile). */
   async startApiserverAfterAsync(delayMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, delayMs))

@@ -136,7 +136,12 @@ describe('apply drills on a real control plane', () => {
     const t0 = Date.now()
     const result = await executor(client, plan, {
       onProgress: (e: ProgressEvent) => {
-        if (e.type === 'gate' && !restart) restart = cp.restartApiserverAsync(2_000)
+        // Stopped synchronously, as in the rollback drill below: with an asynchronous stop the gates
+        // passed and the apply finished before the API server went down (CI 2026-12-04: 0 retries).
+        if (e.type === 'gate' && !restart) {
+          cp.stopApiserver()
+          restart = cp.startApiserverAfterAsync(2_000)
+        }
       },
     }).apply({mode: 'apply'})
     await restart
