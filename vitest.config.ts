@@ -22,13 +22,14 @@ class LongestFirstSequencer extends BaseSequencer {
 }
 
 /**
- * Files whose assertions compare wall-clock timings measured at two moments (a probe, then a
- * workload; workload A, then B) against each other. Beside another file on a two-core machine the
- * other file's load comes and goes between those moments (CI, stop 25: a probe and workload A taken
- * at load average 2.2, workload B alone, TTFT predicted ×2.15). They run after everything else,
- * one file at a time, so both moments see the same idle machine.
+ * The file whose assertions compare wall-clock timings measured at two moments (a probe and workload
+ * A, then workload B) against each other, on a real engine. Beside another file on a two-core
+ * machine the other file's load comes and goes between those moments (CI, stop 25: probe and A at
+ * load average 2.2, B alone, TTFT predicted ×2.15). It runs after everything else, alone, so both
+ * moments see the same idle machine. (calibrate-cli's fits against the fake server have bounds wide
+ * enough for a shared machine and passed beside other files in every CI run: it stays in the suite.)
  */
-const TIMING_SENSITIVE = ['test/llama/closed-loop.test.ts', 'test/llama/calibrate-cli.test.ts']
+const TIMING_SENSITIVE = ['test/llama/closed-loop.test.ts']
 
 export default defineConfig({
   test: {
