@@ -10,7 +10,7 @@ if (!log) {
 const times = {}
 const colour = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g')
 for (const line of readFileSync(log, 'utf8').replace(colour, '').split('\n')) {
-  const m = /^\s*[✓❯×] (test\/\S+\.test\.ts) \(.*\) (\d+)ms$/.exec(line)
+  const m = /^\s*[✓❯×]\s+(?:[a-z]+\s+)?(test\/\S+\.test\.ts) \(.*\) (\d+)ms$/.exec(line)
   if (m) times[m[1]] = Number(m[2])
 }
 if (Object.keys(times).length === 0) {
