@@ -86,12 +86,30 @@ async function streamTimes(url: string, model: string, promptTokens: number, max
  * then measure 0.
  */
 async function decodeStep(o: ProbeOptions, k: number, promptTokens: number, maxTokens: number, id: () => string): Promise<{stepS: number; contextPerSlot: number}> {
-  const runs = await Promise.all(Array.from({length: k}, async () => streamTimes(o.url, o.model, promptTokens, maxTokens, id())))
+  // allSettled, not all: a retry after a failure must not start while the others still stream.
+  const settled = await Promise.allSettled(Array.from({length: k}, async () => streamTimes(o.url, o.model, promptTokens, maxTokens, id())))
+  const failed = settled.find((r) => r.status === 'rejected')
+  if (failed) throw failed.reason
+  const runs = settled.map((r) => (r as PromiseFulfilledResult<{times: number[]; promptN: number}>).value)
   const start = Math.max(...runs.map((r) => r.times[0]))
   const end = Math.min(...runs.map((r) => r.times.at(-1) ?? -Infinity))
   const steps = median(runs.map((r) => r.times.filter((t) => t > start && t <= end).length))
   if (!(steps >= 8)) throw new Error(`${o.url}: ${k} requests of ${maxTokens} tokens decoded together for only ${steps} steps: is --parallel below ${k}?`)
   return {stepS: (end - start) / steps / 1000, contextPerSlot: median(runs.map((r) => r.promptN)) + maxTokens / 2}
+}
+
+/**
+ * Run `f`, and once more if the connection failed (fetch rejects with a TypeError; an HTTP error
+ * status does not). Seen once in about fifteen probes of a local llama-server: "other side closed"
+ * in the middle of a four-slot decode point.
+ */
+async function onceMore<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f()
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error
+    return f()
+  }
 }
 
 export async function probeCpuEngine(o: ProbeOptions): Promise<CpuEngineProfile> {
@@ -100,7 +118,7 @@ export async function probeCpuEngine(o: ProbeOptions): Promise<CpuEngineProfile>
   const id = (): string => `p${n++}`
   const rep = async <T>(f: () => Promise<T>, key: (t: T) => number): Promise<T> => {
     const v: T[] = []
-    for (let i = 0; i < repeats; i++) v.push(await f())
+    for (let i = 0; i < repeats; i++) v.push(await onceMore(f))
     const m = median(v.map(key))
     return v.reduce((best, x) => (Math.abs(key(x) - m) < Math.abs(key(best) - m) ? x : best))
   }
