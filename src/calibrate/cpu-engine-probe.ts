@@ -1,3 +1,5 @@
+import {median} from 'simple-statistics'
+
 import type {CpuEngineProfile} from './cpu-engine.js'
 
 /**
@@ -5,7 +7,8 @@ import type {CpuEngineProfile} from './cpu-engine.js'
  *
  * Prefill comes from the server's own timings (prompt_ms of one request, short and long prompt).
  * Decode comes from the stream, as a client under load sees it: k requests sent together, and the
- * time per token while all k decode (after the last one's first token, before the first one's last). Why not the server's predicted_ms, as before: it spans the whole of each request,
+ * time per token while all k decode (after the last one's first token, before the first one's
+ * last). Why not the server's predicted_ms, as before: it spans the whole of each request,
  * including the steps in which the others were still prefilling or already done, so "four slots"
  * was partly one or two, and the per-slot cost came out 0.23-0.36 ms from run to run where the
  * stream showed a full batch's step half as long again as the profile said.
@@ -29,11 +32,6 @@ export interface ProbeOptions {
 interface ServerTimings {
   prompt_n: number
   prompt_ms: number
-}
-
-const median = (v: readonly number[]): number => {
-  const s = [...v].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
 const promptOf = (id: string, tokens: number): string => `${id}${' the'.repeat(tokens)}`

@@ -13,13 +13,11 @@ import type {ReplicaLimits} from './batching-replica.js'
  *   fixedS + prefillTokenS × prompt tokens + decodeSeqS × decoding slots
  *     + (contextTokenS + contextSlotTokenS × (decoding slots − 1)) × their context
  *
- * The last term is measured, not assumed: on this machine a context token cost about half as much
- * again with four slots decoding as with one (the KV cells of four sequences no longer fit the
- * caches the one did), and a profile linear in the context under-predicted the step of a full batch
- * by a quarter (2026-12-04: 3.6 ms measured at workload C, 2.7 ms predicted).
- *
  * seconds, each coefficient measured on the server itself (probeCpuEngine in cpu-engine-probe.ts,
- * on the idle server) and carrying that source.
+ * on the idle server) and carrying that source. The last term is measured, not assumed: a profile
+ * linear in the context under-predicted a full batch's step by a quarter (2026-12-04: 3.6 ms
+ * measured at workload C's rate, 2.7 ms predicted); the per-slot term is how much more a context
+ * token costs as more slots decode together.
  * `fleetcap calibrate` then fits factors from a k6 run under load: stepTimeScale on the decode
  * terms (fixed, per slot, per context token) and, when the run measured TTFT and inter-token gaps
  * from the stream, prefillTimeScale on the prefill term (else stepTimeScale covers it too).
