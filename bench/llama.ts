@@ -19,7 +19,7 @@ import {mkdirSync, mkdtempSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {compareLoopFigures, type EngineTarget, fitEngineOnWorkload, measureWorkload, predictWorkload, ttftOnsetRate, type Workload} from '../src/calibrate/closed-loop.js'
+import {compareLoopFigures, type EngineTarget, fitEngineOnWorkload, measureWorkload, predictWorkload, ttftOnsetBracket, ttftOnsetRate, type Workload} from '../src/calibrate/closed-loop.js'
 import {cpuEngineLimits, writeCpuEngineProfile} from '../src/calibrate/cpu-engine.js'
 import {probeCpuEngine} from '../src/calibrate/cpu-engine-probe.js'
 import {findStreamK6} from '../src/k6/binary.js'
@@ -126,11 +126,12 @@ async function main(): Promise<void> {
     }
     const measuredOnset = ttftOnsetRate(points)
     const onsetErr = measuredOnset && predictedOnset ? pct((predictedOnset - measuredOnset) / measuredOnset) : 'n/a'
-    const above = points.findIndex((p) => p.ttftP95Ms >= 2 * points[0].ttftP95Ms)
-    const bracket =
-      above > 0 && predictedOnset
-        ? `; measured between ${points[above - 1].ratePerS}/s and ${points[above].ratePerS}/s, so the prediction's error is between ${pct((predictedOnset - points[above].ratePerS) / points[above].ratePerS)} and ${pct((predictedOnset - points[above - 1].ratePerS) / points[above - 1].ratePerS)}`
-        : ''
+    const b = ttftOnsetBracket(points)
+    let bracket = ''
+    if (b && predictedOnset) {
+      const errorAt = (rate: number): string => pct((predictedOnset - rate) / rate)
+      bracket = `; measured between ${b.below.ratePerS}/s and ${b.above.ratePerS}/s, so the prediction's error is between ${errorAt(b.above.ratePerS)} and ${errorAt(b.below.ratePerS)}`
+    }
     console.log(
       `\nqueueing onset (TTFT p95 doubles), mix A: measured ${measuredOnset?.toFixed(2) ?? 'not reached'}/s (interpolated), predicted ${predictedOnset?.toFixed(2) ?? 'not reached'}/s, error ${onsetErr}${bracket}`,
     )

@@ -95,21 +95,28 @@ export function compareLoopFigures(measured: LoadFigures, predicted: LoadFigures
   return out
 }
 
+type OnsetPoint = {ratePerS: number; ttftP95Ms: number}
+
 /**
- * Queueing onset: the arrival rate at which TTFT p95 reaches twice its value at the lowest rate,
- * by linear interpolation between the measured (or predicted) rates; undefined when it never does.
+ * The two neighbouring rates between which TTFT p95 first reaches twice its value at the lowest
+ * rate (the measurement, where p95 jumps between them); undefined when it never does.
  */
-export function ttftOnsetRate(points: ReadonlyArray<{ratePerS: number; ttftP95Ms: number}>): number | undefined {
+export function ttftOnsetBracket(points: ReadonlyArray<OnsetPoint>): {below: OnsetPoint; above: OnsetPoint; targetMs: number} | undefined {
   const sorted = [...points].sort((a, b) => a.ratePerS - b.ratePerS)
   if (sorted.length < 2) return undefined
-  const target = 2 * sorted[0].ttftP95Ms
-  for (let i = 1; i < sorted.length; i++) {
-    const a = sorted[i - 1]
-    const b = sorted[i]
-    if (b.ttftP95Ms >= target) {
-      if (b.ttftP95Ms === a.ttftP95Ms) return b.ratePerS
-      return a.ratePerS + ((target - a.ttftP95Ms) * (b.ratePerS - a.ratePerS)) / (b.ttftP95Ms - a.ttftP95Ms)
-    }
-  }
-  return undefined
+  const targetMs = 2 * sorted[0].ttftP95Ms
+  const i = sorted.findIndex((p, j) => j > 0 && p.ttftP95Ms >= targetMs)
+  return i > 0 ? {below: sorted[i - 1], above: sorted[i], targetMs} : undefined
+}
+
+/**
+ * Queueing onset: the arrival rate at which TTFT p95 reaches twice its value at the lowest rate,
+ * by linear interpolation inside ttftOnsetBracket; undefined when it never does.
+ */
+export function ttftOnsetRate(points: ReadonlyArray<OnsetPoint>): number | undefined {
+  const b = ttftOnsetBracket(points)
+  if (!b) return undefined
+  const {below: a, above: c, targetMs} = b
+  if (c.ttftP95Ms === a.ttftP95Ms) return c.ratePerS
+  return a.ratePerS + ((targetMs - a.ttftP95Ms) * (c.ratePerS - a.ratePerS)) / (c.ttftP95Ms - a.ttftP95Ms)
 }

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
 
-import {compareLoopFigures, ttftOnsetRate} from '../../src/calibrate/closed-loop.js'
+import {compareLoopFigures, ttftOnsetBracket, ttftOnsetRate} from '../../src/calibrate/closed-loop.js'
 import {type CpuEngineProfile, cpuEngineLimits, readCpuEngineProfile, writeCpuEngineProfile} from '../../src/calibrate/cpu-engine.js'
 import {InputError} from '../../src/errors.js'
 
@@ -63,6 +63,20 @@ describe('closed-loop figures', () => {
     ]
     expect(ttftOnsetRate(pts)).toBeCloseTo(5, 9)
     expect(ttftOnsetRate(pts.slice(0, 2))).toBeUndefined()
+  })
+
+  it('brackets the onset by the two neighbouring rates, whatever order the points come in', () => {
+    const pts = [
+      {ratePerS: 6, ttftP95Ms: 250},
+      {ratePerS: 1, ttftP95Ms: 100},
+      {ratePerS: 8, ttftP95Ms: 900},
+      {ratePerS: 4, ttftP95Ms: 150},
+    ]
+    const b = ttftOnsetBracket(pts)
+    expect(b?.below.ratePerS).toBe(4)
+    expect(b?.above.ratePerS).toBe(6)
+    expect(b?.targetMs).toBe(200)
+    expect(ttftOnsetBracket(pts.filter((p) => p.ratePerS < 6))).toBeUndefined()
   })
 
   it('reports the relative error of each figure both sides have', () => {
