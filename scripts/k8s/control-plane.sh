@@ -20,7 +20,8 @@
 # APIServices (built and cached by scripts/k8s/build-metrics.sh). FLEETCAP_K8S_METRICS=custom starts the
 # adapter alone (custom and external metrics; no metrics.k8s.io). FLEETCAP_K8S_HPA_SYNC_PERIOD (default 2s)
 # sets --horizontal-pod-autoscaler-sync-period; FLEETCAP_K8S_FEATURE_GATES (e.g. HPAConfigurableTolerance=true)
-# is passed to kube-apiserver and kube-controller-manager.
+# is passed to kube-apiserver and kube-controller-manager. FLEETCAP_K8S_NODE_GRACE (default 10m) sets
+# --node-monitor-grace-period.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cmd="${1:-}"; dir="${2:-}"
@@ -206,12 +207,16 @@ KC
   if [ -s "$dir/metrics-bin.path" ]; then  # KWOK watches ClusterResourceUsage from its start
     api_yaml POST /apis/apiextensions.k8s.io/v1/customresourcedefinitions "$(cat "$dir/metrics-bin.path")/kwok-clusterresourceusages-crd.yaml" >/dev/null
   fi
+  # --node-monitor-grace-period: KWOK's heartbeat stage posts node status every 20-45 s against the
+  # default 50 s grace; one late heartbeat on a loaded machine and the node lifecycle controller marks
+  # every pod on the node NotReady, and KWOK's pod-ready stage (Pending pods only) never readies them
+  # again (seen as "timed out waiting for 4 ready pods"). No test exercises node-health detection.
   start_proc kube-controller-manager "$bin/kube-controller-manager" --kubeconfig="$dir/kubeconfig" \
     --leader-elect=false --bind-address=127.0.0.1 --secure-port=0 \
     --service-account-private-key-file="$dir/pki/sa.key" --root-ca-file="$dir/pki/ca.crt" \
     --horizontal-pod-autoscaler-sync-period="${FLEETCAP_K8S_HPA_SYNC_PERIOD:-2s}" ${gates:+--feature-gates="$gates"} --kube-api-qps=500 --kube-api-burst=1000 \
     --concurrent-deployment-syncs=20 --concurrent-replicaset-syncs=20 --concurrent-gc-syncs=50 \
-    --controllers='*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller'
+    --node-monitor-grace-period="${FLEETCAP_K8S_NODE_GRACE:-10m}" --controllers='*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller'
   start_proc kube-scheduler "$bin/kube-scheduler" --kubeconfig="$dir/kubeconfig" \
     --leader-elect=false --bind-address=127.0.0.1 --secure-port=0 --kube-api-qps=500 --kube-api-burst=1000
   start_proc kwok "$bin/kwok" --kubeconfig="$dir/kubeconfig" --manage-all-nodes=false \
