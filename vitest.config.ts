@@ -39,11 +39,12 @@ export default defineConfig({
     ],
     testTimeout: 120_000,
     hookTimeout: 600_000,
-    // Three files at a time on the two-core CI machine: a third of the suite's wall time is files
-    // that mostly wait (a control plane's syncs, k6 stages, drills' restarts: drills 119 s wall for
-    // 54 CPU-s, k6-run 64 s for 19, plan-replay 60 s for 16, measured alone), so a third worker
-    // fills the cores they leave idle. Each file owns its servers' ports; FLEETCAP_TEST_WORKERS overrides.
-    maxWorkers: Number(process.env.FLEETCAP_TEST_WORKERS ?? 3),
+    // Three files at a time on the two-core CI machine: the control-plane and k6 files mostly wait
+    // (a control plane's syncs, k6 stages, drills' restarts: drills 119 s wall for 54 CPU-s, k6-run
+    // 64 s for 19, plan-replay 60 s for 16, measured alone), so a third worker fills the cores they
+    // leave idle. Each file owns its servers' ports. vitest's own VITEST_MAX_WORKERS (or
+    // --maxWorkers) overrides the count.
+    maxWorkers: 3,
     // Files whose tests wait on a shared control plane run them concurrently (describe.concurrent,
     // one namespace each): all of a file's tests at once, not vitest's default 5.
     maxConcurrency: 10,
