@@ -162,6 +162,8 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
       const fitted = nbeatsFitted(g, series.values, base, meta.params)
       let qs = fitted.quantiles!(horizon, levels)
       if (meta.model === 'ets-nbeats') {
+        // Each model's quantiles tidied first, as when it was trained (forecast.ts, predictCombination).
+        tidyQuantiles(levels, qs, observedFloor(series.values, series.imputed))
         // The combination: ETS refitted on this history (as a classical model is), quantiles averaged.
         const e = await forecast(series, {model: 'ets', horizon, quantiles: levels, seasonalities: meta.seasonalities})
         qs = qs.map((q, i) => Float64Array.from(q, (v, h) => (v + e.quantiles[quantileKey(levels[i])][h]) / 2))

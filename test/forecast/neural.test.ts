@@ -130,6 +130,17 @@ describe('global N-BEATS-style network', () => {
     for (let h = 0; h < 24; h++) expect(nnPoint[h]).toBeCloseTo(etsPoint[h], 2)
   })
 
+  it("the network's P50 is its own point forecast, not shifted by the calibration residuals' median", async () => {
+    await initBackend('cpu')
+    const s = series(24 * 20)
+    const t = await train(s, {...opts, neural: {...neural, maxSteps: 20}})
+    const g = t.fitted.global!
+    // The residuals' medians are not zero, so a shifted P50 would differ from the point.
+    expect(g.residuals.some((r) => Math.abs(r[Math.floor(r.length / 2)]) > 1e-3)).toBe(true)
+    const point = t.fitted.point(24)
+    for (let h = 0; h < 24; h++) expect(t.forecast.quantiles.p50[h]).toBeCloseTo(point[h], 4)
+  })
+
   it('never becomes another model silently: too short a history is an input error naming why', async () => {
     await initBackend('cpu')
     // Before: "only 0 training windows…; using ets", labelled ets, exit 0.

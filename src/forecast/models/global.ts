@@ -77,7 +77,10 @@ export interface GlobalModel {
   point(item: PointItem, horizon: number): Float64Array
   /** Point forecasts of many items in one batch. */
   pointBatch(items: readonly PointItem[]): Float64Array[]
-  /** Conformal quantiles: point + scale × residual quantile of each step (finite-sample level). */
+  /**
+   * Conformal quantiles: point + scale × residual quantile of each step (finite-sample level); P50 is
+   * the point itself (the network is trained on absolute error, so its output is already a median).
+   */
   quantiles(item: PointItem, horizon: number, levels: readonly number[]): Float64Array[]
 }
 
@@ -332,8 +335,11 @@ export function globalModel(network: tf.LayersModel, cfg: GlobalNetworkConfig, r
     quantiles(item, horizon, levels) {
       const p = point(item, horizon)
       const s = windowNorm(item.values, item.origin, cfg).scale
+      // Adding the pooled median residual to P50 as well (as before) moved MASE by under 1% but
+      // cost 0.4–1.0 points of M4 hourly sMAPE per network (troughs of low series pushed off).
       return levels.map((q) =>
         Float64Array.from(p, (v, h) => {
+          if (q === 0.5) return v
           const e = residuals[h]
           const k = e.length
           return v + s * quantileSorted(e, Math.min(1, Math.max(0, 0.5 + ((q - 0.5) * (k + 1)) / k)))
