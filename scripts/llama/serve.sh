@@ -31,6 +31,10 @@ if [ ! -f "$root/.complete" ]; then
   exit 3
 fi
 model="$("$here/model.sh")"
-exec "$root/bin/llama-server" --host 127.0.0.1 --port "$port" --model "$model" --alias tiny-llama \
+# FLEETCAP_LLAMA_CPUS (a taskset list, e.g. 1): pin the engine to those cores, so that a load
+# generator kept on the others (taskset -c 0 …) cannot take the engine thread's core mid-step.
+pin=()
+if [ -n "${FLEETCAP_LLAMA_CPUS:-}" ]; then pin=(taskset -c "$FLEETCAP_LLAMA_CPUS"); fi
+exec "${pin[@]}" "$root/bin/llama-server" --host 127.0.0.1 --port "$port" --model "$model" --alias tiny-llama \
   --threads "$threads" --threads-batch "$threads" --parallel "$parallel" --cont-batching \
   --ctx-size $(( ctx * parallel )) --cache-ram 0 --no-webui --metrics "$@"
