@@ -25,7 +25,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cmd="${1:-}"; dir="${2:-}"
-[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,16p' "$0" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,/^[^#]/{/^#/p}' "$0" >&2; exit 2; }
 mkdir -p "$dir"; dir="$(cd "$dir" && pwd)"
 
 free_port() { node -e 's=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
@@ -265,5 +265,5 @@ gpu-nodes)
         \"allocatable\":{\"cpu\":\"96\",\"memory\":\"1Ti\",\"pods\":\"110\",\"nvidia.com/gpu\":\"$gpus\"},\"phase\":\"Running\"}}" >/dev/null
   done
   ;;
-*) sed -n '2,16p' "$0" >&2; exit 2 ;;
+*) sed -n '2,/^[^#]/{/^#/p}' "$0" >&2; exit 2 ;;
 esac
