@@ -64,6 +64,22 @@ async function adapterSet(adapter: MetricsAdapter, c: DiffCase, values: number[]
   )
 }
 
+/** Pods by phase and readiness, nodes by readiness, and the first unscheduled pod's reason: why a wait timed out. */
+async function clusterState(admin: KubeClient): Promise<string> {
+  type Cond = {type: string; status: string; reason?: string; message?: string}
+  const pods = await admin.request<{items: Array<{status: {phase?: string; conditions?: Cond[]}}>}>('GET', '/api/v1/pods', 'list pods', {query: {labelSelector: LABEL}})
+  const nodes = await admin.request<{items: Array<{status: {conditions?: Cond[]}}>}>('GET', '/api/v1/nodes', 'list nodes')
+  const phases: Record<string, number> = {}
+  let podsReady = 0
+  for (const p of pods.items) {
+    phases[p.status.phase ?? '?'] = (phases[p.status.phase ?? '?'] ?? 0) + 1
+    if (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) podsReady++
+  }
+  const nodesReady = nodes.items.filter((n) => n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length
+  const unscheduled = pods.items.flatMap((p) => p.status.conditions ?? []).find((c) => c.type === 'PodScheduled' && c.status !== 'True')
+  return `pods ${pods.items.length} (${Object.entries(phases).map(([k, v]) => `${k} ${v}`).join(', ')}; ready ${podsReady}), nodes ready ${nodesReady}/${nodes.items.length}${unscheduled ? `; unscheduled: ${unscheduled.reason ?? ''} ${unscheduled.message ?? ''}` : ''}`
+}
+
 /** Run the cases in the cluster; returns what is needed to replay them. */
 export async function runInCluster(cp: ControlPlane, cases: readonly DiffCase[], log: (s: string) => void = () => {}): Promise<ClusterRun> {
   const adapter = new MetricsAdapter(cp)
@@ -90,7 +106,7 @@ export async function runInCluster(cp: ControlPlane, cases: readonly DiffCase[],
       (d) => clients.has(d.metadata.namespace) && ((d.status as {readyReplicas?: number}).readyReplicas ?? 0) === (d.spec as {replicas: number}).replicas,
     ).length
     if (ready === cases.length) break
-    if (i > 600) throw new Error(`deployments not ready after 120 s (${ready}/${cases.length})`)
+    if (i > 600) throw new Error(`deployments not ready after 120 s (${ready}/${cases.length}); ${await clusterState(admin)}`)
     await sleep(200)
   }
   log(`${cases.length} deployments ready; creating HPAs`)
