@@ -64,6 +64,30 @@ wait_ready() { # path, what, seconds
   return 1
 }
 
+# KWOK exits (status 1, "Failed to run server") when its server port was taken between free_port
+# and its bind, by another test's process or control plane; then no pod ever becomes Ready, silently
+# (CI: "deployments not ready after 120 s (2/50)"). So wait for its /healthz, and on a dead KWOK
+# start it again on a new port.
+start_kwok() {
+  local try i
+  for try in 1 2 3 4 5; do
+    start_proc kwok "$bin/kwok" --kubeconfig="$dir/kubeconfig" --manage-all-nodes=false \
+      --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --cidr=10.0.0.0/16 --node-ip=10.0.0.1 \
+      --server-address="127.0.0.1:$(cat "$dir/kwok.port")" --config="$bin/kwok-stages.yaml" $(cat "$dir/kwok.extra-args" 2>/dev/null || true)
+    for i in $(seq 1 150); do
+      [ "$(curl -s --max-time 2 "http://127.0.0.1:$(cat "$dir/kwok.port")/healthz" 2>/dev/null)" = ok ] && return 0
+      ours "$dir/pids/kwok.pid" || break
+      sleep 0.2
+    done
+    echo "control-plane: kwok not serving on port $(cat "$dir/kwok.port") (try $try); starting it on another" >&2
+    stop_proc kwok
+    cp "$dir/logs/kwok.log" "$dir/logs/kwok.try$try.log" 2>/dev/null || true
+    free_port >"$dir/kwok.port"
+  done
+  echo "control-plane: kwok did not start; logs in $dir/logs" >&2
+  return 1
+}
+
 start_apiserver() {
   start_proc kube-apiserver "$bin/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$(cat "$dir/etcd.port")" \
@@ -219,9 +243,7 @@ KC
     --node-monitor-grace-period="${FLEETCAP_K8S_NODE_GRACE:-10m}" --controllers='*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller'
   start_proc kube-scheduler "$bin/kube-scheduler" --kubeconfig="$dir/kubeconfig" \
     --leader-elect=false --bind-address=127.0.0.1 --secure-port=0 --kube-api-qps=500 --kube-api-burst=1000
-  start_proc kwok "$bin/kwok" --kubeconfig="$dir/kubeconfig" --manage-all-nodes=false \
-    --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --cidr=10.0.0.0/16 --node-ip=10.0.0.1 \
-    --server-address="127.0.0.1:$(cat "$dir/kwok.port")" --config="$bin/kwok-stages.yaml" $(cat "$dir/kwok.extra-args" 2>/dev/null || true)
+  start_kwok
   # The default ServiceAccount appears once the controller-manager runs: pods need it.
   for i in $(seq 1 300); do
     api GET /api/v1/namespaces/default/serviceaccounts/default 2>/dev/null | grep -q '"kind": *"ServiceAccount"' && break
