@@ -69,17 +69,18 @@ wait_ready() { # path, what, seconds
 # (CI: "deployments not ready after 120 s (2/50)"). So wait for its /healthz, and on a dead KWOK
 # start it again on a new port.
 start_kwok() {
-  local try i
+  local try i port
   for try in 1 2 3 4 5; do
+    port="$(cat "$dir/kwok.port")"
     start_proc kwok "$bin/kwok" --kubeconfig="$dir/kubeconfig" --manage-all-nodes=false \
       --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --cidr=10.0.0.0/16 --node-ip=10.0.0.1 \
-      --server-address="127.0.0.1:$(cat "$dir/kwok.port")" --config="$bin/kwok-stages.yaml" $(cat "$dir/kwok.extra-args" 2>/dev/null || true)
+      --server-address="127.0.0.1:$port" --config="$bin/kwok-stages.yaml" $(cat "$dir/kwok.extra-args" 2>/dev/null || true)
     for i in $(seq 1 150); do
-      [ "$(curl -s --max-time 2 "http://127.0.0.1:$(cat "$dir/kwok.port")/healthz" 2>/dev/null)" = ok ] && return 0
+      [ "$(curl -s --max-time 2 "http://127.0.0.1:$port/healthz" 2>/dev/null)" = ok ] && return 0
       ours "$dir/pids/kwok.pid" || break
       sleep 0.2
     done
-    echo "control-plane: kwok not serving on port $(cat "$dir/kwok.port") (try $try); starting it on another" >&2
+    echo "control-plane: kwok not serving on port $port (try $try); starting it on another" >&2
     stop_proc kwok
     cp "$dir/logs/kwok.log" "$dir/logs/kwok.try$try.log" 2>/dev/null || true
     free_port >"$dir/kwok.port"

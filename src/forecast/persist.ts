@@ -161,14 +161,16 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
       const base = shape.baseline === 'ets' ? await fitBaseline(series.values, {seasonalities: meta.seasonalities, horizon: meta.horizon, seed: 0, warnings: [], imputed: series.imputed}) : undefined
       const fitted = nbeatsFitted(g, series.values, base, meta.params)
       let qs = fitted.quantiles!(horizon, levels)
+      const floor = observedFloor(series.values, series.imputed)
       if (meta.model === 'ets-nbeats') {
         // Each model's quantiles tidied first, as when it was trained (forecast.ts, predictCombination).
-        tidyQuantiles(levels, qs, observedFloor(series.values, series.imputed))
+        tidyQuantiles(levels, qs, floor)
         // The combination: ETS refitted on this history (as a classical model is), quantiles averaged.
+        const {meanOf} = await import('./combination.js')
         const e = await forecast(series, {model: 'ets', horizon, quantiles: levels, seasonalities: meta.seasonalities})
-        qs = qs.map((q, i) => Float64Array.from(q, (v, h) => (v + e.quantiles[quantileKey(levels[i])][h]) / 2))
+        qs = qs.map((q, i) => meanOf(q, Float64Array.from(e.quantiles[quantileKey(levels[i])])))
       }
-      tidyQuantiles(levels, qs, observedFloor(series.values, series.imputed))
+      tidyQuantiles(levels, qs, floor)
       const endS = series.startS + series.values.length * series.stepS
       const quantiles: Record<string, number[]> = {}
       levels.forEach((l, i) => {

@@ -69,13 +69,14 @@ async function clusterState(admin: KubeClient): Promise<string> {
   type Cond = {type: string; status: string; reason?: string; message?: string}
   const pods = await admin.request<{items: Array<{status: {phase?: string; conditions?: Cond[]}}>}>('GET', '/api/v1/pods', 'list pods', {query: {labelSelector: LABEL}})
   const nodes = await admin.request<{items: Array<{status: {conditions?: Cond[]}}>}>('GET', '/api/v1/nodes', 'list nodes')
+  const isReady = (o: {status: {conditions?: Cond[]}}): boolean => o.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false
   const phases: Record<string, number> = {}
-  let podsReady = 0
   for (const p of pods.items) {
-    phases[p.status.phase ?? '?'] = (phases[p.status.phase ?? '?'] ?? 0) + 1
-    if (p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) podsReady++
+    const phase = p.status.phase ?? '?'
+    phases[phase] = (phases[phase] ?? 0) + 1
   }
-  const nodesReady = nodes.items.filter((n) => n.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length
+  const podsReady = pods.items.filter(isReady).length
+  const nodesReady = nodes.items.filter(isReady).length
   const unscheduled = pods.items.flatMap((p) => p.status.conditions ?? []).find((c) => c.type === 'PodScheduled' && c.status !== 'True')
   return `pods ${pods.items.length} (${Object.entries(phases).map(([k, v]) => `${k} ${v}`).join(', ')}; ready ${podsReady}), nodes ready ${nodesReady}/${nodes.items.length}${unscheduled ? `; unscheduled: ${unscheduled.reason ?? ''} ${unscheduled.message ?? ''}` : ''}`
 }
