@@ -14,7 +14,7 @@ import {backtest, type BacktestResult, type BackendChoice, initBackend, loadSeri
  * 3. NAB NYC taxi, 28 rolling one-day windows, NAB's anomaly windows masked: coverage of the 80%
  *    [P10, P90] and 90% [P5, P95] intervals.
  * bench/run.ts may call `runForecastBench`; `node dist/bench/forecast.js [--backend=wasm] [--json]
- * [--max-steps=N] [--hidden-units=N] [--members=N] [--no-hybrid] [--limit=N]` runs it alone.
+ * [--max-steps=N] [--hidden-units=N] [--members=N] [--no-hybrid] [--scaling=mase|log] [--limit=N]` runs it alone.
  */
 export interface ForecastBenchOptions {
   /** Folder with m4_hourly_train.csv and nab_nyc_taxi_30min.csv (default data/traces). */
@@ -29,6 +29,8 @@ export interface ForecastBenchOptions {
   members?: number
   /** false: the network forecasts alone instead of correcting ETS (default: the library's, hybrid). */
   hybrid?: boolean
+  /** Window normalisation of the network (default: the library's, mase). */
+  scaling?: 'mase' | 'log'
   log?: (line: string) => void
 }
 
@@ -70,7 +72,7 @@ export async function runForecastBench(options: ForecastBenchOptions = {}): Prom
   const models: ModelChoice[] = ['seasonal-naive', 'ets', 'nbeats', 'ets-nbeats', 'auto']
   const t0 = performance.now()
   const c0 = process.cpuUsage()
-  const bt = await backtest(m4, {models, candidates: ['ets', 'nbeats', 'ets-nbeats'], holdout: 48, seed: 1, neural: {maxSteps: options.maxSteps ?? 400, hiddenUnits: options.hiddenUnits ?? 128, members: options.members ?? 6, hybrid: options.hybrid}})
+  const bt = await backtest(m4, {models, candidates: ['ets', 'nbeats', 'ets-nbeats'], holdout: 48, seed: 1, neural: {maxSteps: options.maxSteps ?? 400, hiddenUnits: options.hiddenUnits ?? 128, members: options.members ?? 6, hybrid: options.hybrid, scaling: options.scaling}})
   const m4Wall = (performance.now() - t0) / 1000
   const m4Cpu = cpuSeconds(c0)
   const n = bt.neural!
@@ -112,6 +114,6 @@ function cpuSeconds(from: NodeJS.CpuUsage): number {
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
   const num = (name: string): number | undefined => (arg(name) === undefined ? undefined : Number(arg(name)))
-  const result = await runForecastBench({backend: (arg('backend') ?? 'wasm') as BackendChoice, maxSteps: num('max-steps'), hiddenUnits: num('hidden-units'), members: num('members'), hybrid: process.argv.includes('--no-hybrid') ? false : undefined, m4Limit: num('limit')})
+  const result = await runForecastBench({backend: (arg('backend') ?? 'wasm') as BackendChoice, maxSteps: num('max-steps'), hiddenUnits: num('hidden-units'), members: num('members'), hybrid: process.argv.includes('--no-hybrid') ? false : undefined, scaling: arg('scaling') as 'mase' | 'log' | undefined, m4Limit: num('limit')})
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
 }

@@ -91,7 +91,7 @@ function showScores(result: BacktestResult, io: CommandIo): void {
     io.say(String(s.model).padEnd(15) + cells.map((c) => c.padStart(13)).join(''))
     const produced = Object.entries(s.producedBy)
     if (s.model === 'auto' || produced.some(([k]) => k !== s.model)) io.say(`${''.padEnd(15)}produced by: ${produced.map(([k, v]) => `${k} ${v}`).join(', ')}`)
-    for (const [w, count] of Object.entries(s.warnings)) io.note(`warning (${s.model}, ${count}×): ${w}`)
+    for (const [w, count] of Object.entries(s.warnings)) io.note(count > 1 ? `warning (${s.model}, ${count} windows, the first shown): ${w}` : `warning (${s.model}): ${w}`)
   }
   const picks = result.autoPicks ?? []
   if (picks.length <= 3) for (const p of picks) io.say(`auto, window ${p.window}: ${p.model} (validation MASE over ${p.windows} windows ${JSON.stringify(p.scores)})`)

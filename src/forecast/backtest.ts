@@ -52,7 +52,7 @@ export interface ModelScore {
   seconds: number
   /** Which model produced the windows (for `auto`: the picks); a model only ever produces its own. */
   producedBy: Record<string, number>
-  /** Distinct warnings, with counts. */
+  /** Distinct warnings (the first of each kind, its numbers kept), with how many windows gave one of that kind. */
   warnings: Record<string, number>
 }
 
@@ -135,6 +135,7 @@ export async function backtest(series: readonly Series[], options: BacktestOptio
     const end = s.values.length - origins * H
     if (end < 8) throw new InputError({file: s.name}, `${s.values.length} points leave only ${end} before the held-out window(s); need at least 8`)
   }
+  const firstOfKind = new Map<string, string>()
   const acc: Acc[] = options.models.map((model) => ({model, mase: 0, smape: 0, pinball: 0, windows: 0, inside80: 0, inside90: 0, belowP90: 0, belowP99: 0, points: 0, seconds: 0, producedBy: {}, warnings: {}}))
   const seasonalities = series.map((s) => seasonalitiesOf(s, options.seasonalities))
 
@@ -209,7 +210,10 @@ export async function backtest(series: readonly Series[], options: BacktestOptio
         a.seconds += (performance.now() - t0) / 1000
         a.producedBy[p.model] = (a.producedBy[p.model] ?? 0) + 1
         for (const w of warnings) {
-          const key = w.replace(/(?<![A-Za-z])\d+(\.\d+)?/g, 'N')
+          // Warnings that differ only in their numbers are one kind, shown by its first instance.
+          const kind = w.replace(/(?<![A-Za-z])\d+(\.\d+)?/g, 'N')
+          const key = firstOfKind.get(kind) ?? w
+          firstOfKind.set(kind, key)
           a.warnings[key] = (a.warnings[key] ?? 0) + 1
         }
         if (options.keepWindows) {

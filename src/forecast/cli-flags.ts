@@ -62,6 +62,10 @@ const modelFlags = {
   members: Flags.integer({description: 'Networks trained with different seeds and averaged (an ensemble; default 1).', min: 1, max: 32}),
   'input-size': Flags.integer({description: 'Input window of the neural model in steps (default: one week when it fits).', min: 2, max: 100_000}),
   hybrid: Flags.boolean({description: "The network corrects ETS's forecast (ES-RNN-style; the default); --no-hybrid: the network forecasts alone.", allowNo: true}),
+  scaling: Flags.option({
+    options: ['mase', 'log'] as const,
+    description: "How the neural model normalises each window: mase (minus its mean, over its seasonal-naive error; the default) or log (the same on log values, so errors are relative: better sMAPE where series have deep troughs).",
+  })(),
 }
 
 export const forecastRunFlags = {
@@ -90,11 +94,12 @@ export const forecastBacktestFlags = {
   html: Flags.string({description: 'Also write a self-contained HTML report with charts to this file.'}),
 }
 
-export function neuralOptions(f: {'max-steps'?: number; 'hidden-units'?: number; 'batch-size'?: number; members?: number; 'input-size'?: number; hybrid?: boolean}): NeuralOptions | undefined {
+export function neuralOptions(f: {'max-steps'?: number; 'hidden-units'?: number; 'batch-size'?: number; members?: number; 'input-size'?: number; hybrid?: boolean; scaling?: 'mase' | 'log'}): NeuralOptions | undefined {
   const o: NeuralOptions = {}
   if (f.members !== undefined) o.members = f.members
   if (f['input-size'] !== undefined) o.inputSize = f['input-size']
   if (f.hybrid !== undefined) o.hybrid = f.hybrid
+  if (f.scaling !== undefined) o.scaling = f.scaling
   if (f['max-steps'] !== undefined) o.maxSteps = f['max-steps']
   if (f['hidden-units'] !== undefined) o.hiddenUnits = f['hidden-units']
   if (f['batch-size'] !== undefined) o.batchSize = f['batch-size']

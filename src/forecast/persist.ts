@@ -32,7 +32,7 @@ const metadataSchema = z.object({
   horizon: z.number().int().positive(),
   levels: z.array(z.number().gt(0).lt(1)),
   /** How inputs are scaled: the neural model divides each window by its mean absolute value. */
-  scaling: z.enum(['window-mean', 'window-mase', 'none']),
+  scaling: z.enum(['window-mean', 'window-mase', 'window-log', 'none']),
   trainingWindow: z.object({start: z.string(), end: z.string(), points: z.number().int().positive(), series: z.string()}),
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   intervals: z.string(),
@@ -49,7 +49,7 @@ const metadataSchema = z.object({
       /** Networks averaged (an ensemble, all in model.json); absent: 1. */
       members: z.number().int().positive().optional(),
       /** Window normalisation (absent: `mean`, the only one before) and its seasonal lag. */
-      scaling: z.enum(['mase', 'mean']).optional(),
+      scaling: z.enum(['mase', 'mean', 'log']).optional(),
       season: z.number().int().positive().optional(),
     })
     .optional(),
@@ -66,7 +66,7 @@ export async function saveModel(dir: string, trained: Trained): Promise<ModelMet
     seasonalities: trained.seasonalities,
     horizon: trained.horizon,
     levels: f.levels,
-    scaling: fitted.global ? (fitted.global.cfg.scaling === 'mase' ? 'window-mase' : 'window-mean') : 'none',
+    scaling: fitted.global ? `window-${fitted.global.cfg.scaling ?? 'mean'}` : 'none',
     trainingWindow: {
       start: isoTime(series.startS),
       end: isoTime(series.startS + series.values.length * series.stepS),

@@ -181,6 +181,14 @@ describe('fleetcap forecast backtest', () => {
     expect(j.scores[0].points).toBe(48)
     expect(j.scores[0].coverage90).toBeGreaterThanOrEqual(0)
   })
+
+  it('groups warnings that differ only in their numbers and shows the first one as it was, numbers kept', async () => {
+    const r = await runCommand(['forecast', 'backtest', '--m4', dataPath('traces', 'm4_hourly_train.csv'), '--limit', '40', '--models', 'ets'])
+    expect(r.code).toBe(0)
+    const all = r.stdout + r.stderr
+    expect(all).toMatch(/warning \(ets, \d+ windows, the first shown\): ets: \d+ P50-or-higher values below the lowest observed value \d+ raised to it/)
+    expect(all).not.toMatch(/\bN (quantile|P5N)/)
+  })
 })
 
 describe('many series in one process', () => {

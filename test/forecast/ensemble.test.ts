@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 
 import {RandomStreams} from '../../src/engine/random.js'
 import {backtest, initBackend, loadModel, saveModel, type Series, trainMany} from '../../src/forecast/index.js'
-import {windowNorm} from '../../src/forecast/models/global.js'
+import {decode, encode, windowNorm} from '../../src/forecast/models/global.js'
 
 /** Daily sine with seeded noise, at a level and amplitude of choice. */
 function series(name: string, n: number, level: number, amplitude: number, seed = 11): Series {
@@ -35,6 +35,54 @@ describe('window normalisation (mase)', () => {
     // A constant window: the scale is floored at 0.1% of the level, never 0.
     expect(windowNorm(new Float64Array(200).fill(500), 200, {inputSize: 168, scaling: 'mase', season: 24}).scale).toBeCloseTo(0.5, 6)
   })
+})
+
+describe('window normalisation (log)', () => {
+  it('works on log(value + 1% of the level), so a trough missed by a factor counts as much as a peak missed by it', () => {
+    // Deep troughs: 10 at night, 1,000 by day.
+    const values = Float64Array.from({length: 24 * 10}, (_, i) => (i % 24 < 8 ? 10 : 1000))
+    const n = windowNorm(values, values.length, {inputSize: 168, scaling: 'log', season: 24})
+    let level = 0
+    for (let i = values.length - 168; i < values.length; i++) level += values[i]
+    expect(n.logOffset).toBeCloseTo((0.01 * level) / 168, 6)
+    // The same relative miss gives the same encoded error at a trough and at a peak only in log
+    // space: encoded, 3 × a trough's value is as far from it as 3 × a peak's value is from the peak.
+    const off = n.logOffset!
+    const troughMiss = encode(30 + 2 * off, n) - encode(10, n)
+    const peakMiss = encode(3000 + 2 * off, n) - encode(1000, n)
+    expect(troughMiss).toBeCloseTo(peakMiss, 9)
+    const linear = windowNorm(values, values.length, {inputSize: 168, scaling: 'mase', season: 24})
+    expect((encode(3000, linear) - encode(1000, linear)) / (encode(30, linear) - encode(10, linear))).toBeCloseTo(100, 6)
+    // decode inverts encode, zeros included (the offset keeps the log finite).
+    for (const v of [0, 10, 1000, 12_345.5]) expect(decode(encode(v, n), n)).toBeCloseTo(v, 6)
+    expect(Number.isFinite(encode(0, n))).toBe(true)
+    // A window with no seasonal change: the log-space scale is floored at 0.01 (1%), never 0.
+    expect(windowNorm(new Float64Array(200).fill(500), 200, {inputSize: 168, scaling: 'log', season: 24}).scale).toBeCloseTo(0.01, 6)
+  })
+
+  it('trains with log scaling, says so, keeps intervals ordered and positive, and saves and loads', async () => {
+    await initBackend('cpu')
+    const list = [series('a', 24 * 20, 100, 40, 1), series('b', 24 * 20, 500, 60, 2), series('c', 24 * 20, 50, 5, 3)]
+    const mase = await trainMany(list, {...opts, model: 'nbeats'})
+    const log = await trainMany(list, {...opts, model: 'nbeats', neural: {...neural, scaling: 'log'}})
+    expect(log.global!.params).toMatchObject({scaling: 'log'})
+    expect(log.trained[0].forecast.quantiles.p50).not.toEqual(mase.trained[0].forecast.quantiles.p50)
+    for (const t of log.trained) {
+      const {p10, p50, p90} = t.forecast.quantiles
+      p50.forEach((v, h) => {
+        expect(p10[h]).toBeLessThanOrEqual(v)
+        expect(v).toBeLessThanOrEqual(p90[h])
+        expect(p10[h]).toBeGreaterThanOrEqual(0)
+      })
+    }
+    const dir = join(mkdtempSync(join(tmpdir(), 'fleetcap-log-')), 'model')
+    await saveModel(dir, log.trained[2])
+    const meta = JSON.parse(readFileSync(join(dir, 'fleetcap-model.json'), 'utf8'))
+    expect(meta.scaling).toBe('window-log')
+    expect(meta.network).toMatchObject({scaling: 'log'})
+    const loaded = await loadModel(dir)
+    expect((await loaded.forecast(list[2])).quantiles).toEqual(log.trained[2].forecast.quantiles)
+  }, 600_000)
 })
 
 describe('ensembles and the ETS–network combination', () => {

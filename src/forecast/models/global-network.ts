@@ -27,8 +27,8 @@ export interface GlobalNetworkConfig {
   season?: number
 }
 
-/** `mase`: (x − input mean) / input's seasonal-naive error; `mean`: x / input's mean absolute value. */
-export type WindowScaling = 'mase' | 'mean'
+/** `mase`: (x − input mean) / input's seasonal-naive error; `log`: the same on log(x + 1% of the level); `mean`: x / input's mean absolute value. */
+export type WindowScaling = 'mase' | 'mean' | 'log'
 
 /** Width of the network's input: the window, plus the baseline's forecast for a hybrid. */
 export function inputWidth(cfg: GlobalNetworkConfig): number {

@@ -93,35 +93,58 @@ export function windowScale(values: Float64Array, end: number, size: number): nu
   return sum / size + EPS
 }
 
-/** A window's normalisation: the network sees (value − shift) / scale. */
+/** A window's normalisation: the network sees (value − shift) / scale, or with `logOffset`, (log(value + logOffset) − shift) / scale. */
 export interface Norm {
   shift: number
   scale: number
+  /** `log` scaling: the offset added before the log (a fraction of the input's level, so zeros stay finite). */
+  logOffset?: number
 }
+
+/** A value as the network sees it. */
+export function encode(v: number, n: Norm): number {
+  return n.logOffset === undefined ? (v - n.shift) / n.scale : (Math.log(Math.max(v, 0) + n.logOffset) - n.shift) / n.scale
+}
+
+/** The inverse of encode: a network output as a value. */
+export function decode(z: number, n: Norm): number {
+  return n.logOffset === undefined ? z * n.scale + n.shift : Math.exp(z * n.scale + n.shift) - n.logOffset
+}
+
+/** `log` scaling's offset as a share of the input's mean level: troughs a hundredth of the level still differ from zero by log(2). */
+const LOG_OFFSET_SHARE = 0.01
 
 /**
  * `mase`: subtract the input's mean and divide by its in-sample seasonal-naive error (MASE's own
  * scale, lag = the primary season, or 1 when the input is not longer than a season), so the loss is
  * MASE-like and a near-constant series at a high level is not forecast to within 0.1% of its level
  * by chance (dividing by the level alone gave such series MASE 20–40 on M4 hourly). The scale is
- * floored at 0.1% of the level. `mean` (models saved before): divide by the input's mean absolute value.
+ * floored at 0.1% of the level. `log`: the same on log(value + 1% of the level), so errors are
+ * relative (a trough of 10 missed by 30 costs as much as a peak of 1,000 missed by 3,000: what sMAPE
+ * counts), scale floored at 0.01 (1%). `mean` (models saved before): divide by the input's mean absolute value.
  */
 export function windowNorm(values: Float64Array, end: number, cfg: Pick<GlobalNetworkConfig, 'inputSize' | 'scaling' | 'season'>): Norm {
   const size = cfg.inputSize
   const level = windowScale(values, end, size)
-  if (cfg.scaling !== 'mase') return {shift: 0, scale: level}
+  if (cfg.scaling !== 'mase' && cfg.scaling !== 'log') return {shift: 0, scale: level}
+  const logOffset = cfg.scaling === 'log' ? LOG_OFFSET_SHARE * level : undefined
+  const at = (i: number): number => {
+    const v = values[Math.max(0, i)]
+    return logOffset === undefined ? v : Math.log(Math.max(v, 0) + logOffset)
+  }
   let mean = 0
-  for (let i = end - size; i < end; i++) mean += values[Math.max(0, i)]
+  for (let i = end - size; i < end; i++) mean += at(i)
   mean /= size
   const m = cfg.season !== undefined && cfg.season >= 1 && cfg.season < size ? cfg.season : 1
   let diff = 0
-  for (let i = end - size + m; i < end; i++) diff += Math.abs(values[Math.max(0, i)] - values[Math.max(0, i - m)])
-  return {shift: mean, scale: Math.max(diff / (size - m), 1e-3 * level) + EPS}
+  for (let i = end - size + m; i < end; i++) diff += Math.abs(at(i) - at(i - m))
+  const floor = logOffset === undefined ? 1e-3 * level : 1e-2
+  return {shift: mean, scale: Math.max(diff / (size - m), floor) + EPS, logOffset}
 }
 
 function fillInput(x: Float32Array, at: number, values: Float64Array, origin: number, size: number, n: Norm, base?: Float64Array): void {
-  for (let i = 0; i < size; i++) x[at + i] = (values[Math.max(0, origin - size + i)] - n.shift) / n.scale
-  if (base) for (let h = 0; h < base.length; h++) x[at + size + h] = (base[h] - n.shift) / n.scale
+  for (let i = 0; i < size; i++) x[at + i] = encode(values[Math.max(0, origin - size + i)], n)
+  if (base) for (let h = 0; h < base.length; h++) x[at + size + h] = encode(base[h], n)
 }
 
 /** The input size: the longest seasonality ≤ 1024 steps that leaves training windows in most series, else 2 × horizon. */
@@ -203,7 +226,7 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
     const v = parts[w.part].values
     const n = windowNorm(v, w.origin, cfg)
     fillInput(calX, i * W, v, w.origin, L, n, baseOf(w.part, w.origin))
-    for (let h = 0; h < H; h++) calY[i * H + h] = (v[w.origin + h] - n.shift) / n.scale
+    for (let h = 0; h < H; h++) calY[i * H + h] = encode(v[w.origin + h], n)
   })
   const calXs = tf.tensor2d(calX, [cal.length, W])
   const calYs = tf.tensor2d(calY, [cal.length, H])
@@ -233,7 +256,7 @@ export async function trainGlobal(parts: readonly SeriesPart[], options: GlobalT
           const v = parts[part].values
           const n = windowNorm(v, t, cfg)
           fillInput(x, b * W, v, t, L, n, baseOf(part, t))
-          for (let h = 0; h < H; h++) y[b * H + h] = (v[t + h] - n.shift) / n.scale
+          for (let h = 0; h < H; h++) y[b * H + h] = encode(v[t + h], n)
         }
         const loss = optimizer.minimize(() => tf.tidy(() => (net.apply(tf.tensor2d(x, [B, W]), {training: true}) as tf.Tensor).sub(tf.tensor2d(y, [B, H])).abs().mean() as tf.Scalar), true) as tf.Scalar
         lossSum += (await loss.data())[0]
@@ -318,7 +341,7 @@ export function globalModel(network: tf.LayersModel, cfg: GlobalNetworkConfig, r
       return n
     })
     const out = tf.tidy(() => (network.predict(tf.tensor2d(xb, [items.length, W])) as tf.Tensor).dataSync())
-    return items.map((_, i) => Float64Array.from(out.subarray(i * cfg.horizon, (i + 1) * cfg.horizon), (v) => v * norms[i].scale + norms[i].shift))
+    return items.map((_, i) => Float64Array.from(out.subarray(i * cfg.horizon, (i + 1) * cfg.horizon), (z) => decode(z, norms[i])))
   }
   const point = (item: PointItem, horizon: number): Float64Array => {
     check(item.origin, horizon)
@@ -334,7 +357,8 @@ export function globalModel(network: tf.LayersModel, cfg: GlobalNetworkConfig, r
     pointBatch,
     quantiles(item, horizon, levels) {
       const p = point(item, horizon)
-      const s = windowNorm(item.values, item.origin, cfg).scale
+      const n = windowNorm(item.values, item.origin, cfg)
+      const s = n.scale
       // Adding the pooled median residual to P50 as well (as before) cost M4 hourly about 1% of
       // MASE and 0.4 sMAPE points (four members; the troughs of low series were pushed off).
       return levels.map((q) =>
@@ -342,7 +366,9 @@ export function globalModel(network: tf.LayersModel, cfg: GlobalNetworkConfig, r
           if (q === 0.5) return v
           const e = residuals[h]
           const k = e.length
-          return v + s * quantileSorted(e, Math.min(1, Math.max(0, 0.5 + ((q - 0.5) * (k + 1)) / k)))
+          const r = quantileSorted(e, Math.min(1, Math.max(0, 0.5 + ((q - 0.5) * (k + 1)) / k)))
+          // log scaling: residuals are relative, so intervals widen with the forecast's level.
+          return n.logOffset === undefined ? v + s * r : decode(encode(v, n) + r, n)
         }),
       )
     },
