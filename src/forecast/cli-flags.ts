@@ -64,7 +64,7 @@ const modelFlags = {
   hybrid: Flags.boolean({description: "The network corrects ETS's forecast (ES-RNN-style; the default); --no-hybrid: the network forecasts alone.", allowNo: true}),
   scaling: Flags.option({
     options: ['mase', 'log'] as const,
-    description: "How the neural model normalises each window: mase (minus its mean, over its seasonal-naive error; the default) or log (the same on log values, so errors are relative: better sMAPE where series have deep troughs).",
+    description: "How the neural model normalises each window: log (minus its mean, over its seasonal-naive error, on log values, so errors are relative; the default) or mase (the same on the values).",
   })(),
 }
 

@@ -85,7 +85,7 @@ export interface NeuralOptions {
   patience?: number
   /** Add the network's output to ETS's forecast (default true; false: plain N-BEATS on the window). */
   hybrid?: boolean
-  /** Window normalisation: `mase` (default; minus the input's mean, over its seasonal-naive error), `log` (the same on log values: relative errors) or `mean` (over its mean level). */
+  /** Window normalisation: `log` (default; minus the input's mean, over its seasonal-naive error, on log values: relative errors), `mase` (the same on the values) or `mean` (over its mean level). */
   scaling?: 'mase' | 'mean' | 'log'
   /** Networks trained independently with different seeds and averaged (N-BEATS-style ensemble; default 1). */
   members?: number

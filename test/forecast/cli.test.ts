@@ -74,7 +74,7 @@ describe('fleetcap forecast run', () => {
     expect(c.code).toBe(0)
     const cj = JSON.parse(c.stdout)
     expect(cj.model).toBe('ets-nbeats')
-    expect(cj.params).toMatchObject({'nbeats.members': 2, 'nbeats.scaling': 'mase', weights: 'ets 0.5, nbeats 0.5'})
+    expect(cj.params).toMatchObject({'nbeats.members': 2, 'nbeats.scaling': 'log', weights: 'ets 0.5, nbeats 0.5'})
     const w = runCli(['forecast', 'run', '--series', p, '--model', 'nbeats', '--backend', 'wasm', ...small, '--horizon', '12h'])
     expect(w.code).toBe(0)
     expect(w.stderr).toContain('backend: wasm')

@@ -60,11 +60,11 @@ describe('window normalisation (log)', () => {
     expect(windowNorm(new Float64Array(200).fill(500), 200, {inputSize: 168, scaling: 'log', season: 24}).scale).toBeCloseTo(0.01, 6)
   })
 
-  it('trains with log scaling, says so, keeps intervals ordered and positive, and saves and loads', async () => {
+  it('trains with log scaling by default, says so, keeps intervals ordered and positive, and saves and loads', async () => {
     await initBackend('cpu')
     const list = [series('a', 24 * 20, 100, 40, 1), series('b', 24 * 20, 500, 60, 2), series('c', 24 * 20, 50, 5, 3)]
-    const mase = await trainMany(list, {...opts, model: 'nbeats'})
-    const log = await trainMany(list, {...opts, model: 'nbeats', neural: {...neural, scaling: 'log'}})
+    const mase = await trainMany(list, {...opts, model: 'nbeats', neural: {...neural, scaling: 'mase'}})
+    const log = await trainMany(list, {...opts, model: 'nbeats'})
     expect(log.global!.params).toMatchObject({scaling: 'log'})
     expect(log.trained[0].forecast.quantiles.p50).not.toEqual(mase.trained[0].forecast.quantiles.p50)
     for (const t of log.trained) {
@@ -91,7 +91,7 @@ describe('ensembles and the ETS–network combination', () => {
     const list = [series('a', 24 * 20, 100, 40, 1), series('b', 24 * 20, 500, 60, 2), series('c', 24 * 20, 50, 5, 3)]
     const one = await trainMany(list, {...opts, model: 'nbeats'})
     const two = await trainMany(list, {...opts, model: 'nbeats', neural: {...neural, members: 2}})
-    expect(two.global!.params).toMatchObject({members: 2, steps: 60, scaling: 'mase'})
+    expect(two.global!.params).toMatchObject({members: 2, steps: 60, scaling: 'log'})
     expect(String(two.global!.params.bestStep)).toMatch(/^\d+,\d+$/)
     expect(String(two.global!.params.memberValidLoss).split(',')).toHaveLength(2)
     // Member 0 of the ensemble is the single network (same initialisers and sampler), so the
@@ -100,8 +100,8 @@ describe('ensembles and the ETS–network combination', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'fleetcap-ens-')), 'model')
     await saveModel(dir, two.trained[1])
     const meta = JSON.parse(readFileSync(join(dir, 'fleetcap-model.json'), 'utf8'))
-    expect(meta.network).toMatchObject({members: 2, scaling: 'mase', season: 24})
-    expect(meta.scaling).toBe('window-mase')
+    expect(meta.network).toMatchObject({members: 2, scaling: 'log', season: 24})
+    expect(meta.scaling).toBe('window-log')
     const loaded = await loadModel(dir)
     expect((await loaded.forecast(list[1])).quantiles).toEqual(two.trained[1].forecast.quantiles)
   }, 600_000)

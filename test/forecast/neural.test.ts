@@ -101,7 +101,7 @@ describe('global N-BEATS-style network', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'fleetcap-nn-')), 'model')
     await saveModel(dir, t)
     const meta = JSON.parse(readFileSync(join(dir, 'fleetcap-model.json'), 'utf8'))
-    expect(meta).toMatchObject({model: 'nbeats', stepS: 3600, horizon: 24, scaling: 'window-mase', seasonalities: [24, 168]})
+    expect(meta).toMatchObject({model: 'nbeats', stepS: 3600, horizon: 24, scaling: 'window-log', seasonalities: [24, 168]})
     expect(meta.trainingWindow.points).toBe(480)
     expect(meta.network.residuals).toHaveLength(24)
     const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'))

@@ -9,7 +9,8 @@ import {buildGlobalNetwork, type GlobalNetworkConfig, inputWidth, type WindowSca
 /**
  * A global N-BEATS-style forecaster (Oreshkin et al., 2020, generic stack): ONE network trained on
  * windows sampled from every series at once, the way N-BEATS and ES-RNN won M4. Each window is
- * divided by its input's mean absolute value, so series of any level share the weights. The network
+ * normalised on its own (windowNorm: by default log values, centred and divided by their
+ * seasonal-naive error), so series of any level share the weights. The network
  * gives a point forecast (trained on the scaled absolute error, i.e. the median); its intervals are
  * split conformal: the scaled residuals of windows at the end of every series, which the network never
  * trained on, give each horizon step's quantiles. Those same windows stop training early (the best
@@ -37,14 +38,14 @@ export interface GlobalTrainOptions {
   lookbackHorizons?: number
   /** Calibration (validation) windows wanted over all series; at least one per series. */
   calibrationWindows?: number
-  /** How each window is normalised (see WindowScaling); default `mase`. */
+  /** How each window is normalised (see WindowScaling); default `log` (M4 hourly, six members: MASE 0.803, sMAPE 10.10 against `mase`'s 0.805, 10.42). */
   scaling?: WindowScaling
   /** Networks trained independently (seeds seed × 1000 + 50k) and averaged; 1: a single network. */
   members?: number
   onProgress?: (e: {step: number; maxSteps: number; trainLoss: number; validLoss: number}) => void
 }
 
-export const GLOBAL_DEFAULTS = {hiddenUnits: 256, blocks: 3, layersPerBlock: 3, learningRate: 1e-3, batchSize: 256, maxSteps: 3000, evalEvery: 100, patience: 6, lookbackHorizons: 15, calibrationWindows: 500, members: 1, scaling: 'mase' as WindowScaling}
+export const GLOBAL_DEFAULTS = {hiddenUnits: 256, blocks: 3, layersPerBlock: 3, learningRate: 1e-3, batchSize: 256, maxSteps: 3000, evalEvery: 100, patience: 6, lookbackHorizons: 15, calibrationWindows: 500, members: 1, scaling: 'log' as WindowScaling}
 
 export interface SeriesPart {
   values: Float64Array
